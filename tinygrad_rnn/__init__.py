@@ -1,0 +1,15 @@
+"""tinygrad_rnn: a small from-scratch autograd framework on numpy, with RNN language models built on it."""
+from . import functional
+from . import functional as F
+from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
+from .dtypes import get_default_dtype, set_default_dtype
+from .functional import concatenate, stack, where, maximum
+from .gradcheck import GradcheckError, gradcheck
+from .tensor import Tensor
+
+__all__ = [
+    "Tensor", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
+    "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
+    "functional", "F", "concatenate", "stack", "where", "maximum",
+]
+__version__ = "0.1.0"

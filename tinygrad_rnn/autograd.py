@@ -1,0 +1,215 @@
+"""The autograd mechanism: grad mode, ``Function`` (one op = forward and backward side by side) and
+the iterative backward walk.
+
+Each op's backward holds only its mathematics. The bookkeeping shared by all ops lives here, once:
+summing a gradient back over broadcast dimensions, casting it to the input's dtype, accumulating it
+when a tensor is used more than once, and releasing the graph afterwards.
+"""
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad record a graph."""
+    return _grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode and restores the previous mode on exit."""
+
+    def __init__(self, enabled: bool):
+        self._enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous.append(_grad_enabled)
+        _grad_enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _GradMode(self._enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """``with no_grad():`` or ``@no_grad()``: operations inside record no graph (for evaluation, sampling)."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):
+    """``with enable_grad():`` switches graph recording back on inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class Context:
+    """What a Function's forward leaves for its backward: saved arrays and any attributes it sets."""
+
+    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released", "__dict__")
+
+    def __init__(self, fn: type[Function]):
+        self.fn = fn
+        self.parents: tuple[Tensor | None, ...] = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.saved_arrays: tuple[np.ndarray, ...] = ()
+        self.released = False
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        self.saved_arrays = arrays
+
+
+class Function:
+    """Base class of every op, built-in or user-defined.
+
+    Subclasses define two static methods side by side::
+
+        class Cube(Function):
+            @staticmethod
+            def forward(ctx, x):             # numpy arrays in (non-tensor arguments as given)
+                ctx.save_for_backward(x)
+                return x ** 3                # one numpy array out
+            @staticmethod
+            def backward(ctx, grad):         # grad: upstream gradient, shaped like the output
+                (x,) = ctx.saved_arrays
+                return grad * 3 * x ** 2     # one gradient per positional input (a tuple if several)
+
+        y = Cube.apply(x)                    # a Tensor; the graph is recorded only when needed
+
+    ``backward`` may return ``None`` for an input that needs no gradient (``ctx.needs_input_grad``
+    says which do). It may return gradients in the *broadcast* shape: the engine sums them back to
+    each input's shape and casts them to its dtype.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        ctx = Context(cls)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as err:
+            # numpy's messages name the shapes; saying which op failed makes them actionable
+            raise ValueError(f"{cls.__name__}: {err}") from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = Tensor._wrap(out)
+        if _grad_enabled:
+            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            if any(needs):
+                ctx.parents = tuple(a if n else None for a, n in zip(args, needs))
+                ctx.needs_input_grad = needs
+                result._ctx = ctx
+                result.requires_grad = True
+        return result
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the dimensions that broadcasting added or stretched, giving ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise RuntimeError(f"internal error: gradient of shape {grad.shape} does not fit input of shape {shape}")
+    return grad
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes of the graph below ``root``, each after all nodes that use it; iterative (graphs are deep)."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            for parent in ctx.parents:
+                if parent is not None and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
+    """Propagate ``grad`` from ``root`` to every leaf that requires grad, accumulating into ``.grad``."""
+    pending: dict[int, np.ndarray] = {id(root): grad}
+    for node in _topological_order(root):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if ctx is None:
+            if node.requires_grad:
+                if node.grad is None:
+                    # own the array: a backward may hand the same array to several inputs
+                    node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+                else:
+                    node.grad += g
+            continue
+        if ctx.released:
+            raise RuntimeError(
+                "trying to backward through the graph a second time: its saved arrays were freed by the "
+                "first backward(); call backward(retain_graph=True) the first time if you need to go twice"
+            )
+        input_grads = ctx.fn.backward(ctx, g)
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
+        if len(input_grads) != len(ctx.parents):
+            raise RuntimeError(
+                f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
+            )
+        for parent, pg in zip(ctx.parents, input_grads):
+            if parent is None or pg is None:
+                continue
+            pg = unbroadcast(np.asarray(pg), parent.data.shape)
+            if pg.dtype != parent.data.dtype:
+                pg = pg.astype(parent.data.dtype)
+            key = id(parent)
+            previous = pending.get(key)
+            pending[key] = pg if previous is None else previous + pg
+        if not retain_graph:
+            ctx.parents = ()
+            ctx.saved_arrays = ()
+            ctx.__dict__.clear()
+            ctx.released = True
+
+
+from .tensor import Tensor  # noqa: E402  (tensor.py needs Function defined first)

@@ -1,0 +1,76 @@
+"""Stateless functions on tensors, PyTorch's ``torch.nn.functional`` for this library (imported as ``F``)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return ops.Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return ops.Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return ops.Relu.apply(x)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return ops.Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return ops.LogSoftmax.apply(x, axis=axis)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias``: x ``(..., in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(..., out)``."""
+    out = ops.MatMul.apply(x, ops.Transpose.apply(weight, axes=None))
+    return out if bias is None else ops.Add.apply(out, bias)
+
+
+def cross_entropy(
+    logits: Tensor, targets: Any, reduction: str = "mean", ignore_index: int = -100
+) -> Tensor:
+    """Cross-entropy of logits ``(N, C)`` against integer class targets ``(N,)``, fused with log-softmax.
+
+    ``reduction="mean"`` averages over targets that are not ``ignore_index`` (padding), "sum" adds,
+    "none" gives ``(N,)`` per-sample losses.
+    """
+    return ops.CrossEntropy.apply(_tensor(logits), targets, reduction=reduction, ignore_index=ignore_index)
+
+
+def embedding(weight: Tensor, indices: Any) -> Tensor:
+    """Rows of ``weight (V, D)`` at integer ``indices`` of any shape -> ``(*indices.shape, D)``.
+
+    The backward scatter-adds into the rows used (repeated ids accumulate); no one-hot is built.
+    """
+    return ops.Embedding.apply(weight, indices)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b`` (broadcasting); ``cond`` gets no gradient."""
+    return ops.Where.apply(cond.data if isinstance(cond, Tensor) else np.asarray(cond, dtype=bool), a, b)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; where a == b the gradient is split equally."""
+    return ops.Maximum.apply(a, b)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    return ops.Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    return ops.Stack.apply(*tensors, axis=axis)

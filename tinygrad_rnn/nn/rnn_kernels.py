@@ -1,0 +1,164 @@
+"""Pure-numpy kernels for a whole-sequence Elman RNN layer (forward and hand-derived BPTT).
+
+No autograd here: these are plain functions on arrays, so they can be tested against finite
+differences in isolation and wrapped by :mod:`tinygrad_rnn.nn.fused_rnn` as one ``Function``.
+
+Recurrence (PyTorch's ``nn.RNN`` equations, weights in PyTorch's layout)::
+
+    h_t = f(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh),   f = tanh | relu
+
+Shapes: ``x`` (T, B, I), ``h0`` (B, H) or None (zeros), ``W_ih`` (H, I), ``W_hh`` (H, H),
+``b_ih``/``b_hh`` (H,) or None.  The output ``hs`` (T, B, H) holds every hidden state.
+
+Speed notes (why the code looks like this): at small sizes the cost is the number of numpy
+calls per time step, not flops.  So the input projection of all steps is one matmul written
+straight into the output buffer, the loop does three calls per step (dot, add, nonlinearity)
+into preallocated memory, the derivative of the nonlinearity is computed for all steps at once
+before the backward loop, and every weight gradient is one matmul over all steps after it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["rnn_forward", "rnn_backward", "NONLINEARITIES"]
+
+NONLINEARITIES = ("tanh", "relu")
+
+
+def _check_nonlinearity(nonlinearity: str) -> None:
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+def rnn_forward(
+    x: np.ndarray,
+    h0: np.ndarray | None,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: np.ndarray | None = None,
+    b_hh: np.ndarray | None = None,
+    nonlinearity: str = "tanh",
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Run the recurrence over all T steps; return ``hs`` (T, B, H) (written into ``out`` if given).
+
+    ``out`` must be a C-contiguous (T, B, H) array of the result dtype; it must not alias the inputs.
+    """
+    _check_nonlinearity(nonlinearity)
+    T, B, I = x.shape
+    H = w_hh.shape[0]
+    dtype = np.result_type(x, w_ih, w_hh)
+    if out is None:
+        out = np.empty((T, B, H), dtype=dtype)
+    elif out.shape != (T, B, H) or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {(T, B, H)} array of dtype {dtype}")
+    if T == 0:
+        return out
+    # Input projection of every step at once, written into the output buffer (the loop then adds
+    # the recurrent term in place).
+    np.dot(x.reshape(T * B, I), w_ih.T, out=out.reshape(T * B, H))
+    if b_ih is not None and b_hh is not None:
+        out += b_ih + b_hh
+    elif b_ih is not None:
+        out += b_ih
+    elif b_hh is not None:
+        out += b_hh
+    act = np.tanh if nonlinearity == "tanh" else _relu_inplace
+    # Per-step views made once, positional out= and local names: at B=1 the Python overhead of
+    # each call is comparable to the arithmetic.
+    w_hh_t = w_hh.T  # a view: BLAS reads it transposed, nothing is copied
+    dot, add = np.dot, np.add
+    rec = np.empty((B, H), dtype=dtype)
+    steps = list(out)
+    prev = steps[0]
+    if h0 is not None:
+        dot(h0, w_hh_t, rec)
+        add(prev, rec, prev)
+    act(prev, prev)
+    for cur in steps[1:]:
+        dot(prev, w_hh_t, rec)
+        add(cur, rec, cur)
+        act(cur, cur)
+        prev = cur
+    return out
+
+
+def _relu_inplace(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(a, 0, out)
+
+
+def rnn_backward(
+    grad_hs: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray | None,
+    hs: np.ndarray,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    has_bias: bool = True,
+    nonlinearity: str = "tanh",
+    needs: tuple[bool, bool, bool, bool, bool] = (True, True, True, True, True),
+    grad_h_last: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, ...]:
+    """Backpropagation through time for :func:`rnn_forward`.
+
+    ``grad_hs`` (T, B, H) is the upstream gradient of every output state; ``grad_h_last`` (B, H),
+    if given, is an extra upstream gradient of the last state (for callers that expose h_n
+    separately).  ``needs`` says which of (dx, dh0, dW_ih, dW_hh, db) to compute.
+
+    Returns ``(dx (T,B,I), dh0 (B,H), dW_ih (H,I), dW_hh (H,H), db (H,))`` with None where not
+    needed (``dh0`` is None when ``h0`` is None; ``db`` is the gradient of each of b_ih and b_hh,
+    which is the same array, and None when ``has_bias`` is False).
+    """
+    _check_nonlinearity(nonlinearity)
+    need_x, need_h0, need_wih, need_whh, need_b = needs
+    need_h0 = need_h0 and h0 is not None
+    need_b = need_b and has_bias
+    T, B, I = x.shape
+    H = w_hh.shape[0]
+    dtype = hs.dtype
+    if T == 0:
+        dh0 = None
+        if need_h0:
+            dh0 = np.zeros((B, H), dtype) if grad_h_last is None else grad_h_last.astype(dtype, copy=True)
+        return (
+            np.zeros((T, B, I), dtype) if need_x else None,
+            dh0,
+            np.zeros_like(w_ih) if need_wih else None,
+            np.zeros_like(w_hh) if need_whh else None,
+            np.zeros(H, dtype) if need_b else None,
+        )
+    # f'(pre-activation) expressed through the output, for all steps in one vectorized call.
+    if nonlinearity == "tanh":
+        dact = np.multiply(hs, hs)
+        np.subtract(1, dact, out=dact)
+    else:
+        dact = (hs > 0).astype(dtype)
+    da = np.empty((T, B, H), dtype)  # gradient w.r.t. the pre-activation of every step
+    carry = np.zeros((B, H), dtype)  # gradient flowing into h_t from step t+1
+    if grad_h_last is not None:
+        carry += grad_h_last
+    dot, add, mul = np.dot, np.add, np.multiply
+    g_steps, dact_steps, da_steps = list(grad_hs), list(dact), list(da)
+    for t in range(T - 1, 0, -1):
+        d = da_steps[t]
+        add(g_steps[t], carry, d)
+        mul(d, dact_steps[t], d)
+        dot(d, w_hh, carry)
+    add(g_steps[0], carry, da_steps[0])
+    mul(da_steps[0], dact_steps[0], da_steps[0])
+    dh0 = np.dot(da[0], w_hh) if need_h0 else None
+
+    da2 = da.reshape(T * B, H)
+    dx = np.dot(da2, w_ih).reshape(T, B, I) if need_x else None
+    dw_ih = np.dot(da2.T, x.reshape(T * B, I)) if need_wih else None
+    dw_hh = None
+    if need_whh:
+        # sum_t da_t^T h_{t-1}: one matmul over steps 1..T-1 plus the h0 term.
+        if T > 1:
+            dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H))
+        else:
+            dw_hh = np.zeros((H, H), dtype)
+        if h0 is not None:
+            dw_hh += np.dot(da[0].T, h0)
+    db = da2.sum(axis=0) if need_b else None
+    return dx, dh0, dw_ih, dw_hh, db

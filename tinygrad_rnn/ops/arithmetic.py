@@ -1,0 +1,128 @@
+"""Binary arithmetic and matrix product. Broadcasting is numpy's; the engine sums gradients back."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Context, Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.save_for_backward(a, b)
+        return np.divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / b
+        return (grad_a if need_a else None), (-grad_a * a / b if need_b else None)
+
+
+class Pow(Function):
+    """``a ** b``; the gradient with respect to the exponent needs ``a > 0`` (it uses log a)."""
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        a, b, out = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * np.power(a, np.subtract(b, 1)) if need_a else None
+        grad_b = grad * out * np.log(a) if need_b else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx: Context, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return -grad
+
+
+def _swap_last(x: np.ndarray) -> np.ndarray:
+    return x.swapaxes(-1, -2)
+
+
+class MatMul(Function):
+    """``a @ b`` with numpy's rules: 1-D operands are promoted, leading (batch) dimensions broadcast."""
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        a = np.asarray(a)
+        b = np.asarray(b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul needs operands of at least one dimension, got shapes {a.shape} and {b.shape}")
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.shape[-1] != inner_b:
+            raise ValueError(
+                f"shapes {a.shape} and {b.shape} do not fit for a @ b: the last dimension of a ({a.shape[-1]}) "
+                f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of b ({inner_b})"
+            )
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
+            if need_a:
+                grad_a = (grad[..., None, :] @ _swap_last(b))[..., 0, :]
+            if need_b:
+                grad_b = a[:, None] * grad[..., None, :]
+        elif b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
+            if need_a:
+                grad_a = grad[..., :, None] * b
+            if need_b:
+                grad_b = (_swap_last(a) @ grad[..., :, None])[..., 0]
+        else:
+            if need_a:
+                grad_a = grad @ _swap_last(b)
+            if need_b:
+                grad_b = _swap_last(a) @ grad
+        return grad_a, grad_b

@@ -1,0 +1,105 @@
+"""Ops that move values around without changing them: reshape, transpose, indexing, concatenate, stack."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Context, Function
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx: Context, x, shape):
+        x = np.asarray(x)
+        ctx.in_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {tuple(shape)}") from None
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad.reshape(ctx.in_shape)
+
+
+class Transpose(Function):
+    @staticmethod
+    def forward(ctx: Context, x, axes=None):
+        x = np.asarray(x)
+        ctx.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(axes)
+        return np.transpose(x, ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return np.transpose(grad, np.argsort(ctx.axes))
+
+
+def _plain_index(index):
+    """Tensors inside an index become their arrays; lists become arrays."""
+    from ..tensor import Tensor
+
+    def plain(i):
+        if isinstance(i, Tensor):
+            return i.data
+        if isinstance(i, list):
+            return np.asarray(i)
+        return i
+
+    return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
+
+
+def _has_integer_array(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+class GetItem(Function):
+    """``x[index]``: basic slicing and integer/boolean-array indexing. Repeated integer indices
+    accumulate their gradients (scatter-add), as each use is a separate read."""
+
+    @staticmethod
+    def forward(ctx: Context, x, index):
+        x = np.asarray(x)
+        index = _plain_index(index)
+        ctx.index = index
+        ctx.in_shape = x.shape
+        ctx.in_dtype = x.dtype
+        return x[index]
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        out = np.zeros(ctx.in_shape, dtype=grad.dtype)
+        if _has_integer_array(ctx.index):
+            np.add.at(out, ctx.index, grad)
+        else:
+            out[ctx.index] = grad
+        return out
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx: Context, *arrays, axis=0):
+        if not arrays:
+            raise ValueError("concatenate needs at least one tensor")
+        ctx.axis = axis
+        ctx.split_at = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return tuple(np.split(grad, ctx.split_at, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx: Context, *arrays, axis=0):
+        if not arrays:
+            raise ValueError("stack needs at least one tensor")
+        out = np.stack(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
+        ctx.count = len(arrays)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        moved = np.moveaxis(grad, ctx.axis, 0)
+        return tuple(moved[i] for i in range(ctx.count))

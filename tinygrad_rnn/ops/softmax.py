@@ -1,0 +1,40 @@
+"""Softmax and log-softmax, shifted by the max so that logits of ±1e4 neither overflow nor underflow."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Context, Function
+
+
+def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Context, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        out = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (out,) = ctx.saved_arrays
+        return out * (grad - np.sum(grad * out, axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Context, x, axis=-1):
+        out = log_softmax_array(np.asarray(x), axis)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (out,) = ctx.saved_arrays
+        return grad - np.exp(out) * np.sum(grad, axis=ctx.axis, keepdims=True)
