@@ -1,0 +1,160 @@
+"""Text → documents → sentences → word tokens, with NLTK and no downloaded data.
+
+``nltk.sent_tokenize``/``word_tokenize`` need the "punkt" data package, which many machines do not
+have and which we must never download at run time. So: sentences come from NLTK's pretrained English
+Punkt model when it happens to be installed, otherwise from a Punkt model trained (unsupervised) on the
+corpus itself, which learns abbreviations such as "Mr." from how they are used. Words come from
+``NLTKWordTokenizer`` (the Treebank rules behind ``word_tokenize``), which needs no data at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+from models.common import UserError, read_text_file
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_SPACES = re.compile(r"\s+")
+
+
+class SentenceSplitter(Protocol):
+    def tokenize(self, text: str) -> list[str]: ...
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs with their line wraps joined; a sentence never crosses a blank line."""
+    paragraphs = (_SPACES.sub(" ", p).strip() for p in _BLANK_LINE.split(text.replace("\r\n", "\n")))
+    return [p for p in paragraphs if p]
+
+
+def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
+    """One document per CSV row, from the named column (the first one when ``column`` is None).
+
+    The csv module handles quoted fields that span several lines (reddit comments do).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise UserError(f"CSV file {path!r} has no header row; the first row must name the columns") from None
+    except csv.Error as err:
+        raise UserError(f"CSV file {path!r} cannot be parsed ({err}); check its quoting") from None
+    header = [h.strip() for h in header]
+    if column is None:
+        index = 0
+    elif column in header:
+        index = header.index(column)
+    else:
+        raise UserError(
+            f"CSV column {column!r} not found in {path!r}; its columns are: "
+            + ", ".join(repr(h) for h in header) + " (pick one with --column)"
+        )
+    docs = []
+    try:
+        for row in reader:
+            if index < len(row) and row[index].strip():
+                docs.append(row[index])
+    except csv.Error as err:
+        raise UserError(f"CSV file {path!r} cannot be parsed at line {reader.line_num} ({err}); check its quoting") from None
+    if not docs:
+        raise UserError(f"CSV column {header[index]!r} of {path!r} holds no text")
+    return docs
+
+
+def read_documents(path: str | Path, column: str | None = None, csv_format: bool | None = None) -> list[str]:
+    """Documents of a UTF-8 text file (its blank-line separated paragraphs) or of a CSV file (one per row).
+
+    A file is read as CSV when ``csv_format`` is True, or when it is None and the name ends in ``.csv``.
+    Raises UserError for a missing, empty, binary or non-UTF-8 file and for an unknown CSV column.
+    """
+    text = read_text_file(path)
+    is_csv = str(path).lower().endswith(".csv") if csv_format is None else csv_format
+    if column is not None and not is_csv:
+        raise UserError(f"--column was given but {str(path)!r} is not a .csv file; drop --column or pass --csv")
+    if is_csv:
+        docs = read_csv_documents(text, str(path), column)
+        return [p for doc in docs for p in split_paragraphs(doc)]
+    return split_paragraphs(text)
+
+
+def pretrained_punkt() -> SentenceSplitter | None:
+    """NLTK's pretrained English Punkt model if its data is installed locally, else None (never downloads)."""
+    import nltk
+
+    try:
+        nltk.data.find("tokenizers/punkt_tab/english/")
+        from nltk.tokenize import PunktTokenizer  # nltk >= 3.8.2 reads the pickle-free punkt_tab
+
+        return PunktTokenizer("english")
+    except (LookupError, ImportError, OSError, ValueError):
+        return None
+
+
+def train_punkt(documents: Sequence[str]) -> SentenceSplitter:
+    """An unsupervised Punkt sentence splitter trained on the documents themselves."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
+
+    trainer = PunktTrainer()
+    trainer.train("\n\n".join(documents), finalize=True)
+    return PunktSentenceTokenizer(trainer.get_params())
+
+
+def sentence_splitter(documents: Sequence[str], use_pretrained: bool = True) -> tuple[SentenceSplitter, str]:
+    """The splitter to use and a short description of where it came from (for the run's summary)."""
+    if use_pretrained:
+        splitter = pretrained_punkt()
+        if splitter is not None:
+            return splitter, "NLTK pretrained English Punkt"
+    return train_punkt(documents), "NLTK Punkt trained on this corpus (no pretrained Punkt data installed)"
+
+
+@dataclass
+class WordTokenizer:
+    """Word tokens of one sentence by NLTK's Treebank-style rules (no data files needed)."""
+
+    lowercase: bool = False
+
+    def __post_init__(self) -> None:
+        from nltk.tokenize import NLTKWordTokenizer
+
+        self._tokenizer = NLTKWordTokenizer()
+
+    def __call__(self, sentence: str) -> list[str]:
+        if self.lowercase:
+            sentence = sentence.lower()
+        return self._tokenizer.tokenize(sentence)
+
+
+def tokenize_documents(
+    documents: Sequence[str],
+    lowercase: bool = False,
+    splitter: SentenceSplitter | None = None,
+) -> tuple[list[list[str]], str]:
+    """Documents → sentences → word tokens (sentences with no tokens dropped), and the splitter's origin."""
+    origin = "given"
+    if splitter is None:
+        splitter, origin = sentence_splitter(documents)
+    words = WordTokenizer(lowercase)
+    sentences: list[list[str]] = []
+    for doc in documents:
+        for sentence in splitter.tokenize(doc):
+            tokens = words(sentence)
+            if tokens:
+                sentences.append(tokens)
+    return sentences, origin
+
+
+def tokenize_sentence(text: str, lowercase: bool = False) -> list[str]:
+    """Word tokens of one sentence given by the user (``score``): no sentence splitting."""
+    return WordTokenizer(lowercase)(_SPACES.sub(" ", text).strip())
+
+
+def detokenize(tokens: Iterable[str]) -> str:
+    """Readable text from word tokens (undoes the Treebank splitting of quotes, contractions, punctuation)."""
+    from nltk.tokenize.treebank import TreebankWordDetokenizer
+
+    return TreebankWordDetokenizer().detokenize(list(tokens))
