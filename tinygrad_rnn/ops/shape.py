@@ -25,8 +25,10 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx: Context, x, axes=None):
         x = np.asarray(x)
-        ctx.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(axes)
-        return np.transpose(x, ctx.axes)
+        out = np.transpose(x, axes)
+        # normalized so that argsort inverts the permutation: (-1, 0) must count as (1, 0)
+        ctx.axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(int(a) % x.ndim for a in axes)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad):
