@@ -112,6 +112,10 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         ctx = Context(cls)
+        # known before forward (as in PyTorch), so a forward can skip saving what no backward will use
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args) if _grad_enabled else ()
+        record = any(needs)
+        ctx.needs_input_grad = needs if record else (False,) * len(args)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as err:
@@ -120,13 +124,10 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         result = Tensor._wrap(out)
-        if _grad_enabled:
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-            if any(needs):
-                ctx.parents = tuple(a if n else None for a, n in zip(args, needs))
-                ctx.needs_input_grad = needs
-                result._ctx = ctx
-                result.requires_grad = True
+        if record:
+            ctx.parents = tuple(a if n else None for a, n in zip(args, needs))
+            result._ctx = ctx
+            result.requires_grad = True
         return result
 
 
