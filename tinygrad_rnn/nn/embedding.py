@@ -1,0 +1,46 @@
+"""``Embedding``: a lookup table of vectors, indexed by integer ids; sparse (row) gradient."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from ._dtype import param_dtype
+from .module import Module, Parameter
+
+__all__ = ["Embedding"]
+
+
+class Embedding(Module):
+    """``Embedding(num_embeddings, embedding_dim, dtype=None)``: weight ``(V, D)``.
+
+    ``forward(ids)`` with integer ids of any shape (numpy array, list or integer Tensor) gives
+    ``(*ids.shape, D)``. The backward scatter-adds into the rows used only.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = None, scheme: str = "pytorch"):
+        super().__init__()
+        if num_embeddings <= 0 or embedding_dim <= 0:
+            raise ValueError(f"Embedding sizes must be positive, got ({num_embeddings}, {embedding_dim})")
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=param_dtype(dtype)))
+        self.reset_parameters(scheme)
+
+    def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
+        """PyTorch: normal(0, 1); rnn-numpy: uniform(±1/sqrt(V)) (the one-hot input's dimension)."""
+        init.init_weight_(self.weight, scheme, self.num_embeddings, None, generator)
+
+    def forward(self, indices: Any) -> Tensor:
+        ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(
+                f"Embedding expects integer ids, got dtype {ids.dtype}; convert them, e.g. ids.astype(np.int64)"
+            )
+        return F.embedding(self.weight, ids)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"

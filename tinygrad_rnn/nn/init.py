@@ -1,0 +1,148 @@
+"""Weight initialisation: in-place fills (PyTorch's ``nn.init`` names) and named schemes.
+
+Random fills draw from one module-level ``numpy.random.Generator`` (seed it with ``manual_seed``)
+unless a ``generator`` is passed, so a whole model is reproducible from one seed.
+
+Schemes (``SCHEMES``), chosen by name in every layer's ``reset_parameters(scheme=...)``:
+
+``"pytorch"`` (default)
+    PyTorch's defaults: recurrent layers/cells uniform(-1/sqrt(hidden), 1/sqrt(hidden)) for every
+    weight and bias; Linear weight and bias uniform(-1/sqrt(in), 1/sqrt(in)) (what
+    ``kaiming_uniform_(a=sqrt(5))`` works out to); Embedding normal(0, 1).
+``"min-char-rnn"``
+    Karpathy's min-char-rnn: every weight ``randn * 0.01``, every bias zero.
+``"rnn-numpy"``
+    Denny Britz's RNNNumpy: every weight uniform(-1/sqrt(n), 1/sqrt(n)) with n the dimension the
+    weight's input comes from (``in_features`` for Linear and ``weight_ih``, hidden for
+    ``weight_hh``, vocabulary size for an Embedding, which plays the one-hot input matrix U);
+    biases zero.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+__all__ = [
+    "SCHEMES", "manual_seed", "get_generator", "uniform_", "normal_", "zeros_", "ones_", "constant_",
+    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_",
+]
+
+SCHEMES = ("pytorch", "min-char-rnn", "rnn-numpy")
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the generator used by every initialiser and by Dropout; returns it."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+    return _generator
+
+
+def get_generator(generator: np.random.Generator | None = None) -> np.random.Generator:
+    """``generator`` if given, else the library-wide one (see ``manual_seed``)."""
+    return _generator if generator is None else generator
+
+
+def _array(tensor: Tensor | np.ndarray) -> np.ndarray:
+    arr = tensor.data if isinstance(tensor, Tensor) else tensor
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
+        raise TypeError("init functions fill a floating-point Tensor/Parameter or numpy array in place")
+    return arr
+
+
+def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Any:
+    """Fill with samples from uniform(a, b), in place; returns ``tensor``."""
+    arr = _array(tensor)
+    arr[...] = get_generator(generator).uniform(a, b, size=arr.shape)
+    return tensor
+
+
+def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Any:
+    """Fill with samples from normal(mean, std), in place; returns ``tensor``."""
+    arr = _array(tensor)
+    arr[...] = get_generator(generator).normal(mean, std, size=arr.shape)
+    return tensor
+
+
+def constant_(tensor: Any, value: float) -> Any:
+    _array(tensor)[...] = value
+    return tensor
+
+
+def zeros_(tensor: Any) -> Any:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Any) -> Any:
+    return constant_(tensor, 1.0)
+
+
+def _fans(arr: np.ndarray) -> tuple[int, int]:
+    if arr.ndim < 2:
+        raise ValueError(f"fan in/out need a weight of at least 2 dimensions, got shape {arr.shape}")
+    receptive = int(np.prod(arr.shape[2:])) if arr.ndim > 2 else 1
+    return arr.shape[1] * receptive, arr.shape[0] * receptive
+
+
+def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: np.random.Generator | None = None) -> Any:
+    """Glorot uniform: bound = gain * sqrt(6 / (fan_in + fan_out)), weight shaped (out, in)."""
+    fan_in, fan_out = _fans(_array(tensor))
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_uniform_(
+    tensor: Any, a: float = 0.0, nonlinearity: str = "leaky_relu", generator: np.random.Generator | None = None
+) -> Any:
+    """He uniform for a weight shaped (out, in): bound = gain * sqrt(3 / fan_in) (fan_in mode)."""
+    fan_in, _ = _fans(_array(tensor))
+    if nonlinearity == "leaky_relu":
+        gain = math.sqrt(2.0 / (1 + a * a))
+    elif nonlinearity == "relu":
+        gain = math.sqrt(2.0)
+    elif nonlinearity in ("linear", "sigmoid"):
+        gain = 1.0
+    elif nonlinearity == "tanh":
+        gain = 5.0 / 3
+    else:
+        raise ValueError(f"unknown nonlinearity {nonlinearity!r} for kaiming_uniform_")
+    bound = gain * math.sqrt(3.0 / fan_in)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def check_scheme(scheme: str) -> None:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown init scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+
+
+def init_weight_(
+    tensor: Any, scheme: str, fan_in: int, pytorch_bound: float | None, generator: np.random.Generator | None = None
+) -> Any:
+    """Initialise a weight by ``scheme``.
+
+    ``fan_in`` is the dimension the weight's input comes from (rnn-numpy's n);
+    ``pytorch_bound`` is PyTorch's uniform bound for this weight (None means normal(0, 1), as
+    PyTorch does for Embedding).
+    """
+    check_scheme(scheme)
+    if scheme == "min-char-rnn":
+        return normal_(tensor, 0.0, 0.01, generator)
+    if scheme == "rnn-numpy":
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        return uniform_(tensor, -bound, bound, generator)
+    if pytorch_bound is None:
+        return normal_(tensor, 0.0, 1.0, generator)
+    return uniform_(tensor, -pytorch_bound, pytorch_bound, generator)
+
+
+def init_bias_(tensor: Any, scheme: str, pytorch_bound: float, generator: np.random.Generator | None = None) -> Any:
+    """Initialise a bias by ``scheme``: PyTorch's uniform(±pytorch_bound), or zero for the tutorial schemes."""
+    check_scheme(scheme)
+    if scheme == "pytorch":
+        return uniform_(tensor, -pytorch_bound, pytorch_bound, generator)
+    return zeros_(tensor)

@@ -1,0 +1,64 @@
+"""``Linear``: y = x @ W.T + b over any number of leading dimensions."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from ._dtype import param_dtype
+from .module import Module, Parameter
+
+__all__ = ["Linear"]
+
+
+class Linear(Module):
+    """``Linear(in_features, out_features, bias=True, dtype=None)``.
+
+    weight ``(out_features, in_features)``, bias ``(out_features,)`` (PyTorch's layout);
+    input ``(..., in_features)`` -> output ``(..., out_features)``.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None, scheme: str = "pytorch"
+    ):
+        super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear sizes must be non-negative, got in={in_features}, out={out_features}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        dt = param_dtype(dtype)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(scheme)
+
+    def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
+        """Re-initialise by ``scheme`` (see ``nn.init``); PyTorch's default is uniform(±1/sqrt(in))."""
+        bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+        init.init_weight_(self.weight, scheme, self.in_features, bound, generator)
+        if self.bias is not None:
+            init.init_bias_(self.bias, scheme, bound, generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) expects inputs whose last dimension is "
+                f"{self.in_features}, got shape {x.shape}"
+            )
+        if x.ndim > 2:
+            # one 2-D matmul instead of a batched one: its weight gradient is a single GEMM
+            lead = x.shape[:-1]
+            y = F.linear(x.reshape(-1, self.in_features), self.weight, self.bias)
+            return y.reshape(*lead, self.out_features)
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,353 @@
+"""``Parameter`` and ``Module``: PyTorch's way of holding weights and composing layers.
+
+A Module registers every ``Parameter`` and sub-``Module`` assigned to one of its attributes, so
+``parameters()``, ``state_dict()``, ``train()``/``eval()`` and ``zero_grad()`` reach the whole tree
+without any bookkeeping by the user.  Names are dotted paths (``"rnn.weight_ih_l0"``) exactly as in
+PyTorch, so a state_dict moves between the two libraries key for key.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
+
+import numpy as np
+
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
+
+__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "IncompatibleKeys"]
+
+
+class Parameter(Tensor):
+    """A Tensor that is a learnable weight of a Module: ``requires_grad=True`` by default.
+
+    ``Parameter(data, requires_grad=True)``: a float numpy array is used as is (shared, not copied);
+    a Tensor's array is shared; lists and numbers become the default dtype.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None):
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data, requires_grad=False, dtype=dtype)
+        if self.data.dtype.kind != "f":
+            raise TypeError(
+                f"a Parameter must hold floating-point numbers, got dtype {self.data.dtype}; "
+                "convert it first, e.g. np.asarray(x, dtype=np.float32)"
+            )
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` could not match (same fields as PyTorch's result)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses set Parameters and sub-Modules as attributes in ``__init__`` (after calling
+    ``super().__init__()``) and define ``forward``; calling the module calls ``forward``.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration -------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if params is None:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() ran; call super().__init__() first "
+                f"in {type(self).__name__}.__init__"
+            )
+        modules = self.__dict__["_modules"]
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            self.__dict__.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            self.__dict__.pop(name, None)
+            modules[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} to parameter {name!r}: assign a Parameter "
+                    "(or None to remove it), or change its values in place via .data"
+                )
+            params[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign a {type(value).__name__} to submodule {name!r}: assign a Module or None")
+            modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails, i.e. for registered parameters and submodules
+        d = self.__dict__
+        if "_parameters" in d and name in d["_parameters"]:
+            return d["_parameters"][name]
+        if "_modules" in d and name in d["_modules"]:
+            return d["_modules"][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (None declares an absent optional weight, e.g. no bias)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got {type(param).__name__}")
+        self.__dict__.pop(name, None)
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module({name!r}): expected a Module or None, got {type(module).__name__}")
+        self.__dict__.pop(name, None)
+        self._parameters.pop(name, None)
+        self._modules[name] = module
+
+    # ---- traversal ----------------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, m in self._modules.items():
+            if m is not None:
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, each once, with dotted names ('' for self)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            yield name, m
+            kids = [(f"{name}.{n}" if name else n, c) for n, c in m.named_children()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, Parameter)`` pairs; a Parameter shared by two modules is listed once."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mname, m in modules:
+            for pname, p in m._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mname}.{pname}" if mname else pname), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on self; returns self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ---- training state -----------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget accumulated gradients: ``.grad = None`` (or zero-filled arrays if set_to_none=False)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.data)
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (Dropout active) on this module and all descendants; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (Dropout is the identity); same as ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    # ---- dtype --------------------------------------------------------------------------------
+    def to(self, dtype: Any) -> Module:
+        """Convert every parameter (and existing gradient) to the floating ``dtype``, in place; returns self."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"Module.to(dtype) needs a floating dtype such as float32 or float64, got {dt}")
+        for p in self.parameters():
+            if p.data.dtype != dt:
+                p.data = p.data.astype(dt)
+                if p.grad is not None:
+                    p.grad = p.grad.astype(dt)
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    # ---- state --------------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Dotted parameter name -> a copy of its array (later training does not change the copy)."""
+        return OrderedDict((name, p.data.copy()) for name, p in self._all_named_parameters())
+
+    def _all_named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        # every name under which a parameter is reachable (tied weights appear under each name, as in
+        # PyTorch's state_dict), unlike named_parameters() which lists each Parameter once
+        for mname, m in self._named_modules_all():
+            for pname, p in m._parameters.items():
+                if p is not None:
+                    yield (f"{mname}.{pname}" if mname else pname), p
+
+    def _named_modules_all(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            yield name, m
+            kids = [(f"{name}.{n}" if name else n, c) for n, c in m.named_children()]
+            stack.extend(reversed(kids))
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays from ``state_dict`` into this module's parameters, in place, casting to their dtype.
+
+        Nothing is changed unless every check passes. Shape mismatches are always errors; with
+        ``strict=True`` (default) missing and unexpected keys are errors too. All problems are
+        reported together in one ``RuntimeError``. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a mapping of name -> array, got {type(state_dict).__name__}")
+        own = OrderedDict(self._all_named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        problems: list[str] = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        arrays: dict[str, np.ndarray] = {}
+        for key, p in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if arr.dtype.kind not in "fiub":
+                problems.append(f"{key}: expected numbers, got an array of dtype {arr.dtype}")
+            elif arr.shape != p.data.shape:
+                problems.append(f"{key}: shape {arr.shape} in the state_dict, but the parameter has shape {p.data.shape}")
+            else:
+                arrays[key] = arr
+        if problems:
+            raise RuntimeError(
+                f"error(s) in loading state_dict for {type(self).__name__}:\n  " + "\n  ".join(problems)
+            )
+        for key, arr in arrays.items():
+            np.copyto(own[key].data, arr, casting="unsafe")
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- calling and printing -----------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr line (override in subclasses)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self._modules.items())
+        extra = self.extra_repr()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = [f"{type(self).__name__}("]
+        if extra:
+            lines.append("  " + extra.replace("\n", "\n  "))
+        for name, m in children:
+            body = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+
+
+class ModuleList(Module):
+    """A list of modules registered under the names "0", "1", ... (so ``layers.0.weight`` in state_dicts)."""
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, i: int) -> Module:
+        n = len(self._modules)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
+        return self._modules[str(i % n)]
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleList is a container: iterate over it and call its modules")
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another: ``Sequential(Linear(2, 8), Tanh(), Linear(8, 1))(x)``."""
+
+    def __init__(self, *modules: Module):
+        super().__init__(modules)
+
+    def forward(self, x: Any) -> Any:
+        for m in self:
+            x = m(x)
+        return x

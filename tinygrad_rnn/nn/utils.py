@@ -1,0 +1,65 @@
+"""Gradient clipping (PyTorch's ``nn.utils.clip_grad_norm_`` / ``clip_grad_value_``).
+
+Both rebind ``p.grad`` to a new array instead of writing into it: a gradient array may be shared
+(for example with an optimizer's saved state or another parameter), and rebinding can never change
+anything but this parameter's gradient.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+from ..tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
+) -> float:
+    """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``.
+
+    Returns the total norm before clipping (as a float). As in PyTorch the scale factor is
+    ``max_norm / (total + 1e-6)``, applied only when it is below 1. ``norm_type`` may be ``inf``.
+    """
+    params = _params(parameters)  # once: `parameters` may be a generator
+    grads = [p.grad for p in params]
+    norm_type = float(norm_type)
+    if not grads:
+        return 0.0
+    if norm_type == math.inf:
+        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    elif norm_type <= 0:
+        raise ValueError(f"norm_type must be positive (or inf), got {norm_type}")
+    elif norm_type == 2.0:
+        # float64 accumulation: a float32 sum of squares over 10^6 entries loses digits
+        total = math.sqrt(sum(float(np.dot(r, r)) for r in (g.reshape(-1).astype(np.float64) for g in grads)))
+    else:
+        total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"the total norm of the gradients is {total}; pass error_if_nonfinite=False to clip anyway"
+        )
+    coef = float(max_norm) / (total + 1e-6)
+    if coef < 1.0:
+        for p in params:
+            p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
+    return total
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]``."""
+    clip_value = float(clip_value)
+    if clip_value < 0:
+        raise ValueError(f"clip_value must be non-negative, got {clip_value}")
+    for p in _params(parameters):
+        if p.grad is not None:
+            p.grad = np.clip(p.grad, -clip_value, clip_value)
