@@ -1,0 +1,134 @@
+"""Fused ops of the word model: the tanh recurrence with the tutorial's windowed truncated BPTT, and
+the output projection fused with cross-entropy.
+
+Both are ``tinygrad_rnn.Function``s: a numpy forward and a hand-derived backward side by side. Their
+gradients are tested against the numpy reference (``reference.py``), against a per-step autograd
+composition built from primitive ops, and against finite differences.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_rnn import Function
+
+
+def tanh_rnn_forward(e: np.ndarray, w_hh: np.ndarray, h0: np.ndarray | None) -> np.ndarray:
+    """States ``hs`` (T+1, B, H): ``hs[0] = h0`` (zeros if None), ``hs[t+1] = tanh(e[t] + hs[t] @ W.T)``.
+
+    ``e`` (T, B, H) is the embedded input (the tutorial's ``U[:, x_t]`` rows); no biases, as in the tutorial.
+    """
+    T, B, H = e.shape
+    dtype = np.result_type(e, w_hh)
+    hs = np.empty((T + 1, B, H), dtype=dtype)
+    hs[0] = 0 if h0 is None else h0
+    w_t = w_hh.T
+    for t in range(T):
+        np.dot(hs[t], w_t, out=hs[t + 1])
+        hs[t + 1] += e[t]
+        np.tanh(hs[t + 1], out=hs[t + 1])
+    return hs
+
+
+def tanh_rnn_backward(
+    grad_h: np.ndarray, hs: np.ndarray, w_hh: np.ndarray, truncate: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients (dL/de (T, B, H), dL/dW (H, H)) given ``grad_h`` = dL/dh_t from the outputs, (T, B, H).
+
+    ``truncate=k``: the gradient arriving at output t flows back through steps t, t−1, …, max(0, t−k)
+    only. Instead of one inner loop per output (the tutorial's O(T·k) Python loops) all outputs move
+    back one lag together: ``E_l[j]`` is the error at step j coming from output j+l, and
+    ``E_{l+1}[j] = (E_l[j+1] @ W) * (1 − h_j²)``, so the Python loop runs over k+1 lags, not T·k pairs.
+    ``truncate=None`` (or a window that covers the sequence) is ordinary full BPTT.
+    """
+    T, B, H = grad_h.shape
+    h = hs[1:]
+    deriv = 1.0 - h * h  # tanh' at every step, computed once
+    grad_e = np.empty_like(grad_h)
+    grad_w = np.zeros_like(w_hh)
+    if T == 0:
+        return grad_e, grad_w
+    if truncate is None or truncate >= T - 1:
+        carry = np.zeros((B, H), dtype=grad_h.dtype)
+        for t in range(T - 1, -1, -1):
+            d = grad_e[t]
+            np.add(grad_h[t], carry, out=d)
+            d *= deriv[t]
+            if t:
+                np.dot(d, w_hh, out=carry)
+        # every step's weight gradient at once: dW = Σ_t d_t^T h_{t-1}
+        np.dot(grad_e.reshape(T * B, H).T, hs[:T].reshape(T * B, H), out=grad_w)
+        return grad_e, grad_w
+    err = grad_h * deriv  # lag 0: E_0[j] from output j
+    grad_e[...] = err
+    grad_w += err.reshape(T * B, H).T @ hs[:T].reshape(T * B, H)
+    for lag in range(1, truncate + 1):
+        n = T - lag  # steps 0..n-1 receive error from outputs lag..T-1
+        if n <= 0:
+            break
+        err = (err[1:] @ w_hh) * deriv[:n]
+        grad_e[:n] += err
+        grad_w += err.reshape(n * B, H).T @ hs[:n].reshape(n * B, H)
+    return grad_e, grad_w
+
+
+class TruncatedTanhRNN(Function):
+    """``TruncatedTanhRNN.apply(e, w_hh, h0=None, truncate=None)``: e (T, B, H), w_hh (H, H), h0 (B, H)
+    array or None (not differentiated) → hidden states (T, B, H), backward truncated as in ``tanh_rnn_backward``."""
+
+    @staticmethod
+    def forward(ctx, e, w_hh, h0=None, truncate=None):
+        if e.ndim != 3 or w_hh.shape != (e.shape[2], e.shape[2]):
+            raise ValueError(f"expected e (T, B, H) and w_hh (H, H), got {e.shape} and {w_hh.shape}")
+        if truncate is not None and truncate < 0:
+            raise ValueError(f"truncate must be None or >= 0, got {truncate}")
+        hs = tanh_rnn_forward(e, w_hh, h0)
+        ctx.save_for_backward(hs, w_hh)
+        ctx.truncate = truncate
+        return hs[1:]
+
+    @staticmethod
+    def backward(ctx, grad):
+        hs, w_hh = ctx.saved_arrays
+        grad_e, grad_w = tanh_rnn_backward(grad, hs, w_hh, ctx.truncate)
+        return (grad_e if ctx.needs_input_grad[0] else None), grad_w
+
+
+class LinearCrossEntropy(Function):
+    """Cross-entropy of ``h @ weight.T`` against targets, in one op (no logits tensor kept around).
+
+    ``LinearCrossEntropy.apply(h, weight, targets, ignore_index=-100, divisor=1.0)``:
+    h (N, H), weight (C, H), targets (N,) int with ``ignore_index`` for padding → a scalar: the *sum*
+    of the per-token losses divided by ``divisor`` (1 → the tutorial's per-sentence sum; the number of
+    sentences → the per-sentence mean of a batch). Backward: dlogits = softmax − one_hot, masked.
+    """
+
+    @staticmethod
+    def forward(ctx, h, weight, targets, ignore_index=-100, divisor=1.0):
+        targets = np.asarray(targets).reshape(-1)
+        logits = h @ weight.T
+        valid = targets != ignore_index
+        safe = np.where(valid, targets, 0)
+        rows = np.arange(len(targets))
+        logits -= logits.max(axis=1, keepdims=True)
+        picked = logits[rows, safe]  # shifted score of the target, taken before exp (no log of an underflow)
+        np.exp(logits, out=logits)
+        total = logits.sum(axis=1)
+        losses = np.log(total) - picked
+        loss = float(np.sum(losses[valid], dtype=np.float64)) / divisor
+        logits /= total[:, None]  # softmax probabilities, reused by backward
+        ctx.save_for_backward(h, weight, logits, safe, valid)
+        ctx.divisor = divisor
+        return np.asarray(loss, dtype=logits.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        h, weight, probs, safe, valid = ctx.saved_arrays
+        scale = (np.asarray(grad, dtype=np.float64) / ctx.divisor).astype(probs.dtype)
+        d = probs  # freed with the graph afterwards, so reuse its memory
+        d[np.arange(len(safe)), safe] -= 1.0
+        if not valid.all():
+            d[~valid] = 0.0
+        d *= scale
+        grad_h = d @ weight if ctx.needs_input_grad[0] else None
+        grad_w = d.T @ h if ctx.needs_input_grad[1] else None
+        return grad_h, grad_w, None
