@@ -1,0 +1,13 @@
+"""Optimizers and learning-rate schedules (PyTorch's names, arguments and update rules).
+
+``from tinygrad_rnn import optim``; ``optim.SGD(model.parameters(), lr=0.1)``;
+``optim.lr_scheduler.ReduceLROnPlateau(opt)``.
+"""
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adam", "RMSprop", "lr_scheduler"]

@@ -1,0 +1,281 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict`` (PyTorch's model).
+
+A subclass only writes ``_update(param, grad, state, group)`` (the mathematics of one parameter's
+step, in place on ``param.data``), ``_check_group(group)`` (hyperparameter validation) and
+``_state_keys(group)`` (which entries a parameter's state must hold once it has been stepped).
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+__all__ = ["Optimizer"]
+
+
+def _is_param(obj: Any) -> bool:
+    return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params: an iterable of parameters (objects with ``.data``, a float ``np.ndarray`` updated in
+            place, and ``.grad``, an array of the same shape or None — e.g. ``model.parameters()``), or
+            an iterable of dicts, each ``{"params": [...], <option>: value, ...}`` forming one parameter
+            group whose options override ``defaults`` (PyTorch semantics).
+        defaults: the optimizer's hyperparameters, used for every option a group does not set.
+
+    Attributes:
+        param_groups: list of dicts, each with ``"params"`` (a list) and every hyperparameter; change
+            ``group["lr"]`` to change the learning rate (schedulers do exactly that).
+        defaults: dict of default hyperparameters.
+        state: dict mapping a parameter to its state dict (momentum buffers, step counts, ...).
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
+        if _is_param(params) or isinstance(params, (np.ndarray, dict)):
+            raise TypeError("params should be an iterable of parameters or of dicts (parameter groups), "
+                            f"but got a single {type(params).__name__}; wrap it in a list")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("params must be an ordered collection (list, tuple, generator), not a set: "
+                            "the order of a set changes between runs, which would break state_dict()")
+        self.defaults: dict[str, Any] = dict(defaults)
+        self.state: dict[Any, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list; pass model.parameters() of a model "
+                             "that has parameters")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+        # Scratch arrays are not state: they are never saved and are rebuilt on demand.
+        self._scratch: dict[tuple[int, int], np.ndarray] = {}
+
+    # ------------------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (e.g. a layer trained at a different lr)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("a parameter group must have a 'params' entry")
+        params = param_group["params"]
+        if _is_param(params):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("a parameter group's params must be an ordered collection, not a set")
+        else:
+            params = list(params)
+        if not params:
+            raise ValueError("a parameter group has an empty 'params' list")
+        for i, p in enumerate(params):
+            if not _is_param(p):
+                raise TypeError(f"parameter {i} of a group is a {type(p).__name__}; optimizers update "
+                                f"tensors/parameters (objects with a numpy .data and a .grad)")
+            if not np.issubdtype(p.data.dtype, np.floating):
+                raise TypeError(f"parameter {i} of a group has dtype {p.data.dtype}; only floating-point "
+                                f"parameters can be optimized")
+        ids = [id(p) for p in params]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a parameter group lists the same parameter more than once")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if seen.intersection(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+
+        group = dict(self.defaults)
+        group.update({k: v for k, v in param_group.items() if k != "params"})
+        group["params"] = params
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for an invalid hyperparameter (subclasses extend this)."""
+        _check_nonneg(group, "lr")
+
+    # ------------------------------------------------------------------------------ steps
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of all parameters (``p.grad = None``, PyTorch's default).
+
+        ``set_to_none=False`` gives every parameter that had a gradient a fresh zero array instead.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.grad = None if set_to_none else np.zeros_like(p.data)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient (parameters whose ``.grad`` is None are skipped).
+
+        ``closure``, if given, re-evaluates the model and returns the loss, which ``step`` returns.
+        """
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if grad.shape != p.data.shape:
+                    raise ValueError(f"a parameter of shape {p.data.shape} has a gradient of shape {grad.shape}")
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {}
+                self._update(p.data, grad, state, group, p)
+        return loss
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
+                param: Any) -> None:
+        raise NotImplementedError
+
+    def _buffer(self, param: Any, k: int = 0) -> np.ndarray:
+        """Reusable scratch array number ``k`` shaped like ``param`` (keeps the hot path allocation-free)."""
+        key = (id(param), k)
+        buf = self._scratch.get(key)
+        if buf is None or buf.shape != param.data.shape or buf.dtype != param.data.dtype:
+            buf = self._scratch[key] = np.empty_like(param.data)
+        return buf
+
+    def _decayed_grad(self, data: np.ndarray, grad: np.ndarray, weight_decay: float, param: Any) -> np.ndarray:
+        """``grad + weight_decay * data`` in scratch buffer 0 (or ``grad`` itself, never written, if no decay)."""
+        if weight_decay == 0:
+            return grad
+        g = self._buffer(param, 0)
+        np.multiply(data, weight_decay, out=g)
+        np.add(g, grad, out=g)
+        return g
+
+    # ------------------------------------------------------------------------------ checkpoints
+    #: State entries that may be present without being required by the current options.
+    _optional_state: frozenset[str] = frozenset()
+
+    def _state_keys(self, group: dict[str, Any]) -> set[str]:
+        """Entries a stepped parameter's state must hold under ``group``'s options."""
+        return set()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as plain data (arrays, numbers, strings), PyTorch's layout.
+
+        ``{"state": {index: {name: array or int}}, "param_groups": [{option: value, "params": [index, ...]}]}``
+        where parameters are numbered in order across all groups. Arrays are copies, so the result
+        can be kept or saved with ``tinygrad_rnn.save`` while training goes on.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if s:
+                state[index[id(p)]] = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (hyperparameters of each group and per-parameter state).
+
+        The optimizer must have been built over the same parameters, grouped the same way. Everything
+        is validated before anything changes: a mismatch raises ValueError and leaves the optimizer as it was.
+        """
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"an optimizer state_dict has exactly the keys 'state' and 'param_groups'; got {keys}")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise ValueError("optimizer state_dict: 'param_groups' must be a list and 'state' a dict")
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state_dict has {len(saved_groups)} parameter group(s) but this optimizer "
+                             f"has {len(self.param_groups)}")
+        params: list[Any] = []
+        new_groups = []
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"loaded parameter group {i} is not a dict with a 'params' entry")
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"loaded parameter group {i} has {len(saved['params'])} parameters but this "
+                                 f"optimizer's group {i} has {len(group['params'])}")
+            new_group = {k: v for k, v in saved.items() if k != "params"}
+            new_group["params"] = group["params"]
+            try:
+                self._check_group(new_group)
+            except (ValueError, TypeError, KeyError) as e:
+                raise ValueError(f"loaded parameter group {i} has invalid options: {e}") from e
+            new_groups.append(new_group)
+            params.extend(group["params"])
+
+        new_state: dict[Any, dict[str, Any]] = {}
+        owner = [g for g in new_groups for _ in g["params"]]
+        for key, entry in saved_state.items():
+            idx = int(key) if isinstance(key, str) and key.isdigit() else key
+            if isinstance(idx, bool) or not isinstance(idx, numbers.Integral) or not 0 <= idx < len(params):
+                raise ValueError(f"loaded state refers to parameter {key!r}, but there are {len(params)} parameters")
+            p, group = params[int(idx)], owner[int(idx)]
+            if not isinstance(entry, dict):
+                raise ValueError(f"loaded state of parameter {idx} is a {type(entry).__name__}, not a dict")
+            required = self._state_keys(group)
+            if not required <= set(entry) <= required | self._optional_state:
+                raise ValueError(f"loaded state of parameter {idx} has entries {sorted(map(str, entry))} but "
+                                 f"{type(self).__name__} with these options keeps {sorted(required)} "
+                                 f"(was it saved from another optimizer or with other options?)")
+            restored = {}
+            for name, value in entry.items():
+                if name == "step":
+                    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 \
+                            or int(value) != value:
+                        raise ValueError(f"loaded state of parameter {idx}: 'step' must be a non-negative "
+                                         f"integer, got {value!r}")
+                    restored[name] = int(value)
+                    continue
+                value = np.asarray(value)
+                if value.shape != p.data.shape:
+                    raise ValueError(f"loaded state of parameter {idx}: {name!r} has shape {value.shape} but the "
+                                     f"parameter has shape {p.data.shape}")
+                if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
+                    raise ValueError(f"loaded state of parameter {idx}: {name!r} has dtype {value.dtype}")
+                # A copy in the parameter's dtype: the loaded dict must not alias the live state.
+                restored[name] = value.astype(p.data.dtype, copy=True)
+            new_state[p] = restored
+
+        for group, new_group in zip(self.param_groups, new_groups):
+            group.clear()
+            group.update(new_group)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- validation
+def _number(group: dict[str, Any], name: str) -> float:
+    if name not in group:
+        raise ValueError(f"option {name!r} is missing")
+    value = group[name]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if value != value:
+        raise ValueError(f"{name} must not be NaN")
+    return float(value)
+
+
+def _check_nonneg(group: dict[str, Any], name: str) -> None:
+    if _number(group, name) < 0:
+        raise ValueError(f"invalid {name}: {group[name]!r} (must be >= 0)")
+
+
+def _check_bool(group: dict[str, Any], name: str) -> None:
+    if name not in group:
+        raise ValueError(f"option {name!r} is missing")
+    if not isinstance(group[name], (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {group[name]!r}")

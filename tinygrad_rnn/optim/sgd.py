@@ -1,0 +1,79 @@
+"""Stochastic gradient descent with optional momentum, dampening, weight decay and Nesterov momentum."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_bool, _check_nonneg, _number
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD rule, per parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p
+        if momentum != 0:
+            b = g                                    (first step: the buffer starts as a copy of g)
+            b = momentum * b + (1 - dampening) * g   (later steps)
+            g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    Args:
+        params: parameters or parameter groups (see :class:`Optimizer`).
+        lr: learning rate (>= 0).
+        momentum: momentum factor (>= 0).
+        dampening: dampening of the gradient's contribution to the momentum buffer.
+        weight_decay: L2 penalty coefficient (>= 0).
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening == 0).
+
+    State per parameter: ``momentum_buffer`` (shaped like the parameter) when momentum != 0.
+    """
+
+    _optional_state = frozenset({"momentum_buffer"})
+
+    def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        _check_nonneg(group, "momentum")
+        _number(group, "dampening")
+        _check_nonneg(group, "weight_decay")
+        _check_bool(group, "nesterov")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires momentum > 0 and dampening == 0")
+
+    def _state_keys(self, group: dict[str, Any]) -> set[str]:
+        return {"momentum_buffer"} if group["momentum"] != 0 else set()
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
+                param: Any) -> None:
+        lr, momentum = group["lr"], group["momentum"]
+        d = self._decayed_grad(data, grad, group["weight_decay"], param)
+        tmp = self._buffer(param, 1)
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(d, dtype=data.dtype, copy=True)
+            else:
+                np.multiply(buf, momentum, out=buf)
+                dampening = group["dampening"]
+                if dampening != 0:
+                    np.multiply(d, 1 - dampening, out=tmp)
+                    np.add(buf, tmp, out=buf)
+                else:
+                    np.add(buf, d, out=buf)
+            if group["nesterov"]:
+                # p -= lr * (d + momentum * buf), as two in-place subtractions (no temporary array).
+                np.multiply(d, lr, out=tmp)
+                np.subtract(data, tmp, out=data)
+                np.multiply(buf, lr * momentum, out=tmp)
+                np.subtract(data, tmp, out=data)
+                return
+            d = buf
+        np.multiply(d, lr, out=tmp)
+        np.subtract(data, tmp, out=data)

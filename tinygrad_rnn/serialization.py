@@ -1,0 +1,298 @@
+"""Checkpoints: ``save(obj, path)`` / ``load(path)`` as one ``.npz`` file, never pickle.
+
+What can be stored: nested ``dict`` (keys ``str`` or ``int``), ``list`` and ``tuple`` of numpy arrays
+(any shape, including 0-d and empty, any non-object dtype), numpy scalars, Python ``int``, ``float``,
+``bool``, ``str`` and ``None``. ``load`` returns the same structure with the same types: an ``int``
+stays an ``int``, a tuple stays a tuple, a float32 array stays a float32 array of the same shape.
+That covers ``Module.state_dict()``, ``Optimizer.state_dict()``, scheduler state, configs and
+vocabularies.
+
+File layout (a plain zip of ``.npy`` members, exactly what ``np.savez`` writes):
+
+* every array is one member, named by its escaped path in the structure, e.g. ``model/weight_ih_l0``
+  or ``optimizer/state/0/exp_avg`` (path parts are percent-encoded, so ``/`` inside a dict key
+  cannot be confused with nesting);
+* one member ``%structure`` holds the whole tree as UTF-8 JSON in a ``uint8`` array. Scalars live in
+  the JSON; each array is a reference to its member. A raw ``%`` never survives escaping, so no
+  array member can collide with it.
+
+So ``np.load(path, allow_pickle=False)`` reads every array of a checkpoint without this library.
+
+``save`` writes exactly the path it is given, like ``torch.save`` (no ``.npz`` is appended, unlike
+``np.savez``); ``load`` reads exactly the path it is given. The write is atomic: the data go to a
+temporary file in the same directory, are flushed and fsynced, and then ``os.replace`` puts the file
+in place, so a crash or Ctrl-C during ``save`` leaves any previous checkpoint intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import zipfile
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+__all__ = ["save", "load"]
+
+_FORMAT = "tinygrad_rnn.checkpoint"
+_VERSION = 1
+STRUCTURE_KEY = "%structure"
+_ROOT_KEY = "%root"
+
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members / an empty zip
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+# ----------------------------------------------------------------------------------------- save
+
+
+def _escape(part: str) -> str:
+    # quote() keeps only [A-Za-z0-9_.~-]; '.' and '..' are escaped too so that unzipping a
+    # checkpoint by hand can never write outside the target directory.
+    if part in ("", ".", ".."):
+        return "%2E" * len(part) if part else "%"
+    return quote(part, safe="")
+
+
+def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], active: set[int]) -> Any:
+    """Return the JSON node for ``obj``; arrays are moved into ``arrays`` under their escaped path."""
+    # bool before int: bool is a subclass of int and must come back as a bool.
+    if obj is None or isinstance(obj, (bool, str)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)  # an int subclass (e.g. an IntEnum) is stored by value
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, (np.ndarray, np.generic)):
+        arr = np.asarray(obj)
+        if arr.dtype.hasobject:
+            raise TypeError(f"cannot save {_where(path)}: object arrays would need pickle; "
+                            f"convert it to a numeric or string dtype first")
+        key = base = "/".join(_escape(p) for p in path) if path else _ROOT_KEY
+        n = 0
+        while key in arrays:  # dict keys 7 and "7" share a path; '%~' never comes out of _escape
+            n += 1
+            key = f"{base}%~{n}"
+        arrays[key] = arr
+        return {"scalar" if isinstance(obj, np.generic) else "array": key}
+    if isinstance(obj, (dict, list, tuple)):
+        if id(obj) in active:
+            raise ValueError(f"cannot save {_where(path)}: the structure contains itself (a cycle)")
+        active.add(id(obj))
+        try:
+            if isinstance(obj, dict):
+                items = []
+                for k, v in obj.items():
+                    if isinstance(k, bool) or not isinstance(k, (str, int)):
+                        raise TypeError(f"cannot save {_where(path)}: dict keys must be str or int, "
+                                        f"got {type(k).__name__} {k!r}")
+                    k = k if isinstance(k, str) else int(k)
+                    items.append([k, _encode(v, path + (str(k),), arrays, active)])
+                return {"dict": items}
+            tag = "tuple" if isinstance(obj, tuple) else "list"
+            return {tag: [_encode(v, path + (str(i),), arrays, active) for i, v in enumerate(obj)]}
+        finally:
+            active.discard(id(obj))
+    hint = " (use .numpy() or a state_dict())" if hasattr(obj, "data") and hasattr(obj, "grad") else ""
+    raise TypeError(f"cannot save {_where(path)}: unsupported type {type(obj).__name__}{hint}; "
+                    f"checkpoints hold dicts, lists, tuples, numpy arrays, numbers, bools, strings and None")
+
+
+def _where(path: tuple[str, ...]) -> str:
+    return "the object" if not path else "item " + "".join(f"[{p!r}]" for p in path)
+
+
+def _write_array(zf: zipfile.ZipFile, name: str, arr: np.ndarray) -> None:
+    """One ``.npy`` member, written the way ``np.savez`` does (``force_zip64`` for >2 GiB arrays)."""
+    with zf.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, arr, allow_pickle=False)
+
+
+def _write_npz(f, arrays: dict[str, np.ndarray], compress: bool) -> None:
+    # np.savez(**arrays) is avoided on purpose: a key named "file" or "allow_pickle" would be
+    # taken as one of its own keyword arguments.
+    mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(f, "w", compression=mode, allowZip64=True) as zf:
+        for name, arr in arrays.items():
+            _write_array(zf, name, arr)
+
+
+def _open_temp_beside(path: str) -> tuple[int, str]:
+    directory, base = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        try:
+            # 0o666 lets the process umask decide the final permissions, as for a normal open().
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def _fsync_directory(directory: str) -> None:
+    # Makes the rename itself durable on POSIX; not possible (nor needed) on Windows.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
+    """Write ``obj`` to the checkpoint file ``path`` (exactly that name; no suffix is added).
+
+    Args:
+        obj: nested dicts (str/int keys), lists and tuples of numpy arrays, numpy scalars, Python
+            numbers, bools, strings and None.
+        path: destination file. Its directory must exist. An existing file is replaced atomically.
+        compress: deflate the arrays (smaller file, slower save/load). Either way the file loads with
+            ``np.load(path, allow_pickle=False)``.
+
+    Raises:
+        TypeError: an unsupported object (e.g. a Tensor, a set, an object array) somewhere in ``obj``;
+            the message names where. Nothing is written in that case.
+        FileNotFoundError / IsADirectoryError: the destination directory is missing / path is a directory.
+    """
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    arrays: dict[str, np.ndarray] = {}
+    root = _encode(obj, (), arrays, set())
+    header = {"format": _FORMAT, "version": _VERSION, "root": root}
+    text = json.dumps(header, allow_nan=True, ensure_ascii=True, separators=(",", ":"))
+    members = {STRUCTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+    members.update(arrays)
+
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save checkpoint to {path!r}: directory {directory!r} does not exist")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save checkpoint to {path!r}: it is a directory; give a file name")
+
+    fd, tmp = _open_temp_beside(os.path.abspath(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _write_npz(f, members, compress)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # Includes KeyboardInterrupt: the old checkpoint stays, the half-written temp file goes.
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+# ----------------------------------------------------------------------------------------- load
+
+
+class _Corrupt(Exception):
+    """Internal: the structure entry is inconsistent (turned into a ValueError naming the file)."""
+
+
+def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, value), = node.items()
+        if tag in ("array", "scalar"):
+            if not isinstance(value, str) or value not in arrays:
+                raise _Corrupt(f"the structure refers to a missing array member {value!r}")
+            arr = arrays[value]
+            if tag == "scalar":
+                if arr.ndim != 0:
+                    raise _Corrupt(f"member {value!r} should hold a scalar but has shape {arr.shape}")
+                return arr[()]
+            return arr
+        if tag in ("list", "tuple") and isinstance(value, list):
+            items = [_decode(v, arrays) for v in value]
+            return tuple(items) if tag == "tuple" else items
+        if tag == "dict" and isinstance(value, list):
+            out = {}
+            for item in value:
+                if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))
+                        and not isinstance(item[0], bool)):
+                    raise _Corrupt("a dict entry in the structure is malformed")
+                out[item[0]] = _decode(item[1], arrays)
+            return out
+    raise _Corrupt(f"unknown node in the structure: {str(node)[:80]}")
+
+
+def _sniff(path: str) -> None:
+    """Reject files that are not zips before numpy sees them (np.load would try pickle on them)."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(_ZIP_MAGICS):
+        return
+    if not head:
+        problem = "the file is empty"
+    elif head.startswith(_NPY_MAGIC):
+        problem = "it is a single .npy array (np.save), not a checkpoint; read it with np.load"
+    elif head[:1] == b"\x80":
+        problem = "it looks like a pickle (e.g. pickle.dump output); checkpoints are never unpickled"
+    else:
+        problem = "it is not an .npz (zip) file"
+    raise ValueError(f"cannot load checkpoint {path!r}: {problem}")
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Read a checkpoint written by :func:`save` and return the original structure.
+
+    Never unpickles. Raises ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming
+    the file and the problem if it is a directory, not an ``.npz``, truncated or corrupted, an ``.npz``
+    not written by :func:`save` (no ``%structure`` entry), or holds arrays that would need pickle.
+    """
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"checkpoint file not found: {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"cannot load checkpoint {path!r}: it is a directory, not a checkpoint file")
+    _sniff(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            names = set(npz.files)
+            if STRUCTURE_KEY not in names:
+                raise ValueError(
+                    f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
+                    f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")
+            arrays = {name: npz[name] for name in names}
+    except ValueError as e:
+        if "cannot load checkpoint" in str(e):
+            raise
+        if "pickle" in str(e):
+            raise ValueError(f"cannot load checkpoint {path!r}: it contains object arrays that would need "
+                             f"pickle, which is never used for loading") from e
+        raise ValueError(f"cannot load checkpoint {path!r}: the file is corrupted or truncated ({e})") from e
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError,
+            NotImplementedError, RuntimeError) as e:
+        # A truncated zip loses its central directory (BadZipFile); a flipped byte fails the CRC.
+        raise ValueError(f"cannot load checkpoint {path!r}: the file is corrupted or truncated "
+                         f"({type(e).__name__}: {e})") from e
+
+    try:
+        raw = arrays.pop(STRUCTURE_KEY)
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise _Corrupt(f"the structure entry has dtype {raw.dtype} and shape {raw.shape}, expected uint8 bytes")
+        header = json.loads(raw.tobytes().decode("utf-8"))
+        if not isinstance(header, dict) or header.get("format") != _FORMAT or "root" not in header:
+            raise _Corrupt("the structure entry is not a tinygrad_rnn checkpoint header")
+        version = header.get("version")
+        if not isinstance(version, int) or version > _VERSION:
+            raise _Corrupt(f"checkpoint format version {version!r} is newer than this library "
+                           f"understands ({_VERSION}); upgrade tinygrad_rnn")
+        return _decode(header["root"], arrays)
+    except (_Corrupt, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise ValueError(f"cannot load checkpoint {path!r}: {e}") from e
+
