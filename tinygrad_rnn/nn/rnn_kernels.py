@@ -84,7 +84,7 @@ def rnn_forward(
 
 
 def _relu_inplace(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    return np.maximum(a, 0, out)
+    return np.maximum(a, 0, out=out)
 
 
 def rnn_backward(
