@@ -58,13 +58,7 @@ def _escape(part: str) -> str:
 
 def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], active: set[int]) -> Any:
     """Return the JSON node for ``obj``; arrays are moved into ``arrays`` under their escaped path."""
-    # bool before int: bool is a subclass of int and must come back as a bool.
-    if obj is None or isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)  # an int subclass (e.g. an IntEnum) is stored by value
-    if isinstance(obj, float):
-        return float(obj)
+    # numpy first: np.float64 and np.str_ subclass float and str but must come back as numpy scalars.
     if isinstance(obj, (np.ndarray, np.generic)):
         arr = np.asarray(obj)
         if arr.dtype.hasobject:
@@ -77,6 +71,15 @@ def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], acti
             key = f"{base}%~{n}"
         arrays[key] = arr
         return {"scalar" if isinstance(obj, np.generic) else "array": key}
+    # bool before int: bool is a subclass of int and must come back as a bool.
+    if obj is None or isinstance(obj, bool):
+        return obj
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, int):
+        return int(obj)  # an int subclass (e.g. an IntEnum) is stored by value
+    if isinstance(obj, float):
+        return float(obj)
     if isinstance(obj, (dict, list, tuple)):
         if id(obj) in active:
             raise ValueError(f"cannot save {_where(path)}: the structure contains itself (a cycle)")
@@ -85,7 +88,7 @@ def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], acti
             if isinstance(obj, dict):
                 items = []
                 for k, v in obj.items():
-                    if isinstance(k, bool) or not isinstance(k, (str, int)):
+                    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (str, int, np.integer)):
                         raise TypeError(f"cannot save {_where(path)}: dict keys must be str or int, "
                                         f"got {type(k).__name__} {k!r}")
                     k = k if isinstance(k, str) else int(k)
