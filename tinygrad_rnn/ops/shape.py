@@ -96,6 +96,10 @@ class Stack(Function):
     def forward(ctx: Context, *arrays, axis=0):
         if not arrays:
             raise ValueError("stack needs at least one tensor")
+        shapes = [np.shape(a) for a in arrays]
+        if any(s != shapes[0] for s in shapes):
+            # numpy's own message does not say which shapes differ
+            raise ValueError(f"stack needs tensors of one shape, got shapes {shapes}")
         out = np.stack(arrays, axis=axis)
         ctx.axis = axis % out.ndim
         ctx.count = len(arrays)
