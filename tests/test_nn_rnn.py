@@ -468,3 +468,27 @@ def test_matches_pytorch_outputs_and_gradients(kind, batch_first):
     tgrads = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         np.testing.assert_allclose(p.grad, tgrads[name].grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_cells_match_pytorch(kind):
+    torch = pytest.importorskip("torch")
+    nn.init.manual_seed(8)
+    B, I, H = 3, 4, 5
+    ours = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind](I, H, dtype=F64)
+    theirs = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[kind](I, H).double()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    r = _rng(12)
+    x, h, c, g = (r.normal(size=s) for s in [(B, I), (B, H), (B, H), (B, H)])
+    tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x, h, c))
+    ox, oh, oc = (Tensor(a.copy(), requires_grad=True) for a in (x, h, c))
+    tout = theirs(tx, (th, tc))[0] if kind == "lstm" else theirs(tx, th)
+    oout = ours(ox, (oh, oc))[0] if kind == "lstm" else ours(ox, oh)
+    (tout * torch.from_numpy(g)).sum().backward()
+    (oout * g).sum().backward()
+    np.testing.assert_allclose(oout.data, tout.detach().numpy(), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(ox.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(oh.grad, th.grad.numpy(), rtol=1e-10, atol=1e-12)
+    tgrads = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad, tgrads[name].grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
