@@ -207,7 +207,7 @@ def reduce_kwargs(draw, shapes):
         axis = draw(st.integers(-ndim, ndim - 1))
     else:
         axes = draw(hnp.valid_tuple_axes(ndim, min_size=1))
-        axis = tuple(a - ndim if draw(st.booleans()) else a for a in axes)
+        axis = tuple(a % ndim - ndim if draw(st.booleans()) else a % ndim for a in axes)
     return {"axis": axis, "keepdims": draw(st.booleans())}
 
 
