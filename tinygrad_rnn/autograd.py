@@ -176,6 +176,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         g = pending.pop(id(node), None)
         if g is None:
             continue
+        if type(g) is not np.ndarray:  # 0-d arithmetic gives numpy scalars; backwards are promised arrays
+            g = np.asarray(g)
         ctx = node._ctx
         if ctx is None:
             if node.requires_grad:
