@@ -434,3 +434,33 @@ def test_custom_function_wrong_gradient_count_is_reported():
     x = Tensor(np.ones(2), requires_grad=True)
     with pytest.raises(RuntimeError, match="Bad.backward returned 1 gradients for 2 inputs"):
         Bad.apply(x, x).sum().backward()
+
+
+def test_backward_receives_ndarrays_for_0d_outputs():
+    """0-d arithmetic in numpy yields numpy scalars; a custom backward must still get an ndarray."""
+    seen = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            return grad
+
+    x = Tensor(np.array(1.5), requires_grad=True)
+    (Spy.apply(x) + Tensor(np.ones(3))).sum().backward()  # summed back to shape ()
+    y = Spy.apply(x)
+    (y + y).backward()  # two 0-d contributions accumulated
+    assert seen == [np.ndarray, np.ndarray]
+    assert type(x.grad) is np.ndarray and x.grad == 5.0
+
+
+def test_backward_inside_no_grad_still_works():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (x * x).sum()
+    with no_grad():
+        y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
