@@ -193,7 +193,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.mode, self.threshold_mode, self.compare_to = mode, threshold_mode, compare_to
         self.factor, self.patience, self.cooldown = factor, int(patience), int(cooldown)
         self.threshold, self.eps, self.min_lrs = float(threshold), float(eps), min_lrs
-        self.best: float | None = None
+        self.best = math.inf if mode == "min" else -math.inf  # PyTorch's start: any finite value improves
         self.last: float | None = None
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -204,7 +204,7 @@ class ReduceLROnPlateau(LRScheduler):
         if math.isnan(current):
             return True
         ref = self.last if self.compare_to == "last" else self.best
-        if ref is None:
+        if ref is None:  # the first call has nothing to compare with
             return False
         sign = 1.0 if self.mode == "min" else -1.0  # "max" is "min" on the negated metric
         if self.compare_to == "last":
@@ -227,8 +227,7 @@ class ReduceLROnPlateau(LRScheduler):
         if self.compare_to == "best":
             if not bad:  # PyTorch moves the best only on a (thresholded) improvement
                 self.best = current
-        elif not math.isnan(current) and (self.best is None or (
-                current < self.best if self.mode == "min" else current > self.best)):
+        elif current < self.best if self.mode == "min" else current > self.best:
             self.best = current  # kept for information only; "last" compares with self.last
         self.last = current
 
