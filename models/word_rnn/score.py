@@ -1,0 +1,59 @@
+"""The language model as a scoring tool: per-sentence log-probability, per-word loss, perplexity and
+out-of-vocabulary count, and a whole file's perplexity."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from models.common import UserError
+
+from .model import WordRNNLM
+from .text import tokenize_sentence
+from .vocab import SPECIAL_TOKENS, Vocabulary
+
+
+@dataclass
+class SentenceScore:
+    text: str
+    tokens: list[str]
+    log_prob: float  # natural log of p(sentence), end token included
+    per_word_loss: float  # −log_prob / number of predicted tokens (words + end)
+    perplexity: float
+    oov: list[str]  # words mapped to UNKNOWN_TOKEN
+
+
+def score_tokens(model: WordRNNLM, vocab: Vocabulary, tokens: Sequence[str], text: str = "") -> SentenceScore:
+    ids = vocab.encode(tokens)
+    losses = model.token_losses(ids[:-1], ids[1:])
+    total = float(losses.sum())
+    per = total / len(losses)
+    oov = [t for t in tokens if t not in vocab.word_to_index or t in SPECIAL_TOKENS]
+    return SentenceScore(text, list(tokens), -total, per, math.exp(min(per, 700)), oov)
+
+
+def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str], lowercase: bool) -> list[SentenceScore]:
+    """Each string is one sentence (word-tokenized as in training, not split further)."""
+    scores = []
+    for i, s in enumerate(sentences):
+        tokens = tokenize_sentence(s, lowercase)
+        if not tokens:
+            raise UserError(f"sentence {i + 1} is empty; give at least one word to score")
+        scores.append(score_tokens(model, vocab, tokens, s))
+    return scores
+
+
+def corpus_perplexity(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Mean per-word loss (the tutorial's calculate_loss) and perplexity of tokenized sentences."""
+    total, words, oov, tokens = 0.0, 0, 0, 0
+    for s in sentences:
+        ids = vocab.encode(s)
+        total += float(model.token_losses(ids[:-1], ids[1:]).sum())
+        words += len(ids) - 1
+        oov += vocab.count_oov(s)
+        tokens += len(s)
+    loss = total / max(words, 1)
+    return {"sentences": len(sentences), "words": words, "loss": loss, "perplexity": math.exp(min(loss, 700)),
+            "oov": oov, "oov_rate": oov / max(tokens, 1)}

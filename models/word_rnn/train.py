@@ -1,0 +1,333 @@
+"""Training: per-sentence SGD as in the tutorial (or padded minibatches), evaluation with the
+halve-on-increase schedule, checkpoints that resume exactly, Ctrl-C that saves first."""
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from tinygrad_rnn import nn, optim
+from models.common import UserError
+
+from . import data as wdata
+from .checkpoint import best_path, load_checkpoint, restore_model, save_checkpoint
+from .model import WordRNNLM
+from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
+
+OPTIMIZERS = ("sgd", "adagrad", "adam")
+DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
+EVAL_BATCH = 64
+
+
+@dataclass
+class TrainConfig:
+    """Every option of ``word-rnn train`` (see ``cli.py`` for the help texts)."""
+
+    data: str | None = None
+    column: str | None = None
+    csv: bool | None = None
+    lowercase: bool = False
+    vocab_size: int = 8000
+    hidden_size: int = 100
+    bptt_truncate: int | None = 4
+    cell: str = "rnn"
+    optimizer: str = "sgd"
+    lr: float | None = None
+    clip: float | None = None
+    schedule: str = "halve"
+    batch_size: int = 1
+    epochs: int = 1
+    max_sentences: int | None = None
+    max_time: float | None = None
+    val_fraction: float = 0.05
+    eval_every: int | None = None
+    checkpoint: str = "word_rnn.npz"
+    resume: bool = False
+    seed: int = 0
+    dtype: str = "float32"
+    quiet: bool = False
+
+
+# options that define the run; a resumed run takes them from the checkpoint
+_FIXED = ("data", "column", "csv", "lowercase", "vocab_size", "hidden_size", "bptt_truncate", "cell", "optimizer",
+          "lr", "clip", "schedule", "batch_size", "val_fraction", "seed", "dtype")
+
+
+def validate(cfg: TrainConfig) -> None:
+    checks = [
+        (cfg.hidden_size >= 1, f"--hidden-size must be >= 1, got {cfg.hidden_size}"),
+        (cfg.bptt_truncate is None or cfg.bptt_truncate >= 0, f"--bptt-truncate must be >= 0 or 'none', got {cfg.bptt_truncate}"),
+        (cfg.optimizer in OPTIMIZERS, f"--optimizer must be one of {', '.join(OPTIMIZERS)}"),
+        (cfg.lr is None or (math.isfinite(cfg.lr) and cfg.lr > 0), f"--lr must be a positive number, got {cfg.lr}"),
+        (cfg.clip is None or cfg.clip > 0, f"--clip must be positive, got {cfg.clip}"),
+        (cfg.batch_size >= 1, f"--batch-size must be >= 1, got {cfg.batch_size}"),
+        (cfg.epochs >= 1, f"--epochs must be >= 1, got {cfg.epochs}"),
+        (cfg.max_sentences is None or cfg.max_sentences >= 1, f"--max-sentences must be >= 1, got {cfg.max_sentences}"),
+        (cfg.max_time is None or cfg.max_time > 0, f"--max-time must be positive, got {cfg.max_time}"),
+        (cfg.eval_every is None or cfg.eval_every >= 1, f"--eval-every must be >= 1, got {cfg.eval_every}"),
+        (cfg.schedule in ("halve", "none"), f"--schedule must be 'halve' or 'none', got {cfg.schedule!r}"),
+        (cfg.dtype in ("float32", "float64"), f"--dtype must be float32 or float64, got {cfg.dtype!r}"),
+    ]
+    for ok, msg in checks:
+        if not ok:
+            raise UserError(msg)
+    if cfg.cell not in ("rnn", "gru", "lstm"):
+        raise UserError(f"--cell must be rnn, gru or lstm, got {cfg.cell!r}")
+    if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
+        raise UserError(f"--bptt-truncate applies to --cell rnn only; use --bptt-truncate none with --cell {cfg.cell}")
+
+
+def make_optimizer(name: str, params: Sequence[Any], lr: float) -> optim.Optimizer:
+    if name == "sgd":
+        return optim.SGD(params, lr=lr)
+    if name == "adagrad":
+        return optim.Adagrad(params, lr=lr)
+    return optim.Adam(params, lr=lr)
+
+
+def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
+    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count."""
+    total, words = 0.0, 0
+    order = idx[np.argsort([len(encoded[i]) for i in idx], kind="stable")]
+    for start in range(0, len(order), EVAL_BATCH):
+        batch = order[start:start + EVAL_BATCH]
+        x, y = wdata.make_batch(encoded, batch) if len(batch) > 1 else (encoded[batch[0]][:-1], encoded[batch[0]][1:])
+        losses = model.token_losses(x, y)
+        total += float(losses.sum())
+        words += int((np.asarray(y) != -100).sum())
+    return total / max(words, 1), words
+
+
+class _InterruptFlag:
+    """SIGINT sets a flag that the loop checks between steps, so a checkpoint never holds a half-done update."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "_InterruptFlag":
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: Ctrl-C keeps its default behaviour
+            self._previous = None
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.hit:  # a second Ctrl-C while saving: give up at once
+            raise KeyboardInterrupt
+        self.hit = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+@dataclass
+class _State:
+    epoch: int = 0
+    position: int = 0  # batches of the current epoch's plan already done
+    plan: list[np.ndarray] | None = None
+    steps: int = 0
+    sentences: int = 0
+    words: int = 0
+    best_val: float | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def _settings(cfg: TrainConfig) -> dict[str, Any]:
+    return {k: getattr(cfg, k) for k in _FIXED}
+
+
+def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) training as ``cfg`` says; returns a summary dict. Messages go to ``out`` (stdout)."""
+    out = out or sys.stdout
+
+    def say(msg: str) -> None:
+        tqdm.write(msg, file=out)
+
+    ckpt = None
+    if cfg.resume:
+        ckpt = load_checkpoint(cfg.checkpoint)
+        if not ckpt.get("training"):
+            raise UserError(f"{cfg.checkpoint!r} holds no training state to resume; start a new run without --resume")
+        stored = ckpt["settings"]
+        # the run is defined by the checkpoint; only the data file may be named again (it may have moved:
+        # the fingerprint check below refuses different data)
+        keep = {"data": cfg.data, "column": cfg.column, "csv": cfg.csv} if cfg.data is not None else {}
+        for k in _FIXED:
+            if k in stored:
+                setattr(cfg, k, stored[k])
+        for k, v in keep.items():
+            setattr(cfg, k, v)
+    validate(cfg)
+    lr = cfg.lr if cfg.lr is not None else DEFAULT_LR[cfg.optimizer]
+
+    if cfg.data is None:
+        say("no --data given: training on the built-in default corpus, the docstrings of Python's standard library")
+    corpus = wdata.load_corpus(cfg.data, cfg.column, cfg.lowercase, cfg.csv)
+    say(f"corpus: {corpus.description}")
+    if ckpt is not None:
+        model, vocab = restore_model(ckpt, cfg.checkpoint)
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", VocabSizeWarning)
+            vocab = Vocabulary.build(corpus.sentences, cfg.vocab_size)
+        for w in caught:
+            say(f"warning: {w.message}")
+        cfg.vocab_size = len(vocab)
+        try:
+            model = WordRNNLM(len(vocab), cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
+                              dtype=np.dtype(cfg.dtype))
+        except ValueError as err:
+            raise UserError(str(err)) from None
+    say(vocab.summary())
+    encoded = encode_sentences(vocab, corpus.sentences)
+    train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
+    train_set = [encoded[i] for i in train_idx]
+    lengths = np.asarray([len(s) - 1 for s in train_set])
+    print_val = f"{len(val_idx)} validation" if len(val_idx) else "no validation (loss reported on training sentences)"
+    say(f"{len(train_set)} training sentences, {print_val}; model {model.config()}")
+    eval_idx = val_idx if len(val_idx) else train_idx[:2000]
+    digest = wdata.fingerprint(train_set)
+
+    opt = make_optimizer(cfg.optimizer, list(model.parameters()), lr)
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt) if cfg.schedule == "halve" else None
+    rng = np.random.default_rng(cfg.seed)
+    st = _State()
+    if ckpt is not None:
+        tr = ckpt["training"]
+        if tr["fingerprint"] != digest:
+            raise UserError(f"the training data differ from those of {cfg.checkpoint!r}; resume with the same --data "
+                            "(or start a new run without --resume)")
+        try:
+            opt.load_state_dict(tr["optimizer"])
+            if sched is not None:
+                sched.load_state_dict(tr["scheduler"])
+        except (KeyError, ValueError, TypeError) as err:
+            raise UserError(f"checkpoint {cfg.checkpoint!r} has unusable optimizer state ({err})") from None
+        rng.bit_generator.state = json.loads(tr["rng"])
+        st = _State(epoch=int(tr["epoch"]), position=int(tr["position"]),
+                    plan=wdata.unpack_plan(tr["plan"]) if tr["plan"] is not None else None,
+                    steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
+                    best_val=tr["best_val"], history=list(tr["history"]))
+        say(f"resuming from {cfg.checkpoint!r}: epoch {st.epoch + 1}, {st.sentences} sentences done")
+
+    def snapshot() -> dict[str, Any]:
+        return {
+            "epoch": st.epoch, "position": st.position,
+            "plan": wdata.pack_plan(st.plan) if st.plan is not None else None,
+            "steps": st.steps, "sentences": st.sentences, "words": st.words, "best_val": st.best_val,
+            "history": st.history, "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict() if sched is not None else None,
+            "rng": json.dumps(rng.bit_generator.state), "fingerprint": digest,
+        }
+
+    def save(path: Any = None) -> None:
+        save_checkpoint(path or cfg.checkpoint, model, vocab, _settings(cfg), snapshot())
+
+    def run_eval() -> float:
+        loss, words = evaluate(model, encoded, eval_idx)
+        which = "validation" if len(val_idx) else "training"
+        if not math.isfinite(loss):
+            raise UserError(f"the {which} loss became {loss} after {st.steps} steps; the last good checkpoint "
+                            f"{cfg.checkpoint!r} was kept. Lower --lr or use --clip")
+        prev_lr = opt.param_groups[0]["lr"]
+        if sched is not None:
+            sched.step(loss)
+        now_lr = opt.param_groups[0]["lr"]
+        st.history.append({"sentences": float(st.sentences), "loss": loss, "lr": prev_lr})
+        note = f"; loss rose, lr halved to {now_lr:g}" if now_lr < prev_lr else ""
+        progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
+        say(f"epoch {progress:.2f} ({st.sentences} sentences): {which} loss {loss:.4f} per word, "
+            f"perplexity {math.exp(min(loss, 700)):.5g} over {words} words{note}")
+        if len(val_idx) and (st.best_val is None or loss < st.best_val):
+            st.best_val = loss
+            save(best_path(cfg.checkpoint))
+        return loss
+
+    total_planned = cfg.epochs * len(train_set)
+    if cfg.max_sentences is not None:
+        total_planned = min(total_planned, cfg.max_sentences)
+    bar = tqdm(total=total_planned, initial=min(st.sentences, total_planned), unit="sent", disable=cfg.quiet,
+               file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+    started = time.perf_counter()
+    recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
+    stop_reason = "done"
+    params = list(model.parameters())
+    # non-finite values are detected and reported below; numpy's overflow warnings would only add noise
+    with _InterruptFlag() as interrupt, np.errstate(over="ignore", invalid="ignore"):
+        try:
+            while st.epoch < cfg.epochs:
+                if st.plan is None:
+                    st.plan, st.position = wdata.epoch_plan(lengths, cfg.batch_size, rng), 0
+                while st.position < len(st.plan):
+                    if interrupt.hit:
+                        stop_reason = "interrupted"
+                        break
+                    if cfg.max_sentences is not None and st.sentences >= cfg.max_sentences:
+                        stop_reason = "max-sentences"
+                        break
+                    if cfg.max_time is not None and time.perf_counter() - started >= cfg.max_time:
+                        stop_reason = "max-time"
+                        break
+                    batch = st.plan[st.position]
+                    x, y = wdata.make_batch(train_set, batch)
+                    opt.zero_grad()
+                    loss = model.loss(x, y)
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        raise UserError(f"the training loss became {value} at step {st.steps + 1}; nothing was saved "
+                                        f"over {cfg.checkpoint!r}. Lower --lr (now {opt.param_groups[0]['lr']:g}) "
+                                        "or use --clip")
+                    loss.backward()
+                    if cfg.clip is not None:
+                        nn.utils.clip_grad_norm_(params, cfg.clip)
+                    opt.step()
+                    n_words = int(np.count_nonzero(np.asarray(y) != -100))
+                    st.position += 1
+                    st.steps += 1
+                    st.sentences += len(batch)
+                    st.words += n_words
+                    recent_loss += value * len(batch)
+                    recent_words += n_words
+                    tok_count += n_words
+                    bar.update(len(batch))
+                    if st.steps % 50 == 0 and not cfg.quiet:
+                        now = time.perf_counter()
+                        bar.set_postfix(loss=f"{recent_loss / max(recent_words, 1):.3f}",
+                                        tok_s=f"{tok_count / max(now - tok_t0, 1e-9):.0f}", refresh=False)
+                        recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, now, 0
+                    if on_step is not None:
+                        on_step(st.steps)
+                    if cfg.eval_every is not None and st.sentences // cfg.eval_every != (st.sentences - len(batch)) // cfg.eval_every:
+                        run_eval()
+                        save()
+                else:
+                    st.epoch += 1
+                    st.plan, st.position = None, 0
+                    run_eval()
+                    save()
+                    continue
+                break
+        finally:
+            bar.close()
+        if stop_reason == "interrupted":
+            save()
+            say(f"interrupted: saved {cfg.checkpoint!r} ({st.sentences} sentences done); continue with --resume")
+        elif stop_reason != "done":
+            save()
+            say(f"stopped ({stop_reason}) after {st.sentences} sentences; saved {cfg.checkpoint!r} (continue with --resume)")
+        else:
+            say(f"finished {cfg.epochs} epoch(s); saved {cfg.checkpoint!r}"
+                + (f", best validation model {str(best_path(cfg.checkpoint))!r}" if len(val_idx) else ""))
+    elapsed = time.perf_counter() - started
+    return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "words": st.words,
+            "history": st.history, "elapsed": elapsed, "model": model, "vocab": vocab}

@@ -1,0 +1,247 @@
+"""The word-rnn command line, in-process with tiny sizes: train/generate/score/eval/gradcheck, exact
+resume, Ctrl-C, and every bad input of the issue (one line on stderr, exit 2, nothing saved lost)."""
+import random
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from models.word_rnn import cli
+from models.word_rnn import data as wdata
+from models.word_rnn.checkpoint import best_path, load_checkpoint, restore_model
+from models.word_rnn.generate import generate_ids, sample_index
+from models.word_rnn.train import TrainConfig, train
+
+TINY = ["--vocab-size", "40", "--hidden-size", "8", "--quiet", "--seed", "1"]
+
+
+def _text(n=120, seed=0):
+    rng = random.Random(seed)
+    subj = ["The cat", "A dog", "My friend", "The old man", "Mr. Smith", "Her sister"]
+    verb = ["saw", "liked", "found", "visited", "followed", "met"]
+    obj = ["the garden", "a small house", "the river", "his brother", "the market", "an old friend"]
+    tail = ["yesterday", "at noon", "again", "in the rain", "with joy", ""]
+    return "\n\n".join(
+        " ".join(f"{rng.choice(subj)} {rng.choice(verb)} {rng.choice(obj)} {rng.choice(tail)}".split()) + "."
+        + (" It was late." if rng.random() < 0.3 else "")
+        for _ in range(n))
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    p = tmp_path / "corpus.txt"
+    p.write_text(_text(), encoding="utf-8")
+    return p
+
+
+@pytest.fixture
+def trained(tmp_path, corpus):
+    ck = tmp_path / "m.npz"
+    assert cli.main(["train", "--data", str(corpus), "--checkpoint", str(ck), "--epochs", "2", "--lr", "0.05",
+                     *TINY]) == 0
+    return ck
+
+
+def _run(capsys, argv):
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_generate_score_eval(tmp_path, corpus, trained, capsys):
+    assert trained.exists() and best_path(trained).exists()
+    ck = load_checkpoint(trained)
+    assert ck["kind"] == "word_rnn" and ck["training"]["epoch"] == 2 and len(ck["training"]["history"]) == 2
+    code, out, err = _run(capsys, ["generate", "--checkpoint", str(trained), "--num", "4", "--seed", "3",
+                                   "--min-length", "3"])
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 4
+    assert all("UNKNOWN_TOKEN" not in line and "SENTENCE_" not in line and len(line.split()) >= 3 for line in lines)
+    assert _run(capsys, ["generate", "--checkpoint", str(trained), "--num", "4", "--seed", "3",
+                         "--min-length", "3"])[1] == out  # seeded: reproducible
+    code, out, err = _run(capsys, ["score", "--checkpoint", str(trained), "The cat saw the river.",
+                                   "The zebra saw quantum physics."])
+    assert code == 0 and out.count("log-prob") == 2
+    assert "out-of-vocabulary 0" in out and "zebra" in out and "UNKNOWN_TOKEN" in out and "out-of-vocabulary" in err
+    f = tmp_path / "sents.txt"
+    f.write_text("The cat saw the river.\n\nA dog met his brother.\n", encoding="utf-8")
+    code, out, _ = _run(capsys, ["score", "--checkpoint", str(trained), "--file", str(f)])
+    assert code == 0 and out.count("perplexity") == 2
+    code, out, _ = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(corpus)])
+    assert code == 0 and "perplexity" in out
+    ppl = float(out.split("perplexity ")[1].split(",")[0])
+    assert ppl < 40  # learned something: below the uniform perplexity of the 40-word vocabulary
+
+
+def test_learning_and_schedule_and_validation(corpus, tmp_path, capsys):
+    res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, epochs=3, lr=0.05,
+                            checkpoint=str(tmp_path / "a.npz"), quiet=True, val_fraction=0.1))
+    losses = [h["loss"] for h in res["history"]]
+    assert len(losses) == 3 and losses[-1] < np.log(40)
+    out = capsys.readouterr().out
+    assert "validation loss" in out and "perplexity" in out and "least frequent kept word" in out
+
+
+def test_batched_training_with_adam_and_clip(corpus, tmp_path, capsys):
+    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(tmp_path / "b.npz"),
+                                   "--batch-size", "8", "--optimizer", "adam", "--clip", "1.0", "--epochs", "2",
+                                   *TINY])
+    assert code == 0 and "validation loss" in out
+
+
+@pytest.mark.parametrize("extra", [[], ["--batch-size", "4", "--optimizer", "adagrad"]])
+def test_resume_equals_uninterrupted(corpus, tmp_path, extra):
+    base = ["train", "--data", str(corpus), "--eval-every", "30", "--epochs", "2", *TINY, *extra]
+    full = tmp_path / "full.npz"
+    part = tmp_path / "part.npz"
+    assert cli.main(base + ["--checkpoint", str(full), "--max-sentences", "150"]) == 0
+    assert cli.main(base + ["--checkpoint", str(part), "--max-sentences", "70"]) == 0
+    assert cli.main(["train", "--resume", "--checkpoint", str(part), "--max-sentences", "150", "--quiet",
+                     "--eval-every", "30", "--epochs", "2"]) == 0
+    a, b = load_checkpoint(full), load_checkpoint(part)
+    for k in a["model"]:
+        np.testing.assert_array_equal(a["model"][k], b["model"][k])
+    assert a["training"]["history"] == b["training"]["history"]
+    assert a["training"]["rng"] == b["training"]["rng"] and a["training"]["sentences"] == b["training"]["sentences"]
+
+
+def test_ctrl_c_saves_then_resume_continues(corpus, tmp_path, capsys):
+    ck = tmp_path / "c.npz"
+
+    def interrupt(step):
+        if step == 7:
+            signal.raise_signal(signal.SIGINT)
+
+    res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, checkpoint=str(ck), quiet=True),
+                on_step=interrupt)
+    assert res["stop"] == "interrupted" and res["steps"] == 7
+    assert load_checkpoint(ck)["training"]["steps"] == 7
+    assert "interrupted: saved" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert cli.main(["train", "--resume", "--checkpoint", str(ck), "--max-sentences", "12", "--quiet"]) == 0
+    assert load_checkpoint(ck)["training"]["sentences"] == 12
+
+
+def test_default_corpus_is_stdlib_docstrings_and_cached(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(wdata, "DEFAULT_CORPUS_CHARS", 20_000)
+    monkeypatch.setenv("WORD_RNN_CACHE_DIR", str(tmp_path / "cache"))
+    ck = tmp_path / "d.npz"
+    code, out, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", *TINY])
+    assert code == 0 and "built-in default corpus" in out and "standard library" in out
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 1
+    code, out2, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", *TINY])
+    assert code == 0 and out2.splitlines()[2] == out.splitlines()[2]  # same vocabulary summary from the cache
+
+
+def test_csv_input_and_missing_column(tmp_path, capsys):
+    p = tmp_path / "c.csv"
+    rows = ['"' + s.replace('"', '""') + '"' for s in _text(80).split("\n\n")]
+    p.write_text("id,body\n" + "\n".join(f'{i},{r}' for i, r in enumerate(rows)), encoding="utf-8")
+    code, out, _ = _run(capsys, ["train", "--data", str(p), "--column", "body", "--checkpoint",
+                                 str(tmp_path / "c.npz"), "--max-sentences", "5", *TINY])
+    assert code == 0
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "text", "--checkpoint",
+                                   str(tmp_path / "c.npz"), *TINY])
+    assert code == 2 and "'id', 'body'" in err and len(err.strip().splitlines()) == 1
+
+
+def _expect_error(capsys, argv, match):
+    code, out, err = _run(capsys, argv)
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert match in err, err
+
+
+def test_bad_data_files(tmp_path, capsys):
+    ck = str(tmp_path / "x.npz")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "nope.txt"), "--checkpoint", ck], "does not exist")
+    (tmp_path / "empty.txt").write_text("  \n")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "empty.txt"), "--checkpoint", ck], "empty")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9 au lait.".encode("latin-1"))
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "latin.txt"), "--checkpoint", ck], "not valid UTF-8")
+    (tmp_path / "one.txt").write_text("Just one sentence here.")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "one.txt"), "--checkpoint", ck],
+                  "too few for a validation split")
+    _expect_error(capsys, ["train", "--cell", "gru", "--bptt-truncate", "3", "--checkpoint", ck], "--bptt-truncate")
+    _expect_error(capsys, ["train", "--lr", "-1", "--checkpoint", ck], "--lr")
+    _expect_error(capsys, ["train", "--batch-size", "0", "--checkpoint", ck], "--batch-size")
+    _expect_error(capsys, ["train", "--bogus"], "unrecognized arguments")
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_vocab_clamp_and_one_token_sentences(tmp_path, capsys):
+    p = tmp_path / "short.txt"
+    p.write_text("\n\n".join(["Yes.", "No.", "Hello", "Yes", "Maybe.", "No"] * 5), encoding="utf-8")
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--checkpoint", str(tmp_path / "s.npz"),
+                                   "--vocab-size", "8000", "--hidden-size", "4", "--quiet", "--epochs", "2"])
+    assert code == 0 and "warning: vocab_size 8000 exceeds" in out
+    model, vocab = restore_model(load_checkpoint(tmp_path / "s.npz"))
+    assert len(vocab) == model.vocab_size < 20
+    code, out, _ = _run(capsys, ["score", "--checkpoint", str(tmp_path / "s.npz"), "Hello"])
+    assert code == 0 and "words 1" in out
+
+
+def test_nan_loss_stops_without_overwriting(corpus, tmp_path, capsys, trained):
+    before = trained.read_bytes()
+    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), "--lr", "1e38",
+                           "--hidden-size", "8", "--vocab-size", "40", "--quiet"], "loss became")
+    assert trained.read_bytes() == before
+
+
+def test_bad_checkpoints(tmp_path, trained, capsys):
+    _expect_error(capsys, ["generate", "--checkpoint", str(tmp_path / "none.npz")], "does not exist")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(trained.read_bytes()[: len(trained.read_bytes()) // 2])
+    _expect_error(capsys, ["generate", "--checkpoint", str(bad)], "corrupted or truncated")
+    other = tmp_path / "other.npz"
+    from tinygrad_rnn.serialization import save
+    save({"kind": "char_rnn", "format_version": 1}, other)
+    _expect_error(capsys, ["score", "--checkpoint", str(other), "hi"], "not a word-rnn checkpoint")
+    obj = load_checkpoint(trained)
+    obj["config"]["hidden_size"] = 9
+    save(obj, other)
+    _expect_error(capsys, ["generate", "--checkpoint", str(other)], "does not match")
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--data", str(bad)], "binary")
+    _expect_error(capsys, ["score", "--checkpoint", str(trained), "  "], "empty")
+    _expect_error(capsys, ["score", "--checkpoint", str(trained)], "give sentences")
+    _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", "0"], "--temperature")
+
+
+def test_resume_refuses_other_data(tmp_path, trained, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text(_text(seed=5), encoding="utf-8")
+    obj = load_checkpoint(trained)
+    assert obj["settings"]["data"]
+    import tinygrad_rnn.serialization as ser
+    obj["settings"]["data"] = str(other)
+    ser.save(obj, trained)
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet"], "differ")
+
+
+def test_generation_guards(trained):
+    model, vocab = restore_model(load_checkpoint(trained))
+    rng = np.random.default_rng(0)
+    ids, finished = generate_ids(model, vocab, rng, max_length=3, min_length=3)
+    assert len(ids) == 3 and not finished  # cut by the guard
+    for _ in range(20):
+        ids, _ = generate_ids(model, vocab, rng, temperature=2.0, min_length=2)
+        assert vocab.unknown_id not in ids and vocab.start_id not in ids and len(ids) >= 2
+    p = np.full(7, 1 / 7, dtype=np.float32) * np.float32(1.0000001)  # sums slightly past 1
+    counts = np.bincount([sample_index(p, rng) for _ in range(700)], minlength=7)
+    assert counts.min() > 50 and sample_index(np.array([0, 0, 1.0]), rng) == 2
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_gradcheck_command(capsys, cell):
+    code, out, _ = _run(capsys, ["gradcheck", "--cell", cell, "--vocab-size", "6", "--hidden-size", "3",
+                                 "--length", "4"])
+    assert code == 0 and "gradient check passed" in out and out.count("PASS") >= 3
+    if cell == "rnn":
+        assert "reference BPTT" in out
+
+
+def test_help_in_a_subprocess():
+    r = subprocess.run([sys.executable, "-m", "models.word_rnn", "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "train" in r.stdout and "generate" in r.stdout and "gradcheck" in r.stdout
