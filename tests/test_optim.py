@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_rnn import Tensor, optim
+from tinygrad_rnn import Tensor, is_grad_enabled, no_grad, optim
 from tinygrad_rnn.serialization import load, save
 
 
@@ -206,6 +206,10 @@ def test_step_with_gradients_from_backward_and_closure():
     loss = opt.step(closure)
     assert float(loss.item()) == pytest.approx(1.0)
     np.testing.assert_allclose(w.data, 0.5 - 0.1 * x)  # d(w.x)/dw = x
+    with no_grad():  # the closure still records a graph, as in PyTorch
+        opt.step(closure)
+        assert not is_grad_enabled()
+    np.testing.assert_allclose(w.data, 0.5 - 0.2 * x)
 
 
 def test_zero_grad():

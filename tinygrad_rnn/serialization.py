@@ -265,16 +265,10 @@ def load(path: str | os.PathLike) -> Any:
     _sniff(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
-            names = set(npz.files)
-            if STRUCTURE_KEY not in names:
-                raise ValueError(
-                    f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
-                    f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")
-            arrays = {name: npz[name] for name in names}
+            has_structure = STRUCTURE_KEY in npz.files
+            arrays = {name: npz[name] for name in npz.files} if has_structure else {}
     except ValueError as e:
-        if "cannot load checkpoint" in str(e):
-            raise
-        if "pickle" in str(e):
+        if "allow_pickle" in str(e):
             raise ValueError(f"cannot load checkpoint {path!r}: it contains object arrays that would need "
                              f"pickle, which is never used for loading") from e
         raise ValueError(f"cannot load checkpoint {path!r}: the file is corrupted or truncated ({e})") from e
@@ -284,6 +278,9 @@ def load(path: str | os.PathLike) -> Any:
         raise ValueError(f"cannot load checkpoint {path!r}: the file is corrupted or truncated "
                          f"({type(e).__name__}: {e})") from e
 
+    if not has_structure:
+        raise ValueError(f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
+                         f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")
     try:
         raw = arrays.pop(STRUCTURE_KEY)
         if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -293,8 +290,8 @@ def load(path: str | os.PathLike) -> Any:
             raise _Corrupt("the structure entry is not a tinygrad_rnn checkpoint header")
         version = header.get("version")
         if not isinstance(version, int) or version > _VERSION:
-            raise _Corrupt(f"checkpoint format version {version!r} is newer than this library "
-                           f"understands ({_VERSION}); upgrade tinygrad_rnn")
+            raise _Corrupt(f"checkpoint format version {version!r} is not supported (this tinygrad_rnn reads "
+                           f"versions up to {_VERSION}); a newer tinygrad_rnn may read it")
         return _decode(header["root"], arrays)
     except (_Corrupt, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"cannot load checkpoint {path!r}: {e}") from e

@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ..autograd import enable_grad
+
 __all__ = ["Optimizer"]
 
 
@@ -112,7 +114,10 @@ class Optimizer:
 
         ``closure``, if given, re-evaluates the model and returns the loss, which ``step`` returns.
         """
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with enable_grad():  # the closure runs backward even if step() is called under no_grad
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p.grad
