@@ -148,7 +148,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx: Context, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
+        cond = np.array(cond, dtype=bool)  # a copy: the caller may reuse its mask before backward
         ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 

@@ -29,7 +29,7 @@ class Embedding(Function):
         if weight.ndim != 2:
             raise ValueError(f"embedding weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
         indices = check_indices(indices, weight.shape[0])
-        ctx.save_for_backward(indices)
+        ctx.save_for_backward(indices.copy())  # the caller may refill its id buffer before backward
         ctx.weight_shape = weight.shape
         return np.take(weight, indices, axis=0)
 

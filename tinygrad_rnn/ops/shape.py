@@ -36,12 +36,15 @@ class Transpose(Function):
 
 
 def _plain_index(index):
-    """Tensors inside an index become their arrays; lists become arrays."""
+    """Tensors inside an index become their arrays; lists become arrays. Arrays are copied: the index
+    is kept for backward, and a caller refilling its index buffer must not move the gradient."""
     from ..tensor import Tensor
 
     def plain(i):
         if isinstance(i, Tensor):
-            return i.data
+            return i.data.copy()
+        if isinstance(i, np.ndarray):
+            return i.copy()
         if isinstance(i, list):
             return np.asarray(i)
         return i
