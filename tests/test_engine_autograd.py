@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_rnn
-from tinygrad_rnn import Function, Tensor, enable_grad, get_default_dtype, is_grad_enabled, no_grad, set_default_dtype
+from tinygrad_rnn import F, Function, Tensor, enable_grad, get_default_dtype, is_grad_enabled, no_grad, set_default_dtype
 
 from op_factory import broadcastable_shapes, check_backprop, float_arrays, numerical_grad, upstream_for
 
@@ -464,3 +464,29 @@ def test_backward_inside_no_grad_still_works():
     with no_grad():
         y.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_index_buffers_reused_before_backward_do_not_move_gradients():
+    """Data loaders refill one id/mask buffer per batch; what backward uses must be what forward saw."""
+    x = Tensor(np.zeros(4), requires_grad=True)
+    idx = np.array([0, 1])
+    mask = np.array([False, False, True, False])
+    y = x[idx].sum() + x[mask].sum() * 10
+    idx[:] = 3
+    mask[:] = [True, False, False, False]
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 10.0, 0.0])
+
+    w = Tensor(np.zeros((4, 1)), requires_grad=True)
+    ids = np.array([0, 1])
+    e = F.embedding(w, ids)
+    ids[:] = 3
+    e.sum().backward()
+    np.testing.assert_array_equal(w.grad.ravel(), [1.0, 1.0, 0.0, 0.0])
+
+    a = Tensor(np.zeros(2), requires_grad=True)
+    cond = np.array([True, False])
+    z = tinygrad_rnn.where(cond, a, 0.0)
+    cond[:] = [False, True]
+    z.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 0.0])
