@@ -313,7 +313,8 @@ def _edit(sd, fn):
     (lambda sd: sd["state"][0].__setitem__("exp_avg", np.zeros((4, 3))), r"'exp_avg' has shape \(4, 3\)"),
     (lambda sd: sd["state"][1].pop("exp_avg_sq"), "has entries.*keeps"),
     (lambda sd: sd["state"][1].__setitem__("momentum_buffer", np.zeros(4)), "another optimizer"),
-    (lambda sd: sd["state"].__setitem__(7, sd["state"][0]), "parameter 7.*3 parameters"),
+    (lambda sd: sd["state"].__setitem__(7, sd["state"][0]), "parameter 7, which is in no parameter group"),
+    (lambda sd: sd["param_groups"][0].__setitem__("params", [0, 0, 1]), "repeated parameter index 0"),
     (lambda sd: sd["param_groups"][0].__setitem__("lr", -1.0), "invalid lr"),
     (lambda sd: sd["param_groups"][0].__setitem__("betas", (0.9, 1.5)), "beta"),
     (lambda sd: sd["param_groups"][0].pop("eps"), "'eps' is missing"),
@@ -403,3 +404,20 @@ def test_generator_of_parameters_and_add_param_group():
     np.testing.assert_allclose(a.data, 0.9)
     np.testing.assert_allclose(b.data, 0.5)
     assert "lr: 0.5" in repr(opt)
+
+
+def test_load_state_dict_matches_indices_by_position_like_pytorch():
+    params, opt = _stepped_adam()
+    sd = opt.state_dict()
+    renumber = {0: 12, 1: 10, 2: 11}  # any distinct integers work: they are matched by position in the group
+    sd["param_groups"][0]["params"] = [renumber[i] for i in sd["param_groups"][0]["params"]]
+    sd["state"] = {renumber[i]: s for i, s in sd["state"].items()}
+    clones = [Tensor(p.data.copy(), requires_grad=True) for p in params]
+    resumed = optim.Adam(clones, lr=0.01)
+    resumed.load_state_dict(sd)
+    for p, q in zip(params, clones):
+        p.grad = q.grad = np.full(p.shape, 0.3)
+    opt.step()
+    resumed.step()
+    for p, q in zip(params, clones):
+        np.testing.assert_array_equal(p.data, q.data)

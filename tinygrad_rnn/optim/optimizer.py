@@ -197,11 +197,13 @@ class Optimizer:
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state_dict has {len(saved_groups)} parameter group(s) but this optimizer "
                              f"has {len(self.param_groups)}")
-        params: list[Any] = []
+        # As in PyTorch, the saved indices of each group are matched by position with this
+        # optimizer's parameters of the same group.
+        by_index: dict[int, tuple[Any, dict[str, Any]]] = {}
         new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if not isinstance(saved, dict) or "params" not in saved:
-                raise ValueError(f"loaded parameter group {i} is not a dict with a 'params' entry")
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise ValueError(f"loaded parameter group {i} is not a dict with a 'params' list")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"loaded parameter group {i} has {len(saved['params'])} parameters but this "
                                  f"optimizer's group {i} has {len(group['params'])}")
@@ -212,15 +214,18 @@ class Optimizer:
             except (ValueError, TypeError, KeyError) as e:
                 raise ValueError(f"loaded parameter group {i} has invalid options: {e}") from e
             new_groups.append(new_group)
-            params.extend(group["params"])
+            for idx, p in zip(saved["params"], group["params"]):
+                if isinstance(idx, bool) or not isinstance(idx, numbers.Integral) or int(idx) in by_index:
+                    raise ValueError(f"loaded parameter group {i} has a bad or repeated parameter index {idx!r}")
+                by_index[int(idx)] = (p, new_group)
 
         new_state: dict[Any, dict[str, Any]] = {}
-        owner = [g for g in new_groups for _ in g["params"]]
         for key, entry in saved_state.items():
             idx = int(key) if isinstance(key, str) and key.isdigit() else key
-            if isinstance(idx, bool) or not isinstance(idx, numbers.Integral) or not 0 <= idx < len(params):
-                raise ValueError(f"loaded state refers to parameter {key!r}, but there are {len(params)} parameters")
-            p, group = params[int(idx)], owner[int(idx)]
+            if isinstance(idx, bool) or not isinstance(idx, numbers.Integral) or int(idx) not in by_index:
+                raise ValueError(f"loaded state refers to parameter {key!r}, which is in no parameter group "
+                                 f"(the groups hold {len(by_index)} parameters)")
+            p, group = by_index[int(idx)]
             if not isinstance(entry, dict):
                 raise ValueError(f"loaded state of parameter {idx} is a {type(entry).__name__}, not a dict")
             required = self._state_keys(group)
@@ -231,6 +236,8 @@ class Optimizer:
             restored = {}
             for name, value in entry.items():
                 if name == "step":
+                    if isinstance(value, np.ndarray) and value.ndim == 0:
+                        value = value.item()
                     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 \
                             or int(value) != value:
                         raise ValueError(f"loaded state of parameter {idx}: 'step' must be a non-negative "
