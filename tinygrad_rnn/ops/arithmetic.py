@@ -67,7 +67,11 @@ class Pow(Function):
         a, b, out = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad * b * np.power(a, np.subtract(b, 1)) if need_a else None
-        grad_b = grad * out * np.log(a) if need_b else None
+        grad_b = None
+        if need_b:
+            # 0 ** b is 0 for every b > 0 nearby: its slope in b is 0, not 0 * log(0) = nan
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = grad * np.where(np.equal(a, 0) & np.greater(b, 0), 0.0, out * np.log(a))
         return grad_a, grad_b
 
 
