@@ -498,3 +498,16 @@ test_linear = backprop_test(
 test_linear_no_bias = backprop_test(
     lambda x, w: F.linear(x, w), lambda x, w: x @ w.T, shapes=linear_shapes().map(lambda s: s[:2])
 )
+
+
+def test_pow_zero_base_gives_zero_exponent_gradient():
+    """d/db 0**b = 0 for b > 0 (one-sided differences agree); not 0 * log(0) = nan."""
+    b = Tensor(np.array([2.0, 0.5, 1.0]), requires_grad=True)
+    with np.errstate(divide="raise", invalid="raise"):
+        (0.0**b).backward(np.ones(3))
+    np.testing.assert_array_equal(b.grad, [0.0, 0.0, 0.0])
+    a = Tensor(np.array([0.0, 3.0]), requires_grad=True)
+    e = Tensor(np.array([2.0, 0.5]), requires_grad=True)
+    (a**e).sum().backward()
+    np.testing.assert_allclose(e.grad, [0.0, np.sqrt(3) * np.log(3)], rtol=1e-12)
+    np.testing.assert_allclose(a.grad, [0.0, 0.5 / np.sqrt(3)], rtol=1e-12)
