@@ -1,8 +1,9 @@
 """``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict`` (PyTorch's model).
 
-A subclass only writes ``_update(param, grad, state, group)`` (the mathematics of one parameter's
-step, in place on ``param.data``), ``_check_group(group)`` (hyperparameter validation) and
-``_state_keys(group)`` (which entries a parameter's state must hold once it has been stepped).
+A subclass only writes ``_update(data, grad, state, group, param)`` (the mathematics of one
+parameter's step, in place on ``data``, which is ``param.data``), ``_check_group(group)``
+(hyperparameter validation) and ``_state_keys(group)`` (which entries a parameter's state must hold
+once it has been stepped).
 """
 from __future__ import annotations
 
@@ -133,6 +134,7 @@ class Optimizer:
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
                 param: Any) -> None:
+        """Update ``data`` in place from ``grad`` (read only); ``state`` is this parameter's state dict."""
         raise NotImplementedError
 
     def _buffer(self, param: Any, k: int = 0) -> np.ndarray:
