@@ -511,3 +511,20 @@ def test_pow_zero_base_gives_zero_exponent_gradient():
     (a**e).sum().backward()
     np.testing.assert_allclose(e.grad, [0.0, np.sqrt(3) * np.log(3)], rtol=1e-12)
     np.testing.assert_allclose(a.grad, [0.0, 0.5 / np.sqrt(3)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_float32_keeps_dtype_and_matches_float64(reduction):
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(5, 7)) * 3
+    targets = np.array([0, 6, 3, -100, 2])
+    x32 = Tensor(logits.astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x32, targets, reduction=reduction)
+    assert loss.dtype == np.float32
+    loss.backward(np.ones(loss.shape, dtype=np.float32))
+    assert x32.grad.dtype == np.float32
+    x64 = Tensor(logits.astype(np.float32).astype(np.float64), requires_grad=True)
+    ref = F.cross_entropy(x64, targets, reduction=reduction)
+    ref.backward(np.ones(ref.shape))
+    np.testing.assert_allclose(loss.data, ref.data, rtol=1e-5)
+    np.testing.assert_allclose(x32.grad, x64.grad, rtol=1e-4, atol=1e-6)
