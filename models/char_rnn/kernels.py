@@ -19,6 +19,25 @@ import numpy as np
 from tinygrad_rnn import Function, Tensor
 
 
+def scatter_add_rows(ids: np.ndarray, rows: np.ndarray, num_rows: int) -> np.ndarray:
+    """``out[ids[n]] += rows[n]`` for every n, repeated ids accumulating: ids (N,), rows (N, D) → (num_rows, D).
+
+    ``np.add.at`` does this but is slow; a one-hot matmul wins for a few rows, a sort + ``reduceat``
+    for many.
+    """
+    N, D = rows.shape
+    if N <= 64:
+        one_hot = np.zeros((N, num_rows), dtype=rows.dtype)
+        one_hot[np.arange(N), ids] = 1.0
+        return np.dot(one_hot.T, rows)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    out = np.zeros((num_rows, D), dtype=rows.dtype)
+    out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
 class GatherRNN(Function):
     """``hs = GatherRNN.apply(w_ih, w_hh, b_ih, b_hh, ids, h0)``: every hidden state of a tanh RNN layer.
 
@@ -81,9 +100,8 @@ class GatherRNN(Function):
         da2 = da.reshape(T * B, H)
         dw_ih = dw_hh = db = None
         if need_wih:
-            dw_ih_t = np.zeros((ctx.vocab_size, H), dtype=hs.dtype)
-            np.add.at(dw_ih_t, ctx.flat_ids, da2)   # add.at: repeated characters must all count
-            dw_ih = dw_ih_t.T               # the engine copies leaf gradients, so a view is enough
+            # the engine copies leaf gradients, so a transposed view is enough
+            dw_ih = scatter_add_rows(ctx.flat_ids, da2, ctx.vocab_size).T
         if need_whh:
             dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H)) if T > 1 \
                 else np.zeros((H, H), dtype=hs.dtype)
@@ -97,13 +115,15 @@ class GatherRNN(Function):
 class LinearCrossEntropy(Function):
     """``loss = LinearCrossEntropy.apply(h, weight, bias, targets, divisor)``.
 
-    h (N, H), weight (V, H), bias (V,) or None, targets (N,) int → scalar
+    h (N, H) (or (T, B, H), read as (T*B, H)), weight (V, H), bias (V,) or None, targets (N,) int → scalar
     ``sum_n -log softmax(h[n] @ weight.T + bias)[targets[n]] / divisor`` (divisor 1: min-char-rnn's sum).
     """
 
     @staticmethod
     def forward(ctx, h, weight, bias, targets, divisor=1.0):
         targets = np.asarray(targets).reshape(-1)
+        ctx.h_shape = h.shape
+        h = h.reshape(-1, h.shape[-1])
         logits = np.dot(h, weight.T)
         if bias is not None:
             logits += bias
@@ -127,7 +147,7 @@ class LinearCrossEntropy(Function):
         if scale != 1.0:
             dlogits *= scale
         need_h, need_w, need_b = ctx.needs_input_grad[:3]
-        dh = np.dot(dlogits, weight) if need_h else None
+        dh = np.dot(dlogits, weight).reshape(ctx.h_shape) if need_h else None
         dw = np.dot(dlogits.T, h) if need_w else None
         db = dlogits.sum(axis=0) if need_b else None
         return dh, dw, db, None, None

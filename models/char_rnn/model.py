@@ -106,13 +106,13 @@ class CharRNN(nn.Module):
         if self.cell == "rnn" and self.fused:
             rnn, h0 = self.rnn, state[0]
             x = gather_rnn(rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0, ids, h0[0])
-            last = [x[T - 1].data]
+            last = [x.data[T - 1]]
             for k in range(1, self.num_layers):
                 if self.dropout > 0 and self.training:
                     x = nn.Dropout(self.dropout)(x)
                 x = nn.fused_rnn(x, Tensor(h0[k]), *(getattr(rnn, f"{n}_l{k}") for n in
                                                      ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-                last.append(x[T - 1].data)
+                last.append(x.data[T - 1])
             new_state: State = (np.stack(last).astype(self.dtype, copy=False),)
         elif self.cell == "lstm":
             x, (h, c) = self.rnn(self._input(ids), (Tensor(state[0]), Tensor(state[1])))
@@ -143,11 +143,10 @@ class CharRNN(nn.Module):
         x, new_state = self.hidden_states(ids, state)
         T, B, H = x.shape
         targets = np.asarray(targets).reshape(-1)
-        h = x.reshape(T * B, H)
         if self.fused:
-            loss = linear_cross_entropy(h, self.decoder.weight, self.decoder.bias, targets, float(B))
+            loss = linear_cross_entropy(x, self.decoder.weight, self.decoder.bias, targets, float(B))
         else:
-            logits = F.linear(h, self.decoder.weight, self.decoder.bias)
+            logits = F.linear(x.reshape(T * B, H), self.decoder.weight, self.decoder.bias)
             loss = F.cross_entropy(logits, targets, reduction="sum")
             if B != 1:
                 loss = loss * (1.0 / B)

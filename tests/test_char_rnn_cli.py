@@ -1,0 +1,224 @@
+"""The char-rnn command line: training, exact resume, Ctrl-C, sampling, and every bad input."""
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.char_rnn import cli
+from models.char_rnn.checkpoint import load_checkpoint
+from tinygrad_rnn.serialization import load, save
+
+TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
+TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "15",
+        "--sample-length", "12", "--checkpoint-every", "10", "--no-progress"]
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def train(data, out, *extra):
+    return cli.main(["train", "--data", str(data), "--out", str(out), *TINY, *extra])
+
+
+def error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def test_help_in_a_real_subprocess():
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "-m", "models.char_rnn", "--help"], capture_output=True, text=True,
+                         cwd=root, timeout=120)
+    assert res.returncode == 0 and "train" in res.stdout and "sample" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "models.char_rnn", "train", "--help"], capture_output=True,
+                         text=True, cwd=root, timeout=120)
+    assert res.returncode == 0 and "--seq-length" in res.stdout and "standard library" in res.stdout
+
+
+def test_train_then_sample(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "30") == 0
+    text = capsys.readouterr().out
+    assert "bits/char" in text and "sample at iter 15" in text
+    ckpt = load_checkpoint(out / "last.npz")
+    assert ckpt["kind"] == "char_rnn" and ckpt["format_version"] == 1 and ckpt["progress"]["iteration"] == 30
+    assert (out / "best.npz").exists()
+    # np.load without pickle reads the weights: nothing in the file needs unpickling
+    with np.load(out / "last.npz", allow_pickle=False) as z:
+        assert any("weight_hh_l0" in k for k in z.files)
+    args = ["sample", "--checkpoint", str(out / "best.npz"), "--prime", "The ", "--length", "40", "--seed", "3"]
+    assert cli.main(args) == 0
+    first = capsys.readouterr().out
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == first
+    assert first.startswith("The ") and len(first) == len("The ") + 40 + 1
+    assert cli.main(["sample", "--checkpoint", str(out / "last.npz"), "--argmax", "--length", "20",
+                     "--top-k", "3", "--temperature", "0.5"]) == 0
+
+
+@pytest.mark.parametrize("extra", [
+    [],
+    ["--cell", "lstm", "--num-layers", "2", "--dropout", "0.3", "--batch-size", "3", "--optimizer", "adam",
+     "--lr", "0.01"],
+    ["--num-layers", "2", "--dropout", "0.2", "--batch-size", "2", "--dtype", "float64"],
+])
+def test_interrupted_and_resumed_run_ends_with_identical_parameters(data, tmp_path, extra):
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    assert train(data, whole, "--max-iters", "34", *extra) == 0
+    assert train(data, part, "--max-iters", "13", *extra) == 0
+    assert cli.main(["train", "--data", str(data), "--out", str(part), "--resume", str(part / "last.npz"),
+                     "--max-iters", "34", *TINY]) == 0
+    a, b = load(whole / "last.npz"), load(part / "last.npz")
+    assert a["progress"]["iteration"] == b["progress"]["iteration"] == 34
+    for key in a["model"]:
+        assert np.array_equal(a["model"][key], b["model"][key]), key
+    for x, y in zip(a["hidden"], b["hidden"]):
+        assert np.array_equal(x, y)
+    assert a["data"] == b["data"] and a["progress"]["smooth_loss"] == b["progress"]["smooth_loss"]
+    assert a["rng"] == b["rng"]
+
+
+def test_ctrl_c_saves_a_checkpoint_then_exits(data, tmp_path, capsys):
+    out = tmp_path / "run"
+
+    def interrupt(trainer):
+        if trainer.iteration == 7:
+            signal.raise_signal(signal.SIGINT)
+
+    args = cli.build_parser().parse_args(["train", "--data", str(data), "--out", str(out), *TINY])
+    assert cli.train_command(args, on_iteration=interrupt) == cli.EXIT_INTERRUPTED
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 7
+    assert "interrupted" in capsys.readouterr().out
+
+
+def test_diverging_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "10") == 0
+    before = (out / "last.npz").read_bytes()
+    capsys.readouterr()
+    code = cli.main(["train", "--data", str(data), "--out", str(out), *TINY, "--lr", "1e38",
+                     "--checkpoint-every", "1000", "--max-iters", "50"])
+    assert code == 2
+    line = error_line(capsys)
+    assert "diverged" in line or "NaN" in line
+    assert "lower --lr" in line
+    assert (out / "last.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize("content, match", [
+    (None, "does not exist"), (b"", "empty"), (b"   \n", "empty"), (b"abc\x00def", "binary"),
+    (b"caf\xe9 au lait", "UTF-8"), (b"short text", "too short"),
+])
+def test_bad_data_files(tmp_path, capsys, content, match):
+    path = tmp_path / "data.txt"
+    if content is not None:
+        path.write_bytes(content)
+    assert cli.main(["train", "--data", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert match in error_line(capsys)
+
+
+@pytest.mark.parametrize("option", [
+    ["--hidden-size", "0"], ["--hidden-size", "-3"], ["--seq-length", "0"], ["--batch-size", "0"],
+    ["--num-layers", "0"], ["--lr", "0"], ["--lr", "-0.1"], ["--lr", "nan"], ["--clip", "-1"],
+    ["--dropout", "1.5"], ["--val-fraction", "1"], ["--max-iters", "-1"], ["--max-time", "0"],
+    ["--eval-every", "0"], ["--checkpoint-every", "0"],
+])
+def test_nonsense_hyperparameters(data, tmp_path, capsys, option):
+    assert cli.main(["train", "--data", str(data), "--out", str(tmp_path / "o"), "--no-progress", *option]) == 2
+    flag = option[0]
+    assert flag in error_line(capsys)
+
+
+def test_text_too_short_for_the_batch(tmp_path, capsys):
+    path = tmp_path / "t.txt"
+    path.write_text("x" * 200)
+    assert cli.main(["train", "--data", str(path), "--batch-size", "20", "--no-progress",
+                     "--out", str(tmp_path / "o")]) == 2
+    assert "too short" in error_line(capsys)
+
+
+@pytest.fixture
+def trained(data, tmp_path):
+    out = tmp_path / "trained"
+    assert train(data, out, "--max-iters", "5") == 0
+    return out / "last.npz"
+
+
+def test_bad_sampling_inputs(trained, tmp_path, capsys):
+    capsys.readouterr()
+    cases = [
+        (["--prime", "Zürich"], "never saw"),
+        (["--temperature", "0"], "--temperature"),
+        (["--temperature", "-1"], "--temperature"),
+        (["--top-k", "0"], "--top-k"),
+        (["--length", "-5"], "--length"),
+    ]
+    for extra, match in cases:
+        assert cli.main(["sample", "--checkpoint", str(trained), *extra]) == 2
+        assert match in error_line(capsys)
+
+
+def test_bad_checkpoints(trained, tmp_path, capsys):
+    capsys.readouterr()
+    missing = tmp_path / "nope.npz"
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(trained.read_bytes()[: trained.stat().st_size // 2])
+    other = tmp_path / "word.npz"
+    save({"kind": "word_rnn", "format_version": 1, "model": {}}, other)
+    text = tmp_path / "text.npz"
+    text.write_text("hello")
+    newer = tmp_path / "newer.npz"
+    ckpt = load(trained)
+    ckpt["format_version"] = 99
+    save(ckpt, newer)
+    broken = tmp_path / "broken.npz"
+    ckpt = load(trained)
+    ckpt["model"]["decoder.weight"] = np.zeros((3, 3), dtype=np.float32)
+    save(ckpt, broken)
+    for path, match in [(missing, "does not exist"), (truncated, "cannot be read"), (other, "'word_rnn' model"),
+                        (text, "cannot be read"), (newer, "format version"), (broken, "valid char model")]:
+        assert cli.main(["sample", "--checkpoint", str(path)]) == 2
+        assert match in error_line(capsys)
+        assert cli.main(["train", "--resume", str(path), "--no-progress", "--out", str(tmp_path / "o")]) == 2
+        error_line(capsys)
+
+
+def test_resume_with_other_data_or_options_is_refused(trained, data, tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_text(TEXT.upper())
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(trained), "--data", str(other), "--no-progress",
+                     "--out", str(tmp_path / "o")]) == 2
+    assert "differs" in error_line(capsys) or "lacks" in error_line(capsys)
+    assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--no-progress",
+                     "--out", str(tmp_path / "o")]) == 2
+    assert "--lr" in error_line(capsys)
+
+
+def test_plot_writes_a_png(data, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20", "--plot") == 0
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_is_a_clear_error(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert train(data, tmp_path / "run", "--max-iters", "5", "--plot") == 2
+    assert "matplotlib" in error_line(capsys)
+    assert not (tmp_path / "run" / "last.npz").exists()
+
+
+def test_default_corpus_is_the_stdlib_source_and_says_so(tmp_path, capsys):
+    assert cli.main(["train", "--corpus-chars", "5000", "--max-iters", "3", "--out", str(tmp_path / "o"),
+                     "--hidden-size", "4", "--no-progress", "--sample-every", "0"]) == 0
+    assert "standard library" in capsys.readouterr().out
