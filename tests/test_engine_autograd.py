@@ -3,6 +3,8 @@ differences, accumulation, grad mode, detach, deep graphs, graph release, dtypes
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import weakref
 
 import numpy as np
@@ -286,8 +288,14 @@ def restore_default_dtype():
     set_default_dtype(saved)
 
 
+def test_fresh_import_default_dtype_is_float32():
+    code = "import numpy as np, tinygrad_rnn as t; assert t.get_default_dtype() == np.float32; print(t.Tensor([1]).dtype)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "float32"
+
+
 def test_default_dtype(restore_default_dtype):
-    assert get_default_dtype() == np.float32
+    set_default_dtype(np.float32)  # other tests may have changed it (they should restore it, but not rely on that)
     assert Tensor([1, 2]).dtype == np.float32
     assert Tensor(2.5).dtype == np.float32
     set_default_dtype(np.float64)
