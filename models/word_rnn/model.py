@@ -67,9 +67,13 @@ class WordRNNLM(nn.Module):
             raise ValueError(f"token ids must be (T,) or (T, B), got shape {ids.shape}")
         return (ids[:, None], True) if ids.ndim == 1 else (ids, False)
 
-    def hidden_states(self, x: Any, state: Any = None) -> tuple[Tensor, Any]:
-        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence)."""
-        e = F.embedding(self.embedding.weight, x)
+    def hidden_states(self, x: Any, state: Any = None, embedded: Tensor | None = None) -> tuple[Tensor, Any]:
+        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence).
+
+        ``embedded`` (T, B, H), if given, replaces the embedding lookup (the trainer's sparse SGD path
+        passes the looked-up rows as a leaf so their gradient stays (T, B, H) instead of (vocab, H)).
+        """
+        e = F.embedding(self.embedding.weight, x) if embedded is None else embedded
         if self.cell == "rnn":
             hs = TruncatedTanhRNN.apply(e, self.weight_hh, h0=state, truncate=self.bptt_truncate)
             return hs, hs.data[-1]
@@ -84,7 +88,7 @@ class WordRNNLM(nn.Module):
         logits = F.linear(hs.reshape(T * B, H), self.output.weight)
         return logits.reshape(T, self.vocab_size) if single else logits.reshape(T, B, self.vocab_size)
 
-    def loss(self, x: Any, y: Any, divisor: float | None = None) -> Tensor:
+    def loss(self, x: Any, y: Any, divisor: float | None = None, embedded: Tensor | None = None) -> Tensor:
         """Σ of the per-word cross-entropies (targets ``PAD`` ignored), divided by ``divisor``.
 
         ``divisor`` defaults to the number of sentences (columns): 1 for a single sentence, which is
@@ -94,7 +98,9 @@ class WordRNNLM(nn.Module):
         targets, _ = self._batched(y)
         if targets.shape != ids.shape:
             raise ValueError(f"x and y must have the same shape, got {ids.shape} and {targets.shape}")
-        hs, _ = self.hidden_states(ids)
+        if embedded is not None and embedded.shape != ids.shape + (self.hidden_size,):
+            raise ValueError(f"embedded must have shape {ids.shape + (self.hidden_size,)}, got {embedded.shape}")
+        hs, _ = self.hidden_states(ids, embedded=embedded)
         T, B, H = hs.shape
         div = float(B if divisor is None else divisor)
         return LinearCrossEntropy.apply(hs.reshape(T * B, H), self.output.weight, targets.reshape(-1),
