@@ -91,7 +91,9 @@ def test_readme_style_checkpoint_keeps_types_and_readable_names(tmp_path):
     }
     path = tmp_path / "model.ckpt"
     save(ckpt, path)  # PathLike accepted
-    assert_same(ckpt, load(str(path)))
+    loaded = load(str(path))
+    assert_same(ckpt, loaded)
+    assert loaded["model"]["weight_ih_l0"].flags.writeable  # training resumes in place on loaded arrays
     with np.load(path, allow_pickle=False) as npz:
         assert "model/weight_ih_l0" in npz.files
         assert "optimizer/state/0/sum" in npz.files

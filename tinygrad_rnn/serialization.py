@@ -21,7 +21,9 @@ So ``np.load(path, allow_pickle=False)`` reads every array of a checkpoint witho
 ``save`` writes exactly the path it is given, like ``torch.save`` (no ``.npz`` is appended, unlike
 ``np.savez``); ``load`` reads exactly the path it is given. The write is atomic: the data go to a
 temporary file in the same directory, are flushed and fsynced, and then ``os.replace`` puts the file
-in place, so a crash or Ctrl-C during ``save`` leaves any previous checkpoint intact.
+in place, so a crash or Ctrl-C during ``save`` leaves any previous checkpoint intact (an exception
+removes the temporary file; only a hard kill can leave a hidden ``.<name>.<random>.tmp`` behind, never
+a half-written checkpoint under the real name).
 """
 from __future__ import annotations
 
