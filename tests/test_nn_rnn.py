@@ -1,4 +1,4 @@
-"""Recurrent layers: the fused RNN kernels/Function, cells and RNN/LSTM/GRU layers.
+"""Recurrent layers: the fused RNN/LSTM/GRU kernels and Functions, cells and RNN/LSTM/GRU layers.
 
 Oracles, all independent of the code under test:
   * central finite differences of a plain-numpy forward (kernels) or of the module (gradcheck),
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import Tensor, gradcheck, nn
 from tinygrad_rnn.nn.fused_rnn import FusedRNNFunction
+from tinygrad_rnn.nn.gated_kernels import gru_backward, gru_forward, lstm_backward, lstm_forward
 from tinygrad_rnn.nn.rnn_kernels import rnn_backward, rnn_forward
 
 F64 = np.float64
@@ -178,6 +179,54 @@ def test_kernel_backward_extra_gradient_of_last_state():
             np.testing.assert_allclose(u, v, rtol=1e-12, atol=1e-12)
 
 
+@given(T=sizes, B=sizes, I=sizes, H=st.integers(1, 3), seed=st.integers(0, 2**31), use_state=st.booleans(),
+       bias=st.booleans(), kind=st.sampled_from(["lstm", "gru"]))
+@settings(max_examples=12)
+def test_gated_kernels_match_reference_and_finite_differences(T, B, I, H, seed, use_state, bias, kind):
+    r = _rng(seed)
+    G = 4 if kind == "lstm" else 3
+    x = r.normal(size=(T, B, I))
+    h0, c0 = (r.normal(size=(B, H)), r.normal(size=(B, H))) if use_state else (np.zeros((B, H)), np.zeros((B, H)))
+    w = [r.normal(size=(G * H, I)), r.normal(size=(G * H, H)), r.normal(size=G * H), r.normal(size=G * H)]
+    b = (w[2], w[3]) if bias else (None, None)
+    st_arg = (lambda a: a) if use_state else (lambda a: None)
+    if kind == "lstm":
+        y, acts, tc = lstm_forward(x, st_arg(h0), st_arg(c0), w[0], w[1], *b)
+        upstream = r.normal(size=y.shape)
+
+        def f(x, h0, c0, w_ih, w_hh, b_ih, b_hh):  # every h and c from the reference, stacked like y
+            hs, cs, h, c = [], [], h0, c0
+            for t in range(T):
+                _, h, c = ref_lstm_layer(x[t : t + 1], h, c, w_ih, w_hh, *((b_ih, b_hh) if bias else (None, None)))
+                hs.append(h)
+                cs.append(c)
+            return np.stack([np.stack(hs), np.stack(cs)])
+
+        np.testing.assert_allclose(y, f(x, h0, c0, *w), rtol=1e-12, atol=1e-12)
+        got = lstm_backward(upstream, x, st_arg(h0), st_arg(c0), y, acts, tc, w[0], w[1], bias)
+        arrays = [x, h0, c0, *w]
+        pairs = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (5, 6)]  # (result index, input index)
+    else:
+        hs, acts, ghn = gru_forward(x, st_arg(h0), w[0], w[1], *b)
+        upstream = r.normal(size=hs.shape)
+
+        def f(x, h0, w_ih, w_hh, b_ih, b_hh):
+            return ref_gru_layer(x, h0, w_ih, w_hh, *((b_ih, b_hh) if bias else (None, None)))[0]
+
+        np.testing.assert_allclose(hs, f(x, h0, *w), rtol=1e-12, atol=1e-12)
+        got = gru_backward(upstream, x, st_arg(h0), hs, acts, ghn, w[0], w[1], bias)
+        arrays = [x, h0, *w]
+        pairs = [(k, k) for k in range(6)]
+    arrays = [a.copy() for a in arrays]
+    for res, inp in pairs:
+        is_state = inp in ((1, 2) if kind == "lstm" else (1,))
+        is_bias = inp >= len(arrays) - 2
+        if (is_state and not use_state) or (is_bias and not bias):
+            assert got[res] is None
+            continue
+        np.testing.assert_allclose(got[res], _numeric(f, arrays, upstream, inp), atol=1e-7, err_msg=f"{kind} input {inp}")
+
+
 # ---- the fused Function under the engine ---------------------------------------------------------------
 @given(T=sizes, B=sizes, I=sizes, H=sizes, seed=st.integers(0, 2**31), bias=st.booleans())
 @settings(max_examples=10)
@@ -203,29 +252,43 @@ def _pair(cls, fused_kwargs, seed, **kw):
 
 
 @given(T=sizes, B=sizes, I=sizes, H=sizes, L=st.integers(1, 3), seed=st.integers(0, 2**31),
-       bias=st.booleans(), batch_first=st.booleans(), use_h0=st.booleans(), nonlinearity=st.sampled_from(["tanh", "relu"]))
-def test_fused_equals_composed_outputs_and_all_gradients(T, B, I, H, L, seed, bias, batch_first, use_h0, nonlinearity):
-    fused, composed = _pair(nn.RNN, ({"fused": True}, {"fused": False}), seed, input_size=I, hidden_size=H,
-                            num_layers=L, bias=bias, batch_first=batch_first, nonlinearity=nonlinearity)
+       bias=st.booleans(), batch_first=st.booleans(), use_h0=st.booleans(),
+       kind=st.sampled_from(["tanh", "relu", "lstm", "gru"]))
+def test_fused_equals_composed_outputs_and_all_gradients(T, B, I, H, L, seed, bias, batch_first, use_h0, kind):
+    kw = dict(input_size=I, hidden_size=H, num_layers=L, bias=bias, batch_first=batch_first)
+    if kind in ("tanh", "relu"):
+        cls, kw["nonlinearity"] = nn.RNN, kind
+    else:
+        cls = nn.LSTM if kind == "lstm" else nn.GRU
+    fused, composed = _pair(cls, ({"fused": True}, {"fused": False}), seed, **kw)
     r = _rng(seed + 1)
     x_np = r.normal(size=(B, T, I) if batch_first else (T, B, I))
-    h0_np = r.normal(size=(L, B, H))
+    h0_np, c0_np = r.normal(size=(L, B, H)), r.normal(size=(L, B, H))
     g_out = r.normal(size=(B, T, H) if batch_first else (T, B, H))
-    g_h = r.normal(size=(L, B, H))
+    g_h, g_c = r.normal(size=(L, B, H)), r.normal(size=(L, B, H))
     results = []
     for m in (fused, composed):
         x = Tensor(x_np.copy(), requires_grad=True)
         h0 = Tensor(h0_np.copy(), requires_grad=True) if use_h0 else None
-        out, h_n = m(x, h0)
-        ((out * g_out).sum() + (h_n * g_h).sum()).backward()
+        c0 = Tensor(c0_np.copy(), requires_grad=True) if use_h0 else None
+        if kind == "lstm":
+            out, (h_n, c_n) = m(x, (h0, c0) if use_h0 else None)
+            ((out * g_out).sum() + (h_n * g_h).sum() + (c_n * g_c).sum()).backward()
+        else:
+            out, h_n = m(x, h0)
+            c_n = None
+            ((out * g_out).sum() + (h_n * g_h).sum()).backward()
         grads = {n: p.grad for n, p in m.named_parameters()}
-        results.append((out.data, h_n.data, x.grad, None if h0 is None else h0.grad, grads))
-    (o1, h1, dx1, dh1, g1), (o2, h2, dx2, dh2, g2) = results
+        states = [h_n.data] + ([] if c_n is None else [c_n.data])
+        state_grads = [] if h0 is None else [h0.grad] + ([c0.grad] if kind == "lstm" else [])
+        results.append((out.data, states, x.grad, state_grads, grads))
+    (o1, s1, dx1, ds1, g1), (o2, s2, dx2, ds2, g2) = results
     np.testing.assert_allclose(o1, o2, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(h1, h2, rtol=1e-10, atol=1e-12)
+    for a, b in zip(s1, s2, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(dx1, dx2, rtol=1e-9, atol=1e-11)
-    if use_h0:
-        np.testing.assert_allclose(dh1, dh2, rtol=1e-9, atol=1e-11)
+    for a, b in zip(ds1, ds2, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
     assert g1.keys() == g2.keys()
     for name in g1:
         np.testing.assert_allclose(g1[name], g2[name], rtol=1e-9, atol=1e-11, err_msg=name)
@@ -302,15 +365,16 @@ def test_cells_accept_unbatched_input_and_default_state():
 
 
 # ---- LSTM / GRU layers ---------------------------------------------------------------------------------
-@given(T=sizes, B=sizes, I=sizes, H=st.integers(1, 3), seed=st.integers(0, 2**31), kind=st.sampled_from(["lstm", "gru"]))
-@settings(max_examples=8)
-def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind):
+@given(T=sizes, B=sizes, I=sizes, H=st.integers(1, 3), seed=st.integers(0, 2**31), kind=st.sampled_from(["lstm", "gru"]),
+       fused=st.booleans())
+@settings(max_examples=10)
+def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind, fused):
     nn.init.manual_seed(seed)
     r = _rng(seed)
     x = Tensor(r.normal(size=(T, B, I)), requires_grad=True)
     h0 = Tensor(r.normal(size=(2, B, H)), requires_grad=True)
     if kind == "lstm":
-        m = nn.LSTM(I, H, num_layers=2, dtype=F64)
+        m = nn.LSTM(I, H, num_layers=2, dtype=F64, fused=fused)
         c0 = Tensor(r.normal(size=(2, B, H)), requires_grad=True)
 
         def fn(*_):
@@ -319,7 +383,7 @@ def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind):
 
         inputs = [x, h0, c0]
     else:
-        m = nn.GRU(I, H, num_layers=2, dtype=F64)
+        m = nn.GRU(I, H, num_layers=2, dtype=F64, fused=fused)
 
         def fn(*_):
             out, h_n = m(x, h0)
@@ -330,22 +394,23 @@ def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind):
 
 
 @given(T=sizes, B=sizes, I=sizes, H=sizes, L=st.integers(1, 3), seed=st.integers(0, 2**31),
-       kind=st.sampled_from(["rnn", "rnn_relu", "rnn_composed", "lstm", "gru"]), bias=st.booleans(),
+       kind=st.sampled_from(["rnn", "rnn_relu", "rnn_composed", "lstm", "gru", "lstm_composed", "gru_composed"]),
+       bias=st.booleans(),
        batch_first=st.booleans(), use_state=st.booleans())
 def test_layers_forward_match_numpy_equations(T, B, I, H, L, seed, kind, bias, batch_first, use_state):
     nn.init.manual_seed(seed)
     kw = dict(num_layers=L, bias=bias, batch_first=batch_first, dtype=F64)
-    if kind == "lstm":
-        m = nn.LSTM(I, H, **kw)
-    elif kind == "gru":
-        m = nn.GRU(I, H, **kw)
+    if kind.startswith("lstm"):
+        m = nn.LSTM(I, H, fused=kind == "lstm", **kw)
+    elif kind.startswith("gru"):
+        m = nn.GRU(I, H, fused=kind == "gru", **kw)
     else:
         m = nn.RNN(I, H, nonlinearity="relu" if kind == "rnn_relu" else "tanh", fused=kind != "rnn_composed", **kw)
     r = _rng(seed)
     x = r.normal(size=(T, B, I))
     h0, c0 = r.normal(size=(L, B, H)), r.normal(size=(L, B, H))
     xin = x.transpose(1, 0, 2) if batch_first else x
-    if kind == "lstm":
+    if kind.startswith("lstm"):
         state = (h0, c0) if use_state else (np.zeros((L, B, H)), np.zeros((L, B, H)))
         out, (h_n, c_n) = m(xin, (h0, c0) if use_state else None)
     else:
@@ -355,7 +420,7 @@ def test_layers_forward_match_numpy_equations(T, B, I, H, L, seed, kind, bias, b
     got = out.data.transpose(1, 0, 2) if batch_first else out.data
     np.testing.assert_allclose(got, e_out, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(h_n.data, e_h, rtol=1e-12, atol=1e-12)
-    if kind == "lstm":
+    if kind.startswith("lstm"):
         np.testing.assert_allclose(c_n.data, e_c, rtol=1e-12, atol=1e-12)
 
 

@@ -1,9 +1,10 @@
-"""The fused Elman-RNN sequence op: one ``Function`` for all T steps of one layer.
+"""Fused sequence ops: one ``Function`` for all T steps of one RNN / LSTM / GRU layer.
 
-Its forward and backward are the numpy kernels of :mod:`.rnn_kernels` (hand-derived BPTT), so the
-autograd graph has one node per layer instead of several per time step.  ``nn.RNN`` uses it by
-default (``fused=True``); the per-step composition of ``RNNCell`` operations stays available
-(``fused=False``) and the tests prove both agree with each other and with finite differences.
+Their forward and backward are the numpy kernels of :mod:`.rnn_kernels` and :mod:`.gated_kernels`
+(hand-derived BPTT), so the autograd graph has one node per layer instead of several per time
+step. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` use them by default (``fused=True``); the per-step
+composition of cell operations stays available (``fused=False``) and the tests prove both agree
+with each other, with finite differences and with PyTorch.
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..tensor import Tensor
+from .gated_kernels import gru_backward, gru_forward, lstm_backward, lstm_forward
 from .rnn_kernels import rnn_backward, rnn_forward
 
-__all__ = ["FusedRNNFunction", "fused_rnn"]
+__all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru"]
 
 
 def _as(a: Any, dtype: np.dtype) -> Any:
@@ -63,3 +65,66 @@ def fused_rnn(
 ) -> Tensor:
     """All hidden states ``(T, B, H)`` of one Elman RNN layer, as one autograd node (see the class)."""
     return FusedRNNFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)
+
+
+class FusedLSTMFunction(Function):
+    """``y = FusedLSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)``.
+
+    x ``(T, B, I)``, h0/c0 ``(B, H)`` or None (zeros), w_ih ``(4H, I)``, w_hh ``(4H, H)``, biases
+    ``(4H,)`` or None -> y ``(2, T, B, H)``: y[0] every hidden state, y[1] every cell state.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        dtype = w_hh.dtype
+        x, h0, c0 = _as(x, dtype), _as(h0, dtype), _as(c0, dtype)
+        y, acts, tc = lstm_forward(x, h0, c0, w_ih, w_hh, _as(b_ih, dtype), _as(b_hh, dtype))
+        ctx.save_for_backward(x, h0, c0, y, acts, tc, w_ih, w_hh)
+        ctx.has_bias = b_ih is not None or b_hh is not None
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, h0, c0, y, acts, tc, w_ih, w_hh = ctx.saved_arrays
+        n_x, n_h0, n_c0, n_wih, n_whh, n_bih, n_bhh = ctx.needs_input_grad[:7]
+        dx, dh0, dc0, dw_ih, dw_hh, db = lstm_backward(
+            grad, x, h0, c0, y, acts, tc, w_ih, w_hh, ctx.has_bias, (n_x, n_h0, n_c0, n_wih, n_whh, n_bih or n_bhh)
+        )
+        return dx, dh0, dc0, dw_ih, dw_hh, (db if n_bih else None), (db if n_bhh else None)
+
+
+class FusedGRUFunction(Function):
+    """``hs = FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)``.
+
+    x ``(T, B, I)``, h0 ``(B, H)`` or None (zeros), w_ih ``(3H, I)``, w_hh ``(3H, H)``, biases
+    ``(3H,)`` or None -> hs ``(T, B, H)``, every hidden state.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh):
+        dtype = w_hh.dtype
+        x, h0 = _as(x, dtype), _as(h0, dtype)
+        hs, acts, ghn = gru_forward(x, h0, w_ih, w_hh, _as(b_ih, dtype), _as(b_hh, dtype))
+        ctx.save_for_backward(x, h0, hs, acts, ghn, w_ih, w_hh)
+        ctx.has_bias = b_ih is not None or b_hh is not None
+        return hs
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, h0, hs, acts, ghn, w_ih, w_hh = ctx.saved_arrays
+        return gru_backward(grad, x, h0, hs, acts, ghn, w_ih, w_hh, ctx.has_bias, tuple(ctx.needs_input_grad[:6]))
+
+
+def fused_lstm(
+    x: Tensor, h0: Tensor | None, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor,
+    b_ih: Tensor | None = None, b_hh: Tensor | None = None,
+) -> Tensor:
+    """Hidden and cell states ``(2, T, B, H)`` of one LSTM layer, as one autograd node."""
+    return FusedLSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+
+
+def fused_gru(
+    x: Tensor, h0: Tensor | None, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
+) -> Tensor:
+    """All hidden states ``(T, B, H)`` of one GRU layer, as one autograd node."""
+    return FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)

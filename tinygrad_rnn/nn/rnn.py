@@ -7,8 +7,8 @@ for zeros. Per layer k the parameters are ``weight_ih_l{k}`` ``(G*H, in_k)``, ``
 i,f,g,o), 3 (GRU, gates r,z,n); in_0 = input_size, in_k = H above.
 
 For each layer the input projection of all time steps is one matmul; only the recurrence loops in
-Python. ``RNN`` runs each layer as one fused autograd node by default (see :mod:`.fused_rnn`);
-``fused=False`` uses the per-step composition shared with ``RNNCell`` instead.
+Python. Each layer runs as one fused autograd node by default (see :mod:`.fused_rnn`);
+``fused=False`` uses the per-step composition of Tensor ops shared with the cells instead.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .. import functional as F
 from ..tensor import Tensor
 from ._dtype import param_dtype
 from .dropout import dropout as _dropout
-from .fused_rnn import fused_rnn
+from .fused_rnn import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
 from .rnn_cells import check_nonlinearity, gru_step, init_recurrent_, lstm_step, rnn_step
 
@@ -38,6 +38,7 @@ class _RNNBase(Module):
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
+        fused: bool = True,
         dtype: Any = None,
         scheme: str = "pytorch",
     ):
@@ -55,6 +56,7 @@ class _RNNBase(Module):
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)
+        self.fused = bool(fused)
         dt = param_dtype(dtype)
         G = self._gates * hidden_size
         for k in range(num_layers):
@@ -155,6 +157,8 @@ class _RNNBase(Module):
             s += ", batch_first=True"
         if self.dropout:
             s += f", dropout={self.dropout}"
+        if not self.fused:
+            s += ", fused=False"
         return s
 
 
@@ -179,9 +183,8 @@ class RNN(_RNNBase):
         scheme: str = "pytorch",
     ):
         check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype, scheme)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, fused, dtype, scheme)
         self.nonlinearity = nonlinearity
-        self.fused = bool(fused)
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._prepare_input(x)
@@ -210,13 +213,12 @@ class RNN(_RNNBase):
         s = super().extra_repr()
         if self.nonlinearity != "tanh":
             s += f", nonlinearity={self.nonlinearity!r}"
-        if not self.fused:
-            s += ", fused=False"
         return s
 
 
 class LSTM(_RNNBase):
-    """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, dtype=None)``.
+    """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, fused=True,
+    dtype=None, scheme="pytorch")``.
 
     ``forward(x, (h0, c0) | None) -> (output (T, B, H), (h_n, c_n))``, each state ``(num_layers, B, H)``.
     """
@@ -237,22 +239,29 @@ class LSTM(_RNNBase):
         last_c: list[Tensor] = []
         for k in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            xp = self._input_projection(x, w_ih, b_ih)
-            h = self._zeros(B) if h0s is None else h0s[k]
-            c = self._zeros(B) if c0s is None else c0s[k]
-            steps = []
-            for t in range(T):
-                h, c = lstm_step(xp[t], h, c, w_hh, b_hh)
-                steps.append(h)
-            out = Tensor.stack(steps, axis=0)
-            last_h.append(h)
-            last_c.append(c)
+            if self.fused:
+                y = fused_lstm(x, None if h0s is None else h0s[k], None if c0s is None else c0s[k], w_ih, w_hh, b_ih, b_hh)
+                out = y[0]
+                last_h.append(y[0, T - 1])
+                last_c.append(y[1, T - 1])
+            else:
+                xp = self._input_projection(x, w_ih, b_ih)
+                h = self._zeros(B) if h0s is None else h0s[k]
+                c = self._zeros(B) if c0s is None else c0s[k]
+                steps = []
+                for t in range(T):
+                    h, c = lstm_step(xp[t], h, c, w_hh, b_hh)
+                    steps.append(h)
+                out = Tensor.stack(steps, axis=0)
+                last_h.append(h)
+                last_c.append(c)
             x = self._between_layers(out, k)
         return self._finish(out, unbatched), (self._final_state(last_h, unbatched), self._final_state(last_c, unbatched))
 
 
 class GRU(_RNNBase):
-    """``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, dtype=None)``.
+    """``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, fused=True,
+    dtype=None, scheme="pytorch")``.
 
     ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``.
     """
@@ -266,13 +275,17 @@ class GRU(_RNNBase):
         last: list[Tensor] = []
         for k in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            xp = self._input_projection(x, w_ih, b_ih)
-            h = self._zeros(B) if h0s is None else h0s[k]
-            steps = []
-            for t in range(T):
-                h = gru_step(xp[t], h, w_hh, b_hh)
-                steps.append(h)
-            out = Tensor.stack(steps, axis=0)
-            last.append(h)
+            if self.fused:
+                out = fused_gru(x, None if h0s is None else h0s[k], w_ih, w_hh, b_ih, b_hh)
+                last.append(out[T - 1])
+            else:
+                xp = self._input_projection(x, w_ih, b_ih)
+                h = self._zeros(B) if h0s is None else h0s[k]
+                steps = []
+                for t in range(T):
+                    h = gru_step(xp[t], h, w_hh, b_hh)
+                    steps.append(h)
+                out = Tensor.stack(steps, axis=0)
+                last.append(h)
             x = self._between_layers(out, k)
         return self._finish(out, unbatched), self._final_state(last, unbatched)
