@@ -1,7 +1,4 @@
 """Optimizers against hand-written numpy versions of the published update rules; groups, state_dict, errors."""
-import os
-import tempfile
-
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -300,11 +297,6 @@ def _stepped_adam():
         p.grad = rng.standard_normal(p.shape)
     opt.step()
     return params, opt
-
-
-def _edit(sd, fn):
-    fn(sd)
-    return sd
 
 
 @pytest.mark.parametrize("mutate, match", [
