@@ -1,14 +1,17 @@
-"""Elman (tanh) RNN layer, forward + backward: fused op vs per-step composition vs PyTorch, one process.
+"""Recurrent layers, forward + backward: fused op vs per-step composition vs PyTorch, in one process.
 
-    python benchmarks/rnn_layer.py [--repeats 7] [--threads N] [--dtype float32]
+    python benchmarks/rnn_layer.py [--repeats 7] [--threads N] [--dtype float32] [--layers rnn,lstm,gru]
+
+The tanh RNN layer (``rnn``) is the one the issue asks for; ``lstm`` and ``gru`` use the same setup.
 
 For each size (T, B, H) (input size I = H): x (T, B, I) and h0 (1, B, H) require grad, the layer
 runs forward, then backward from a fixed random upstream gradient of the output; every parameter
 gradient, dx and dh0 are computed. Reported: best-of-repeats µs per forward+backward, and ratios.
 
 * fused:    ``nn.RNN(fused=True)``  — one autograd node per layer, hand-derived BPTT in numpy
-* composed: ``nn.RNN(fused=False)`` — one RNNCell-style step of Tensor ops per time step
+* composed: ``nn.RNN(fused=False)`` — one cell step of Tensor ops per time step
 * torch:    ``torch.nn.RNN`` (if importable), with ``torch.set_num_threads`` equal to ``--threads``
+(likewise LSTM and GRU)
 
 numpy's BLAS thread count cannot be changed from inside the process without extra packages, so
 ``--threads`` defaults to what numpy's BLAS uses: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else the
@@ -44,24 +47,27 @@ def best_time(fn: Callable[[], None], repeats: int, min_seconds: float = 0.2) ->
     return best
 
 
-def ours(fused: bool, x0: np.ndarray, h00: np.ndarray, g: np.ndarray, state: dict, dtype) -> Callable[[], None]:
+LAYERS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def ours(kind: str, fused: bool, x0: np.ndarray, h00: np.ndarray, g: np.ndarray, state: dict, dtype) -> Callable[[], None]:
     T, B, H = g.shape
-    layer = nn.RNN(x0.shape[2], H, fused=fused, dtype=dtype)
+    layer = getattr(nn, LAYERS[kind])(x0.shape[2], H, fused=fused, dtype=dtype)
     layer.load_state_dict(state)
 
     def run() -> None:
         x = Tensor(x0, requires_grad=True)
         h0 = Tensor(h00, requires_grad=True)
         layer.zero_grad()
-        out, _ = layer(x, h0)
+        out, _ = layer(x, (h0, h0) if kind == "lstm" else h0)
         out.backward(g)
 
     return run
 
 
-def theirs(torch, x0: np.ndarray, h00: np.ndarray, g: np.ndarray, state: dict) -> Callable[[], None]:
+def theirs(kind: str, torch, x0: np.ndarray, h00: np.ndarray, g: np.ndarray, state: dict) -> Callable[[], None]:
     T, B, H = g.shape
-    layer = torch.nn.RNN(x0.shape[2], H).to(getattr(torch, str(x0.dtype)))
+    layer = getattr(torch.nn, LAYERS[kind])(x0.shape[2], H).to(getattr(torch, str(x0.dtype)))
     layer.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()})
     gt = torch.from_numpy(g)
 
@@ -69,7 +75,7 @@ def theirs(torch, x0: np.ndarray, h00: np.ndarray, g: np.ndarray, state: dict) -
         x = torch.from_numpy(x0).requires_grad_()
         h0 = torch.from_numpy(h00).requires_grad_()
         layer.zero_grad(set_to_none=True)
-        out, _ = layer(x, h0)
+        out, _ = layer(x, (h0, h0) if kind == "lstm" else h0)
         out.backward(gt)
 
     return run
@@ -87,6 +93,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=default_threads(), help="torch.set_num_threads (default: numpy's BLAS threads)")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--layers", default="rnn,lstm,gru", help="comma-separated subset of rnn,lstm,gru")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
     try:
@@ -95,22 +102,25 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     except ImportError:
         torch = None
-    print(f"tanh RNN layer, forward + backward (dx, dh0, all weights), {args.dtype}, best of {args.repeats}; "
+    kinds = [k for k in args.layers.split(",") if k]
+    if any(k not in LAYERS for k in kinds):
+        parser.error(f"--layers takes a comma-separated subset of {','.join(LAYERS)}, got {args.layers!r}")
+    print(f"layer forward + backward (dx, dh0, all weights), {args.dtype}, best of {args.repeats}; "
           f"torch threads = {args.threads}" + ("" if torch else "; torch not installed"))
-    header = f"{'T':>3} {'B':>3} {'H':>4} | {'fused µs':>10} {'composed µs':>12} {'torch µs':>10} | {'composed/fused':>14} {'torch/fused':>11}"
+    header = f"{'layer':>5} {'T':>3} {'B':>3} {'H':>4} | {'fused µs':>10} {'composed µs':>12} {'torch µs':>10} | {'composed/fused':>14} {'torch/fused':>11}"
     print(header)
     print("-" * len(header))
-    for T, B, H in SIZES:
+    for kind, (T, B, H) in ((k, size) for k in kinds for size in SIZES):
         rng = np.random.default_rng(0)
         x0 = rng.standard_normal((T, B, H)).astype(dtype)
         h00 = rng.standard_normal((1, B, H)).astype(dtype) * 0.1
         g = rng.standard_normal((T, B, H)).astype(dtype)
         nn.init.manual_seed(0)
-        state = nn.RNN(H, H, dtype=dtype).state_dict()
-        t_fused = best_time(ours(True, x0, h00, g, state, dtype), args.repeats)
-        t_comp = best_time(ours(False, x0, h00, g, state, dtype), args.repeats)
-        t_torch = best_time(theirs(torch, x0, h00, g, state), args.repeats) if torch else float("nan")
-        print(f"{T:>3} {B:>3} {H:>4} | {t_fused * 1e6:>10.1f} {t_comp * 1e6:>12.1f} {t_torch * 1e6:>10.1f} | "
+        state = getattr(nn, LAYERS[kind])(H, H, dtype=dtype).state_dict()
+        t_fused = best_time(ours(kind, True, x0, h00, g, state, dtype), args.repeats)
+        t_comp = best_time(ours(kind, False, x0, h00, g, state, dtype), args.repeats)
+        t_torch = best_time(theirs(kind, torch, x0, h00, g, state), args.repeats) if torch else float("nan")
+        print(f"{kind:>5} {T:>3} {B:>3} {H:>4} | {t_fused * 1e6:>10.1f} {t_comp * 1e6:>12.1f} {t_torch * 1e6:>10.1f} | "
               f"{t_comp / t_fused:>14.2f} {t_torch / t_fused:>11.2f}")
     print("ratios > 1 mean the fused op is faster")
 
