@@ -353,3 +353,13 @@ def test_clip_grad_value():
     assert p.grad.dtype == np.float32
     with pytest.raises(ValueError, match="non-negative"):
         nn.utils.clip_grad_value_(p, -1)
+
+
+def test_apply_and_requires_grad_():
+    net = Net()
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen[-1] == "Net" and seen.count("Linear") == 3
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    assert "head" in dir(net) and "scale" in dir(net)

@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "ModuleList", "Sequential", "IncompatibleKeys"]
