@@ -106,23 +106,26 @@ class CharRNN(nn.Module):
         if self.cell == "rnn" and self.fused:
             rnn, h0 = self.rnn, state[0]
             x = gather_rnn(rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0, ids, h0[0])
-            last = [x.data[T - 1]]
-            for k in range(1, self.num_layers):
-                if self.dropout > 0 and self.training:
-                    x = nn.Dropout(self.dropout)(x)
-                x = nn.fused_rnn(x, Tensor(h0[k]), *(getattr(rnn, f"{n}_l{k}") for n in
-                                                     ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-                last.append(x.data[T - 1])
-            new_state: State = (np.stack(last).astype(self.dtype, copy=False),)
+            if self.num_layers == 1:
+                new_state: State = (x.data[T - 1:T].copy(),)
+            else:
+                last = [x.data[T - 1]]
+                for k in range(1, self.num_layers):
+                    if self.dropout > 0 and self.training:
+                        x = nn.Dropout(self.dropout)(x)
+                    x = nn.fused_rnn(x, Tensor(h0[k]), *(getattr(rnn, f"{n}_l{k}") for n in
+                                                         ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+                    last.append(x.data[T - 1])
+                new_state = (np.stack(last).astype(self.dtype, copy=False),)
         elif self.cell == "lstm":
             x, (h, c) = self.rnn(self._input(ids), (Tensor(state[0]), Tensor(state[1])))
-            new_state = (h.data, c.data)
+            new_state = (h.data.copy(), c.data.copy())
         else:
             x, h = self.rnn(self._input(ids), Tensor(state[0]))
-            new_state = (h.data,)
+            new_state = (h.data.copy(),)
         if self.dropout > 0 and self.training:
             x = nn.Dropout(self.dropout)(x)
-        return x, tuple(np.array(s, copy=True) for s in new_state)
+        return x, new_state
 
     def _input(self, ids: np.ndarray) -> Tensor:
         # a one-hot input is what makes weight_ih_l0 have min-char-rnn's (H, V) layout

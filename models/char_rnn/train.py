@@ -171,7 +171,8 @@ class Trainer:
         chunk = self.stream.next_chunk()
         if chunk.reset:
             self.state = self.model.init_state(self.config.batch_size)
-        self.model.train()
+        if not self.model.training:
+            self.model.train()
         loss, new_state = self.model.chunk_loss(chunk.inputs, chunk.targets, self.state)
         value = float(loss.data)
         if not math.isfinite(value):
@@ -180,7 +181,8 @@ class Trainer:
         loss.backward()
         self.flat.collect_grads()
         if self.config.clip > 0:
-            nn.utils.clip_grad_value_([self.flat.flat], self.config.clip)
+            # clip_grad_value_ on the flat gradient, in place (the buffer is ours, not the engine's)
+            np.clip(self.flat.flat.grad, -self.config.clip, self.config.clip, out=self.flat.flat.grad)
         self.optimizer.step()
         self.state = new_state
         self.iteration += 1
