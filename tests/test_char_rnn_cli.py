@@ -74,8 +74,9 @@ def test_interrupted_and_resumed_run_ends_with_identical_parameters(data, tmp_pa
     whole, part = tmp_path / "whole", tmp_path / "part"
     assert train(data, whole, "--max-iters", "34", *extra) == 0
     assert train(data, part, "--max-iters", "13", *extra) == 0
-    assert cli.main(["train", "--data", str(data), "--out", str(part), "--resume", str(part / "last.npz"),
-                     "--max-iters", "34", *TINY]) == 0
+    # --data is not repeated: the checkpoint remembers which text it was trained on
+    assert cli.main(["train", "--out", str(part), "--resume", str(part / "last.npz"), "--max-iters", "34",
+                     *TINY]) == 0
     a, b = load(whole / "last.npz"), load(part / "last.npz")
     assert a["progress"]["iteration"] == b["progress"]["iteration"] == 34
     for key in a["model"]:
@@ -222,3 +223,7 @@ def test_default_corpus_is_the_stdlib_source_and_says_so(tmp_path, capsys):
     assert cli.main(["train", "--corpus-chars", "5000", "--max-iters", "3", "--out", str(tmp_path / "o"),
                      "--hidden-size", "4", "--no-progress", "--sample-every", "0"]) == 0
     assert "standard library" in capsys.readouterr().out
+    # resuming needs no data options: the corpus size is recorded in the checkpoint
+    assert cli.main(["train", "--resume", str(tmp_path / "o" / "last.npz"), "--max-iters", "5",
+                     "--out", str(tmp_path / "o"), "--no-progress", "--sample-every", "0"]) == 0
+    assert load_checkpoint(tmp_path / "o" / "last.npz")["progress"]["iteration"] == 5

@@ -32,14 +32,6 @@ RUN_DEFINING = ("hidden_size", "num_layers", "cell", "dropout", "seq_length", "b
                 "clip", "val_fraction", "dtype", "seed", "init")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="char-rnn",
@@ -64,17 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                    f"validation (default {d.val_fraction})")
     m = t.add_argument_group("model (fixed by the checkpoint when resuming)")
     m.add_argument("--cell", choices=CELLS, default=None, help=f"recurrent cell (default {d.cell})")
-    m.add_argument("--hidden-size", type=_positive_int, default=None, help=f"hidden units (default {d.hidden_size})")
-    m.add_argument("--num-layers", type=_positive_int, default=None, help=f"stacked layers (default {d.num_layers})")
+    m.add_argument("--hidden-size", type=int, default=None, help=f"hidden units (default {d.hidden_size})")
+    m.add_argument("--num-layers", type=int, default=None, help=f"stacked layers (default {d.num_layers})")
     m.add_argument("--dropout", type=float, default=None, help="dropout between layers and before the output "
                    f"(default {d.dropout})")
     m.add_argument("--init", choices=("min-char-rnn", "pytorch"), default=None,
                    help="weight init (default: min-char-rnn's N(0, 0.01^2) for rnn, pytorch's for lstm/gru)")
     m.add_argument("--dtype", choices=DTYPES, default=None, help=f"float precision (default {d.dtype})")
     o = t.add_argument_group("optimisation (fixed by the checkpoint when resuming)")
-    o.add_argument("--seq-length", type=_positive_int, default=None,
+    o.add_argument("--seq-length", type=int, default=None,
                    help=f"characters per chunk, the BPTT length (default {d.seq_length})")
-    o.add_argument("--batch-size", type=_positive_int, default=None,
+    o.add_argument("--batch-size", type=int, default=None,
                    help=f"parallel contiguous streams over the text (default {d.batch_size}: the classic script)")
     o.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
                    help=f"update rule (default {d.optimizer}: min-char-rnn's Adagrad, eps 1e-8 inside the sqrt)")
@@ -97,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C)")
     r.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help="directory for last.npz, best.npz (best validation loss) and loss.png")
-    r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped")
+    r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
+                   "the --data recorded in CKPT unless given)")
     r.add_argument("--plot", action="store_true", help="write OUT/loss.png (needs matplotlib)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -208,6 +201,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if given:
             raise UserError(f"{', '.join(given)} differ from the checkpoint being resumed; a resumed run keeps its "
                             "model and optimiser settings (drop these options, or start a new run)")
+        source = ckpt.get("data_source") or {}
+        if args.data is None and source.get("path"):
+            args.data = source["path"]  # the text the run was trained on, unless told otherwise
+        if args.data is None and source.get("corpus_chars"):
+            args.corpus_chars = int(source["corpus_chars"])
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
         say(f"resuming {args.resume} at iteration {trainer.iteration}")
@@ -216,6 +214,8 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         config.validate()  # before reading a large corpus
         text = _load_text(args, say)
         trainer = Trainer(config, text)
+    trainer.data_source = ({"path": str(Path(args.data).resolve())} if args.data is not None
+                           else {"corpus_chars": args.corpus_chars})
     cfg = trainer.config
     n_params = sum(p.data.size for p in trainer.model.trainable_parameters())
     say(f"{len(text):,} characters, vocabulary {trainer.vocab.size}, {len(trainer.val_ids):,} held out for "

@@ -164,6 +164,7 @@ class Trainer:
         self.smooth_loss = -math.log(1.0 / self.vocab.size) * config.seq_length
         self.best_val: float | None = None
         self.history: dict[str, list[float]] = {"iter": [], "smooth_loss": [], "val_iter": [], "val_bpc": []}
+        self.data_source: dict[str, Any] = {}  # where the text came from (set by the CLI, used by --resume)
 
     # ------------------------------------------------------------------ one step
     def step(self) -> float:
@@ -230,7 +231,8 @@ class Trainer:
 
     def sample(self, length: int) -> str:
         """A sample continuing the first training stream from its current hidden state."""
-        prime_id = int(self.stream.streams[max(self.stream.position - 1, 0), 0])
+        # the state has read every input up to position - 1, so the next input is at position
+        prime_id = int(self.stream.streams[self.stream.position, 0])
         state = tuple(s[:, :1].copy() for s in self.state)
         return "".join(generate(self.model, self.vocab, self.vocab.chars[prime_id], length,
                                 seed=int(self.sample_rng.integers(2**63)), state=state))
@@ -249,6 +251,7 @@ class Trainer:
             "progress": {"iteration": self.iteration, "smooth_loss": self.smooth_loss, "best_val": self.best_val,
                          "history": {k: np.asarray(v, dtype=np.float64) for k, v in self.history.items()}},
             "text_sha256": self.text_sha256,
+            "data_source": dict(self.data_source),
         }
 
     @classmethod
