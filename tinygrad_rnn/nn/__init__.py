@@ -1,4 +1,30 @@
-"""``tinygrad_rnn.nn``: modules and layers with PyTorch's names, signatures and weight layouts."""
+"""``tinygrad_rnn.nn``: modules and layers with PyTorch's names, signatures and weight layouts.
+
+    from tinygrad_rnn import nn, optim
+    import tinygrad_rnn.nn.functional as F
+
+    class CharModel(nn.Module):
+        def __init__(self, vocab, hidden):
+            super().__init__()                      # then every Parameter/Module attribute is registered
+            self.emb = nn.Embedding(vocab, hidden)
+            self.rnn = nn.RNN(hidden, hidden)       # fused numpy BPTT by default (fused=False: per step)
+            self.out = nn.Linear(hidden, vocab)
+
+        def forward(self, ids, h0=None):            # ids (T, B) integers
+            out, h_n = self.rnn(self.emb(ids), h0)  # (T, B, H), (1, B, H)
+            return self.out(out), h_n
+
+    model = CharModel(65, 100)
+    opt = optim.Adagrad(model.parameters(), lr=0.1)
+    logits, h = model(ids)
+    loss = F.cross_entropy(logits.reshape(-1, 65), targets.reshape(-1))
+    opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(model.parameters(), 5.0); opt.step()
+    model.load_state_dict(model.state_dict())      # keys "emb.weight", "rnn.weight_ih_l0", ... as in PyTorch
+
+Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` on any layer (see
+:mod:`.init`); random draws come from ``nn.init.manual_seed(seed)``'s generator. Parameters get
+``tinygrad_rnn.get_default_dtype()`` (float32) unless a layer is given ``dtype=``.
+"""
 from . import functional, init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .dropout import Dropout
