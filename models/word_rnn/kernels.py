@@ -115,20 +115,20 @@ class LinearCrossEntropy(Function):
         total = logits.sum(axis=1)
         losses = np.log(total) - picked
         loss = float(np.sum(losses[valid], dtype=np.float64)) / divisor
-        logits /= total[:, None]  # softmax probabilities, reused by backward
-        ctx.save_for_backward(h, weight, logits, safe, valid)
+        # exp and its row sums are kept; backward folds the normalisation, the upstream scale and the
+        # padding mask into one multiply of the (N, C) block
+        ctx.save_for_backward(h, weight, logits, total, safe, valid)
         ctx.divisor = divisor
         return np.asarray(loss, dtype=logits.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        h, weight, probs, safe, valid = ctx.saved_arrays
-        scale = (np.asarray(grad, dtype=np.float64) / ctx.divisor).astype(probs.dtype)
-        d = probs  # freed with the graph afterwards, so reuse its memory
-        d[np.arange(len(safe)), safe] -= 1.0
-        if not valid.all():
-            d[~valid] = 0.0
-        d *= scale
+        h, weight, exp, total, safe, valid = ctx.saved_arrays
+        scale = float(grad) / ctx.divisor
+        target_weight = np.where(valid, scale, 0.0)
+        d = exp  # freed with the graph afterwards, so reuse its memory
+        d *= (target_weight / total).astype(d.dtype)[:, None]  # = scale * softmax, 0 on padding rows
+        d[np.arange(len(safe)), safe] -= target_weight.astype(d.dtype)
         grad_h = d @ weight if ctx.needs_input_grad[0] else None
         grad_w = d.T @ h if ctx.needs_input_grad[1] else None
         return grad_h, grad_w, None
