@@ -53,7 +53,7 @@ def time_steps(step, sentences, repeats):
 
 
 def ours_step_fn(model):
-    train_step = TrainStep(model, optim.SGD(model.parameters(), lr=LR))
+    train_step = TrainStep(model, optim.SGD(model.parameters(), lr=LR), sparse_embedding=True)
     return lambda ids: train_step(ids[:-1], ids[1:])
 
 
@@ -85,17 +85,23 @@ def main() -> None:
     rng = np.random.default_rng(0)
     n, reps = (40, 3) if args.quick else (150, 5)
     print(f"word-rnn per-sentence SGD step: vocab {V}, hidden {H}, bptt_truncate {K}, float32, 22-token sentences")
-    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} (other processes share the cores)")
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} (other processes share the cores); "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     sents22 = make_sentences(rng, n, fixed=23)  # 22 inputs / 22 targets
 
     model = WordRNNLM(V, H, K, seed=0, dtype=np.float32)
     ours = ours_step_fn(model)
     p = model.to_reference()
-    tutorial = RNNNumpy(p["U"], p["V"], p["W"], bptt_truncate=K)
+    # the tutorial's code runs in float64 (np.random.uniform's dtype); a float32 copy is timed too
+    tut64 = RNNNumpy(*(p[k].astype(np.float64) for k in "UVW"), bptt_truncate=K)
+    tut32 = RNNNumpy(p["U"], p["V"], p["W"], bptt_truncate=K)
     ours(sents22[0])  # warm up
     t_ours = time_steps(ours, sents22, reps)
-    t_tut = time_steps(lambda s: tutorial.sgd_step(s[:-1], s[1:], LR), sents22[: max(5, n // 10)], max(1, reps - 2))
-    results = [("tutorial numpy (RNNNumpy.sgd_step)", t_tut), ("tinygrad_rnn WordRNNLM + optim.SGD", t_ours)]
+    few = sents22[: max(5, n // 10)]
+    t_tut = time_steps(lambda s: tut64.sgd_step(s[:-1], s[1:], LR), few, max(1, reps - 2))
+    t_tut32 = time_steps(lambda s: tut32.sgd_step(s[:-1], s[1:], LR), few, max(1, reps - 2))
+    results = [("tutorial numpy RNNNumpy.sgd_step (float64)", t_tut), ("tutorial numpy, float32 copy", t_tut32),
+               ("tinygrad_rnn WordRNNLM, word-rnn's SGD step", t_ours)]
     try:
         torch_step, tv, threads = torch_step_fn(0)
         torch_step(sents22[0])
@@ -103,10 +109,11 @@ def main() -> None:
     except ImportError:
         print("(torch not installed: PyTorch comparison skipped)")
     for name, t in results:
-        print(f"  {name:<44} {t:8.2f} ms/sentence")
-    print(f"  ratio: {t_tut / t_ours:.1f}x faster than the tutorial", end="")
-    if len(results) == 3:
-        print(f", {results[2][1] / t_ours:.2f}x the speed of PyTorch (>1 = faster)")
+        print(f"  {name:<46} {t:8.2f} ms/sentence")
+    print(f"  ratios: {t_tut / t_ours:.1f}x faster than the tutorial (float64), {t_tut32 / t_ours:.1f}x than its "
+          f"float32 copy", end="")
+    if len(results) == 4:
+        print(f", {results[3][1] / t_ours:.2f}x the speed of PyTorch (>1 = faster)")
     else:
         print()
 
@@ -127,7 +134,7 @@ def main() -> None:
     lengths = np.asarray([len(s) - 1 for s in encoded])
     plan = wdata.epoch_plan(lengths, batch, np.random.default_rng(1))
     model_b = WordRNNLM(V, H, K, seed=0, dtype=np.float32)
-    step_b = TrainStep(model_b, optim.SGD(model_b.parameters(), lr=LR))
+    step_b = TrainStep(model_b, optim.SGD(model_b.parameters(), lr=LR), sparse_embedding=True)
     step_b(*wdata.make_batch(encoded, plan[0]))
     t0 = time.perf_counter()
     for idx in plan:
