@@ -245,3 +245,28 @@ def test_gradcheck_command(capsys, cell):
 def test_help_in_a_subprocess():
     r = subprocess.run([sys.executable, "-m", "models.word_rnn", "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "train" in r.stdout and "generate" in r.stdout and "gradcheck" in r.stdout
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_gated_cells_train_generate_and_score(corpus, tmp_path, capsys, cell):
+    ck = tmp_path / f"{cell}.npz"
+    code, out, _ = _run(capsys, ["train", "--data", str(corpus), "--cell", cell, "--checkpoint", str(ck),
+                                 "--batch-size", "4", "--optimizer", "adam", "--lr", "0.01", *TINY])
+    assert code == 0 and "'bptt_truncate': None" in out
+    code, out, _ = _run(capsys, ["generate", "--checkpoint", str(ck), "--num", "2", "--seed", "0"])
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    code, out, _ = _run(capsys, ["score", "--checkpoint", str(ck), "The cat saw the river."])
+    assert code == 0 and "perplexity" in out
+
+
+def test_batched_evaluation_equals_sentence_by_sentence(trained):
+    from models.word_rnn.train import evaluate
+
+    model, vocab = restore_model(load_checkpoint(trained))
+    rng = np.random.default_rng(0)
+    encoded = [vocab.encode(["The", "cat"] * int(n)) for n in rng.integers(1, 6, size=70)]
+    idx = np.arange(70)
+    loss, words = evaluate(model, encoded, idx)
+    one_by_one = sum(float(model.token_losses(s[:-1], s[1:]).sum()) for s in encoded)
+    assert words == sum(len(s) - 1 for s in encoded)
+    np.testing.assert_allclose(loss, one_by_one / words, rtol=1e-5)

@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--num", type=int, default=5, help="sentences to generate (default 5)")
     g.add_argument("--seed", type=int, help="random seed (default: different every run)")
     g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
-    g.add_argument("--min-length", type=int, default=0, help="fewest words per sentence (default 0)")
+    g.add_argument("--min-length", type=int, default=1, help="fewest words per sentence (default 1)")
     g.add_argument("--max-length", type=int, default=100, help="cut a sentence after this many words (default 100)")
 
     s = sub.add_parser("score", help="log-probability, per-word loss, perplexity and OOV words of sentences")

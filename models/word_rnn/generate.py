@@ -58,7 +58,7 @@ def generate_ids(model: WordRNNLM, vocab: Vocabulary, rng: np.random.Generator, 
 
 
 def generate_sentences(model: WordRNNLM, vocab: Vocabulary, num: int = 5, seed: int | None = None,
-                       temperature: float = 1.0, min_length: int = 0, max_length: int = 100) -> list[str]:
+                       temperature: float = 1.0, min_length: int = 1, max_length: int = 100) -> list[str]:
     """``num`` detokenized sentences; one cut by ``max_length`` ends with " …"."""
     rng = np.random.default_rng(seed)
     out = []
