@@ -174,3 +174,36 @@ def test_dtype_and_reference_mapping_round_trip():
         np.testing.assert_allclose(back[k], params[k], rtol=1e-6)
     with pytest.raises(ValueError):
         to_reference(CharRNN(5, 3, cell="gru"))
+
+
+@given(problems(), st.integers(1, 3))
+def test_flat_classic_loss_matches_the_reference_and_the_two_op_path(problem, B):
+    from models.char_rnn.kernels import FlatClassicLoss
+    from models.char_rnn.train import FlatParameters
+
+    params, seq, T, h0 = problem
+    H, V = params["Wxh"].shape
+    m = _model_like(params)
+    flat = FlatParameters(m.trainable_parameters())
+    r = m.rnn
+    layout = flat.layout([r.weight_ih_l0, r.weight_hh_l0, r.bias_ih_l0, m.decoder.weight, m.decoder.bias])
+    ids = np.stack([np.roll(seq[:T], b) for b in range(B)], axis=1)
+    tg = np.stack([np.roll(seq[1:T + 1], b) for b in range(B)], axis=1)
+    hb = np.stack([np.roll(h0, b) for b in range(B)])
+    last = []
+    loss = FlatClassicLoss.apply(flat.flat, layout, r.bias_hh_l0.data, ids, tg, hb, float(B), last)
+    loss.backward()
+    fused_grad = flat.flat.grad.copy()
+    two, state = m.chunk_loss(ids, tg, (hb[None],))
+    two.backward()
+    flat.collect_grads()  # the per-tensor gradients of the two-op path, concatenated
+    assert loss.item() == pytest.approx(two.item(), rel=1e-12)
+    _rel_close(last[0], state[0][0], 1e-12)
+    _rel_close(fused_grad, flat.flat.grad, 1e-10)
+    if B == 1:
+        r_loss, r_grads, _ = ref.loss_and_grads(ids[:, 0].tolist(), tg[:, 0].tolist(), h0, params)
+        assert loss.item() == pytest.approx(r_loss, rel=1e-12)
+        got = dict(zip(["Wxh", "Whh", "bh", "Why", "by"],
+                       (fused_grad[o:o + int(np.prod(s))].reshape(s) for o, s in layout)))
+        for name in ref.PARAM_NAMES:
+            _rel_close(got[name], r_grads[name])

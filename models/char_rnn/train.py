@@ -19,7 +19,7 @@ from models.common import UserError
 from tinygrad_rnn import nn, no_grad, optim
 
 from .data import ChunkStream, eval_streams, split_train_val
-from .kernels import linear_cross_entropy
+from .kernels import FlatClassicLoss, linear_cross_entropy
 from .model import CELLS, CharRNN
 from .sample import generate
 from .vocab import CharVocab
@@ -86,11 +86,17 @@ class FlatParameters:
         self.params = params
         self.flat = nn.Parameter(np.concatenate([p.data.reshape(-1) for p in params]))
         self._grad = np.empty_like(self.flat.data)
+        self.offsets: dict[int, int] = {}
         offset = 0
         for p in params:
             n = p.data.size
             p.data = self.flat.data[offset:offset + n].reshape(p.data.shape)
+            self.offsets[id(p)] = offset
             offset += n
+
+    def layout(self, params: list[nn.Parameter]) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(offset, shape) of each of ``params`` inside the flat vector."""
+        return tuple((self.offsets[id(p)], p.data.shape) for p in params)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -156,6 +162,12 @@ class Trainer:
                              dtype=np.dtype(config.dtype), init=config.init,
                              generator=np.random.default_rng(config.seed))
         self.flat = FlatParameters(self.model.trainable_parameters())
+        m = self.model
+        # min-char-rnn's own architecture trains through one fused op on the flat vector
+        self.classic = m.cell == "rnn" and m.num_layers == 1 and m.dropout == 0 and m.fused
+        if self.classic:
+            self.layout = self.flat.layout([m.rnn.weight_ih_l0, m.rnn.weight_hh_l0, m.rnn.bias_ih_l0,
+                                            m.decoder.weight, m.decoder.bias])
         self.optimizer = make_optimizer(config.optimizer, [self.flat.flat], config.lr)
         self.state = self.model.init_state(config.batch_size)
         self.sample_rng = np.random.default_rng([config.seed, 1])
@@ -174,15 +186,23 @@ class Trainer:
             self.state = self.model.init_state(self.config.batch_size)
         if not self.model.training:
             self.model.train()
-        loss, new_state = self.model.chunk_loss(chunk.inputs, chunk.targets, self.state)
+        if self.classic:
+            last: list[np.ndarray] = []
+            loss = FlatClassicLoss.apply(self.flat.flat, self.layout, self.model.rnn.bias_hh_l0.data,
+                                         chunk.inputs, chunk.targets, self.state[0][0],
+                                         float(self.config.batch_size), last)
+            new_state = (last[0][None],)
+        else:
+            loss, new_state = self.model.chunk_loss(chunk.inputs, chunk.targets, self.state)
         value = float(loss.data)
         if not math.isfinite(value):
             raise DivergedError(f"the loss became {value} at iteration {self.iteration + 1}: training diverged")
         self.flat.zero_grad()
         loss.backward()
-        self.flat.collect_grads()
+        if not self.classic:
+            self.flat.collect_grads()
         if self.config.clip > 0:
-            # clip_grad_value_ on the flat gradient, in place (the buffer is ours, not the engine's)
+            # clip_grad_value_, in place: the leaf gradient is a copy the engine made for this step
             np.clip(self.flat.flat.grad, -self.config.clip, self.config.clip, out=self.flat.flat.grad)
         self.optimizer.step()
         self.state = new_state
