@@ -111,11 +111,12 @@ class WordRNNLM(nn.Module):
         """Per-word cross-entropies −log p(y_t | x_≤t) as float64, shaped like ``y`` (0 where padded)."""
         ids, single = self._batched(x)
         targets, _ = self._batched(y)
-        logits = self.forward(ids).data.astype(np.float64)
+        logits = self.forward(ids).data  # (T, B, V) in the model's dtype; a float64 copy would be huge
         logits -= logits.max(axis=-1, keepdims=True)
-        logz = np.log(np.exp(logits).sum(axis=-1))
         safe = np.where(targets == PAD, 0, targets)
-        picked = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0]
+        picked = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0].astype(np.float64)
+        np.exp(logits, out=logits)
+        logz = np.log(logits.sum(axis=-1, dtype=np.float64))
         losses = np.where(targets == PAD, 0.0, logz - picked)
         return losses[:, 0] if single else losses
 

@@ -25,6 +25,7 @@ from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
 EVAL_BATCH = 64
+EVAL_TOKENS = 1024
 
 
 @dataclass
@@ -97,9 +98,14 @@ def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -
     """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count."""
     total, words = 0.0, 0
     order = idx[np.argsort([len(encoded[i]) for i in idx], kind="stable")]
-    for start in range(0, len(order), EVAL_BATCH):
-        batch = order[start:start + EVAL_BATCH]
-        x, y = wdata.make_batch(encoded, batch) if len(batch) > 1 else (encoded[batch[0]][:-1], encoded[batch[0]][1:])
+    start = 0
+    while start < len(order):
+        # similar lengths together (sorted), at most EVAL_TOKENS padded positions per batch: the
+        # (T, B, vocab) logits of a batch stay around 30 MB in the tutorial configuration
+        longest = len(encoded[order[min(start + EVAL_BATCH, len(order)) - 1]]) - 1
+        batch = order[start:start + max(1, min(EVAL_BATCH, EVAL_TOKENS // max(longest, 1)))]
+        start += len(batch)
+        x, y = wdata.make_batch(encoded, batch)
         losses = model.token_losses(x, y)
         total += float(losses.sum())
         words += int((np.asarray(y) != -100).sum())
