@@ -52,3 +52,18 @@ def test_training_lowers_validation_loss():
     for _ in range(400):
         trainer.step()
     assert trainer.evaluate() < 0.6 * before
+
+
+def test_validation_over_many_streams_matches_the_reference_per_stream():
+    from models.char_rnn.data import eval_streams
+
+    text = TEXT * 12
+    trainer = Trainer(TrainConfig(hidden_size=6, seq_length=4, dtype="float64", val_fraction=0.3), text)
+    for _ in range(30):
+        trainer.step()
+    streams = eval_streams(trainer.val_ids)
+    assert streams.shape[1] > 1
+    params = to_reference(trainer.model)
+    total = sum(ref.forward(streams[:-1, b].tolist(), streams[1:, b].tolist(), np.zeros(6), params)[0]
+                for b in range(streams.shape[1]))
+    assert trainer.evaluate(chunk=5) == pytest.approx(total / ((streams.shape[0] - 1) * streams.shape[1]), rel=1e-10)

@@ -80,12 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after iteration N (counted from the start of training, also when resuming)")
     r.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
                    help="stop after this many seconds of this session")
-    r.add_argument("--eval-every", type=int, default=1000, metavar="N",
+    r.add_argument("--eval-every", type=int, default=5000, metavar="N",
                    help="validate (nats and bits per char) every N iterations")
-    r.add_argument("--sample-every", type=int, default=1000, metavar="N", help="print a sample every N iterations "
+    r.add_argument("--sample-every", type=int, default=5000, metavar="N", help="print a sample every N iterations "
                    "(0 = never)")
     r.add_argument("--sample-length", type=int, default=200, metavar="N", help="characters per periodic sample")
-    r.add_argument("--checkpoint-every", type=int, default=1000, metavar="N",
+    r.add_argument("--checkpoint-every", type=int, default=5000, metavar="N",
                    help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C)")
     r.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help="directory for last.npz, best.npz (best validation loss) and loss.png")
@@ -184,6 +184,11 @@ def _plot(trainer: Trainer, path: Path) -> None:
     plt.close(fig)
 
 
+def it_rate(bar, it: int, elapsed: float, first: int) -> float:
+    """Iterations per second: tqdm's smoothed rate, else the session average."""
+    return bar.format_dict.get("rate") or (it - first) / max(elapsed, 1e-9)
+
+
 def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], None] | None = None) -> int:
     _check_run_args(args)
     out = Path(args.out)
@@ -236,6 +241,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                dynamic_ncols=True, file=sys.stderr, mininterval=0.5)
     write = (lambda s: tqdm.write(s, file=sys.stdout)) if not args.no_progress else print
     start = time.perf_counter()
+    session_start_iter = trainer.iteration
     status = 0
     try:
         # a diverging run overflows on purpose-built checks below; numpy's warnings would only add noise
@@ -253,10 +259,13 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                 bar.update(1)
                 if it % 20 == 0:
                     elapsed = time.perf_counter() - start
-                    rate = bar.format_dict.get("rate") or (it / max(elapsed, 1e-9))
+                    rate = it_rate(bar, it, elapsed, session_start_iter)
                     post = {"loss": f"{trainer.smooth_loss:.2f}", "chars/s": f"{rate * chars_per_iter:,.0f}"}
                     if args.max_time is not None:
-                        post["left"] = f"{max(0.0, args.max_time - elapsed):.0f}s"
+                        left = max(0.0, args.max_time - elapsed)
+                        post["left"] = f"{left:.0f}s"
+                        if args.max_iters is None:  # a time budget: give the bar a total so it shows an ETA
+                            bar.total = it + int(left * it_rate(bar, it, elapsed, session_start_iter))
                     bar.set_postfix(post, refresh=False)
                 if it % args.eval_every == 0:
                     nats = trainer.evaluate()
