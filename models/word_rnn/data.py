@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import sysconfig
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from . import text as wtext
 from .model import PAD
 
 DEFAULT_CORPUS_CHARS = 2_000_000
-DEFAULT_CORPUS_NAME = "Python standard library docstrings (built-in default corpus)"
+DEFAULT_CORPUS_NAME = "prose of the Python standard library's docstrings (built-in default corpus)"
 
 
 @dataclass
@@ -33,13 +34,36 @@ def _cache_dir() -> Path:
     return Path(root) / "tinygrad_rnn"
 
 
+def prose_paragraphs(text: str) -> list[str]:
+    """The paragraphs of docstring text that read as English prose.
+
+    Doctest sessions, indented code blocks and symbol-heavy tables are dropped: as "sentences" they are
+    hundreds of tokens of repeated code, and one such sentence gives per-sentence SGD a step large
+    enough to wreck the model.
+    """
+    keep = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = [line for line in para.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if any(line.lstrip().startswith((">>>", "...", "$ ", "%", "|", "+--", "===", "---")) for line in lines):
+            continue
+        if any(line.startswith((" ", "\t")) for line in lines):
+            continue
+        body = "".join(lines)
+        if sum(c.isalpha() or c.isspace() for c in body) < 0.85 * len(body):
+            continue
+        keep.append(para)
+    return keep
+
+
 def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: bool = True) -> Corpus:
     """Sentences of the standard library's docstrings, tokenized once and cached as JSON (tokenizing
     2 MB with NLTK takes ~10 s); the cache key covers Python, NLTK, the size and the casing."""
     import nltk
 
     max_chars = DEFAULT_CORPUS_CHARS if max_chars is None else max_chars
-    key = json.dumps([sys.version, sysconfig.get_paths()["stdlib"], nltk.__version__, max_chars, lowercase, 1])
+    key = json.dumps([sys.version, sysconfig.get_paths()["stdlib"], nltk.__version__, max_chars, lowercase, 2])
     path = _cache_dir() / f"word_rnn_stdlib_{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     if use_cache and path.exists():
         try:
@@ -47,7 +71,7 @@ def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: boo
             return Corpus(cached["sentences"], cached["description"])
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is rebuilt below
-    docs = wtext.split_paragraphs(stdlib_docstring_corpus(max_chars))
+    docs = [" ".join(p.split()) for p in prose_paragraphs(stdlib_docstring_corpus(max_chars))]
     sentences, origin = wtext.tokenize_documents(docs, lowercase=lowercase)
     corpus = Corpus(sentences, f"{DEFAULT_CORPUS_NAME}; sentences by {origin}")
     if use_cache:
