@@ -73,6 +73,10 @@ NUMBER_FORMS = {
     "sub": (lambda t: t - 2, lambda a: a - 2),
     "mul": (lambda t: t * 3, lambda a: a * 3),
     "div": (lambda t: t / 4, lambda a: a / 4),
+    # numpy scalars have their own operators; they must defer to the Tensor, not return an ndarray
+    "np_scalar_rmul": (lambda t: np.float64(1.5) * t, lambda a: 1.5 * a),
+    "np_scalar_rsub": (lambda t: np.float32(0.5) - t, lambda a: 0.5 - a),
+    "np_scalar_rpow": (lambda t: np.float64(2.0) ** t, lambda a: 2.0**a),
 }
 
 
