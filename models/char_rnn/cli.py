@@ -26,10 +26,20 @@ from .sample import generate
 from .train import DTYPES, OPTIMIZERS, DivergedError, TrainConfig, Trainer
 
 DEFAULT_OUT = "checkpoints/char_rnn"
+DEFAULT_LR = {"adagrad": 0.1, "sgd": 0.1, "adam": 2e-3, "rmsprop": 2e-3}
 EXIT_INTERRUPTED = 130
 # model/optimizer options fixed by a checkpoint when resuming
 RUN_DEFINING = ("hidden_size", "num_layers", "cell", "dropout", "seq_length", "batch_size", "optimizer", "lr",
                 "clip", "val_fraction", "dtype", "seed", "init")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows '(default: X)' only where the default is a real value (None means 'see the help text')."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False, argparse.SUPPRESS):
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,33 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
                                    "state carried from chunk to chunk. Without --data it trains on the Python "
                                    "standard library's own source code (every machine has it: the 'generate "
                                    "code' demo).",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_HelpFormatter)
     g = t.add_argument_group("data")
     g.add_argument("--data", metavar="FILE", help="UTF-8 text file to train on (default: stdlib source code)")
     g.add_argument("--corpus-chars", type=int, default=1_000_000, metavar="N",
                    help="size cap of the built-in stdlib corpus, in characters")
-    g.add_argument("--val-fraction", type=float, default=None, help=f"last part of the text held out for "
+    g.add_argument("--val-fraction", type=float, default=None, metavar="F", help=f"last part of the text held out for "
                    f"validation (default {d.val_fraction})")
     m = t.add_argument_group("model (fixed by the checkpoint when resuming)")
     m.add_argument("--cell", choices=CELLS, default=None, help=f"recurrent cell (default {d.cell})")
-    m.add_argument("--hidden-size", type=int, default=None, help=f"hidden units (default {d.hidden_size})")
-    m.add_argument("--num-layers", type=int, default=None, help=f"stacked layers (default {d.num_layers})")
-    m.add_argument("--dropout", type=float, default=None, help="dropout between layers and before the output "
+    m.add_argument("--hidden-size", type=int, default=None, metavar="H", help=f"hidden units (default {d.hidden_size})")
+    m.add_argument("--num-layers", type=int, default=None, metavar="L", help=f"stacked layers (default {d.num_layers})")
+    m.add_argument("--dropout", type=float, default=None, metavar="P", help="dropout between layers and before the output "
                    f"(default {d.dropout})")
     m.add_argument("--init", choices=("min-char-rnn", "pytorch"), default=None,
                    help="weight init (default: min-char-rnn's N(0, 0.01^2) for rnn, pytorch's for lstm/gru)")
     m.add_argument("--dtype", choices=DTYPES, default=None, help=f"float precision (default {d.dtype})")
     o = t.add_argument_group("optimisation (fixed by the checkpoint when resuming)")
-    o.add_argument("--seq-length", type=int, default=None,
+    o.add_argument("--seq-length", type=int, default=None, metavar="T",
                    help=f"characters per chunk, the BPTT length (default {d.seq_length})")
-    o.add_argument("--batch-size", type=int, default=None,
+    o.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help=f"parallel contiguous streams over the text (default {d.batch_size}: the classic script)")
     o.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
                    help=f"update rule (default {d.optimizer}: min-char-rnn's Adagrad, eps 1e-8 inside the sqrt)")
-    o.add_argument("--lr", type=float, default=None, help=f"learning rate (default {d.lr})")
-    o.add_argument("--clip", type=float, default=None,
+    o.add_argument("--lr", type=float, default=None, metavar="LR", help="learning rate (default 0.1 for adagrad and sgd, 0.002 for adam and rmsprop)")
+    o.add_argument("--clip", type=float, default=None, metavar="CLIP",
                    help=f"clip every gradient entry to [-CLIP, CLIP]; 0 = off (default {d.clip})")
-    o.add_argument("--seed", type=int, default=None, help=f"seed of initialisation, dropout and samples "
+    o.add_argument("--seed", type=int, default=None, metavar="N", help=f"seed of initialisation, dropout and samples "
                    f"(default {d.seed})")
     r = t.add_argument_group("run")
     r.add_argument("--max-iters", type=int, default=None, metavar="N",
@@ -96,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sample", help="generate text from a checkpoint",
                        description="Generate text, streaming it to stdout.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=_HelpFormatter)
     s.add_argument("--checkpoint", required=True, metavar="CKPT", help="a .npz written by `char-rnn train`")
     s.add_argument("--prime", default="", help="text to start from (the hidden state is warmed on it); "
                    "default: a newline")
@@ -127,7 +137,10 @@ def _load_text(args: argparse.Namespace, say: Callable[[str], None]) -> str:
 def _config_from_args(args: argparse.Namespace) -> TrainConfig:
     defaults = TrainConfig()
     values = {name: getattr(args, name) for name in RUN_DEFINING}
-    return TrainConfig(**{k: (getattr(defaults, k) if v is None else v) for k, v in values.items()})
+    config = TrainConfig(**{k: (getattr(defaults, k) if v is None else v) for k, v in values.items()})
+    if args.lr is None:
+        config.lr = DEFAULT_LR.get(config.optimizer, defaults.lr)
+    return config
 
 
 @contextmanager
