@@ -6,10 +6,14 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .functional import concatenate, stack, where, maximum
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
+from .serialization import load, save
+from . import nn, optim
+from .nn.init import manual_seed
 
 __all__ = [
     "Tensor", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
     "functional", "F", "concatenate", "stack", "where", "maximum",
+    "nn", "optim", "save", "load", "manual_seed",
 ]
 __version__ = "0.1.0"

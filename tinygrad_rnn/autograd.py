@@ -49,16 +49,30 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """``with no_grad():`` or ``@no_grad()``: operations inside record no graph (for evaluation, sampling)."""
+    """``with no_grad():``, ``@no_grad()`` or ``@no_grad``: operations inside record no graph."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable | None = None):  # type: ignore[misc]
+        mode = super().__new__(cls)
+        if fn is None:
+            return mode
+        _GradMode.__init__(mode, False)
+        return mode(fn)  # used bare as a decorator
+
+    def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(_GradMode):
-    """``with enable_grad():`` switches graph recording back on inside a ``no_grad`` block."""
+    """``with enable_grad():`` (or as a decorator) switches graph recording back on inside ``no_grad``."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable | None = None):  # type: ignore[misc]
+        mode = super().__new__(cls)
+        if fn is None:
+            return mode
+        _GradMode.__init__(mode, True)
+        return mode(fn)
+
+    def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(True)
 
 
@@ -120,7 +134,10 @@ class Function:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as err:
             # numpy's messages name the shapes; saying which op failed makes them actionable
-            raise ValueError(f"{cls.__name__}: {err}") from None
+            message = str(err)
+            if cls.__name__.lower() not in message.replace("_", "").lower():
+                raise ValueError(f"{cls.__name__}: {message}") from None
+            raise
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         result = Tensor._wrap(out)
@@ -142,7 +159,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     if grad.shape != shape:
-        raise RuntimeError(f"internal error: gradient of shape {grad.shape} does not fit input of shape {shape}")
+        raise RuntimeError(f"gradient of shape {grad.shape} does not fit input of shape {shape}")
     return grad
 
 
@@ -202,7 +219,13 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         for parent, pg in zip(ctx.parents, input_grads):
             if parent is None or pg is None:
                 continue
-            pg = unbroadcast(np.asarray(pg), parent.data.shape)
+            try:
+                pg = unbroadcast(np.asarray(pg), parent.data.shape)
+            except RuntimeError:
+                raise RuntimeError(
+                    f"{ctx.fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
+                    f"shape {parent.data.shape}; it must be that shape or broadcast to it"
+                ) from None
             if pg.dtype != parent.data.dtype:
                 pg = pg.astype(parent.data.dtype)
             key = id(parent)

@@ -23,6 +23,8 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
         if isinstance(data, Tensor):
             data = data.data
+        elif isinstance(data, np.generic):
+            data = np.asarray(data)  # a numpy scalar keeps its dtype, like an array
         if isinstance(data, np.ndarray):
             array = data if dtype is None else data.astype(dtype, copy=False)
         else:

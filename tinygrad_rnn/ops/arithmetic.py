@@ -124,6 +124,12 @@ class MatMul(Function):
                 grad_a = grad[..., :, None] * b
             if need_b:
                 grad_b = (_swap_last(a) @ grad[..., :, None])[..., 0]
+        elif a.ndim == 2 and b.ndim == 2:
+            # np.dot on transposed 2-D views goes straight to BLAS; matmul takes a slow path for one-row inputs
+            if need_a:
+                grad_a = np.dot(grad, b.T)
+            if need_b:
+                grad_b = np.dot(a.T, grad)
         else:
             if need_a:
                 grad_a = grad @ _swap_last(b)
