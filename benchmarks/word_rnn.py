@@ -6,7 +6,7 @@ bptt_truncate 4, float32, ~22-token sentences), side by side:
   * PyTorch nn.Embedding + nn.RNN + nn.Linear (no biases) with SGD, when torch is installed;
 
 then tokens/s with --batch-size 32 (padded, bucketed) and the time of one epoch over 80,000 sentences,
-extrapolated from the measured steps.  Usage:  python benchmarks/word_rnn.py [--quick]
+extrapolated from the measured steps.  Usage:  python benchmarks/word_rnn.py [--quick] [--threads N]
 """
 from __future__ import annotations
 
@@ -17,7 +17,23 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+
+def _threads_from_argv() -> str:
+    # BLAS reads its thread count when numpy is imported, so this is decided before that import.
+    # Default 1: on a shared 2-core machine, threaded BLAS waiting for busy cores makes every number noise.
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads_from_argv()
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, THREADS)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,6 +77,7 @@ def torch_step_fn(seed):
     import torch
 
     torch.manual_seed(seed)
+    torch.set_num_threads(int(THREADS))
     emb = torch.nn.Embedding(V, H)
     rnn = torch.nn.RNN(H, H, bias=False)
     out = torch.nn.Linear(H, V, bias=False)
@@ -81,6 +98,7 @@ def torch_step_fn(seed):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
+    ap.add_argument("--threads", default="1", help="BLAS / torch threads for every contender (default 1)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     n, reps = (40, 3) if args.quick else (150, 5)
