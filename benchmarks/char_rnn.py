@@ -1,6 +1,6 @@
 """Char-RNN training speed: the tinygrad_rnn CharRNN vs the numpy min-char-rnn loop, side by side.
 
-    python benchmarks/char_rnn.py [--rounds 7] [--bpc-seconds 0]
+    python benchmarks/char_rnn.py [--rounds 7] [--bpc-seconds 300 --bpc-config classic --bpc-config batch32]
 
 Data: ../shared/data/pride-and-prejudice.txt (relative to the repository) when present, else a
 generated text (a fixed random character Markov chain, so nothing is downloaded).
@@ -13,7 +13,8 @@ generated text (a fixed random character Markov chain, so nothing is downloaded)
      * reference: ``reference.train_step`` — the hand-derived numpy min-char-rnn (float64)
    The two alternate in rounds in one process; the best round of each is reported, and the ratio.
 2. Throughput in characters/s: batch 32 tanh RNN, and LSTM at batch 1 and 32.
-3. With ``--bpc-seconds S``: train the classic model for S seconds and report validation bits/char.
+3. With ``--bpc-seconds S``: train each ``--bpc-config`` (classic, batch32, lstm-batch32) for S seconds
+   of wall-clock time and report validation bits/char on the held-out last 10% of the text.
 
 Times are CPU time of the process (time.process_time), so BLAS runs single-threaded: set
 OPENBLAS_NUM_THREADS (default here: 1; the matrices are small). Timings on a loaded machine still
@@ -107,32 +108,46 @@ def throughput(text: str, label: str, rounds: int, **config) -> None:
     print(f"  {label:<34} {chars / best:>10,.0f} chars/s   ({best * 1e3:.2f} ms/iteration)")
 
 
-def fixed_time_bpc(text: str, seconds: float) -> None:
-    trainer = Trainer(TrainConfig(), text)
+def fixed_time_bpc(text: str, seconds: float, label: str, **config) -> None:
+    """Train for ``seconds`` of wall-clock time, then report validation loss (last 10% of the text)."""
+    trainer = Trainer(TrainConfig(**config), text)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         trainer.step()
     nats = trainer.evaluate()
-    print(f"classic config trained {seconds:.0f} s: {trainer.iteration} iterations "
-          f"({trainer.iteration * 25:,} characters), validation {nats:.4f} nats/char = "
-          f"{nats / math.log(2):.4f} bits/char")
+    chars = trainer.iteration * trainer.config.seq_length * trainer.config.batch_size
+    print(f"{label} trained {seconds:.0f} s: {trainer.iteration:,} iterations ({chars:,} characters), "
+          f"validation {nats:.4f} nats/char = {nats / math.log(2):.4f} bits/char")
+
+
+BPC_CONFIGS = {
+    "classic": {},
+    "batch32": {"batch_size": 32},
+    "lstm-batch32": {"cell": "lstm", "batch_size": 32, "optimizer": "adam", "lr": 2e-3},
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--bpc-seconds", type=float, default=0.0)
+    parser.add_argument("--bpc-seconds", type=float, default=0.0,
+                        help="train each --bpc-config this long and report validation bits/char")
+    parser.add_argument("--bpc-config", action="append", choices=sorted(BPC_CONFIGS),
+                        help="configurations for --bpc-seconds (default: classic)")
+    parser.add_argument("--skip-speed", action="store_true", help="only the --bpc-seconds runs")
     args = parser.parse_args()
     text, source = load_text()
     print(f"data: {source} ({len(text):,} characters); OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
-    classic(text, args.rounds)
-    print("throughput (float32, Adagrad, clip 5):")
-    throughput(text, "tanh RNN H=100, T=25, batch 1", args.rounds)
-    throughput(text, "tanh RNN H=100, T=25, batch 32", args.rounds, batch_size=32)
-    throughput(text, "LSTM H=100, T=25, batch 1", args.rounds, cell="lstm")
-    throughput(text, "LSTM H=100, T=25, batch 32", args.rounds, cell="lstm", batch_size=32)
+    if not args.skip_speed:
+        classic(text, args.rounds)
+        print("throughput (float32, Adagrad, clip 5):")
+        throughput(text, "tanh RNN H=100, T=25, batch 1", args.rounds)
+        throughput(text, "tanh RNN H=100, T=25, batch 32", args.rounds, batch_size=32)
+        throughput(text, "LSTM H=100, T=25, batch 1", args.rounds, cell="lstm")
+        throughput(text, "LSTM H=100, T=25, batch 32", args.rounds, cell="lstm", batch_size=32)
     if args.bpc_seconds > 0:
-        fixed_time_bpc(text, args.bpc_seconds)
+        for name in args.bpc_config or ["classic"]:
+            fixed_time_bpc(text, args.bpc_seconds, name, **BPC_CONFIGS[name])
 
 
 if __name__ == "__main__":
