@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from models.char_rnn.kernels import scatter_add_rows
+from models.char_rnn.kernels import scatter_add_columns, scatter_add_rows
 from models.char_rnn.model import CharRNN
 from models.char_rnn.sample import choose_next, generate, warm_up
 from models.char_rnn.vocab import CharVocab
@@ -89,12 +89,16 @@ def test_generate_restores_training_mode():
 
 
 @given(st.integers(1, 300), st.integers(1, 12), st.integers(1, 5), st.integers(0, 1000))
-def test_scatter_add_rows_matches_add_at(N, V, D, seed):
+def test_scatter_adds_match_add_at(N, V, D, seed):
     rng = np.random.default_rng(seed)
     ids, rows = rng.integers(0, V, N), rng.standard_normal((N, D))
     expected = np.zeros((V, D))
     np.add.at(expected, ids, rows)
     np.testing.assert_allclose(scatter_add_rows(ids, rows, V), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(scatter_add_columns(ids, rows, V), expected.T, rtol=1e-12, atol=1e-12)
+    out = np.full((D, V), np.nan)
+    assert scatter_add_columns(ids, rows, V, out=out) is out
+    np.testing.assert_allclose(out, expected.T, rtol=1e-12, atol=1e-12)
 
 
 def test_large_batch_gradients_match_the_composed_path():

@@ -24,6 +24,8 @@ min-char-rnn reference and with finite differences.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_rnn import Function, Tensor
@@ -45,6 +47,20 @@ def scatter_add_rows(ids: np.ndarray, rows: np.ndarray, num_rows: int) -> np.nda
     starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
     out = np.zeros((num_rows, D), dtype=rows.dtype)
     out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
+def scatter_add_columns(ids: np.ndarray, rows: np.ndarray, num_cols: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The transpose of ``scatter_add_rows``: (D, num_cols), written into ``out`` if given."""
+    N, D = rows.shape
+    if N <= 64:
+        one_hot = np.zeros((N, num_cols), dtype=rows.dtype)
+        one_hot[np.arange(N), ids] = 1.0
+        return np.dot(rows.T, one_hot, out=out)
+    cols = scatter_add_rows(ids, rows, num_cols).T
+    if out is None:
+        return cols
+    np.copyto(out, cols)
     return out
 
 
@@ -107,12 +123,7 @@ def rnn_backward_from_ids(grad_hs: np.ndarray, hs: np.ndarray, w_hh: np.ndarray,
     da2 = da.reshape(T * B, H)
     dw_ih = dw_hh = db = None
     if need_wih:
-        cols = scatter_add_rows(ids.reshape(-1), da2, vocab_size).T
-        if out[0] is None:
-            dw_ih = cols
-        else:
-            dw_ih = out[0]
-            np.copyto(dw_ih, cols)
+        dw_ih = scatter_add_columns(ids.reshape(-1), da2, vocab_size, out=out[0])
     if need_whh:
         dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H), out=out[1]) \
             if T > 1 else _zeros_into(out[1], (H, H), hs.dtype)
@@ -230,7 +241,7 @@ class FlatClassicLoss(Function):
 
     @staticmethod
     def forward(ctx, flat, layout, b_hh, ids, targets, h0, divisor, out_state):
-        w_ih, w_hh, b_ih, w_out, b_out = (flat[o:o + int(np.prod(s))].reshape(s) for o, s in layout)
+        w_ih, w_hh, b_ih, w_out, b_out = (flat[o:o + math.prod(s)].reshape(s) for o, s in layout)
         h0 = None if h0 is None else np.asarray(h0, dtype=flat.dtype)
         hs = rnn_forward_from_ids(w_ih, w_hh, b_ih + b_hh, ids, h0)
         T, B, H = hs.shape
@@ -247,9 +258,9 @@ class FlatClassicLoss(Function):
         T, B, H = hs.shape
         grad_flat = np.empty_like(flat)
         (o_ih, s_ih), (o_hh, s_hh), (o_b, s_b), (o_w, s_w), (o_by, s_by) = ctx.layout
-        view = lambda o, s: grad_flat[o:o + int(np.prod(s))].reshape(s)  # noqa: E731
+        view = lambda o, s: grad_flat[o:o + math.prod(s)].reshape(s)  # noqa: E731
         w_hh = flat[o_hh:o_hh + H * H].reshape(s_hh)
-        w_out = flat[o_w:o_w + int(np.prod(s_w))].reshape(s_w)
+        w_out = flat[o_w:o_w + math.prod(s_w)].reshape(s_w)
         dh, _, _ = softmax_xent_backward(probs.copy(), hs.reshape(T * B, H), w_out, ctx.targets,
                                          float(grad) / ctx.divisor, out=(None, view(o_w, s_w), view(o_by, s_by)))
         rnn_backward_from_ids(dh.reshape(T, B, H), hs, w_hh, ctx.ids, ctx.h0, s_ih[1],
