@@ -100,7 +100,8 @@ def test_vocab_size_clamped_with_warning():
 def test_vocab_errors():
     with pytest.raises(UserError, match="at least"):
         Vocabulary.build([["a"]], 2)
-    with pytest.raises(UserError, match="reserved"):
-        Vocabulary.build([["UNKNOWN_TOKEN"]], 10)
+    v = Vocabulary.build([["SENTENCE_END", "a", "UNKNOWN_TOKEN"]], 4)  # literal marker strings are just unknown
+    assert v.decode(v.encode(["SENTENCE_END", "a"])) == [SENTENCE_START, UNKNOWN_TOKEN, "a", SENTENCE_END]
+    assert v.count_oov(["SENTENCE_END", "a"]) == 1
     with pytest.raises(UserError, match="corrupted"):
         Vocabulary.from_dict({"index_to_word": ["a"]})

@@ -74,9 +74,8 @@ class Vocabulary:
         freq: Counter[str] = Counter()
         for s in sentences:
             freq.update(s)
-        for t in SPECIAL_TOKENS:
-            if t in freq:
-                raise UserError(f"the corpus contains the reserved token {t!r}; remove or rename it")
+        for t in SPECIAL_TOKENS:  # the literal strings in a text are ordinary unknown words, never markers
+            freq.pop(t, None)
         freq[SENTENCE_START] = freq[SENTENCE_END] = len(sentences)
         distinct = len(freq)
         if vocab_size - 1 > distinct:
@@ -96,7 +95,8 @@ class Vocabulary:
     def encode(self, tokens: Iterable[str]) -> np.ndarray:
         """``[start, ids of tokens…, end]`` as int64; unknown words become ``unknown_id``."""
         unk = self.unknown_id
-        ids = [self.start_id] + [self.word_to_index.get(t, unk) for t in tokens] + [self.end_id]
+        ids = [self.start_id] + [unk if t in SPECIAL_TOKENS else self.word_to_index.get(t, unk) for t in tokens]
+        ids.append(self.end_id)
         return np.asarray(ids, dtype=np.int64)
 
     def decode(self, ids: Iterable[int]) -> list[str]:
