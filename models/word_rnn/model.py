@@ -21,7 +21,7 @@ import numpy as np
 from tinygrad_rnn import Tensor, nn, no_grad
 import tinygrad_rnn.functional as F
 
-from .kernels import LinearCrossEntropy, TruncatedTanhRNN, tanh_rnn_forward
+from .kernels import LinearCrossEntropy, TruncatedTanhRNN
 
 CELLS = ("rnn", "gru", "lstm")
 PAD = -100  # target id of padding, ignored by the loss (cross_entropy's ignore_index)
