@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises UserError (one line, exit 2 via run_cli) instead of printing usage and exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{message} (see `word-rnn {self.prog.split()[-1]} --help`)")
+        raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
