@@ -196,7 +196,7 @@ def test_bad_checkpoints(tmp_path, trained, capsys):
     bad.write_bytes(trained.read_bytes()[: len(trained.read_bytes()) // 2])
     _expect_error(capsys, ["generate", "--checkpoint", str(bad)], "corrupted or truncated")
     other = tmp_path / "other.npz"
-    from tinygrad_rnn.serialization import save
+    from tinygrad_rnn import save
     save({"kind": "char_rnn", "format_version": 1}, other)
     _expect_error(capsys, ["score", "--checkpoint", str(other), "hi"], "not a word-rnn checkpoint")
     obj = load_checkpoint(trained)
@@ -214,7 +214,7 @@ def test_resume_refuses_other_data(tmp_path, trained, capsys):
     other.write_text(_text(seed=5), encoding="utf-8")
     obj = load_checkpoint(trained)
     assert obj["settings"]["data"]
-    import tinygrad_rnn.serialization as ser
+    import tinygrad_rnn as ser
     obj["settings"]["data"] = str(other)
     ser.save(obj, trained)
     _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet"], "differ")

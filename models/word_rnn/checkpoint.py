@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.serialization import load as _load, save as _save
+import tinygrad_rnn
 from models.common import UserError
 
 from .model import WordRNNLM
@@ -42,7 +42,7 @@ def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary
         "training": training,
     }
     try:
-        _save(obj, path)
+        tinygrad_rnn.save(obj, path)
     except OSError as err:
         raise UserError(f"cannot write checkpoint {str(path)!r} ({err.strerror or err}); check the directory exists "
                         "and is writable") from None
@@ -51,7 +51,7 @@ def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The raw checkpoint dict after checking kind and version; UserError for anything unusable."""
     try:
-        obj = _load(path)
+        obj = tinygrad_rnn.load(path)
     except FileNotFoundError:
         raise UserError(f"checkpoint {str(path)!r} does not exist; train one first with `word-rnn train`") from None
     except (ValueError, OSError) as err:
