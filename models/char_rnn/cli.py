@@ -299,6 +299,9 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         bar.close()
         kept = f"the last good checkpoint is kept at {last_path}" if last_path.exists() else "no checkpoint was saved"
         raise UserError(f"{err}; {kept}; lower --lr or --clip and try again") from None
+    if args.max_iters is None:  # the total was an estimate from the time budget: end the bar at 100%
+        bar.total = bar.n
+        bar.refresh()
     bar.close()
     save_last()
     nats = trainer.evaluate()
