@@ -9,7 +9,7 @@ import pytest
 
 from models.char_rnn import cli
 from models.char_rnn.checkpoint import load_checkpoint
-from tinygrad_rnn.serialization import load, save
+from tinygrad_rnn import load, save
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
 TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "15",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from models.common import UserError
-from tinygrad_rnn.serialization import load, save
+from tinygrad_rnn import load, save
 
 from .model import CharRNN
 from .vocab import CharVocab
