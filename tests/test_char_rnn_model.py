@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tinygrad_rnn import gradcheck, nn, optim, Tensor
+from tinygrad_rnn import gradcheck, nn, optim
 from models.char_rnn import reference as ref
 from models.char_rnn.model import CharRNN, from_reference, reference_grads, to_reference
 

@@ -1,7 +1,7 @@
 """The numpy min-char-rnn reference against finite differences, and its sampling and AdaGrad rules."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from models.char_rnn import reference as ref
 
