@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn import F, Tensor, nn, no_grad
+from tinygrad_rnn import F, Tensor, nn
 
 from .kernels import gather_rnn, linear_cross_entropy
 
@@ -186,10 +186,3 @@ def reference_grads(model: CharRNN) -> dict[str, np.ndarray]:
 def _check_classic(model: CharRNN) -> None:
     if model.cell != "rnn" or model.num_layers != 1:
         raise ValueError("only a 1-layer tanh CharRNN corresponds to min-char-rnn's parameters")
-
-
-@no_grad()
-def step_logits(model: CharRNN, char_id: int, state: State) -> tuple[np.ndarray, State]:
-    """One sampling step: logits (V,) after feeding ``char_id`` to a batch-1 state."""
-    logits, state = model(np.array([[char_id]]), state)
-    return logits.data[0, 0], state
