@@ -50,3 +50,75 @@ def test_one_row_matmul_gradients_match_closed_form():
     (a @ b).backward(g)
     np.testing.assert_allclose(a.grad, g @ b.data.T)
     np.testing.assert_allclose(b.grad, a.data.T @ g)
+
+
+def test_transpose_two_dims_swaps_like_pytorch():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    np.testing.assert_array_equal(x.transpose(0, 1).data, np.swapaxes(x.data, 0, 1))
+    np.testing.assert_array_equal(Tensor(np.ones((2, 3))).transpose(0, 1).shape, (3, 2))
+    g = np.random.default_rng(1).standard_normal((2, 4, 3))
+    x.transpose(-1, 1).backward(g)
+    np.testing.assert_array_equal(x.grad, np.swapaxes(g, 1, 2))
+    with pytest.raises(ValueError, match="not a permutation"):
+        x.permute(0, 0, 1)
+
+
+def test_dim_is_an_alias_of_axis_and_size_is_pytorchs():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(dim=1).data, x.data.sum(axis=1))
+    np.testing.assert_array_equal(x.mean(dim=0).data, x.data.mean(axis=0))
+    np.testing.assert_allclose(tg.F.softmax(x, dim=0).data, x.softmax(axis=0).data)
+    assert x.size() == (2, 3) and x.size(1) == 3 and x.numel() == 6
+
+
+def test_keyword_tensor_in_apply_is_refused():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, w=None):
+            return x * w
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    w = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(TypeError, match="positionally"):
+        Scale.apply(Tensor(np.ones(2)), w=w)
+
+
+def test_requires_grad_attribute_checks_dtype_and_np_array_copies():
+    t = Tensor(np.array([1, 2, 3]))
+    with pytest.raises(TypeError, match="floating"):
+        t.requires_grad = True
+    f = Tensor(np.zeros(3))
+    snapshot = np.array(f)
+    snapshot[0] = 5
+    assert f.data[0] == 0
+
+
+def test_backward_hands_read_only_gradients_to_custom_ops():
+    class WritesIntoGrad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            grad *= 2
+            return grad
+
+    a = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="read-only"):
+        (WritesIntoGrad.apply(a) + WritesIntoGrad.apply(a) * 1.0).sum().backward()
+
+
+def test_batched_input_times_matrix_matches_numpy():
+    rng = np.random.default_rng(2)
+    a = Tensor(rng.standard_normal((3, 2, 4)), requires_grad=True)
+    b = Tensor(rng.standard_normal((4, 5)), requires_grad=True)
+    g = rng.standard_normal((3, 2, 5))
+    out = a @ b
+    np.testing.assert_allclose(out.data, a.data @ b.data)
+    out.backward(g)
+    np.testing.assert_allclose(a.grad, g @ b.data.T)
+    np.testing.assert_allclose(b.grad, np.einsum("tbk,tbn->kn", a.data, g))

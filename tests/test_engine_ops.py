@@ -275,7 +275,7 @@ def transpose_kwargs(draw, shapes):
 
 
 test_transpose = backprop_test(
-    lambda x, axes: x.transpose() if axes is None else x.transpose(*axes),
+    lambda x, axes: x.transpose() if axes is None else x.permute(*axes),
     lambda a, axes: np.transpose(a, axes),
     shapes=hnp.array_shapes(min_dims=0, max_dims=4, max_side=3).map(lambda s: (s,)),
     kwargs=transpose_kwargs,
@@ -287,7 +287,7 @@ def test_transpose_negative_axes_square():
     """Square shapes hide a wrong inverse permutation in the shape check; the values must still be right."""
     x = Tensor(np.zeros((2, 2)), requires_grad=True)
     g = np.array([[1.0, 2.0], [3.0, 4.0]])
-    x.transpose(-1, 0).backward(g)
+    x.permute(-1, 0).backward(g)
     np.testing.assert_array_equal(x.grad, g.T)
 
 

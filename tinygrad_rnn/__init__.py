@@ -1,6 +1,5 @@
 """tinygrad_rnn: a small from-scratch autograd framework on numpy, with RNN language models built on it."""
 from . import functional
-from . import functional as F
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
 from .dtypes import get_default_dtype, set_default_dtype
 from .functional import concatenate, stack, where, maximum
@@ -8,6 +7,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 from .serialization import load, save
 from . import nn, optim
+from .nn import functional as F  # the full functional API: engine functions plus dropout and fused RNNs
 from .nn.init import manual_seed
 
 __all__ = [

@@ -125,9 +125,16 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        if kwargs:
+            for name, value in kwargs.items():
+                if isinstance(value, Tensor):
+                    raise TypeError(
+                        f"{cls.__name__}.apply: pass tensors positionally; keyword argument {name!r} is a Tensor, "
+                        "and keyword arguments are not recorded in the graph (no gradient would reach it)"
+                    )
         ctx = Context(cls)
         # known before forward (as in PyTorch), so a forward can skip saving what no backward will use
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args) if _grad_enabled else ()
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args) if _grad_enabled else ()
         record = any(needs)
         ctx.needs_input_grad = needs if record else (False,) * len(args)
         try:
@@ -136,7 +143,7 @@ class Function:
             # numpy's messages name the shapes; saying which op failed makes them actionable
             message = str(err)
             if cls.__name__.lower() not in message.replace("_", "").lower():
-                raise ValueError(f"{cls.__name__}: {message}") from None
+                err.args = (f"{cls.__name__}: {message}",) + err.args[1:]
             raise
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -144,7 +151,7 @@ class Function:
         if record:
             ctx.parents = tuple(a if n else None for a, n in zip(args, needs))
             result._ctx = ctx
-            result.requires_grad = True
+            result._requires_grad = True
         return result
 
 
@@ -153,6 +160,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise RuntimeError(f"gradient of shape {grad.shape} does not fit input of shape {shape}")
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
@@ -197,7 +206,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             g = np.asarray(g)
         ctx = node._ctx
         if ctx is None:
-            if node.requires_grad:
+            if node._requires_grad:
                 if node.grad is None:
                     # own the array: a backward may hand the same array to several inputs
                     node.grad = np.array(g, dtype=node.data.dtype, copy=True)
@@ -207,8 +216,12 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         if ctx.released:
             raise RuntimeError(
                 "trying to backward through the graph a second time: its saved arrays were freed by the "
-                "first backward(); call backward(retain_graph=True) the first time if you need to go twice"
+                "first backward(). If you carry a hidden state from one batch to the next, pass h.detach() so "
+                "the new graph starts there; if you really need to go through it twice, call "
+                "backward(retain_graph=True) the first time"
             )
+        # read-only: a backward that wrote into its upstream gradient would corrupt its siblings' gradients
+        g.flags.writeable = False
         input_grads = ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)

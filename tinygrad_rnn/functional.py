@@ -25,12 +25,14 @@ def relu(x: Tensor) -> Tensor:
     return ops.Relu.apply(x)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return ops.Softmax.apply(x, axis=axis)
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """Softmax along ``axis`` (or PyTorch's ``dim``), shifted by the max so it never overflows."""
+    return ops.Softmax.apply(x, axis=axis if dim is None else dim)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return ops.LogSoftmax.apply(x, axis=axis)
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) computed as x - logsumexp(x), stable at any magnitude."""
+    return ops.LogSoftmax.apply(x, axis=axis if dim is None else dim)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

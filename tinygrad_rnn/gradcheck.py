@@ -69,11 +69,13 @@ def gradcheck(
                 grad_flat = np.asarray(analytic[i], dtype=np.float64).reshape(-1)
                 for pos in positions:
                     original = flat[pos]
-                    flat[pos] = original + eps
-                    plus = _scalar_objective(fn(*inputs), direction)
-                    flat[pos] = original - eps
-                    minus = _scalar_objective(fn(*inputs), direction)
-                    flat[pos] = original
+                    try:
+                        flat[pos] = original + eps
+                        plus = _scalar_objective(fn(*inputs), direction)
+                        flat[pos] = original - eps
+                        minus = _scalar_objective(fn(*inputs), direction)
+                    finally:
+                        flat[pos] = original  # a failing fn must not leave the user's input perturbed
                     numeric = (plus - minus) / (2 * eps)
                     got = grad_flat[pos]
                     if not abs(got - numeric) <= atol + rtol * abs(numeric):

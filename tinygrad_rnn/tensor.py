@@ -16,7 +16,7 @@ class Tensor:
     (float32, see ``set_default_dtype``); integer arrays stay integer and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
     __array_priority__ = 1000  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -32,7 +32,7 @@ class Tensor:
         self.data: np.ndarray = array
         self.grad: np.ndarray | None = None
         self._ctx = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -43,7 +43,7 @@ class Tensor:
         t.data = array
         t.grad = None
         t._ctx = None
-        t.requires_grad = False
+        t._requires_grad = False
         return t
 
     # ---- basic properties -------------------------------------------------------------------
@@ -59,8 +59,11 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of dimension ``dim`` (PyTorch's ``size()``; numpy's count is ``numel()``)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
         return self.data.size
 
     @property
@@ -80,7 +83,10 @@ class Tensor:
         return self.data.item()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        # np.array(t) must copy (numpy asks with copy=True): a snapshot of the weights must not move with them
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -103,6 +109,15 @@ class Tensor:
         return f"Tensor({body}{extra})"
 
     # ---- autograd ---------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward (settable on leaves, as in PyTorch)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set whether this (leaf) tensor records operations for backward; returns self."""
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -112,7 +127,7 @@ class Tensor:
             )
         if not requires_grad and self._ctx is not None:
             raise RuntimeError("requires_grad_(False) works on leaf tensors only; use .detach() here")
-        self.requires_grad = requires_grad
+        self._requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
@@ -138,7 +153,7 @@ class Tensor:
                 )
             grad_array = np.ones_like(self.data)
         else:
-            grad_array = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
+            grad_array = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype, copy=True)
             if grad_array.shape != self.data.shape:
                 raise ValueError(
                     f"backward(grad): grad has shape {grad_array.shape} but the tensor has shape {self.shape}"
@@ -239,21 +254,30 @@ class Tensor:
         return ops.Maximum.apply(self, other)
 
     # ---- reductions -------------------------------------------------------------------------
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+    def sum(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, dim: int | Sequence[int] | None = None
+    ) -> Tensor:
+        """``axis`` (numpy) or ``dim`` (PyTorch) name the axes reduced; None reduces all."""
+        return ops.Sum.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def mean(
+        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, dim: int | Sequence[int] | None = None
+    ) -> Tensor:
+        """``axis`` (numpy) or ``dim`` (PyTorch) name the axes reduced; None reduces all."""
+        return ops.Mean.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
 
-    def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum along ``axis``; the gradient is split equally between tied maxima."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+        """Maximum along ``axis`` (or ``dim``); the gradient is split equally between tied maxima.
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return ops.Softmax.apply(self, axis=axis)
+        Unlike PyTorch's ``max(dim)``, this returns the values only (no indices): use ``argmax`` on ``.data``.
+        """
+        return ops.Max.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops.LogSoftmax.apply(self, axis=axis)
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return ops.Softmax.apply(self, axis=axis if dim is None else dim)
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return ops.LogSoftmax.apply(self, axis=axis if dim is None else dim)
 
     # ---- shape ------------------------------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -264,10 +288,31 @@ class Tensor:
     view = reshape
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute axes like ``np.transpose`` (no axes: reverse them)."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
+        """``t.transpose(dim0, dim1)`` swaps two dimensions, as in PyTorch (also on 2-D tensors, where
+        numpy would read ``(0, 1)`` as the identity permutation). With no arguments all axes are reversed;
+        a full permutation of three or more axes is taken as in ``np.transpose`` (see also ``permute``)."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
             axes = tuple(axes[0])  # type: ignore[assignment]
-        return ops.Transpose.apply(self, axes=axes or None)
+        if not axes:
+            return ops.Transpose.apply(self, axes=None)
+        if len(axes) == 2:
+            order = list(range(self.data.ndim))
+            try:
+                order[axes[0]], order[axes[1]] = order[axes[1]], order[axes[0]]  # type: ignore[index]
+            except IndexError:
+                raise ValueError(f"transpose{tuple(axes)}: dimension out of range for shape {self.shape}") from None
+            return ops.Transpose.apply(self, axes=tuple(order))
+        return self.permute(*axes)  # type: ignore[arg-type]
+
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder all dimensions: ``out.shape[i] == self.shape[dims[i]]`` (PyTorch's permute, np.transpose)."""
+        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+            dims = tuple(dims[0])  # type: ignore[assignment]
+        if sorted(d % max(self.data.ndim, 1) for d in dims) != list(range(self.data.ndim)):  # type: ignore[operator]
+            raise ValueError(
+                f"permute{tuple(dims)} is not a permutation of the {self.data.ndim} dimensions of shape {self.shape}"
+            )
+        return ops.Transpose.apply(self, axes=tuple(dims))
 
     @property
     def T(self) -> Tensor:

@@ -38,7 +38,7 @@ class Embedding(Module):
         ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if ids.dtype.kind not in "iu":
             raise TypeError(
-                f"Embedding expects integer ids, got dtype {ids.dtype}; convert them, e.g. ids.astype(np.int64)"
+                f"Embedding expects integer ids, got dtype {ids.dtype}; convert them, e.g. np.asarray(ids, dtype=np.int64) or Tensor(ids, dtype=np.int64)"
             )
         return F.embedding(self.weight, ids)
 

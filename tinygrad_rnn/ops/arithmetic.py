@@ -105,6 +105,9 @@ class MatMul(Function):
                 f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of b ({inner_b})"
             )
         ctx.save_for_backward(a, b)
+        if a.ndim > 2 and b.ndim == 2:
+            # (..., k) @ (k, n) is one 2-D product; numpy's batched path would loop over the leading axes
+            return np.dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
         return a @ b
 
     @staticmethod
@@ -130,6 +133,12 @@ class MatMul(Function):
                 grad_a = np.dot(grad, b.T)
             if need_b:
                 grad_b = np.dot(a.T, grad)
+        elif b.ndim == 2:  # (..., m, k) @ (k, n): fold the leading axes into rows
+            grad2d = grad.reshape(-1, grad.shape[-1])
+            if need_a:
+                grad_a = np.dot(grad2d, b.T).reshape(a.shape)
+            if need_b:
+                grad_b = np.dot(a.reshape(-1, a.shape[-1]).T, grad2d)
         else:
             if need_a:
                 grad_a = grad @ _swap_last(b)

@@ -10,7 +10,7 @@ def check_indices(indices, num_embeddings: int) -> np.ndarray:
     indices = np.asarray(indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(
-            f"embedding indices must be integers, got dtype {indices.dtype}; convert them, e.g. ids.astype(np.int64)"
+            f"embedding indices must be integers, got dtype {indices.dtype}; convert them, e.g. np.asarray(ids, dtype=np.int64) or Tensor(ids, dtype=np.int64)"
         )
     if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
         bad = indices.min() if indices.min() < 0 else indices.max()

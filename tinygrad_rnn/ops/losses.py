@@ -14,7 +14,7 @@ def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
     if targets.dtype.kind not in "iu":
         raise TypeError(
             f"cross_entropy targets must be integer class indices, got dtype {targets.dtype}; "
-            "convert them, e.g. targets.astype(np.int64)"
+            "convert them, e.g. np.asarray(targets, dtype=np.int64) or Tensor(targets, dtype=np.int64)"
         )
     if targets.shape != batch_shape:
         raise ValueError(
