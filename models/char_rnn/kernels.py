@@ -29,39 +29,7 @@ import math
 import numpy as np
 
 from tinygrad_rnn import Function, Tensor
-
-
-def scatter_add_rows(ids: np.ndarray, rows: np.ndarray, num_rows: int) -> np.ndarray:
-    """``out[ids[n]] += rows[n]`` for every n, repeated ids accumulating: ids (N,), rows (N, D) → (num_rows, D).
-
-    ``np.add.at`` does this but is slow; a one-hot matmul wins for a few rows, a sort + ``reduceat``
-    for many.
-    """
-    N, D = rows.shape
-    if N <= 64:
-        one_hot = np.zeros((N, num_rows), dtype=rows.dtype)
-        one_hot[np.arange(N), ids] = 1.0
-        return np.dot(one_hot.T, rows)
-    order = np.argsort(ids, kind="stable")
-    sorted_ids = ids[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-    out = np.zeros((num_rows, D), dtype=rows.dtype)
-    out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
-    return out
-
-
-def scatter_add_columns(ids: np.ndarray, rows: np.ndarray, num_cols: int, out: np.ndarray | None = None) -> np.ndarray:
-    """The transpose of ``scatter_add_rows``: (D, num_cols), written into ``out`` if given."""
-    N, D = rows.shape
-    if N <= 64:
-        one_hot = np.zeros((N, num_cols), dtype=rows.dtype)
-        one_hot[np.arange(N), ids] = 1.0
-        return np.dot(rows.T, one_hot, out=out)
-    cols = scatter_add_rows(ids, rows, num_cols).T
-    if out is None:
-        return cols
-    np.copyto(out, cols)
-    return out
+from tinygrad_rnn.ops.scatter import scatter_add_columns
 
 
 # ------------------------------------------------------------------------------------------ kernels

@@ -15,6 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tinygrad_rnn import Tensor, nn, optim
+from tinygrad_rnn.ops.scatter import scatter_add_unique
 from models.common import UserError
 
 from . import data as wdata
@@ -121,7 +122,7 @@ class TrainStep:
 
     ``sparse_embedding=True`` (plain SGD only: no momentum, no weight decay) updates only the embedding
     rows the batch uses: the looked-up rows enter the graph as a (T, B, H) leaf, their gradients are
-    summed per distinct word (the same ``np.add.at`` order as the dense embedding backward) and
+    summed per distinct word (``scatter_add_unique``: the same sums, bit for bit, as the dense embedding backward) and
     ``rows -= lr * grad`` is applied to those rows alone — the same numbers as the dense update, without
     touching the other vocab − k rows. Clipping sees the same total norm as in the dense case.
     """
@@ -161,10 +162,9 @@ class TrainStep:
         if not math.isfinite(value):
             return value
         loss.backward()
-        used, where = np.unique(ids.reshape(-1), return_inverse=True)
-        holder = Tensor(np.zeros((len(used), self.table.shape[1]), dtype=self.table.data.dtype))
-        grad_rows = np.zeros_like(holder.data)
-        np.add.at(grad_rows, where, rows.grad.reshape(-1, self.table.shape[1]))
+        used, grad_rows = scatter_add_unique(ids.reshape(-1), rows.grad.reshape(-1, self.table.shape[1]),
+                                             self.table.shape[0])
+        holder = Tensor(np.zeros_like(grad_rows))
         holder.grad = grad_rows
         if self.clip is not None:
             nn.utils.clip_grad_norm_(self.dense_params + [holder], self.clip)

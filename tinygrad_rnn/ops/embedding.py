@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
+from .scatter import scatter_add_rows
 
 
 def check_indices(indices, num_embeddings: int) -> np.ndarray:
@@ -36,7 +37,6 @@ class Embedding(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         (indices,) = ctx.saved_arrays
-        grad_weight = np.zeros(ctx.weight_shape, dtype=grad.dtype)
-        # add.at, not `grad_weight[idx] += g`: a token id repeated in the batch must count every time
-        np.add.at(grad_weight, indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]))
+        # a scatter-add, not `grad_weight[idx] = g`: a token id repeated in the batch must count every time
+        grad_weight = scatter_add_rows(indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]), ctx.weight_shape[0])
         return grad_weight, None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
+from .scatter import scatter_add_rows
 
 
 class Reshape(Function):
@@ -72,11 +73,19 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx: Context, grad):
+        index = ctx.index
+        if isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype.kind in "iu":
+            # x[ids] picks whole rows along axis 0: the fast row scatter-add (ids made non-negative,
+            # as -1 and n-1 must land in one row)
+            n = ctx.in_shape[0]
+            ids = np.where(index < 0, index + n, index) if index.dtype.kind == "i" else index
+            rows = grad.reshape(len(ids), int(np.prod(ctx.in_shape[1:], dtype=np.int64)))
+            return scatter_add_rows(ids, rows, n).reshape(ctx.in_shape)
         out = np.zeros(ctx.in_shape, dtype=grad.dtype)
-        if _has_integer_array(ctx.index):
-            np.add.at(out, ctx.index, grad)
+        if _has_integer_array(index):
+            np.add.at(out, index, grad)
         else:
-            out[ctx.index] = grad
+            out[index] = grad
         return out
 
 

@@ -1,0 +1,90 @@
+"""Scatter-add of rows by integer id: the backward of every gather (embedding lookup, ``x[ids]``).
+
+``np.add.at`` does this but is slow. Two faster ways, each winning in its own range:
+
+* a one-hot matmul ``one_hot(ids).T @ rows``: one BLAS call, but it touches N x num_rows entries, so
+  it only pays while that product is small (a few ids into a small table);
+* a stable sort of the ids and ``np.add.reduceat`` over runs of equal ids: only the rows used are
+  written.
+
+Neither sums in exactly ``np.add.at``'s order (the last bits may differ); code that must match a dense
+gradient bit for bit uses :func:`scatter_add_unique`, which takes the same path as the dense one.
+
+Measured (float32, D=64..100, one core): 25 ids into 84 rows: one-hot 7 µs, sort 20 µs, add.at 23 µs;
+22 ids into 8000 rows: one-hot 184 µs, sort 39 µs, add.at 39 µs; 800 ids into 84 rows: one-hot 145 µs,
+sort 122 µs, add.at 690 µs; 80 ids into 250 rows: one-hot 35 µs, sort 45 µs; 40 ids into 500 rows:
+one-hot 35 µs, sort 29 µs. So one-hot while the table has at most ~256 rows and N * num_rows <= 20000.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["scatter_add_rows", "scatter_add_columns", "scatter_add_unique"]
+
+_ONE_HOT_MAX_ROWS = 256
+_ONE_HOT_MAX_ENTRIES = 20_000
+
+
+def _use_one_hot(n: int, num_rows: int) -> bool:
+    return num_rows <= _ONE_HOT_MAX_ROWS and n * num_rows <= _ONE_HOT_MAX_ENTRIES
+
+
+def _one_hot(ids: np.ndarray, num_rows: int, dtype) -> np.ndarray:
+    one_hot = np.zeros((len(ids), num_rows), dtype=dtype)
+    one_hot[np.arange(len(ids)), ids] = 1.0
+    return one_hot
+
+
+def _sorted_sums(ids: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct ids ascending (k,), their summed rows (k, D))."""
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    return sorted_ids[starts], np.add.reduceat(rows[order], starts, axis=0)
+
+
+def scatter_add_rows(ids: np.ndarray, rows: np.ndarray, num_rows: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``out[ids[n]] += rows[n]`` for every n, from zeros, repeated ids accumulating.
+
+    ids (N,) integers in 0..num_rows-1 (no negatives), rows (N, D) → (num_rows, D); written into
+    ``out`` (C-contiguous, that shape, rows' dtype) if given.
+    """
+    N, D = rows.shape
+    if N and _use_one_hot(N, num_rows):
+        return np.dot(_one_hot(ids, num_rows, rows.dtype).T, rows, out=out)
+    if out is None:
+        out = np.zeros((num_rows, D), dtype=rows.dtype)
+    else:
+        out[...] = 0
+    if N:
+        used, sums = _sorted_sums(ids, rows)
+        out[used] = sums
+    return out
+
+
+def scatter_add_columns(ids: np.ndarray, rows: np.ndarray, num_cols: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The transpose of :func:`scatter_add_rows`: (D, num_cols), written into ``out`` if given."""
+    N, D = rows.shape
+    if N and _use_one_hot(N, num_cols):
+        return np.dot(rows.T, _one_hot(ids, num_cols, rows.dtype), out=out)
+    cols = scatter_add_rows(ids, rows, num_cols).T
+    if out is None:
+        return cols
+    np.copyto(out, cols)
+    return out
+
+
+def scatter_add_unique(ids: np.ndarray, rows: np.ndarray, num_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Only the rows of ``scatter_add_rows(ids, rows, num_rows)`` that ids touch: ``(used (k,), sums (k, D))``.
+
+    ``used`` holds the distinct ids ascending and ``sums`` is bit-identical to
+    ``scatter_add_rows(ids, rows, num_rows)[used]`` (same path, same summation order), so a sparse
+    update built on it matches the dense one exactly, without a (num_rows, D) array when the table is big.
+    """
+    N = rows.shape[0]
+    if N and _use_one_hot(N, num_rows):
+        used = np.unique(ids)
+        return used, scatter_add_rows(ids, rows, num_rows)[used]
+    if not N:
+        return np.zeros(0, dtype=np.asarray(ids).dtype), rows[:0].copy()
+    return _sorted_sums(ids, rows)
