@@ -5,8 +5,8 @@ Kernels (plain numpy, no autograd):
 * ``rnn_forward_from_ids`` / ``rnn_backward_from_ids``: a tanh layer fed character ids. Multiplying
   ``Wxh`` by a one-hot vector selects a column, so the input projection of all steps is one gather
   of ``weight_ih`` columns (no one-hot is built) and its gradient a scatter-add into the columns
-  used. The recurrence loops over time with three numpy calls per step, forward and backward, as
-  ``tinygrad_rnn.nn``'s fused RNN does.
+  used. The recurrence is ``tinygrad_rnn.nn.rnn_kernels``' time loop (three numpy calls per step,
+  forward and backward), the one ``nn``'s fused RNN runs.
 * ``softmax_xent_forward`` / ``softmax_xent_backward``: the output layer and the summed
   cross-entropy of all steps: one matmul for every step's logits, a max-shifted log-sum-exp, and the
   backward ``softmax - one_hot`` feeding one matmul per gradient.
@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from tinygrad_rnn import Function, Tensor
+from tinygrad_rnn.nn.rnn_kernels import rnn_recurrence_backward, rnn_recurrence_forward, rnn_weight_hh_grad
 from tinygrad_rnn.ops.scatter import scatter_add_columns
 
 
@@ -47,21 +48,9 @@ def rnn_forward_from_ids(w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray | 
     np.take(w_ih.T, ids.reshape(-1), axis=0, out=hs.reshape(T * B, H))
     if bias is not None:
         hs += bias
-    w_hh_t = w_hh.T
-    dot, add, tanh = np.dot, np.add, np.tanh
-    rec = np.empty((B, H), dtype=dtype)
-    steps = list(hs)
-    prev = steps[0]
-    if h0 is not None:
-        dot(h0, w_hh_t, rec)
-        add(prev, rec, prev)
-    tanh(prev, prev)
-    for cur in steps[1:]:
-        dot(prev, w_hh_t, rec)
-        add(cur, rec, cur)
-        tanh(cur, cur)
-        prev = cur
-    return hs
+    # the transposed view, not a copy: BLAS then computes Whh @ h as the numpy reference does, so the
+    # classic configuration trains bit-identically to it
+    return rnn_recurrence_forward(hs, h0, w_hh, "tanh", copy_w_hh_t=False)
 
 
 def rnn_backward_from_ids(grad_hs: np.ndarray, hs: np.ndarray, w_hh: np.ndarray, ids: np.ndarray,
@@ -76,37 +65,16 @@ def rnn_backward_from_ids(grad_hs: np.ndarray, hs: np.ndarray, w_hh: np.ndarray,
     T, B, H = hs.shape
     need_wih, need_whh, need_b = needs
     out = out or (None, None, None)
-    da = np.multiply(hs, hs)                # becomes the gradient of each pre-activation
-    np.subtract(1.0, da, out=da)
-    dot, add, mul = np.dot, np.add, np.multiply
-    carry = np.zeros((B, H), dtype=hs.dtype)
-    g_steps, da_steps = list(grad_hs), list(da)
-    for t in range(T - 1, 0, -1):
-        d = da_steps[t]
-        add(g_steps[t], carry, carry)       # dL/dh_t: from the output and from step t+1
-        mul(d, carry, d)                    # through tanh
-        dot(d, w_hh, carry)                 # to h_{t-1}
-    add(g_steps[0], carry, carry)
-    mul(da_steps[0], carry, da_steps[0])
+    da = rnn_recurrence_backward(grad_hs, hs, w_hh)
     da2 = da.reshape(T * B, H)
     dw_ih = dw_hh = db = None
     if need_wih:
         dw_ih = scatter_add_columns(ids.reshape(-1), da2, vocab_size, out=out[0])
     if need_whh:
-        dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H), out=out[1]) \
-            if T > 1 else _zeros_into(out[1], (H, H), hs.dtype)
-        if h0 is not None:
-            dw_hh += np.dot(da[0].T, h0)
+        dw_hh = rnn_weight_hh_grad(da, hs, h0, out=out[1])
     if need_b:
         db = da2.sum(axis=0, out=out[2])
     return dw_ih, dw_hh, db
-
-
-def _zeros_into(out: np.ndarray | None, shape, dtype) -> np.ndarray:
-    if out is None:
-        return np.zeros(shape, dtype=dtype)
-    out[...] = 0
-    return out
 
 
 def softmax_xent_forward(h: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,

@@ -10,17 +10,25 @@ Recurrence (PyTorch's ``nn.RNN`` equations, weights in PyTorch's layout)::
 Shapes: ``x`` (T, B, I), ``h0`` (B, H) or None (zeros), ``W_ih`` (H, I), ``W_hh`` (H, H),
 ``b_ih``/``b_hh`` (H,) or None.  The output ``hs`` (T, B, H) holds every hidden state.
 
+The time loops live in ``rnn_recurrence_forward`` / ``rnn_recurrence_backward``, which take the
+input projection already computed: ``rnn_forward`` makes it with one matmul, the char-RNN
+(``models.char_rnn.kernels``) with a gather of ``W_ih`` columns by character id.
+
 Speed notes (why the code looks like this): at small sizes the cost is the number of numpy
 calls per time step, not flops.  So the input projection of all steps is one matmul written
 straight into the output buffer, the loop does three calls per step (dot, add, nonlinearity)
 into preallocated memory, the derivative of the nonlinearity is computed for all steps at once
-before the backward loop, and every weight gradient is one matmul over all steps after it.
+before the backward loop (and then overwritten step by step with the gradient), and every
+weight gradient is one matmul over all steps after it.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rnn_forward", "rnn_backward", "NONLINEARITIES"]
+__all__ = [
+    "rnn_forward", "rnn_backward", "rnn_recurrence_forward", "rnn_recurrence_backward", "rnn_weight_hh_grad",
+    "NONLINEARITIES",
+]
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -63,15 +71,34 @@ def rnn_forward(
         out += b_ih
     elif b_hh is not None:
         out += b_hh
+    return rnn_recurrence_forward(out, h0, w_hh, nonlinearity)
+
+
+def rnn_recurrence_forward(
+    pre: np.ndarray,
+    h0: np.ndarray | None,
+    w_hh: np.ndarray,
+    nonlinearity: str = "tanh",
+    copy_w_hh_t: bool = True,
+) -> np.ndarray:
+    """The time loop, in place: ``pre`` (T, B, H) holds each step's input projection (biases included)
+    and becomes ``hs`` with ``hs[t] = f(pre[t] + hs[t-1] @ w_hh.T)``, ``hs[-1] = h0`` (B, H) or zeros.
+
+    Returns ``pre``.  ``copy_w_hh_t``: multiply by a contiguous copy of ``w_hh.T`` (H*H elements, once
+    per call; BLAS multiplies by it measurably faster than by a transposed view, and the loop uses it
+    T times).  False multiplies by the view, i.e. BLAS computes ``w_hh @ h`` as min-char-rnn's numpy
+    reference does, which keeps the char-RNN's classic training bit-identical to it.
+    """
+    T, B, H = pre.shape
+    if T == 0:
+        return pre
     act = np.tanh if nonlinearity == "tanh" else _relu_inplace
     # Per-step views made once, positional out= and local names: at B=1 the Python overhead of
     # each call is comparable to the arithmetic.
-    # A contiguous copy of W_hh^T (H*H elements, once per call): BLAS multiplies by it measurably
-    # faster than by a transposed view, and the loop uses it T times.
-    w_hh_t = np.ascontiguousarray(w_hh.T)
+    w_hh_t = np.ascontiguousarray(w_hh.T) if copy_w_hh_t else w_hh.T
     dot, add = np.dot, np.add
-    rec = np.empty((B, H), dtype=dtype)
-    steps = list(out)
+    rec = np.empty((B, H), dtype=pre.dtype)
+    steps = list(pre)
     prev = steps[0]
     if h0 is not None:
         dot(h0, w_hh_t, rec)
@@ -82,7 +109,7 @@ def rnn_forward(
         add(cur, rec, cur)
         act(cur, cur)
         prev = cur
-    return out
+    return pre
 
 
 def _relu_inplace(a: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -129,38 +156,67 @@ def rnn_backward(
             np.zeros_like(w_hh) if need_whh else None,
             np.zeros(H, dtype) if need_b else None,
         )
-    # f'(pre-activation) expressed through the output, for all steps in one vectorized call.
-    if nonlinearity == "tanh":
-        dact = np.multiply(hs, hs)
-        np.subtract(1, dact, out=dact)
-    else:
-        dact = (hs > 0).astype(dtype)
-    da = np.empty((T, B, H), dtype)  # gradient w.r.t. the pre-activation of every step
-    carry = np.zeros((B, H), dtype)  # gradient flowing into h_t from step t+1
-    if grad_h_last is not None:
-        carry += grad_h_last
-    dot, add, mul = np.dot, np.add, np.multiply
-    g_steps, dact_steps, da_steps = list(grad_hs), list(dact), list(da)
-    for t in range(T - 1, 0, -1):
-        d = da_steps[t]
-        add(g_steps[t], carry, d)
-        mul(d, dact_steps[t], d)
-        dot(d, w_hh, carry)
-    add(g_steps[0], carry, da_steps[0])
-    mul(da_steps[0], dact_steps[0], da_steps[0])
+    da = rnn_recurrence_backward(grad_hs, hs, w_hh, nonlinearity, grad_h_last)
     dh0 = np.dot(da[0], w_hh) if need_h0 else None
 
     da2 = da.reshape(T * B, H)
     dx = np.dot(da2, w_ih).reshape(T, B, I) if need_x else None
     dw_ih = np.dot(da2.T, x.reshape(T * B, I)) if need_wih else None
-    dw_hh = None
-    if need_whh:
-        # sum_t da_t^T h_{t-1}: one matmul over steps 1..T-1 plus the h0 term.
-        if T > 1:
-            dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H))
-        else:
-            dw_hh = np.zeros((H, H), dtype)
-        if h0 is not None:
-            dw_hh += np.dot(da[0].T, h0)
+    dw_hh = rnn_weight_hh_grad(da, hs, h0) if need_whh else None
     db = da2.sum(axis=0) if need_b else None
     return dx, dh0, dw_ih, dw_hh, db
+
+
+def rnn_recurrence_backward(
+    grad_hs: np.ndarray,
+    hs: np.ndarray,
+    w_hh: np.ndarray,
+    nonlinearity: str = "tanh",
+    grad_h_last: np.ndarray | None = None,
+) -> np.ndarray:
+    """BPTT through the time loop of :func:`rnn_recurrence_forward` (T >= 1).
+
+    ``grad_hs`` (T, B, H): upstream gradient of every state; ``grad_h_last`` (B, H): an optional
+    extra one for the last state.  Returns ``da`` (T, B, H), the gradient of every pre-activation
+    (= of ``pre``); the input-projection gradients, ``dh0 = da[0] @ w_hh`` and the weight gradients
+    are the caller's.
+    """
+    T, B, H = hs.shape
+    dtype = hs.dtype
+    # f'(pre-activation) expressed through the output, for all steps in one vectorized call; the
+    # loop then overwrites it, step by step, with the gradient of the pre-activation.
+    if nonlinearity == "tanh":
+        da = np.multiply(hs, hs)
+        np.subtract(1, da, out=da)
+    else:
+        da = (hs > 0).astype(dtype)
+    carry = np.zeros((B, H), dtype)  # gradient flowing into h_t from step t+1
+    if grad_h_last is not None:
+        carry += grad_h_last
+    dot, add, mul = np.dot, np.add, np.multiply
+    g_steps, da_steps = list(grad_hs), list(da)
+    for t in range(T - 1, 0, -1):
+        d = da_steps[t]
+        add(g_steps[t], carry, carry)  # dL/dh_t: from the output and from step t+1
+        mul(d, carry, d)               # through the nonlinearity
+        dot(d, w_hh, carry)            # to h_{t-1}
+    add(g_steps[0], carry, carry)
+    mul(da_steps[0], carry, da_steps[0])
+    return da
+
+
+def rnn_weight_hh_grad(da: np.ndarray, hs: np.ndarray, h0: np.ndarray | None,
+                       out: np.ndarray | None = None) -> np.ndarray:
+    """``dW_hh`` (H, H) = sum_t da_t^T h_{t-1} (h_{-1} = h0 or zeros): one matmul over steps 1..T-1
+    plus the h0 term; written into ``out`` (C-contiguous (H, H)) if given."""
+    T, B, H = hs.shape
+    if T > 1:
+        dw_hh = np.dot(da[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H), out=out)
+    elif out is None:
+        dw_hh = np.zeros((H, H), hs.dtype)
+    else:
+        out[...] = 0
+        dw_hh = out
+    if h0 is not None:
+        dw_hh += np.dot(da[0].T, h0)
+    return dw_hh
