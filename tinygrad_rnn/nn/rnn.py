@@ -144,6 +144,49 @@ class _RNNBase(Module):
         T, B, I = x.shape
         return F.linear(x.reshape(T * B, I), w_ih, b_ih).reshape(T, B, w_ih.shape[0])
 
+    def _run_layers(self, x: Tensor, unbatched: bool, inits: list[list[Tensor] | None]) -> tuple[Tensor, list[Tensor]]:
+        """The layer stack shared by RNN, LSTM and GRU.
+
+        x (T, B, I) from ``_prepare_input``; ``inits`` one entry per state kind (h; or h and c), each
+        the per-layer initial states from ``_prepare_state`` or None for zeros. Each layer runs
+        ``_fused_layer`` (or the per-step ``_cell_step`` with ``fused=False``), dropout between layers.
+        Returns the output in the caller's layout and each state kind's final states (L, B, H).
+        """
+        finals: list[list[Tensor]] = [[] for _ in inits]
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
+            init_k = [None if s is None else s[k] for s in inits]
+            if self.fused:
+                out, last = self._fused_layer(x, init_k, w_ih, w_hh, b_ih, b_hh)
+            else:
+                out, last = self._composed_layer(x, init_k, w_ih, w_hh, b_ih, b_hh)
+            for kind, state in zip(finals, last):
+                kind.append(state)
+            x = self._between_layers(out, k)
+        return self._finish(out, unbatched), [self._final_state(kind, unbatched) for kind in finals]
+
+    def _composed_layer(self, x: Tensor, init: list[Tensor | None], w_ih: Tensor, w_hh: Tensor,
+                        b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, list[Tensor]]:
+        """One layer as per-step Tensor ops: output (T, B, H) (the first state of every step) and the last states."""
+        T, B, _ = x.shape
+        xp = self._input_projection(x, w_ih, b_ih)
+        states = tuple(self._zeros(B) if s is None else s for s in init)
+        steps = []
+        for t in range(T):
+            states = self._cell_step(xp[t], states, w_hh, b_hh)
+            steps.append(states[0])
+        return Tensor.stack(steps, axis=0), list(states)
+
+    def _fused_layer(self, x: Tensor, init: list[Tensor | None], w_ih: Tensor, w_hh: Tensor,
+                     b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, list[Tensor]]:
+        """One layer as one fused autograd node: output (T, B, H) and the last states (B, H)."""
+        raise NotImplementedError
+
+    def _cell_step(self, xp: Tensor, states: tuple[Tensor, ...], w_hh: Tensor,
+                   b_hh: Tensor | None) -> tuple[Tensor, ...]:
+        """One step of the recurrence from the step's input projection: the new states."""
+        raise NotImplementedError
+
     def _zeros(self, B: int) -> Tensor:
         return Tensor(np.zeros((B, self.hidden_size), dtype=self._parameters["weight_hh_l0"].dtype))
 
@@ -188,26 +231,15 @@ class RNN(_RNNBase):
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._prepare_input(x)
-        T, B, _ = x.shape
-        h0s = self._prepare_state(hx, B, unbatched, "h0")
-        last: list[Tensor] = []
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            h0 = None if h0s is None else h0s[k]
-            if self.fused:
-                out = fused_rnn(x, h0, w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
-                last.append(out[T - 1])
-            else:
-                xp = self._input_projection(x, w_ih, b_ih)
-                h = self._zeros(B) if h0 is None else h0
-                steps = []
-                for t in range(T):
-                    h = rnn_step(xp[t], h, w_hh, b_hh, self.nonlinearity)
-                    steps.append(h)
-                out = Tensor.stack(steps, axis=0)
-                last.append(h)
-            x = self._between_layers(out, k)
-        return self._finish(out, unbatched), self._final_state(last, unbatched)
+        output, (h_n,) = self._run_layers(x, unbatched, [self._prepare_state(hx, x.shape[1], unbatched, "h0")])
+        return output, h_n
+
+    def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
+        out = fused_rnn(x, init[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
+        return out, [out[x.shape[0] - 1]]
+
+    def _cell_step(self, xp, states, w_hh, b_hh):
+        return (rnn_step(xp, states[0], w_hh, b_hh, self.nonlinearity),)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()
@@ -227,7 +259,7 @@ class LSTM(_RNNBase):
 
     def forward(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         x, unbatched = self._prepare_input(x)
-        T, B, _ = x.shape
+        B = x.shape[1]
         if hx is None:
             h0s = c0s = None
         else:
@@ -235,28 +267,16 @@ class LSTM(_RNNBase):
                 raise TypeError("LSTM: the initial state must be a pair (h0, c0) or None")
             h0s = self._prepare_state(hx[0], B, unbatched, "h0")
             c0s = self._prepare_state(hx[1], B, unbatched, "c0")
-        last_h: list[Tensor] = []
-        last_c: list[Tensor] = []
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            if self.fused:
-                y = fused_lstm(x, None if h0s is None else h0s[k], None if c0s is None else c0s[k], w_ih, w_hh, b_ih, b_hh)
-                out = y[0]
-                last_h.append(y[0, T - 1])
-                last_c.append(y[1, T - 1])
-            else:
-                xp = self._input_projection(x, w_ih, b_ih)
-                h = self._zeros(B) if h0s is None else h0s[k]
-                c = self._zeros(B) if c0s is None else c0s[k]
-                steps = []
-                for t in range(T):
-                    h, c = lstm_step(xp[t], h, c, w_hh, b_hh)
-                    steps.append(h)
-                out = Tensor.stack(steps, axis=0)
-                last_h.append(h)
-                last_c.append(c)
-            x = self._between_layers(out, k)
-        return self._finish(out, unbatched), (self._final_state(last_h, unbatched), self._final_state(last_c, unbatched))
+        output, (h_n, c_n) = self._run_layers(x, unbatched, [h0s, c0s])
+        return output, (h_n, c_n)
+
+    def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
+        T = x.shape[0]
+        y = fused_lstm(x, init[0], init[1], w_ih, w_hh, b_ih, b_hh)
+        return y[0], [y[0, T - 1], y[1, T - 1]]
+
+    def _cell_step(self, xp, states, w_hh, b_hh):
+        return lstm_step(xp, states[0], states[1], w_hh, b_hh)
 
 
 class GRU(_RNNBase):
@@ -270,22 +290,12 @@ class GRU(_RNNBase):
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
         x, unbatched = self._prepare_input(x)
-        T, B, _ = x.shape
-        h0s = self._prepare_state(hx, B, unbatched, "h0")
-        last: list[Tensor] = []
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            if self.fused:
-                out = fused_gru(x, None if h0s is None else h0s[k], w_ih, w_hh, b_ih, b_hh)
-                last.append(out[T - 1])
-            else:
-                xp = self._input_projection(x, w_ih, b_ih)
-                h = self._zeros(B) if h0s is None else h0s[k]
-                steps = []
-                for t in range(T):
-                    h = gru_step(xp[t], h, w_hh, b_hh)
-                    steps.append(h)
-                out = Tensor.stack(steps, axis=0)
-                last.append(h)
-            x = self._between_layers(out, k)
-        return self._finish(out, unbatched), self._final_state(last, unbatched)
+        output, (h_n,) = self._run_layers(x, unbatched, [self._prepare_state(hx, x.shape[1], unbatched, "h0")])
+        return output, h_n
+
+    def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
+        out = fused_gru(x, init[0], w_ih, w_hh, b_ih, b_hh)
+        return out, [out[x.shape[0] - 1]]
+
+    def _cell_step(self, xp, states, w_hh, b_hh):
+        return (gru_step(xp, states[0], w_hh, b_hh),)
