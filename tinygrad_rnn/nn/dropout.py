@@ -12,10 +12,14 @@ from .module import Module
 __all__ = ["Dropout", "dropout"]
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
-    """Zero each element with probability ``p`` and scale the rest by 1/(1-p); identity unless training."""
+def _check_p(p: float) -> None:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p); identity unless training."""
+    _check_p(p)
     if not training or p == 0.0:
         return x
     if not isinstance(x, Tensor):
@@ -33,8 +37,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        _check_p(p)
         self.p = float(p)
 
     def forward(self, x: Any) -> Tensor:

@@ -35,12 +35,8 @@ class Embedding(Module):
         init.init_weight_(self.weight, scheme, self.num_embeddings, None, generator)
 
     def forward(self, indices: Any) -> Tensor:
-        ids = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
-        if ids.dtype.kind not in "iu":
-            raise TypeError(
-                f"Embedding expects integer ids, got dtype {ids.dtype}; convert them, e.g. np.asarray(ids, dtype=np.int64) or Tensor(ids, dtype=np.int64)"
-            )
-        return F.embedding(self.weight, ids)
+        # ids are checked (integer dtype, in range) by the embedding op itself
+        return F.embedding(self.weight, indices.data if isinstance(indices, Tensor) else indices)
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"

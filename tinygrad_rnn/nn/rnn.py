@@ -22,7 +22,8 @@ from ._dtype import param_dtype
 from .dropout import dropout as _dropout
 from .fused_rnn import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
-from .rnn_cells import check_nonlinearity, gru_step, init_recurrent_, lstm_step, rnn_step
+from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
+from .rnn_kernels import check_nonlinearity
 
 __all__ = ["RNN", "LSTM", "GRU"]
 

@@ -23,6 +23,7 @@ from ..tensor import Tensor
 from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
+from .rnn_kernels import check_nonlinearity
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "rnn_step", "lstm_step", "gru_step"]
 
@@ -55,11 +56,6 @@ def gru_step(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor
     z = (xp[..., H : 2 * H] + gh[..., H : 2 * H]).sigmoid()
     n = (xp[..., 2 * H : 3 * H] + r * gh[..., 2 * H : 3 * H]).tanh()
     return (1.0 - z) * n + z * h
-
-
-def check_nonlinearity(nonlinearity: str) -> None:
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
 def init_recurrent_(

@@ -27,13 +27,14 @@ import numpy as np
 
 __all__ = [
     "rnn_forward", "rnn_backward", "rnn_recurrence_forward", "rnn_recurrence_backward", "rnn_weight_hh_grad",
-    "NONLINEARITIES",
+    "NONLINEARITIES", "check_nonlinearity",
 ]
 
 NONLINEARITIES = ("tanh", "relu")
 
 
-def _check_nonlinearity(nonlinearity: str) -> None:
+def check_nonlinearity(nonlinearity: str) -> None:
+    """Raise a ValueError naming the choices unless ``nonlinearity`` is one of ``NONLINEARITIES``."""
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
@@ -52,7 +53,7 @@ def rnn_forward(
 
     ``out`` must be a C-contiguous (T, B, H) array of the result dtype; it must not alias the inputs.
     """
-    _check_nonlinearity(nonlinearity)
+    check_nonlinearity(nonlinearity)
     T, B, I = x.shape
     H = w_hh.shape[0]
     dtype = np.result_type(x, w_ih, w_hh)
@@ -138,7 +139,7 @@ def rnn_backward(
     needed (``dh0`` is None when ``h0`` is None; ``db`` is the gradient of each of b_ih and b_hh,
     which is the same array, and None when ``has_bias`` is False).
     """
-    _check_nonlinearity(nonlinearity)
+    check_nonlinearity(nonlinearity)
     need_x, need_h0, need_wih, need_whh, need_b = needs
     need_h0 = need_h0 and h0 is not None
     need_b = need_b and has_bias

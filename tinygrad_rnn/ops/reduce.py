@@ -24,13 +24,19 @@ def _expand_to(grad: np.ndarray, axes: tuple[int, ...], keepdims: bool, shape: t
     return np.broadcast_to(grad, shape)
 
 
+def _remember_reduction(ctx: Context, x, axis, keepdims) -> np.ndarray:
+    """x as an array; the normalized axes, keepdims and input shape kept on ctx for the backward."""
+    x = np.asarray(x)
+    ctx.axes = _normalize_axes(axis, x.ndim)
+    ctx.keepdims = keepdims
+    ctx.in_shape = x.shape
+    return x
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx: Context, x, axis=None, keepdims=False):
-        x = np.asarray(x)
-        ctx.axes = _normalize_axes(axis, x.ndim)
-        ctx.keepdims = keepdims
-        ctx.in_shape = x.shape
+        x = _remember_reduction(ctx, x, axis, keepdims)
         return np.sum(x, axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
@@ -41,10 +47,7 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx: Context, x, axis=None, keepdims=False):
-        x = np.asarray(x)
-        ctx.axes = _normalize_axes(axis, x.ndim)
-        ctx.keepdims = keepdims
-        ctx.in_shape = x.shape
+        x = _remember_reduction(ctx, x, axis, keepdims)
         ctx.count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
         return np.mean(x, axis=ctx.axes, keepdims=keepdims)
 

@@ -6,15 +6,20 @@ import numpy as np
 from ..autograd import Context, Function
 
 
+def _shift_by_max(x: np.ndarray, axis: int) -> np.ndarray:
+    """x minus its max along axis: the largest exponent becomes exp(0) = 1."""
+    return x - np.max(x, axis=axis, keepdims=True)
+
+
 def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    shifted = _shift_by_max(x, axis)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx: Context, x, axis=-1):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e = np.exp(_shift_by_max(x, axis))
         out = e / np.sum(e, axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
