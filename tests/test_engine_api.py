@@ -122,3 +122,21 @@ def test_batched_input_times_matrix_matches_numpy():
     out.backward(g)
     np.testing.assert_allclose(a.grad, g @ b.data.T)
     np.testing.assert_allclose(b.grad, np.einsum("tbk,tbn->kn", a.data, g))
+
+
+def test_slices_and_dense_uses_of_one_tensor_accumulate_into_one_gradient():
+    """Per-step slices x[t] are added into one buffer; mixing them with dense uses must still sum right."""
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    w = rng.standard_normal((5, 3))
+    total = (x * w).sum()                      # dense use first
+    for t in range(5):
+        total = total + (x[t] * (t + 1)).sum() + x[t, 1:].sum()
+    total = total + (x[x.data > 0] * 2).sum()  # boolean mask
+    total.backward()
+    expected = w + np.arange(1, 6)[:, None] + np.array([0, 1, 1]) + 2 * (x.data > 0)
+    np.testing.assert_allclose(x.grad, expected)
+    # the leaf gradient is the user's to keep: another backward adds into it, not into a shared buffer
+    before = x.grad.copy()
+    x[0].sum().backward()
+    np.testing.assert_allclose(x.grad, before + np.array([[1, 1, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]))

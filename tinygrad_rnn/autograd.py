@@ -155,6 +155,21 @@ class Function:
         return result
 
 
+class IndexedGrad:
+    """A gradient that is zero except at ``index``, where it is ``values`` (basic or boolean indexing,
+    no repeated elements). The engine adds it into one buffer per input, so ``for t in range(T): x[t]``
+    costs O(T) in backward instead of T full-size zero arrays added together."""
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, index: Any, values: np.ndarray):
+        self.index = index
+        self.values = values
+
+    def add_into(self, buffer: np.ndarray) -> None:
+        buffer[self.index] += self.values
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the dimensions that broadcasting added or stretched, giving ``shape``."""
     if grad.shape == shape:
@@ -198,8 +213,10 @@ def _topological_order(root: Tensor) -> list[Tensor]:
 def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
     """Propagate ``grad`` from ``root`` to every leaf that requires grad, accumulating into ``.grad``."""
     pending: dict[int, np.ndarray] = {id(root): grad}
+    owned: set[int] = set()  # pending arrays the engine allocated itself: safe to add into in place
     for node in _topological_order(root):
-        g = pending.pop(id(node), None)
+        key = id(node)
+        g = pending.pop(key, None)
         if g is None:
             continue
         if type(g) is not np.ndarray:  # 0-d arithmetic gives numpy scalars; backwards are promised arrays
@@ -209,7 +226,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             if node._requires_grad:
                 if node.grad is None:
                     # own the array: a backward may hand the same array to several inputs
-                    node.grad = np.array(g, dtype=node.data.dtype, copy=True)
+                    node.grad = g if key in owned else np.array(g, dtype=node.data.dtype, copy=True)
                 else:
                     node.grad += g
             continue
@@ -232,6 +249,19 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         for parent, pg in zip(ctx.parents, input_grads):
             if parent is None or pg is None:
                 continue
+            pkey = id(parent)
+            previous = pending.get(pkey)
+            if type(pg) is IndexedGrad:
+                if previous is None:
+                    buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
+                elif pkey in owned:
+                    buffer = previous
+                else:
+                    buffer = np.array(previous, dtype=parent.data.dtype, copy=True)
+                pg.add_into(buffer)
+                pending[pkey] = buffer
+                owned.add(pkey)
+                continue
             try:
                 pg = unbroadcast(np.asarray(pg), parent.data.shape)
             except RuntimeError:
@@ -241,9 +271,13 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 ) from None
             if pg.dtype != parent.data.dtype:
                 pg = pg.astype(parent.data.dtype)
-            key = id(parent)
-            previous = pending.get(key)
-            pending[key] = pg if previous is None else previous + pg
+            if previous is None:
+                pending[pkey] = pg
+            elif pkey in owned:
+                np.add(previous, pg, out=previous)
+            else:
+                pending[pkey] = np.asarray(previous + pg)  # 0-d sums come back as numpy scalars
+                owned.add(pkey)
         if not retain_graph:
             ctx.parents = ()
             ctx.saved_arrays = ()

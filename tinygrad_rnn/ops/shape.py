@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Context, Function
+from ..autograd import Context, Function, IndexedGrad
 from .scatter import scatter_add_rows
 
 
@@ -81,12 +81,11 @@ class GetItem(Function):
             ids = np.where(index < 0, index + n, index) if index.dtype.kind == "i" else index
             rows = grad.reshape(len(ids), int(np.prod(ctx.in_shape[1:], dtype=np.int64)))
             return scatter_add_rows(ids, rows, n).reshape(ctx.in_shape)
-        out = np.zeros(ctx.in_shape, dtype=grad.dtype)
         if _has_integer_array(index):
+            out = np.zeros(ctx.in_shape, dtype=grad.dtype)
             np.add.at(out, index, grad)
-        else:
-            out[index] = grad
-        return out
+            return out
+        return IndexedGrad(index, grad)  # no element repeats: the engine adds it into one buffer
 
 
 class Concatenate(Function):
