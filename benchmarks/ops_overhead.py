@@ -4,31 +4,20 @@
 
 1. Overhead: a chain of small elementwise ops on a (4, 4) tensor, forward + backward, in µs per op.
    At this size the arithmetic is free, so this is the Python cost of recording and walking the graph.
+Ratios are other / ours: above 1 means tinygrad_rnn is faster.
 2. Throughput: a (512, 512) @ (512, 512) matmul + tanh + sum, forward + backward, in ms; BLAS decides it.
 """
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Callable
 
 import numpy as np
 
 from tinygrad_rnn import Tensor
+from timing import best_time  # benchmarks/timing.py (this script's folder is on sys.path)
 
 CHAIN = 100  # ops per chain: x*w + b, tanh, repeated
-
-
-def best_time(fn: Callable[[], None], repeats: int, inner: int) -> float:
-    """Best-of-``repeats`` seconds per call (the minimum is the least noisy estimate of the cost)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        best = min(best, (time.perf_counter() - start) / inner)
-    return best
 
 
 def small_chain_ours(x0: np.ndarray, w0: np.ndarray) -> Callable[[], None]:
@@ -76,9 +65,9 @@ def main() -> None:
     b0 = rng.standard_normal((512, 512)).astype(np.float32) / 22
 
     ops_per_chain = 3 * (CHAIN // 3) + 1  # mul, add, tanh per link, plus the final sum
-    ours_small = best_time(small_chain_ours(x0, w0), args.repeats, 50) / ops_per_chain * 1e6
-    numpy_small = best_time(small_chain_numpy(x0, w0), args.repeats, 50) / ops_per_chain * 1e6
-    ours_large = best_time(large_ours(a0, b0), args.repeats, 3) * 1e3
+    ours_small = best_time(small_chain_ours(x0, w0), args.repeats) / ops_per_chain * 1e6
+    numpy_small = best_time(small_chain_numpy(x0, w0), args.repeats) / ops_per_chain * 1e6
+    ours_large = best_time(large_ours(a0, b0), args.repeats) * 1e3
     torch_small = torch_large = None
     try:
         import torch
@@ -96,21 +85,21 @@ def main() -> None:
             b = torch.tensor(b0, requires_grad=True)
             torch.tanh(a @ b).sum().backward()
 
-        torch_small = best_time(torch_small_run, args.repeats, 50) / ops_per_chain * 1e6
-        torch_large = best_time(torch_large_run, args.repeats, 3) * 1e3
+        torch_small = best_time(torch_small_run, args.repeats) / ops_per_chain * 1e6
+        torch_large = best_time(torch_large_run, args.repeats) * 1e3
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     except ImportError:
         print("torch not installed: PyTorch columns skipped")
 
     print(f"\nsmall-op chain ({ops_per_chain} ops on (4, 4) float32), forward+backward, µs per op")
     print(f"  tinygrad_rnn        {ours_small:8.2f}")
-    print(f"  hand-written numpy  {numpy_small:8.2f}   (ours / numpy = {ours_small / numpy_small:.2f}x)")
+    print(f"  hand-written numpy  {numpy_small:8.2f}   (numpy / ours = {numpy_small / ours_small:.2f}x)")
     if torch_small is not None:
-        print(f"  pytorch             {torch_small:8.2f}   (ours / torch = {ours_small / torch_small:.2f}x)")
+        print(f"  pytorch             {torch_small:8.2f}   (torch / ours = {torch_small / ours_small:.2f}x)")
     print("\n(512x512) @ (512x512) -> tanh -> sum, forward+backward, ms")
     print(f"  tinygrad_rnn        {ours_large:8.2f}")
     if torch_large is not None:
-        print(f"  pytorch             {torch_large:8.2f}   (ours / torch = {ours_large / torch_large:.2f}x)")
+        print(f"  pytorch             {torch_large:8.2f}   (torch / ours = {torch_large / ours_large:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -27,24 +27,9 @@ from typing import Callable
 import numpy as np
 
 from tinygrad_rnn import Tensor, nn
+from timing import best_time  # benchmarks/timing.py (this script's folder is on sys.path)
 
 SIZES = [(25, 1, 100), (50, 32, 256)]
-
-
-def best_time(fn: Callable[[], None], repeats: int, min_seconds: float = 0.2) -> float:
-    """Best-of-``repeats`` seconds per call, each repeat running at least ``min_seconds``."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    inner = max(1, int(min_seconds / once))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        best = min(best, (time.perf_counter() - start) / inner)
-    return best
 
 
 LAYERS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_bool, _check_nonneg
+from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
 
 __all__ = ["Adam"]
 
@@ -68,13 +68,9 @@ class Adam(Optimizer):
         g = self._decayed_grad(data, grad, group["weight_decay"], param)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._buffer(param, 1)
-        np.multiply(m, beta1, out=m)
-        np.multiply(g, 1 - beta1, out=tmp)
-        np.add(m, tmp, out=m)
-        np.multiply(v, beta2, out=v)
+        ema_(m, g, beta1, tmp)
         np.multiply(g, g, out=tmp)
-        np.multiply(tmp, 1 - beta2, out=tmp)
-        np.add(v, tmp, out=v)
+        ema_(v, tmp, beta2, tmp)
         if group["amsgrad"]:
             v_hat = state.get("max_exp_avg_sq")
             if v_hat is None:

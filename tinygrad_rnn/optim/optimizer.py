@@ -272,6 +272,13 @@ class Optimizer:
 
 
 # ---------------------------------------------------------------------------------- validation
+def ema_(average: np.ndarray, value: np.ndarray, decay: float, scratch: np.ndarray) -> None:
+    """``average = decay * average + (1 - decay) * value`` in place; ``scratch`` (same shape) may be ``value``."""
+    np.multiply(average, decay, out=average)
+    np.multiply(value, 1 - decay, out=scratch)
+    np.add(average, scratch, out=average)
+
+
 def _number(group: dict[str, Any], name: str) -> float:
     if name not in group:
         raise ValueError(f"option {name!r} is missing")

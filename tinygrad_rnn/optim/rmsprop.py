@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_bool, _check_nonneg
+from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
 
 __all__ = ["RMSprop"]
 
@@ -64,17 +64,13 @@ class RMSprop(Optimizer):
         g = self._decayed_grad(data, grad, group["weight_decay"], param)
         s = state["square_avg"]
         tmp = self._buffer(param, 1)
-        np.multiply(s, alpha, out=s)
         np.multiply(g, g, out=tmp)
-        np.multiply(tmp, 1 - alpha, out=tmp)
-        np.add(s, tmp, out=s)
+        ema_(s, tmp, alpha, tmp)
         if group["centered"]:
             a = state.get("grad_avg")
             if a is None:
                 a = state["grad_avg"] = np.zeros_like(data)
-            np.multiply(a, alpha, out=a)
-            np.multiply(g, 1 - alpha, out=tmp)
-            np.add(a, tmp, out=a)
+            ema_(a, g, alpha, tmp)
             np.multiply(a, a, out=tmp)
             np.subtract(s, tmp, out=tmp)
             np.sqrt(tmp, out=tmp)

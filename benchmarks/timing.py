@@ -1,0 +1,24 @@
+"""The one timing rule every benchmark here uses: best of several repeats, each long enough to measure."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+
+def best_time(fn: Callable[[], None], repeats: int, min_seconds: float = 0.2) -> float:
+    """Best-of-``repeats`` seconds per call, each repeat running at least ``min_seconds``.
+
+    The minimum is the least noisy estimate of the cost on a shared machine.
+    """
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    inner = max(1, int(min_seconds / once))
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        best = min(best, (time.perf_counter() - start) / inner)
+    return best
