@@ -66,7 +66,7 @@ class Max(Function):
             raise ValueError(f"max of an empty tensor (shape {x.shape}) is undefined")
         axes = _normalize_axes(axis, x.ndim)
         out = np.max(x, axis=axes, keepdims=True)
-        winners = x == out
+        winners = (x == out).astype(x.dtype)  # in the input's dtype: a float32 max keeps float32 gradients
         ctx.save_for_backward(winners / winners.sum(axis=axes, keepdims=True))
         ctx.axes = axes
         ctx.keepdims = keepdims
