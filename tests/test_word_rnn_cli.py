@@ -131,7 +131,7 @@ def test_default_corpus_is_stdlib_docstrings_and_cached(tmp_path, monkeypatch, c
     code, out, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", *TINY])
     assert code == 0 and "built-in default corpus" in out and "standard library" in out
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 1
-    code, out2, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", *TINY])
+    code, out2, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", "--overwrite", *TINY])
     assert code == 0 and out2.splitlines()[2] == out.splitlines()[2]  # same vocabulary summary from the cache
 
 
@@ -143,7 +143,7 @@ def test_csv_input_and_missing_column(tmp_path, capsys):
                                  str(tmp_path / "c.npz"), "--max-sentences", "5", *TINY])
     assert code == 0
     code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "text", "--checkpoint",
-                                   str(tmp_path / "c.npz"), *TINY])
+                                   str(tmp_path / "c2.npz"), *TINY])
     assert code == 2 and "'id', 'body'" in err and len(err.strip().splitlines()) == 1
 
 
@@ -186,8 +186,38 @@ def test_vocab_clamp_and_one_token_sentences(tmp_path, capsys):
 def test_nan_loss_stops_without_overwriting(corpus, tmp_path, capsys, trained):
     before = trained.read_bytes()
     _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), "--lr", "1e38",
-                           "--hidden-size", "8", "--vocab-size", "40", "--quiet"], "loss became")
+                           "--hidden-size", "8", "--vocab-size", "40", "--quiet", "--overwrite"], "loss became")
     assert trained.read_bytes() == before
+
+
+def test_existing_checkpoint_is_refused_without_resume_or_overwrite(tmp_path, corpus, trained, capsys, monkeypatch):
+    best = best_path(trained)
+    before, best_before = trained.read_bytes(), best.read_bytes()
+
+    def no_corpus(*args, **kwargs):
+        raise AssertionError("the corpus was loaded before the checkpoint path was checked")
+
+    monkeypatch.setattr(wdata, "load_corpus", no_corpus)
+    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), *TINY],
+                  f"{trained} already exists (an earlier run); pass --resume to continue it, --overwrite to replace "
+                  "it, or another --checkpoint")
+    assert trained.read_bytes() == before and best.read_bytes() == best_before
+    trained.unlink()  # only the stale best model of an earlier run is left: still refused
+    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), *TINY],
+                  f"{best} already exists")
+    _expect_error(capsys, ["train", "--checkpoint", str(tmp_path), *TINY], "is a directory")
+    _expect_error(capsys, ["train", "--checkpoint", str(tmp_path / "no" / "such" / "m.npz"), *TINY],
+                  "does not exist")
+    _expect_error(capsys, ["train", "--checkpoint", str(trained), "--resume", "--overwrite", *TINY],
+                  "give one of them")
+    monkeypatch.undo()
+    # --overwrite: the stale best model is gone before training, and this run (no validation) writes none
+    assert best.exists()
+    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), "--overwrite",
+                                   "--val-fraction", "0", "--max-sentences", "5", *TINY])
+    assert code == 0, err
+    assert trained.exists() and not best.exists()
+    assert load_checkpoint(trained)["training"]["sentences"] == 5
 
 
 def test_bad_checkpoints(tmp_path, trained, capsys):

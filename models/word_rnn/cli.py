@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch)")
     t.add_argument("--checkpoint", default="word_rnn.npz", help="checkpoint path (default word_rnn.npz)")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
+    t.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier run saved in --checkpoint (and delete its NAME.best.npz); without "
+                        "--resume or --overwrite an existing checkpoint is refused")
     t.add_argument("--seed", type=int, default=0, help="seed for initialisation, split and shuffling")
     t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -111,8 +114,8 @@ def _cmd_train(a: argparse.Namespace) -> int:
                       hidden_size=a.hidden_size, bptt_truncate=trunc, cell=a.cell, optimizer=a.optimizer,
                       lr=a.lr, clip=a.clip, schedule=a.schedule, batch_size=a.batch_size, epochs=a.epochs,
                       max_sentences=a.max_sentences, max_time=a.max_time, val_fraction=a.val_fraction,
-                      eval_every=a.eval_every, checkpoint=a.checkpoint, resume=a.resume, seed=a.seed,
-                      dtype=a.dtype, quiet=a.quiet)
+                      eval_every=a.eval_every, checkpoint=a.checkpoint, resume=a.resume, overwrite=a.overwrite,
+                      seed=a.seed, dtype=a.dtype, quiet=a.quiet)
     result = train(cfg)
     return 130 if result["stop"] == "interrupted" else 0
 

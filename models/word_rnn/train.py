@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -53,6 +55,7 @@ class TrainConfig:
     eval_every: int | None = None
     checkpoint: str = "word_rnn.npz"
     resume: bool = False
+    overwrite: bool = False
     seed: int = 0
     dtype: str = "float32"
     quiet: bool = False
@@ -85,6 +88,40 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--cell must be rnn, gru or lstm, got {cfg.cell!r}")
     if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
         raise UserError(f"--bptt-truncate applies to --cell rnn only; use --bptt-truncate none with --cell {cfg.cell}")
+
+
+def check_checkpoint_path(cfg: TrainConfig) -> None:
+    """Refuse, before any slow work, a checkpoint path that cannot be written or that would silently replace
+    an earlier run (and its ``.best.npz``, which ``generate`` would otherwise pick up as if it were this run's)."""
+    path = Path(cfg.checkpoint)
+    if path.is_dir():
+        raise UserError(f"--checkpoint {cfg.checkpoint!r} is a directory; give a file name such as "
+                        f"{str(path / 'word_rnn.npz')!r}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(parent)!r}) does not exist; "
+                        "create it or choose another --checkpoint")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(parent)!r}) is not writable; "
+                        "choose another --checkpoint")
+    if cfg.resume:
+        if cfg.overwrite:
+            raise UserError("--resume continues the run in --checkpoint and --overwrite replaces it; give one of them")
+        return
+    best = best_path(path)
+    if not cfg.overwrite:
+        for existing in (path, best):
+            if existing.exists():
+                raise UserError(f"{str(existing)} already exists (an earlier run); pass --resume to continue it, "
+                                "--overwrite to replace it, or another --checkpoint")
+        return
+    if best.is_dir():
+        raise UserError(f"{str(best)!r} is a directory; remove it or choose another --checkpoint")
+    try:
+        best.unlink(missing_ok=True)  # a stale best model must never pass for this run's
+    except OSError as err:
+        raise UserError(f"cannot remove the earlier run's {str(best)!r} ({err.strerror or err}); remove it by hand "
+                        "or choose another --checkpoint") from None
 
 
 def make_optimizer(name: str, params: Sequence[Any], lr: float) -> optim.Optimizer:
@@ -221,6 +258,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     def say(msg: str) -> None:
         tqdm.write(msg, file=out)
 
+    check_checkpoint_path(cfg)
     ckpt = None
     if cfg.resume:
         ckpt = load_checkpoint(cfg.checkpoint)
