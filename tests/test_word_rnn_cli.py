@@ -124,6 +124,46 @@ def test_ctrl_c_saves_then_resume_continues(corpus, tmp_path, capsys):
     assert load_checkpoint(ck)["training"]["sentences"] == 12
 
 
+def test_resume_keeps_the_interrupted_runs_epochs(corpus, tmp_path, capsys):
+    ck = tmp_path / "e.npz"
+    n_train = None
+
+    def interrupt_in_epoch_2(step):
+        if step == n_train + 3:
+            signal.raise_signal(signal.SIGINT)
+
+    # the epoch length (sentences after the validation split), from the plan of a one-sentence probe run
+    train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, checkpoint=str(tmp_path / "p.npz"),
+                      quiet=True, max_sentences=1))
+    n_train = len(wdata.unpack_plan(load_checkpoint(tmp_path / "p.npz")["training"]["plan"]))  # batch size 1
+    code = cli.main(["train", "--data", str(corpus), "--checkpoint", str(ck), "--epochs", "3", *TINY])
+    assert code == 0
+    full = load_checkpoint(ck)["training"]
+    assert full["epoch"] == 3
+    ck.unlink()
+    best_path(ck).unlink()
+    res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, seed=1, epochs=3,
+                            checkpoint=str(ck), quiet=True), on_step=interrupt_in_epoch_2)
+    assert res["stop"] == "interrupted" and load_checkpoint(ck)["training"]["epoch"] == 1
+    capsys.readouterr()
+    # resumed without repeating --epochs: trains on to epoch 3 of the interrupted run, same as uninterrupted
+    code, out, err = _run(capsys, ["train", "--resume", "--checkpoint", str(ck), "--quiet"])
+    assert code == 0, err
+    done = load_checkpoint(ck)["training"]
+    assert done["epoch"] == 3 and done["sentences"] == full["sentences"] == 3 * n_train
+    assert "finished 3 epoch(s)" in out
+    # the goal is reached: a further resume says so instead of "finishing" without training
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--quiet"],
+                  "nothing to train: the checkpoint is already at epoch 3 and --epochs is 3")
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "1", "--quiet"],
+                  "nothing to train: the checkpoint is already at epoch 3 and --epochs is 1; pass a larger --epochs")
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "5", "--max-sentences",
+                           str(3 * n_train), "--quiet"], "pass a larger --max-sentences")
+    assert load_checkpoint(ck)["training"]["sentences"] == done["sentences"]
+    code, out, err = _run(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "4", "--quiet"])
+    assert code == 0 and load_checkpoint(ck)["training"]["epoch"] == 4
+
+
 def test_default_corpus_is_stdlib_docstrings_and_cached(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(wdata, "DEFAULT_CORPUS_CHARS", 20_000)
     monkeypatch.setenv("WORD_RNN_CACHE_DIR", str(tmp_path / "cache"))
@@ -233,7 +273,8 @@ def test_bad_checkpoints(tmp_path, trained, capsys):
     obj["config"]["hidden_size"] = 9
     save(obj, other)
     _expect_error(capsys, ["generate", "--checkpoint", str(other)], "does not match")
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--data", str(bad)], "binary")
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--data", str(bad), "--epochs", "3"],
+                  "binary")
     _expect_error(capsys, ["score", "--checkpoint", str(trained), "  "], "empty")
     _expect_error(capsys, ["score", "--checkpoint", str(trained)], "give sentences")
     _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", "0"], "--temperature")
@@ -247,7 +288,7 @@ def test_resume_refuses_other_data(tmp_path, trained, capsys):
     import tinygrad_rnn as ser
     obj["settings"]["data"] = str(other)
     ser.save(obj, trained)
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet"], "differ")
+    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet", "--epochs", "3"], "differ")
 
 
 def test_generation_guards(trained):

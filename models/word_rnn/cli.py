@@ -63,11 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="halve: halve the lr whenever the evaluated loss rose (the tutorial's rule; default)")
     t.add_argument("--batch-size", type=int, default=1, help="sentences per step, padded and bucketed by length "
                                                               "(default 1: per-sentence SGD)")
-    t.add_argument("--epochs", type=int, default=1, help="passes over the training sentences (default 1)")
-    t.add_argument("--max-sentences", type=int, help="stop after this many training sentences in total")
+    t.add_argument("--epochs", type=int, help="passes over the training sentences (default 1; with --resume: the "
+                                               "resumed run's)")
+    t.add_argument("--max-sentences", type=int, help="stop after this many training sentences in total (with --resume: "
+                                                     "default the resumed run's)")
     t.add_argument("--max-time", type=float, help="stop after this many seconds (checkpoint saved)")
     t.add_argument("--val-fraction", type=float, default=0.05, help="held-out fraction of sentences (default 0.05)")
-    t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch)")
+    t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch; "
+                                                       "with --resume: the resumed run's)")
     t.add_argument("--checkpoint", default="word_rnn.npz", help="checkpoint path (default word_rnn.npz)")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
     t.add_argument("--overwrite", action="store_true",
@@ -106,16 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# train options whose argparse default is None, so that "given" and "left at the default" can be told apart
+_EXPLICIT_TRAIN_OPTIONS = ("epochs", "max_sentences", "eval_every")
+
+
 def _cmd_train(a: argparse.Namespace) -> int:
     trunc = a.bptt_truncate
     if trunc == "auto":
         trunc = 4 if a.cell == "rnn" else None
+    given = {k for k in _EXPLICIT_TRAIN_OPTIONS if getattr(a, k) is not None}
+    defaults = TrainConfig()
     cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, lowercase=a.lowercase, vocab_size=a.vocab_size,
                       hidden_size=a.hidden_size, bptt_truncate=trunc, cell=a.cell, optimizer=a.optimizer,
-                      lr=a.lr, clip=a.clip, schedule=a.schedule, batch_size=a.batch_size, epochs=a.epochs,
+                      lr=a.lr, clip=a.clip, schedule=a.schedule, batch_size=a.batch_size,
+                      epochs=defaults.epochs if a.epochs is None else a.epochs,
                       max_sentences=a.max_sentences, max_time=a.max_time, val_fraction=a.val_fraction,
                       eval_every=a.eval_every, checkpoint=a.checkpoint, resume=a.resume, overwrite=a.overwrite,
-                      seed=a.seed, dtype=a.dtype, quiet=a.quiet)
+                      seed=a.seed, dtype=a.dtype, quiet=a.quiet, explicit=frozenset(given))
     result = train(cfg)
     return 130 if result["stop"] == "interrupted" else 0
 

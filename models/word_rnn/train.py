@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -59,11 +59,23 @@ class TrainConfig:
     seed: int = 0
     dtype: str = "float32"
     quiet: bool = False
+    # the options the user gave explicitly (the CLI fills it in); None = those that differ from the defaults
+    explicit: frozenset[str] | None = None
 
 
 # options that define the run; a resumed run takes them from the checkpoint
 _FIXED = ("data", "column", "csv", "lowercase", "vocab_size", "hidden_size", "bptt_truncate", "cell", "optimizer",
           "lr", "clip", "schedule", "batch_size", "val_fraction", "seed", "dtype")
+# when the run stops; saved so that a resumed run keeps the goal of the interrupted one unless given again.
+# --max-time is not among them: it is a budget for one session, counted from its start
+_GOAL = ("epochs", "max_sentences", "eval_every")
+
+
+def explicit_options(cfg: TrainConfig) -> frozenset[str]:
+    """The options the user chose: ``cfg.explicit``, or (for a TrainConfig built in code) those off their default."""
+    if cfg.explicit is not None:
+        return cfg.explicit
+    return frozenset(f.name for f in fields(TrainConfig) if f.name != "explicit" and getattr(cfg, f.name) != f.default)
 
 
 def validate(cfg: TrainConfig) -> None:
@@ -248,7 +260,20 @@ class _State:
 
 
 def _settings(cfg: TrainConfig) -> dict[str, Any]:
-    return {k: getattr(cfg, k) for k in _FIXED}
+    return {k: getattr(cfg, k) for k in _FIXED + _GOAL}
+
+
+def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: frozenset[str]) -> None:
+    """UserError when the resumed run has already reached its goal (exit 0 with no training would look like success)."""
+    epoch, sentences = int(training["epoch"]), int(training["sentences"])
+    if epoch >= cfg.epochs:
+        origin = "" if "epochs" in explicit else " (the goal saved in the checkpoint)"
+        raise UserError(f"nothing to train: the checkpoint is already at epoch {epoch} and --epochs is "
+                        f"{cfg.epochs}{origin}; pass a larger --epochs")
+    if cfg.max_sentences is not None and sentences >= cfg.max_sentences:
+        origin = "" if "max_sentences" in explicit else " (the goal saved in the checkpoint)"
+        raise UserError(f"nothing to train: the checkpoint has already trained {sentences} sentences and "
+                        f"--max-sentences is {cfg.max_sentences}{origin}; pass a larger --max-sentences")
 
 
 def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -273,7 +298,13 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                 setattr(cfg, k, stored[k])
         for k, v in keep.items():
             setattr(cfg, k, v)
+        explicit = explicit_options(cfg)
+        for k in _GOAL:
+            if k not in explicit and k in stored:
+                setattr(cfg, k, stored[k])
     validate(cfg)
+    if ckpt is not None:
+        _nothing_to_train(cfg, ckpt["training"], explicit)
     lr = cfg.lr if cfg.lr is not None else DEFAULT_LR[cfg.optimizer]
 
     if cfg.data is None:
