@@ -280,6 +280,37 @@ def test_bad_checkpoints(tmp_path, trained, capsys):
     _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", "0"], "--temperature")
 
 
+def test_resume_refuses_options_that_contradict_the_checkpoint(tmp_path, trained, capsys):
+    before = trained.read_bytes()
+    resume = ["train", "--resume", "--checkpoint", str(trained), "--epochs", "3", "--quiet"]
+    _expect_error(capsys, resume + ["--hidden-size", "50"],
+                  "--hidden-size 50 differs from the checkpoint's 8; drop it or start a new run")
+    _expect_error(capsys, resume + ["--cell", "gru"], "--cell gru differs from the checkpoint's rnn")
+    _expect_error(capsys, resume + ["--lr", "0.1"], "--lr 0.1 differs from the checkpoint's 0.05")
+    _expect_error(capsys, resume + ["--optimizer", "adam"], "--optimizer adam differs")
+    _expect_error(capsys, resume + ["--bptt-truncate", "none"], "--bptt-truncate none differs from the checkpoint's 4")
+    _expect_error(capsys, resume + ["--lowercase"], "--lowercase differs from the checkpoint's run (trained without")
+    _expect_error(capsys, resume + ["--seed", "2"], "--seed 2 differs")
+    assert trained.read_bytes() == before
+    # repeating the original options (vocabulary size as asked for) is fine
+    code, out, err = _run(capsys, resume + ["--hidden-size", "8", "--lr", "0.05", "--seed", "1", "--vocab-size", "40",
+                                            "--bptt-truncate", "4", "--optimizer", "sgd"])
+    assert code == 0, err
+    assert load_checkpoint(trained)["training"]["epoch"] == 3
+
+
+def test_resume_accepts_the_requested_vocab_size_before_clamping(tmp_path, capsys):
+    p = tmp_path / "short.txt"
+    p.write_text("\n\n".join(["Yes.", "No.", "Hello", "Yes", "Maybe.", "No"] * 5), encoding="utf-8")
+    ck = tmp_path / "s.npz"
+    base = ["train", "--data", str(p), "--checkpoint", str(ck), "--vocab-size", "8000", "--hidden-size", "4",
+            "--quiet"]
+    assert _run(capsys, base)[0] == 0
+    code, out, err = _run(capsys, base + ["--resume", "--epochs", "2"])
+    assert code == 0, err
+    _expect_error(capsys, base + ["--resume", "--epochs", "3", "--vocab-size", "7000"], "--vocab-size 7000 differs")
+
+
 def test_resume_refuses_other_data(tmp_path, trained, capsys):
     other = tmp_path / "other.txt"
     other.write_text(_text(seed=5), encoding="utf-8")

@@ -49,26 +49,26 @@ def build_parser() -> argparse.ArgumentParser:
                                   "default: the built-in stdlib-docstring corpus")
     t.add_argument("--column", help="CSV column holding the text (default: the first column)")
     t.add_argument("--csv", action="store_true", default=None, help="read --data as CSV whatever its name")
-    t.add_argument("--lowercase", action="store_true", help="lowercase the text before tokenizing")
-    t.add_argument("--vocab-size", type=int, default=8000, help="vocabulary size incl. UNKNOWN_TOKEN (default 8000)")
-    t.add_argument("--hidden-size", type=int, default=100, help="hidden units (default 100)")
+    t.add_argument("--lowercase", action="store_true", default=None, help="lowercase the text before tokenizing")
+    t.add_argument("--vocab-size", type=int, help="vocabulary size incl. UNKNOWN_TOKEN (default 8000)")
+    t.add_argument("--hidden-size", type=int, help="hidden units (default 100)")
     t.add_argument("--bptt-truncate", type=_truncate, default="auto",
                    help="steps the gradient of each output flows back (default 4 for rnn; 'none' = full BPTT, "
                         "the only choice for gru/lstm)")
-    t.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="rnn", help="recurrence (default rnn, the tutorial's)")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default sgd (the tutorial's)")
+    t.add_argument("--cell", choices=("rnn", "gru", "lstm"), help="recurrence (default rnn, the tutorial's)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help="default sgd (the tutorial's)")
     t.add_argument("--lr", type=float, help="learning rate (default 0.005 sgd, 0.01 adagrad, 0.001 adam)")
     t.add_argument("--clip", type=float, help="clip the gradient norm to this value")
-    t.add_argument("--schedule", choices=("halve", "none"), default="halve",
+    t.add_argument("--schedule", choices=("halve", "none"),
                    help="halve: halve the lr whenever the evaluated loss rose (the tutorial's rule; default)")
-    t.add_argument("--batch-size", type=int, default=1, help="sentences per step, padded and bucketed by length "
+    t.add_argument("--batch-size", type=int, help="sentences per step, padded and bucketed by length "
                                                               "(default 1: per-sentence SGD)")
     t.add_argument("--epochs", type=int, help="passes over the training sentences (default 1; with --resume: the "
                                                "resumed run's)")
     t.add_argument("--max-sentences", type=int, help="stop after this many training sentences in total (with --resume: "
                                                      "default the resumed run's)")
     t.add_argument("--max-time", type=float, help="stop after this many seconds (checkpoint saved)")
-    t.add_argument("--val-fraction", type=float, default=0.05, help="held-out fraction of sentences (default 0.05)")
+    t.add_argument("--val-fraction", type=float, help="held-out fraction of sentences (default 0.05)")
     t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch; "
                                                        "with --resume: the resumed run's)")
     t.add_argument("--checkpoint", default="word_rnn.npz", help="checkpoint path (default word_rnn.npz)")
@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--overwrite", action="store_true",
                    help="replace an earlier run saved in --checkpoint (and delete its NAME.best.npz); without "
                         "--resume or --overwrite an existing checkpoint is refused")
-    t.add_argument("--seed", type=int, default=0, help="seed for initialisation, split and shuffling")
-    t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    t.add_argument("--seed", type=int, help="seed for initialisation, split and shuffling (default 0)")
+    t.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     g = sub.add_parser("generate", help="sample sentences")
@@ -110,22 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # train options whose argparse default is None, so that "given" and "left at the default" can be told apart
-_EXPLICIT_TRAIN_OPTIONS = ("epochs", "max_sentences", "eval_every")
+_EXPLICIT_TRAIN_OPTIONS = ("lowercase", "vocab_size", "hidden_size", "cell", "optimizer", "lr", "clip", "schedule",
+                           "batch_size", "val_fraction", "seed", "dtype", "epochs", "max_sentences", "eval_every")
 
 
 def _cmd_train(a: argparse.Namespace) -> int:
-    trunc = a.bptt_truncate
-    if trunc == "auto":
-        trunc = 4 if a.cell == "rnn" else None
     given = {k for k in _EXPLICIT_TRAIN_OPTIONS if getattr(a, k) is not None}
     defaults = TrainConfig()
-    cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, lowercase=a.lowercase, vocab_size=a.vocab_size,
-                      hidden_size=a.hidden_size, bptt_truncate=trunc, cell=a.cell, optimizer=a.optimizer,
-                      lr=a.lr, clip=a.clip, schedule=a.schedule, batch_size=a.batch_size,
-                      epochs=defaults.epochs if a.epochs is None else a.epochs,
-                      max_sentences=a.max_sentences, max_time=a.max_time, val_fraction=a.val_fraction,
-                      eval_every=a.eval_every, checkpoint=a.checkpoint, resume=a.resume, overwrite=a.overwrite,
-                      seed=a.seed, dtype=a.dtype, quiet=a.quiet, explicit=frozenset(given))
+    opts = {k: getattr(a, k) if k in given else getattr(defaults, k) for k in _EXPLICIT_TRAIN_OPTIONS}
+    trunc = a.bptt_truncate
+    if trunc == "auto":
+        trunc = 4 if opts["cell"] == "rnn" else None
+    else:
+        given.add("bptt_truncate")
+    cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, bptt_truncate=trunc, max_time=a.max_time,
+                      checkpoint=a.checkpoint, resume=a.resume, overwrite=a.overwrite, quiet=a.quiet,
+                      explicit=frozenset(given), **opts)
     result = train(cfg)
     return 130 if result["stop"] == "interrupted" else 0
 

@@ -259,8 +259,36 @@ class _State:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def _settings(cfg: TrainConfig) -> dict[str, Any]:
-    return {k: getattr(cfg, k) for k in _FIXED + _GOAL}
+def _settings(cfg: TrainConfig, requested_vocab_size: int) -> dict[str, Any]:
+    return {**{k: getattr(cfg, k) for k in _FIXED + _GOAL}, "requested_vocab_size": requested_vocab_size}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _refuse_conflicts(cfg: TrainConfig, stored: dict[str, Any], explicit: frozenset[str]) -> None:
+    """UserError for an option given with --resume that contradicts the saved run (it would be silently ignored:
+    the checkpoint defines the model, optimizer and data split). The data file itself may be named again."""
+    for k in _FIXED:
+        if k in ("data", "column", "csv") or k not in explicit or k not in stored:
+            continue
+        given, saved = getattr(cfg, k), stored[k]
+        if k == "lr" and saved is None:
+            saved = DEFAULT_LR.get(str(stored.get("optimizer")), saved)
+        if k == "vocab_size" and given == stored.get("requested_vocab_size"):
+            continue  # the size asked for originally, clamped to the corpus's distinct words
+        if given == saved:
+            continue
+        if isinstance(given, bool) or isinstance(saved, bool):
+            raise UserError(f"{_flag(k)} differs from the checkpoint's run (trained {'with' if saved else 'without'} "
+                            f"{_flag(k)}); drop it or start a new run")
+
+        def show(v: Any) -> str:
+            return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+        raise UserError(f"{_flag(k)} {show(given)} differs from the checkpoint's {show(saved)}; "
+                        "drop it or start a new run")
 
 
 def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: frozenset[str]) -> None:
@@ -293,12 +321,13 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         # the run is defined by the checkpoint; only the data file may be named again (it may have moved:
         # the fingerprint check below refuses different data)
         keep = {"data": cfg.data, "column": cfg.column, "csv": cfg.csv} if cfg.data is not None else {}
+        explicit = explicit_options(cfg)
+        _refuse_conflicts(cfg, stored, explicit)
         for k in _FIXED:
             if k in stored:
                 setattr(cfg, k, stored[k])
         for k, v in keep.items():
             setattr(cfg, k, v)
-        explicit = explicit_options(cfg)
         for k in _GOAL:
             if k not in explicit and k in stored:
                 setattr(cfg, k, stored[k])
@@ -311,7 +340,9 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         say("no --data given: training on the built-in default corpus, the docstrings of Python's standard library")
     corpus = wdata.load_corpus(cfg.data, cfg.column, cfg.lowercase, cfg.csv)
     say(f"corpus: {corpus.description}")
+    requested_vocab = cfg.vocab_size
     if ckpt is not None:
+        requested_vocab = int(ckpt["settings"].get("requested_vocab_size", cfg.vocab_size))
         model, vocab = restore_model(ckpt, cfg.checkpoint)
     else:
         with warnings.catch_warnings(record=True) as caught:
@@ -368,7 +399,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         }
 
     def save(path: Any = None) -> None:
-        save_checkpoint(path or cfg.checkpoint, model, vocab, _settings(cfg), snapshot())
+        save_checkpoint(path or cfg.checkpoint, model, vocab, _settings(cfg, requested_vocab), snapshot())
 
     def run_eval() -> float:
         loss, words = evaluate(model, encoded, eval_idx)
