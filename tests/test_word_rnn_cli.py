@@ -216,7 +216,7 @@ def test_vocab_clamp_and_one_token_sentences(tmp_path, capsys):
     p.write_text("\n\n".join(["Yes.", "No.", "Hello", "Yes", "Maybe.", "No"] * 5), encoding="utf-8")
     code, out, err = _run(capsys, ["train", "--data", str(p), "--checkpoint", str(tmp_path / "s.npz"),
                                    "--vocab-size", "8000", "--hidden-size", "4", "--quiet", "--epochs", "2"])
-    assert code == 0 and "warning: vocab_size 8000 exceeds" in out
+    assert code == 0 and "warning: vocab_size 8000 exceeds" in err and "warning" not in out
     model, vocab = restore_model(load_checkpoint(tmp_path / "s.npz"))
     assert len(vocab) == model.vocab_size < 20
     code, out, _ = _run(capsys, ["score", "--checkpoint", str(tmp_path / "s.npz"), "Hello"])
@@ -320,6 +320,53 @@ def test_resume_refuses_other_data(tmp_path, trained, capsys):
     obj["settings"]["data"] = str(other)
     ser.save(obj, trained)
     _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet", "--epochs", "3"], "differ")
+
+
+def test_small_messages(tmp_path, trained, capsys):
+    # score --file names --file, not the training option --data
+    _expect_error(capsys, ["score", "--checkpoint", str(trained), "--file", str(tmp_path / "nonexist.txt")],
+                  "check the path given to --file")
+    (tmp_path / "bin.txt").write_bytes(b"a\x00b")
+    code, out, err = _run(capsys, ["score", "--checkpoint", str(trained), "--file", str(tmp_path / "bin.txt")])
+    assert code == 2 and "--file" in err and "--data" not in err and "data file" not in err
+    # one sentence is "1 sentence"
+    one = tmp_path / "one.txt"
+    one.write_text("The cat saw the river.", encoding="utf-8")
+    code, out, _ = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(one)])
+    assert code == 0 and ": 1 sentence," in out and "1 sentences" not in out
+    # every --checkpoint that loads a model says what it loads and its default
+    for cmd in ("generate", "score", "eval", "gradcheck"):
+        help_text = " ".join(cli.build_parser()._subparsers._group_actions[0].choices[cmd].format_help().split())
+        assert "--checkpoint CHECKPOINT" in help_text and "(default" in help_text.split("--checkpoint CHECKPOINT")[-1]
+    gradcheck_help = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["gradcheck"].format_help().split())
+    assert "recurrence to check" in gradcheck_help
+
+
+def test_overflowing_perplexity_prints_inf(tmp_path, trained, capsys):
+    import tinygrad_rnn
+
+    obj = load_checkpoint(trained)
+    obj["model"]["output.weight"] = obj["model"]["output.weight"] * np.float32(1e5)
+    huge = tmp_path / "huge.npz"
+    tinygrad_rnn.save(obj, huge)
+    code, out, err = _run(capsys, ["score", "--checkpoint", str(huge), "The cat saw the river and the market."])
+    assert code == 0, err
+    loss = float(out.split("loss/word ")[1].split()[0])
+    assert loss > 710 and "perplexity inf " in out and "e+30" not in out
+    code, out, err = _run(capsys, ["score", "--checkpoint", str(trained), "The cat saw the river."])
+    assert code == 0 and "perplexity inf" not in out
+
+
+def test_numeric_csv_column_warns(tmp_path, capsys):
+    p = tmp_path / "n.csv"
+    rows = ['"' + s.replace('"', '""') + '"' for s in _text(60).split("\n\n")]
+    p.write_text("id,body\n" + "\n".join(f'{i},{r}' for i, r in enumerate(rows)), encoding="utf-8")
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--checkpoint", str(tmp_path / "n.npz"),
+                                   "--max-sentences", "3", "--val-fraction", "0", *TINY])
+    assert code == 0 and "warning: column 'id' looks numeric; choose the text column with --column" in err
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "body", "--checkpoint",
+                                   str(tmp_path / "b.npz"), "--max-sentences", "3", *TINY])
+    assert code == 0 and "numeric" not in err
 
 
 def test_generation_guards(trained):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from models.common import UserError, read_text_file, run_cli
@@ -10,6 +11,7 @@ from models.common import UserError, read_text_file, run_cli
 from . import data as wdata
 from .checkpoint import load_checkpoint, restore_model
 from .train import OPTIMIZERS, TrainConfig, train
+from .wording import plural
 
 EXIT_GRADCHECK_FAILED = 1
 
@@ -33,6 +35,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+_LOAD_HELP = ("trained model to load (default word_rnn.npz, the last state of `word-rnn train`; "
+              "NAME.best.npz holds the run's best model by validation loss)")
+
+
+def _read_sentence_file(path: str) -> str:
+    """``read_text_file`` with messages that name --file (its own speak of --data, the training option)."""
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"--file {path!r} does not exist; check the path given to --file")
+    if p.is_dir():
+        raise UserError(f"--file {path!r} is a directory; give a UTF-8 text file with one sentence per line")
+    try:
+        return read_text_file(p)
+    except UserError as err:
+        raise UserError(str(err).replace("data file", "--file").replace("--data", "--file")) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     g = sub.add_parser("generate", help="sample sentences")
-    g.add_argument("--checkpoint", default="word_rnn.npz")
+    g.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
     g.add_argument("--num", type=int, default=5, help="sentences to generate (default 5)")
     g.add_argument("--seed", type=int, help="random seed (default: different every run)")
     g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
@@ -91,17 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="log-probability, per-word loss, perplexity and OOV words of sentences")
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
     s.add_argument("--file", help="a UTF-8 file with one sentence per line")
-    s.add_argument("--checkpoint", default="word_rnn.npz")
+    s.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
 
     e = sub.add_parser("eval", help="per-word loss and perplexity of a whole text or CSV file")
     e.add_argument("--data", required=True, help="UTF-8 text or .csv file")
     e.add_argument("--column", help="CSV column (default: the first)")
     e.add_argument("--csv", action="store_true", default=None)
-    e.add_argument("--checkpoint", default="word_rnn.npz")
+    e.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
 
     c = sub.add_parser("gradcheck", help="the tutorial's gradient check on a small copy of your configuration")
-    c.add_argument("--checkpoint", help="take the cell type from this checkpoint")
-    c.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="rnn")
+    c.add_argument("--checkpoint", help="check the cell type (rnn/gru/lstm) of this trained model instead of --cell; "
+                                        "its weights are not used (default: none)")
+    c.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="rnn",
+                   help="recurrence to check on a small random model (default rnn; ignored with --checkpoint)")
     c.add_argument("--vocab-size", type=int, default=100, help="small vocabulary for the check (default 100)")
     c.add_argument("--hidden-size", type=int, default=10, help="small hidden size for the check (default 10)")
     c.add_argument("--length", type=int, default=8, help="sentence length (default 8)")
@@ -156,7 +177,7 @@ def _cmd_score(a: argparse.Namespace) -> int:
 
     sentences = list(a.sentences)
     if a.file:
-        sentences += [line for line in read_text_file(a.file).splitlines() if line.strip()]
+        sentences += [line for line in _read_sentence_file(a.file).splitlines() if line.strip()]
     if not sentences:
         raise UserError("give sentences to score as arguments or with --file")
     model, vocab, lowercase = _load(a.checkpoint)
@@ -177,7 +198,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     model, vocab, lowercase = _load(a.checkpoint)
     corpus = wdata.load_corpus(a.data, a.column, lowercase, a.csv)
     r = corpus_perplexity(model, vocab, corpus.sentences)
-    print(f"{a.data}: {r['sentences']} sentences, {r['words']} predicted tokens, loss {r['loss']:.4f} per word, "
+    print(f"{a.data}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")
     return 0
 

@@ -2,7 +2,6 @@
 out-of-vocabulary count, and a whole file's perplexity."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,6 +11,7 @@ from models.common import UserError
 from .model import WordRNNLM
 from .text import tokenize_sentence
 from .vocab import SPECIAL_TOKENS, Vocabulary
+from .wording import perplexity
 
 
 @dataclass
@@ -30,7 +30,7 @@ def score_tokens(model: WordRNNLM, vocab: Vocabulary, tokens: Sequence[str], tex
     total = float(losses.sum())
     per = total / len(losses)
     oov = [t for t in tokens if t not in vocab.word_to_index or t in SPECIAL_TOKENS]
-    return SentenceScore(text, list(tokens), -total, per, math.exp(min(per, 700)), oov)
+    return SentenceScore(text, list(tokens), -total, per, perplexity(per), oov)
 
 
 def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str], lowercase: bool) -> list[SentenceScore]:
@@ -54,5 +54,5 @@ def corpus_perplexity(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[S
     loss, words = evaluate(model, encoded, np.arange(len(encoded)))
     oov = sum(vocab.count_oov(s) for s in sentences)
     tokens = sum(len(s) for s in sentences)
-    return {"sentences": len(sentences), "words": words, "loss": loss, "perplexity": math.exp(min(loss, 700)),
+    return {"sentences": len(sentences), "words": words, "loss": loss, "perplexity": perplexity(loss),
             "oov": oov, "oov_rate": oov / max(tokens, 1)}

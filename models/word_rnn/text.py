@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
@@ -62,7 +63,19 @@ def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
         raise UserError(f"CSV file {path!r} cannot be parsed at line {reader.line_num} ({err}); check its quoting") from None
     if not docs:
         raise UserError(f"CSV column {header[index]!r} of {path!r} holds no text")
+    if all(_looks_numeric(d) for d in docs):
+        # the first column is often an id: training on it "works" and yields a model of numbers
+        print(f"warning: column {header[index]!r} looks numeric; choose the text column with --column "
+              f"(columns: {', '.join(repr(h) for h in header)})", file=sys.stderr)
     return docs
+
+
+def _looks_numeric(field: str) -> bool:
+    try:
+        float(field.strip().replace(",", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def read_documents(path: str | Path, column: str | None = None, csv_format: bool | None = None) -> list[str]:

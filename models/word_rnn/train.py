@@ -24,6 +24,7 @@ from . import data as wdata
 from .checkpoint import best_path, load_checkpoint, restore_model, save_checkpoint
 from .model import WordRNNLM
 from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
+from .wording import perplexity, plural
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
@@ -300,7 +301,7 @@ def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: froz
                         f"{cfg.epochs}{origin}; pass a larger --epochs")
     if cfg.max_sentences is not None and sentences >= cfg.max_sentences:
         origin = "" if "max_sentences" in explicit else " (the goal saved in the checkpoint)"
-        raise UserError(f"nothing to train: the checkpoint has already trained {sentences} sentences and "
+        raise UserError(f"nothing to train: the checkpoint has already trained {plural(sentences, 'sentence')} and "
                         f"--max-sentences is {cfg.max_sentences}{origin}; pass a larger --max-sentences")
 
 
@@ -341,6 +342,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     corpus = wdata.load_corpus(cfg.data, cfg.column, cfg.lowercase, cfg.csv)
     say(f"corpus: {corpus.description}")
     requested_vocab = cfg.vocab_size
+    vocab_warnings: list[str] = []
     if ckpt is not None:
         requested_vocab = int(ckpt["settings"].get("requested_vocab_size", cfg.vocab_size))
         model, vocab = restore_model(ckpt, cfg.checkpoint)
@@ -348,8 +350,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", VocabSizeWarning)
             vocab = Vocabulary.build(corpus.sentences, cfg.vocab_size)
-        for w in caught:
-            say(f"warning: {w.message}")
+        vocab_warnings = [str(w.message) for w in caught]
         cfg.vocab_size = len(vocab)
         try:
             model = WordRNNLM(len(vocab), cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
@@ -359,10 +360,12 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     say(vocab.summary())
     encoded = encode_sentences(vocab, corpus.sentences)
     train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
+    for w in vocab_warnings:  # on stderr with the errors, and only once the data are usable (an error stays one line)
+        tqdm.write(f"warning: {w}", file=sys.stderr)
     train_set = [encoded[i] for i in train_idx]
     lengths = np.asarray([len(s) - 1 for s in train_set])
     print_val = f"{len(val_idx)} validation" if len(val_idx) else "no validation (loss reported on training sentences)"
-    say(f"{len(train_set)} training sentences, {print_val}; model {model.config()}")
+    say(f"{plural(len(train_set), 'training sentence')}, {print_val}; model {model.config()}")
     eval_idx = val_idx if len(val_idx) else train_idx[:2000]
     digest = wdata.fingerprint(train_set)
 
@@ -386,7 +389,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     plan=wdata.unpack_plan(tr["plan"]) if tr["plan"] is not None else None,
                     steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
                     best_val=tr["best_val"], history=list(tr["history"]))
-        say(f"resuming from {cfg.checkpoint!r}: epoch {st.epoch + 1}, {st.sentences} sentences done")
+        say(f"resuming from {cfg.checkpoint!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
 
     def snapshot() -> dict[str, Any]:
         return {
@@ -414,8 +417,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         st.history.append({"sentences": float(st.sentences), "loss": loss, "lr": prev_lr})
         note = f"; loss rose, lr halved to {now_lr:g}" if now_lr < prev_lr else ""
         progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
-        say(f"epoch {progress:.2f} ({st.sentences} sentences): {which} loss {loss:.4f} per word, "
-            f"perplexity {math.exp(min(loss, 700)):.5g} over {words} words{note}")
+        say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per word, "
+            f"perplexity {perplexity(loss):.5g} over {plural(words, 'word')}{note}")
         if len(val_idx) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
             save(best_path(cfg.checkpoint))
@@ -483,10 +486,10 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             bar.close()
         if stop_reason == "interrupted":
             save()
-            say(f"interrupted: saved {cfg.checkpoint!r} ({st.sentences} sentences done); continue with --resume")
+            say(f"interrupted: saved {cfg.checkpoint!r} ({plural(st.sentences, 'sentence')} done); continue with --resume")
         elif stop_reason != "done":
             save()
-            say(f"stopped ({stop_reason}) after {st.sentences} sentences; saved {cfg.checkpoint!r} (continue with --resume)")
+            say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {cfg.checkpoint!r} (continue with --resume)")
         else:
             say(f"finished {cfg.epochs} epoch(s); saved {cfg.checkpoint!r}"
                 + (f", best validation model {str(best_path(cfg.checkpoint))!r}" if len(val_idx) else ""))

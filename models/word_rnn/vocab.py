@@ -15,6 +15,8 @@ import numpy as np
 
 from models.common import UserError
 
+from .wording import plural
+
 UNKNOWN_TOKEN = "UNKNOWN_TOKEN"
 SENTENCE_START = "SENTENCE_START"
 SENTENCE_END = "SENTENCE_END"
@@ -116,7 +118,7 @@ class Vocabulary:
     def summary(self) -> str:
         word, count = self.least_frequent_kept()
         return (
-            f"{self.num_sentences} sentences, {self.num_distinct} unique tokens; vocabulary of {len(self)} "
+            f"{plural(self.num_sentences, 'sentence')}, {plural(self.num_distinct, 'unique token')}; vocabulary of {len(self)} "
             f"(least frequent kept word: {word!r}, {count} times)"
         )
 
