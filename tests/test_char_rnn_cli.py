@@ -107,7 +107,7 @@ def test_diverging_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint
     before = (out / "last.npz").read_bytes()
     capsys.readouterr()
     code = cli.main(["train", "--data", str(data), "--out", str(out), *TINY, "--lr", "1e38",
-                     "--checkpoint-every", "1000", "--max-iters", "50"])
+                     "--checkpoint-every", "1000", "--max-iters", "50", "--overwrite"])
     assert code == 2
     line = error_line(capsys)
     assert "diverged" in line or "NaN" in line
@@ -227,3 +227,41 @@ def test_default_corpus_is_the_stdlib_source_and_says_so(tmp_path, capsys):
     assert cli.main(["train", "--resume", str(tmp_path / "o" / "last.npz"), "--max-iters", "5",
                      "--out", str(tmp_path / "o"), "--no-progress", "--sample-every", "0"]) == 0
     assert load_checkpoint(tmp_path / "o" / "last.npz")["progress"]["iteration"] == 5
+
+
+def test_a_new_run_refuses_to_replace_an_earlier_runs_checkpoints(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20") == 0
+    last, best = (out / "last.npz").read_bytes(), (out / "best.npz").read_bytes()
+    capsys.readouterr()
+    assert train(data, out, "--max-iters", "5") == 2
+    line = error_line(capsys)
+    assert "already holds checkpoints" in line and f"--resume {out / 'last.npz'}" in line
+    assert "--overwrite" in line and "--out" in line
+    assert (out / "last.npz").read_bytes() == last and (out / "best.npz").read_bytes() == best
+    # only a best.npz left behind counts too
+    (out / "last.npz").unlink()
+    assert train(data, out, "--max-iters", "5") == 2
+    assert "already holds checkpoints" in error_line(capsys)
+    assert (out / "best.npz").read_bytes() == best
+
+
+def test_overwrite_replaces_an_earlier_run_and_drops_its_stale_best_model(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20") == 0
+    last = (out / "last.npz").read_bytes()
+    capsys.readouterr()
+    # the new run holds out no validation text, so it never writes a best.npz of its own
+    assert train(data, out, "--max-iters", "5", "--val-fraction", "0", "--overwrite") == 0
+    assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 5
+    assert (out / "last.npz").read_bytes() != last
+    assert not (out / "best.npz").exists()
+    assert "best.npz" not in capsys.readouterr().out
+
+
+def test_resume_may_write_into_its_own_directory(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "10") == 0
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--out", str(out), "--max-iters", "15",
+                     "--no-progress", "--sample-every", "0"]) == 0
+    assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 15

@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C)")
     r.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help="directory for last.npz, best.npz (best validation loss) and loss.png")
+    r.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out "
+                   "(without it a new run refuses to)")
     r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
                    "the --data recorded in CKPT unless given)")
     r.add_argument("--plot", action="store_true", help="write OUT/loss.png (needs matplotlib)")
@@ -176,6 +178,30 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UserError(f"--max-time must be a positive number of seconds, got {args.max_time}")
 
 
+CHECKPOINT_FILES = ("last.npz", "best.npz")
+
+
+def _check_out_dir(args: argparse.Namespace) -> None:
+    """Refuse, before any training, an --out that cannot hold checkpoints or holds another run's."""
+    out = Path(args.out)
+    for part in (out, *out.parents):
+        if part.exists():
+            if not part.is_dir():
+                if part == out:
+                    raise UserError(f"--out {str(out)!r} is a file, not a directory; pass a directory for the "
+                                    "checkpoints with --out DIR")
+                raise UserError(f"--out {str(out)!r} cannot be created: {str(part)!r} is a file; pass another "
+                                "--out DIR")
+            break
+    if args.resume and args.overwrite:
+        raise UserError("--resume continues a run and --overwrite replaces one; give only one of them")
+    if args.overwrite or (args.resume and out.resolve() == Path(args.resume).resolve().parent):
+        return  # resuming writes on into its own directory
+    if any((out / name).exists() for name in CHECKPOINT_FILES):
+        raise UserError(f"{out} already holds checkpoints of an earlier run; pass --resume {out / 'last.npz'} to "
+                        "continue it, --overwrite to replace them, or another --out")
+
+
 def _plot(trainer: Trainer, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -204,6 +230,7 @@ def it_rate(bar, it: int, elapsed: float, first: int) -> float:
 
 def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], None] | None = None) -> int:
     _check_run_args(args)
+    _check_out_dir(args)
     out = Path(args.out)
     say = print
     if args.plot:
@@ -240,6 +267,9 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         f"validation; {cfg.cell} x{cfg.num_layers}, hidden {cfg.hidden_size}, {n_params:,} parameters, "
         f"{cfg.dtype}; chunks of {cfg.seq_length} x {cfg.batch_size} stream(s)")
     last_path, best_path = out / "last.npz", out / "best.npz"
+    if args.overwrite:
+        # the earlier run's best model would pass for this run's; its last.npz stays until this run saves one
+        best_path.unlink(missing_ok=True)
     if args.max_iters is None and args.max_time is None:
         say("no --max-iters or --max-time: training until Ctrl-C (which saves a checkpoint first)")
 
