@@ -265,3 +265,15 @@ def test_resume_may_write_into_its_own_directory(data, tmp_path, capsys):
     assert cli.main(["train", "--resume", str(out / "last.npz"), "--out", str(out), "--max-iters", "15",
                      "--no-progress", "--sample-every", "0"]) == 0
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 15
+
+
+def test_out_that_is_a_file_is_refused_before_training(data, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    for out in (blocker, blocker / "sub"):
+        capsys.readouterr()
+        assert train(data, out, "--max-iters", "3") == 2
+        line = error_line(capsys)
+        assert "is a file" in line and "--out" in line
+        assert "iteration" not in capsys.readouterr().out  # nothing was trained
+    assert blocker.read_text() == "not a directory"
