@@ -98,7 +98,8 @@ def test_ctrl_c_saves_a_checkpoint_then_exits(data, tmp_path, capsys):
     assert cli.train_command(args, on_iteration=interrupt) == cli.EXIT_INTERRUPTED
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 7
-    assert "interrupted" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "interrupted" in captured.err and "interrupted" not in captured.out
 
 
 def test_diverging_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(data, tmp_path, capsys):
@@ -188,7 +189,10 @@ def test_bad_checkpoints(trained, tmp_path, capsys):
     for path, match in [(missing, "does not exist"), (truncated, "cannot be read"), (other, "'word_rnn' model"),
                         (text, "cannot be read"), (newer, "format version"), (broken, "valid char model")]:
         assert cli.main(["sample", "--checkpoint", str(path)]) == 2
-        assert match in error_line(capsys)
+        line = error_line(capsys)
+        assert match in line
+        # one sentence: the path named once, no nested 'cannot load checkpoint ...' from the loader
+        assert line.count(str(path)) == 1 and "cannot load checkpoint" not in line, line
         assert cli.main(["train", "--resume", str(path), "--no-progress", "--out", str(tmp_path / "o")]) == 2
         error_line(capsys)
 
@@ -202,7 +206,12 @@ def test_resume_with_other_data_or_options_is_refused(trained, data, tmp_path, c
     assert "differs" in error_line(capsys) or "lacks" in error_line(capsys)
     assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--no-progress",
                      "--out", str(tmp_path / "o")]) == 2
-    assert "--lr" in error_line(capsys)
+    line = error_line(capsys)
+    assert "--lr 0.5 differs from the checkpoint's 0.1" in line and "drop it" in line, line
+    assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--hidden-size", "9",
+                     "--no-progress", "--out", str(tmp_path / "o")]) == 2
+    line = error_line(capsys)
+    assert "--hidden-size 9, --lr 0.5 differ from the checkpoint's 8, 0.1" in line and "drop them" in line, line
 
 
 def test_plot_writes_a_png(data, tmp_path):
@@ -277,3 +286,9 @@ def test_out_that_is_a_file_is_refused_before_training(data, tmp_path, capsys):
         assert "is a file" in line and "--out" in line
         assert "iteration" not in capsys.readouterr().out  # nothing was trained
     assert blocker.read_text() == "not a directory"
+
+
+def test_sample_help_shows_the_prime_default_once_and_without_a_raw_newline():
+    sub = cli.build_parser()._subparsers._group_actions[0].choices["sample"]
+    text = " ".join(sub.format_help().split())
+    assert "default: a newline" in text and "(default: )" not in text

@@ -37,8 +37,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         ckpt = load(path)
     except (ValueError, OSError) as err:
-        raise UserError(f"checkpoint {str(path)!r} cannot be read ({_one_line(err)}); it is corrupted or not a checkpoint: "
-                        "use another one, or retrain") from None
+        raise UserError(f"checkpoint {str(path)!r} cannot be read: {_problem(err, path)}; use a checkpoint "
+                        "written by `char-rnn train`, or retrain") from None
     if not isinstance(ckpt, dict) or "kind" not in ckpt:
         raise UserError(f"{str(path)!r} is not a char-rnn checkpoint (no model kind recorded)")
     if ckpt["kind"] != KIND:
@@ -65,8 +65,8 @@ def model_from_checkpoint(ckpt: dict[str, Any], path: str | os.PathLike = "check
             raise ValueError(f"the model has {model.vocab_size} characters but the vocabulary {vocab.size}")
         model.load_state_dict(ckpt["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
-        raise UserError(f"checkpoint {str(path)!r} does not hold a valid char model ({_one_line(err)}); it is corrupted "
-                        "or from an incompatible version") from None
+        raise UserError(f"checkpoint {str(path)!r} does not hold a valid char model: {_one_line(err)}; it is corrupted "
+                        "or from an incompatible version: use another one, or retrain") from None
     return model, vocab
 
 
@@ -74,3 +74,10 @@ def _one_line(err: BaseException, limit: int = 300) -> str:
     """An exception message on one line (a user error is reported as a single line), shortened."""
     text = " ".join(str(err).split())
     return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _problem(err: BaseException, path: Path) -> str:
+    """The loader's reason alone: its 'cannot load checkpoint PATH: ' prefix would repeat our own sentence."""
+    text = _one_line(err)
+    prefix = f"cannot load checkpoint {str(path)!r}: "
+    return text[len(prefix):] if text.startswith(prefix) else text

@@ -37,7 +37,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows '(default: X)' only where the default is a real value (None means 'see the help text')."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False, argparse.SUPPRESS):
+        if action.default in (None, False, "", argparse.SUPPRESS):
             return action.help or ""
         return super()._get_help_string(action)
 
@@ -241,11 +241,14 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                             "(or matplotlib), or drop --plot") from None
     if args.resume:
         ckpt = load_checkpoint(args.resume)
-        given = [f"--{n.replace('_', '-')}" for n in RUN_DEFINING if getattr(args, n) is not None
-                 and getattr(args, n) != ckpt.get("train_config", {}).get(n)]
+        saved = ckpt.get("train_config", {})
+        given = [n for n in RUN_DEFINING if getattr(args, n) is not None and getattr(args, n) != saved.get(n)]
         if given:
-            raise UserError(f"{', '.join(given)} differ from the checkpoint being resumed; a resumed run keeps its "
-                            "model and optimiser settings (drop these options, or start a new run)")
+            options = ", ".join(f"--{n.replace('_', '-')} {getattr(args, n)}" for n in given)
+            theirs = ", ".join(str(saved.get(n, "(none recorded)")) for n in given)
+            verb, pronoun = ("differs", "it") if len(given) == 1 else ("differ", "them")
+            raise UserError(f"{options} {verb} from the checkpoint's {theirs}; a resumed run keeps its model and "
+                            f"optimiser settings: drop {pronoun}, or start a new run")
         source = ckpt.get("data_source") or {}
         if args.data is None and source.get("path"):
             args.data = source["path"]  # the text the run was trained on, unless told otherwise
@@ -329,7 +332,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         bar.close()
         kept = f"the last good checkpoint is kept at {last_path}" if last_path.exists() else "no checkpoint was saved"
         raise UserError(f"{err}; {kept}; lower --lr or --clip and try again") from None
-    if args.max_iters is None:  # the total was an estimate from the time budget: end the bar at 100%
+    if args.max_iters is None and not status:  # the budget's estimated total was reached: end the bar at 100%
         bar.total = bar.n
         bar.refresh()
     bar.close()
@@ -344,8 +347,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     if args.plot:
         _plot(trainer, out / "loss.png")
         say(f"loss curve: {out / 'loss.png'}")
-    say(("interrupted: " if status else "") + f"saved {last_path}" +
-        (f" and {best_path}" if best_path.exists() else ""))
+    saved = f"saved {last_path}" + (f" and {best_path}" if best_path.exists() else "")
+    if status:  # a status report, not output: keeps stdout to the run's own lines
+        print(f"interrupted: {saved}", file=sys.stderr)
+    else:
+        say(saved)
     return status
 
 
