@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from typing import Callable
 
 import numpy as np

@@ -8,7 +8,7 @@ when a tensor is used more than once, and releasing the graph afterwards.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 

@@ -68,7 +68,6 @@ class GetItem(Function):
         index = _plain_index(index)
         ctx.index = index
         ctx.in_shape = x.shape
-        ctx.in_dtype = x.dtype
         return x[index]
 
     @staticmethod
