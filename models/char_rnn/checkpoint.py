@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from models.common import UserError
+from ..common import UserError
 from tinygrad_rnn import load, save
 
 from .model import CharRNN

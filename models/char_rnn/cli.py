@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from models.common import UserError, read_text_file, run_cli, stdlib_source_corpus
+from ..common import UserError, read_text_file, run_cli, stdlib_source_corpus
 
 from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from .model import CELLS

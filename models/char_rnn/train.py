@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from models.common import UserError
+from ..common import UserError
 from tinygrad_rnn import nn, no_grad, optim
 
 from .data import ChunkStream, eval_streams, split_train_val

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_rnn
-from models.common import UserError
+from ..common import UserError
 
 from .model import WordRNNLM
 from .vocab import Vocabulary

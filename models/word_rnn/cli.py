@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from models.common import UserError, read_text_file, run_cli
+from ..common import UserError, read_text_file, run_cli
 
 from . import data as wdata
 from .checkpoint import load_checkpoint, restore_model

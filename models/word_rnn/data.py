@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from models.common import UserError, stdlib_docstring_corpus
+from ..common import UserError, stdlib_docstring_corpus
 
 from . import text as wtext
 from .model import PAD

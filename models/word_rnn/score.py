@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 
-from models.common import UserError
+from ..common import UserError
 
 from .model import WordRNNLM
 from .text import tokenize_sentence

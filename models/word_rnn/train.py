@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from tinygrad_rnn import Tensor, nn, optim
 from tinygrad_rnn.ops.scatter import scatter_add_unique
-from models.common import UserError
+from ..common import UserError
 
 from . import data as wdata
 from .checkpoint import best_path, load_checkpoint, restore_model, save_checkpoint

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from models.common import UserError
+from ..common import UserError
 
 from .wording import plural
 

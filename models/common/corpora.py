@@ -1,36 +1,16 @@
-"""Pieces both showcase models' command-line tools share: user errors, reading text, built-in corpora.
+"""Reading the user's text and the built-in corpora (the Python standard library's own files).
 
-Every mistake a user can make (a missing file, a bad hyperparameter, a checkpoint of the wrong model)
-is raised as a ``UserError`` and turned by ``run_cli`` into one line on stderr and a non-zero exit,
-never a traceback.
+The built-in corpora exist on every machine that runs this package, so nothing is ever downloaded.
 """
 from __future__ import annotations
 
 import ast
 import os
-import sys
 import sysconfig
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator
 
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
-
-
-class UserError(Exception):
-    """A problem with the user's input: the message names it and says how to fix it."""
-
-
-def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
-    """Run ``main(argv)``; a UserError becomes one 'error: ...' line on stderr and exit code 2."""
-    try:
-        return int(main(argv) or 0)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+from .errors import UserError
 
 
 def read_text_file(path: str | os.PathLike) -> str:
