@@ -77,9 +77,13 @@ class enable_grad(_GradMode):
 
 
 class Context:
-    """What a Function's forward leaves for its backward: saved arrays and any attributes it sets."""
+    """What a Function's forward leaves for its backward: saved arrays and any attributes it sets.
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released", "__dict__")
+    ``frees_saved`` is True while backward runs if the graph is released right after it (no
+    ``retain_graph``): the backward may then reuse its saved arrays' memory.
+    """
+
+    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released", "frees_saved", "__dict__")
 
     def __init__(self, fn: type[Function]):
         self.fn = fn
@@ -87,6 +91,7 @@ class Context:
         self.needs_input_grad: tuple[bool, ...] = ()
         self.saved_arrays: tuple[np.ndarray, ...] = ()
         self.released = False
+        self.frees_saved = False
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         self.saved_arrays = arrays
@@ -239,6 +244,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             )
         # read-only: a backward that wrote into its upstream gradient would corrupt its siblings' gradients
         g.flags.writeable = False
+        ctx.frees_saved = not retain_graph
         input_grads = ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)

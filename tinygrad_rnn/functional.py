@@ -52,6 +52,21 @@ def cross_entropy(
     return ops.CrossEntropy.apply(_tensor(logits), targets, reduction=reduction, ignore_index=ignore_index)
 
 
+def linear_cross_entropy(input: Tensor, weight: Tensor, bias: Tensor | None = None, target: Any = None,
+                         ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """``cross_entropy(linear(input, weight, bias), target)`` as ONE op: the fast output layer of a language model.
+
+    input ``(..., H)``, weight ``(C, H)``, bias ``(C,)`` or None, target: integer classes of shape
+    ``input.shape[:-1]``. ``reduction`` "mean" (over targets that are not ``ignore_index``), "sum", or
+    "none" (losses shaped like ``target``). Same value and gradients as the composition, but the (N, C)
+    logits are never kept as a tensor: backward writes ``softmax - one_hot`` once, scaled and masked.
+    """
+    if target is None:
+        raise TypeError("linear_cross_entropy() needs target= (integer class indices of shape input.shape[:-1])")
+    return ops.LinearCrossEntropy.apply(_tensor(input), weight, bias, target.data if isinstance(target, Tensor)
+                                        else target, ignore_index=ignore_index, reduction=reduction)
+
+
 def embedding(weight: Tensor, indices: Any) -> Tensor:
     """Rows of ``weight (V, D)`` at integer ``indices`` of any shape -> ``(*indices.shape, D)``.
 

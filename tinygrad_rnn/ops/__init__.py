@@ -2,7 +2,7 @@
 from .arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
 from .elementwise import Abs, Clip, Exp, Log, Maximum, Relu, Sigmoid, Sqrt, Tanh, Where
 from .embedding import Embedding
-from .losses import CrossEntropy
+from .losses import CrossEntropy, LinearCrossEntropy
 from .reduce import Max, Mean, Sum
 from .shape import Concatenate, GetItem, Reshape, Stack, Transpose
 from .softmax import LogSoftmax, Softmax
@@ -11,5 +11,5 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul",
     "Exp", "Log", "Tanh", "Sigmoid", "Relu", "Sqrt", "Abs", "Clip", "Maximum", "Where",
     "Sum", "Mean", "Max", "Reshape", "Transpose", "GetItem", "Concatenate", "Stack",
-    "Softmax", "LogSoftmax", "CrossEntropy", "Embedding",
+    "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "Embedding",
 ]

@@ -1,9 +1,14 @@
-"""Cross-entropy fused with log-softmax: the backward is (softmax - one_hot) scaled, never log(softmax)."""
+"""Cross-entropy fused with log-softmax (the backward is ``softmax - one_hot``, scaled; never ``log(softmax)``),
+from logits (``CrossEntropy``) or fused with the output projection (``LinearCrossEntropy``).
+
+Both run the one softmax cross-entropy kernel of ``kernels/cross_entropy.py`` and share the reductions.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Context, Function
+from ..kernels.cross_entropy import cross_entropy_backward_, cross_entropy_forward_, valid_targets
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -31,6 +36,29 @@ def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
     return targets
 
 
+def check_reduction(reduction: str, name: str = "cross_entropy") -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def reduce_losses(losses: np.ndarray, reduction: str, count: int, dtype: np.dtype) -> np.ndarray:
+    """Per-row losses (N,) -> the reduced loss in ``dtype`` (sums accumulate in float64)."""
+    if reduction == "none":
+        return losses.astype(dtype, copy=False)
+    total = float(np.sum(losses, dtype=np.float64))
+    if reduction == "mean":
+        total = total / count if count else float("nan")  # no target left: NaN, as in PyTorch
+    return np.asarray(total, dtype=dtype)
+
+
+def row_weights(grad: np.ndarray, reduction: str, valid: np.ndarray, count: int) -> np.ndarray:
+    """The weight of each row's loss in the upstream gradient (N,): the mean's 1/count and the mask folded in."""
+    if reduction == "none":
+        return np.reshape(grad, -1) * valid
+    scale = float(grad) / count if reduction == "mean" and count else float(grad)
+    return np.where(valid, scale, 0.0)
+
+
 class CrossEntropy(Function):
     """Cross-entropy of logits ``(N, C)`` (or ``(C,)``) against integer targets ``(N,)`` (or ``()``).
 
@@ -41,48 +69,71 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, logits, targets, reduction="mean", ignore_index=-100):
         logits = np.asarray(logits)
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        check_reduction(reduction)
         if logits.ndim not in (1, 2) or logits.shape[-1] == 0:
             raise ValueError(
                 f"cross_entropy expects logits of shape (N, C) or (C,), got {logits.shape}; "
                 "for a sequence, reshape (T, B, C) logits to (T*B, C) and targets to (T*B,)"
             )
         unbatched = logits.ndim == 1
-        logits2d = logits[None] if unbatched else logits
-        num_classes = logits2d.shape[1]
-        targets = check_class_targets(targets, num_classes, logits.shape[:-1], ignore_index)
-        targets1d = targets.reshape(-1)
-
-        valid = targets1d != ignore_index
-        safe_targets = np.where(valid, targets1d, 0)
-        rows = np.arange(len(targets1d))
-        shifted = logits2d - np.max(logits2d, axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = np.sum(exp, axis=1)
-        losses = (np.log(total) - shifted[rows, safe_targets]) * valid
-        exp /= total[:, None]  # now the softmax probabilities, kept for backward
-
+        probs = np.array(logits[None] if unbatched else logits, copy=True)  # the kernel works in place
+        targets = check_class_targets(targets, probs.shape[1], logits.shape[:-1], ignore_index)
+        safe, valid = valid_targets(targets.reshape(-1), ignore_index)
+        losses = cross_entropy_forward_(probs, safe, valid)
         count = int(valid.sum())
-        ctx.save_for_backward(exp, safe_targets, valid)
-        ctx.reduction = reduction
-        ctx.count = count
-        ctx.unbatched = unbatched
-        if reduction == "none":
-            return losses[0] if unbatched else losses
-        total_loss = losses.sum()
-        if reduction == "mean":
-            total_loss = total_loss / count if count else np.array(np.nan, dtype=logits.dtype)
-        return np.asarray(total_loss, dtype=logits.dtype)
+        ctx.save_for_backward(probs, safe, valid)
+        ctx.reduction, ctx.count, ctx.unbatched = reduction, count, unbatched
+        out = reduce_losses(losses, reduction, count, logits.dtype)
+        return out[0] if unbatched and reduction == "none" else out
 
     @staticmethod
     def backward(ctx: Context, grad):
-        probs, safe_targets, valid = ctx.saved_arrays
-        if ctx.reduction == "none":
-            weight = np.reshape(grad, -1) * valid
-        else:
-            scale = grad / ctx.count if ctx.reduction == "mean" and ctx.count else grad
-            weight = np.where(valid, scale, 0).astype(probs.dtype)
-        out = probs * weight[:, None]
-        out[np.arange(len(weight)), safe_targets] -= weight
+        probs, safe, valid = ctx.saved_arrays
+        weight = row_weights(grad, ctx.reduction, valid, ctx.count)
+        out = cross_entropy_backward_(probs, safe, weight, out=np.empty_like(probs))
         return (out[0] if ctx.unbatched else out), None
+
+
+class LinearCrossEntropy(Function):
+    """``F.linear_cross_entropy``: cross-entropy of ``input @ weight.T + bias`` in one op.
+
+    input ``(..., H)`` (read as ``(N, H)``), weight ``(C, H)``, bias ``(C,)`` or None, integer targets of
+    the input's leading shape (N values); ``reduction`` and ``ignore_index`` as in ``CrossEntropy``
+    ("none" gives the per-row losses in the leading shape). The logits are never a tensor: forward turns
+    them into the softmax in place, and backward writes ``softmax - one_hot`` (scaled and masked) over it
+    and feeds it to the two products, so the op holds one (N, C) block.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, input, weight, bias, targets, ignore_index=-100, reduction="mean"):
+        check_reduction(reduction, "linear_cross_entropy")
+        if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+            raise ValueError(f"linear_cross_entropy: input (..., H) and weight (C, H) do not fit: input "
+                             f"{input.shape}, weight {weight.shape}")
+        if bias is not None and bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear_cross_entropy: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        lead = input.shape[:-1]
+        x = input.reshape(-1, input.shape[-1])
+        targets = check_class_targets(targets, weight.shape[0], lead, ignore_index)
+        safe, valid = valid_targets(targets.reshape(-1), ignore_index)
+        scores = np.dot(x, weight.T)
+        if bias is not None:
+            scores += bias
+        losses = cross_entropy_forward_(scores, safe, valid)
+        count = int(valid.sum())
+        ctx.save_for_backward(x, weight, scores, safe, valid)
+        ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
+        out = reduce_losses(losses, reduction, count, scores.dtype)
+        return out.reshape(lead) if reduction == "none" else out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, weight, probs, safe, valid = ctx.saved_arrays
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        row_weight = row_weights(grad, ctx.reduction, valid, ctx.count)
+        # in place when the graph is freed after this backward; a retained graph keeps its softmax
+        d = cross_entropy_backward_(probs, safe, row_weight, out=None if ctx.frees_saved else np.empty_like(probs))
+        grad_x = np.dot(d, weight).reshape(ctx.lead + (weight.shape[1],)) if need_x else None
+        grad_w = np.dot(d.T, x) if need_w else None
+        grad_b = d.sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b, None

@@ -1,0 +1,49 @@
+"""Softmax cross-entropy on numpy arrays: the one implementation behind every cross-entropy of the library.
+
+``cross_entropy_forward_`` turns a block of scores (N, C) into softmax probabilities IN PLACE and returns
+the per-row losses; ``cross_entropy_backward`` turns those probabilities into the gradient of the scores,
+``weight[n] * (softmax[n] - one_hot(target[n]))``, again in place. Both ``F.cross_entropy`` (from logits)
+and ``F.linear_cross_entropy`` (fused with the projection) use them, so the (N, C) block is the only
+N×C array either keeps, and the rounding is the same in both.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_"]
+
+
+def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(safe (N,), valid (N,) bool)``: targets with ignored entries replaced by 0, and which are kept."""
+    valid = targets != ignore_index
+    return np.where(valid, targets, 0), valid
+
+
+def cross_entropy_forward_(scores: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per-row losses ``logsumexp(scores[n]) - scores[n, t_n]`` (N,), 0 where not ``valid``.
+
+    ``scores`` (N, C) is overwritten with the softmax probabilities (max-shifted, so it never overflows;
+    the target's score is read before ``exp``, so an underflowed probability never reaches a ``log``).
+    """
+    rows = np.arange(len(safe_targets))
+    scores -= scores.max(axis=1, keepdims=True)
+    picked = scores[rows, safe_targets]
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=1)
+    losses = (np.log(total) - picked) * valid
+    scores /= total[:, None]
+    return losses
+
+
+def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_weight: np.ndarray,
+                            out: np.ndarray | None = None) -> np.ndarray:
+    """The gradient of ``sum_n row_weight[n] * loss[n]`` with respect to the scores (N, C).
+
+    ``row_weight`` (N,) carries the upstream gradient, the mean's 1/count and the ignore mask (0 on
+    ignored rows). Written into ``out`` (shaped like ``probs``), or over ``probs`` itself when ``out`` is None.
+    """
+    w = row_weight.astype(probs.dtype, copy=False)
+    out = probs if out is None else out
+    np.multiply(probs, w[:, None], out=out)
+    out[np.arange(len(safe_targets)), safe_targets] -= w
+    return out
