@@ -5,13 +5,14 @@ from .dtypes import get_default_dtype, set_default_dtype
 from .functional import concatenate, stack, where, maximum
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
+from .sparse import RowSparseGrad
 from .serialization import load, save
 from . import nn, optim
 from .nn import functional as F  # the full functional API: engine functions plus dropout and fused RNNs
 from .nn.init import manual_seed
 
 __all__ = [
-    "Tensor", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
+    "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
     "functional", "F", "concatenate", "stack", "where", "maximum",
     "nn", "optim", "save", "load", "manual_seed",

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .sparse import RowSparseGrad
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -224,14 +226,17 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         g = pending.pop(key, None)
         if g is None:
             continue
-        if type(g) is not np.ndarray:  # 0-d arithmetic gives numpy scalars; backwards are promised arrays
-            g = np.asarray(g)
         ctx = node._ctx
+        # 0-d arithmetic gives numpy scalars; backwards are promised arrays (a sparse gradient reaching an
+        # op is made dense; a leaf keeps it sparse)
+        if type(g) is not np.ndarray and not (type(g) is RowSparseGrad and ctx is None):
+            g = np.asarray(g)
         if ctx is None:
             if node._requires_grad:
                 if node.grad is None:
                     # own the array: a backward may hand the same array to several inputs
-                    node.grad = g if key in owned else np.array(g, dtype=node.data.dtype, copy=True)
+                    fresh = key in owned or type(g) is RowSparseGrad  # a sparse gradient's rows are always new
+                    node.grad = g if fresh else np.array(g, dtype=node.data.dtype, copy=True)
                 else:
                     node.grad += g
             continue
@@ -257,6 +262,15 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 continue
             pkey = id(parent)
             previous = pending.get(pkey)
+            if type(pg) is RowSparseGrad:
+                if pg.dtype != parent.data.dtype:
+                    pg = RowSparseGrad(pg.indices, pg.values.astype(parent.data.dtype), pg.shape, pg._coalesced)
+                if previous is None or type(previous) is RowSparseGrad:
+                    pending[pkey] = pg if previous is None else previous + pg
+                else:
+                    pending[pkey] = pg.add_to_(previous if pkey in owned else np.array(previous, copy=True))
+                    owned.add(pkey)
+                continue
             if type(pg) is IndexedGrad:
                 if previous is None:
                     buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
@@ -279,6 +293,9 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 pg = pg.astype(parent.data.dtype)
             if previous is None:
                 pending[pkey] = pg
+            elif type(previous) is RowSparseGrad:
+                pending[pkey] = previous + pg  # a new dense array
+                owned.add(pkey)
             elif pkey in owned:
                 np.add(previous, pg, out=previous)
             else:

@@ -67,12 +67,13 @@ def linear_cross_entropy(input: Tensor, weight: Tensor, bias: Tensor | None = No
                                         else target, ignore_index=ignore_index, reduction=reduction)
 
 
-def embedding(weight: Tensor, indices: Any) -> Tensor:
+def embedding(weight: Tensor, indices: Any, sparse: bool = False) -> Tensor:
     """Rows of ``weight (V, D)`` at integer ``indices`` of any shape -> ``(*indices.shape, D)``.
 
     The backward scatter-adds into the rows used (repeated ids accumulate); no one-hot is built.
+    ``sparse=True`` gives ``weight`` a ``RowSparseGrad`` holding only those rows.
     """
-    return ops.Embedding.apply(weight, indices)
+    return ops.Embedding.apply(weight, indices, sparse=sparse)
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:

@@ -2,7 +2,12 @@
 
 Both rebind ``p.grad`` to a new array instead of writing into it: a gradient array may be shared
 (for example with an optimizer's saved state or another parameter), and rebinding can never change
-anything but this parameter's gradient.
+anything but this parameter's gradient. The exception is a ``FlatParameter``, whose gradient buffer is
+its own and is clipped in place (one numpy call, and the members' gradient views stay valid). A
+row-sparse gradient (``nn.Embedding(sparse=True)``) is clipped through its values: the same norm and the
+same clipped numbers as the dense gradient.
+
+Also here: ``flatten_parameters_`` (see :mod:`.flat`).
 """
 from __future__ import annotations
 
@@ -11,15 +16,38 @@ from typing import Iterable
 
 import numpy as np
 
+from ..sparse import RowSparseGrad
 from ..tensor import Tensor
+from .flat import FlatParameter, flatten_parameters_
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    """The parameters that have a gradient; sparse gradients coalesced (a repeated row must count once)."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p for p in parameters if p.grad is not None]
+    params = [p for p in parameters if p.grad is not None]
+    for p in params:
+        if type(p.grad) is RowSparseGrad:
+            p.grad = p.grad.coalesce()
+    return params
+
+
+def _values(grad: np.ndarray | RowSparseGrad) -> np.ndarray:
+    """The stored numbers of a gradient: the array itself, or a sparse gradient's row values."""
+    return grad.values if type(grad) is RowSparseGrad else grad
+
+
+def _transform_(p: Tensor, fn, *args) -> None:
+    """``p.grad``'s numbers through ``fn(values, *args)``: rebound, or in place in a FlatParameter's own buffer."""
+    values = _values(p.grad)
+    if isinstance(p, FlatParameter):
+        fn(values, *args, out=values)
+    elif type(p.grad) is RowSparseGrad:
+        p.grad = RowSparseGrad(p.grad.indices, fn(values, *args), p.grad.shape, coalesced=True)
+    else:
+        p.grad = fn(values, *args)
 
 
 def clip_grad_norm_(
@@ -31,7 +59,7 @@ def clip_grad_norm_(
     ``max_norm / (total + 1e-6)``, applied only when it is below 1. ``norm_type`` may be ``inf``.
     """
     params = _params(parameters)  # once: `parameters` may be a generator
-    grads = [p.grad for p in params]
+    grads = [_values(p.grad) for p in params]
     norm_type = float(norm_type)
     if not grads:
         return 0.0
@@ -51,7 +79,7 @@ def clip_grad_norm_(
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
+            _transform_(p, np.multiply, np.asarray(coef, dtype=p.grad.dtype))
     return total
 
 
@@ -61,5 +89,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     if clip_value < 0:
         raise ValueError(f"clip_value must be non-negative, got {clip_value}")
     for p in _params(parameters):
-        if p.grad is not None:
-            p.grad = np.clip(p.grad, -clip_value, clip_value)
+        _transform_(p, np.clip, -clip_value, clip_value)

@@ -1,10 +1,12 @@
-"""Embedding lookup: a gather forward and a scatter-add backward that touches only the rows used."""
+"""Embedding lookup: a gather forward and a scatter-add backward that touches only the rows used
+(with ``sparse=True`` the gradient is a ``RowSparseGrad`` of those rows alone, never a (V, D) array)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Context, Function
-from .scatter import scatter_add_rows
+from ..sparse import RowSparseGrad
+from .scatter import scatter_add_rows, scatter_add_unique
 
 
 def check_indices(indices, num_embeddings: int) -> np.ndarray:
@@ -22,21 +24,28 @@ def check_indices(indices, num_embeddings: int) -> np.ndarray:
 
 
 class Embedding(Function):
-    """``weight[indices]``: weight ``(V, D)``, integer indices of any shape -> ``(*indices.shape, D)``."""
+    """``weight[indices]``: weight ``(V, D)``, integer indices of any shape -> ``(*indices.shape, D)``.
+
+    ``sparse=True``: the weight's gradient is a ``RowSparseGrad`` (distinct rows ascending, each the sum
+    over its repeats); its rows are bit for bit the rows of the dense gradient.
+    """
 
     @staticmethod
-    def forward(ctx: Context, weight, indices):
+    def forward(ctx: Context, weight, indices, sparse=False):
         weight = np.asarray(weight)
         if weight.ndim != 2:
             raise ValueError(f"embedding weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
         indices = check_indices(indices, weight.shape[0])
         ctx.save_for_backward(indices.copy())  # the caller may refill its id buffer before backward
-        ctx.weight_shape = weight.shape
+        ctx.weight_shape, ctx.sparse = weight.shape, bool(sparse)
         return np.take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx: Context, grad):
         (indices,) = ctx.saved_arrays
+        ids, rows, num_rows = indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]), ctx.weight_shape[0]
+        if ctx.sparse:
+            used, sums = scatter_add_unique(ids, rows, num_rows)
+            return RowSparseGrad(used, sums, ctx.weight_shape, coalesced=True), None
         # a scatter-add, not `grad_weight[idx] = g`: a token id repeated in the batch must count every time
-        grad_weight = scatter_add_rows(indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]), ctx.weight_shape[0])
-        return grad_weight, None
+        return scatter_add_rows(ids, rows, num_rows), None

@@ -37,6 +37,11 @@ class Adagrad(Optimizer):
         eps_inside_sqrt: put eps under the square root (min-char-rnn) instead of after it (PyTorch).
 
     State per parameter: ``step`` (int) and ``sum`` (G, shaped like the parameter).
+
+    A row-sparse gradient (``nn.Embedding(sparse=True)``) updates ``G`` and the parameter on its rows only,
+    as PyTorch's sparse Adagrad does; untouched rows would not move in the dense step either (their
+    gradient is 0), so the result is the dense one. Weight decay moves every row: it is refused with a
+    sparse gradient, as in PyTorch.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -56,28 +61,50 @@ class Adagrad(Optimizer):
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
                 param: Any) -> None:
+        clr = self._begin_step(data, state, group)
+        g = self._decayed_grad(data, grad, group["weight_decay"], param)
+        _adagrad_rule(data, g, state["sum"], clr, group, self._buffer(param, 1),
+                      self._buffer(param, 2))
+
+    def _sparse_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
+                       param: Any) -> None:
+        if group["weight_decay"] != 0:
+            raise RuntimeError("Adagrad: weight_decay is not supported with sparse gradients "
+                               "(nn.Embedding(sparse=True)); set weight_decay=0 or use sparse=False")
+        clr = self._begin_step(data, state, group)
+        rows = grad.indices
+        row_data, row_sum = data[rows], state["sum"][rows]
+        _adagrad_rule(row_data, grad.values, row_sum, clr, group, np.empty_like(row_data),
+                      np.empty_like(row_data))
+        data[rows], state["sum"][rows] = row_data, row_sum
+
+    @staticmethod
+    def _begin_step(data: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> float:
+        """Count the step (creating the state on the first) and return this step's learning rate."""
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(data, group["initial_accumulator_value"])
         state["step"] += 1
-        g = self._decayed_grad(data, grad, group["weight_decay"], param)
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        total, eps = state["sum"], group["eps"]
-        tmp = self._buffer(param, 1)
-        np.multiply(g, g, out=tmp)
-        np.add(total, tmp, out=total)
-        if group["eps_inside_sqrt"]:
-            # min-char-rnn's order of operations: p += (-lr * g) / sqrt(G + eps).
-            np.add(total, eps, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            step = self._buffer(param, 2)
-            np.multiply(g, -clr, out=step)
-            np.divide(step, tmp, out=step)
-            np.add(data, step, out=data)
-        else:
-            # PyTorch's order: p += -clr * (g / (sqrt(G) + eps)).
-            np.sqrt(total, out=tmp)
-            np.add(tmp, eps, out=tmp)
-            np.divide(g, tmp, out=tmp)
-            np.multiply(tmp, clr, out=tmp)
-            np.subtract(data, tmp, out=data)
+        return group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+
+
+def _adagrad_rule(data: np.ndarray, g: np.ndarray, total: np.ndarray, clr: float, group: dict[str, Any],
+                  tmp: np.ndarray, step: np.ndarray) -> None:
+    """``G += g*g`` and the parameter step, in place on ``data`` and ``total`` (all the same shape)."""
+    eps = group["eps"]
+    np.multiply(g, g, out=tmp)
+    np.add(total, tmp, out=total)
+    if group["eps_inside_sqrt"]:
+        # min-char-rnn's order of operations: p += (-lr * g) / sqrt(G + eps).
+        np.add(total, eps, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.multiply(g, -clr, out=step)
+        np.divide(step, tmp, out=step)
+        np.add(data, step, out=data)
+    else:
+        # PyTorch's order: p += -clr * (g / (sqrt(G) + eps)).
+        np.sqrt(total, out=tmp)
+        np.add(tmp, eps, out=tmp)
+        np.divide(g, tmp, out=tmp)
+        np.multiply(tmp, clr, out=tmp)
+        np.subtract(data, tmp, out=data)

@@ -3,7 +3,9 @@
 A subclass only writes ``_update(data, grad, state, group, param)`` (the mathematics of one
 parameter's step, in place on ``data``, which is ``param.data``), ``_check_group(group)``
 (hyperparameter validation) and ``_state_keys(group)`` (which entries a parameter's state must hold
-once it has been stepped).
+once it has been stepped). An optimizer that can apply a row-sparse gradient (``nn.Embedding(sparse=True)``)
+to the touched rows only also writes ``_sparse_update(data, grad, state, group, param)``; the others refuse
+one with a clear error, as PyTorch's do.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import enable_grad
+from ..sparse import RowSparseGrad
 
 __all__ = ["Optimizer"]
 
@@ -108,7 +111,12 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else np.zeros_like(p.data)
+                    if set_to_none:
+                        p.grad = None
+                    elif type(p.grad) is RowSparseGrad:  # stays sparse: no rows touched yet
+                        p.grad = RowSparseGrad(p.grad.indices[:0], p.grad.values[:0], p.grad.shape, coalesced=True)
+                    else:
+                        p.grad = np.zeros_like(p.data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (parameters whose ``.grad`` is None are skipped).
@@ -129,13 +137,22 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}
-                self._update(p.data, grad, state, group, p)
+                if type(grad) is RowSparseGrad:
+                    self._sparse_update(p.data, grad.coalesce(), state, group, p)
+                else:
+                    self._update(p.data, grad, state, group, p)
         return loss
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
                 param: Any) -> None:
         """Update ``data`` in place from ``grad`` (read only); ``state`` is this parameter's state dict."""
         raise NotImplementedError
+
+    def _sparse_update(self, data: np.ndarray, grad: RowSparseGrad, state: dict[str, Any], group: dict[str, Any],
+                       param: Any) -> None:
+        """Update only the rows ``grad.indices`` (coalesced) of ``data``; optimizers that cannot, refuse."""
+        raise RuntimeError(f"{type(self).__name__} does not support sparse gradients (from nn.Embedding(sparse=True)); "
+                           "use optim.SGD or optim.Adagrad, or build the Embedding with sparse=False")
 
     def _buffer(self, param: Any, k: int = 0) -> np.ndarray:
         """Reusable scratch array number ``k`` shaped like ``param`` (keeps the hot path allocation-free)."""

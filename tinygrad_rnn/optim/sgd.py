@@ -29,6 +29,10 @@ class SGD(Optimizer):
         nesterov: Nesterov momentum (needs momentum > 0 and dampening == 0).
 
     State per parameter: ``momentum_buffer`` (shaped like the parameter) when momentum != 0.
+
+    A row-sparse gradient (``nn.Embedding(sparse=True)``) updates only its rows: ``p[rows] -= lr * g_rows``,
+    the same numbers as the dense step. With momentum or weight decay every row moves, so the gradient is
+    made dense first (same result as a dense gradient).
     """
 
     _optional_state = frozenset({"momentum_buffer"})
@@ -77,3 +81,12 @@ class SGD(Optimizer):
             d = buf
         np.multiply(d, lr, out=tmp)
         np.subtract(data, tmp, out=data)
+
+    def _sparse_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
+                       param: Any) -> None:
+        if group["momentum"] != 0 or group["weight_decay"] != 0:
+            self._update(data, grad.to_dense(), state, group, param)
+            return
+        rows = grad.indices
+        step = np.multiply(grad.values, group["lr"])
+        data[rows] = np.subtract(data[rows], step, out=step)

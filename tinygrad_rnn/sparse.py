@@ -1,0 +1,85 @@
+"""``RowSparseGrad``: the gradient of a table of which only some rows were used (``nn.Embedding(sparse=True)``).
+
+PyTorch gives such a weight a sparse COO ``.grad``; here it is this small numpy-only object, holding the
+row ``indices`` (k,) and their ``values`` (k, D) of a (V, D) gradient that is zero everywhere else.
+``optim.SGD`` and ``optim.Adagrad`` update only those rows, ``nn.utils.clip_grad_norm_`` and
+``clip_grad_value_`` work on the values, and ``to_dense()`` (or ``np.asarray(grad)``) gives the full array.
+
+A coalesced gradient has distinct indices in ascending order; gradients added together (a table used
+twice in one graph, or two ``backward()`` calls) are concatenated and coalesced when first read.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops.scatter import scatter_add_unique
+
+__all__ = ["RowSparseGrad"]
+
+
+class RowSparseGrad:
+    """``RowSparseGrad(indices (k,), values (k, D), shape (V, D), coalesced=False)``."""
+
+    __slots__ = ("indices", "values", "shape", "_coalesced")
+    is_sparse = True
+
+    def __init__(self, indices: np.ndarray, values: np.ndarray, shape: tuple[int, int], coalesced: bool = False):
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        values = np.asarray(values)
+        if values.shape != (len(indices),) + tuple(shape[1:]):
+            raise ValueError(f"RowSparseGrad: values of shape {values.shape} do not fit {len(indices)} rows of a "
+                             f"{tuple(shape)} table")
+        self.indices, self.values, self.shape = indices, values, tuple(shape)
+        self._coalesced = coalesced
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.values.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def coalesce(self) -> "RowSparseGrad":
+        """The same gradient with distinct, ascending indices (repeated rows summed); itself if already so."""
+        if self._coalesced:
+            return self
+        used, sums = scatter_add_unique(self.indices, self.values, self.shape[0])
+        return RowSparseGrad(used, sums, self.shape, coalesced=True)
+
+    def to_dense(self) -> np.ndarray:
+        dense = np.zeros(self.shape, dtype=self.dtype)
+        self.add_to_(dense)
+        return dense
+
+    def add_to_(self, dense: np.ndarray) -> np.ndarray:
+        """``dense += self`` in place (repeated indices count every time); returns ``dense``."""
+        g = self.coalesce()
+        dense[g.indices] += g.values
+        return dense
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, RowSparseGrad):
+            if other.shape != self.shape:
+                raise ValueError(f"cannot add sparse gradients of shapes {self.shape} and {other.shape}")
+            return RowSparseGrad(np.concatenate([self.indices, other.indices]),
+                                 np.concatenate([self.values, other.values]), self.shape)
+        return self.add_to_(np.array(other, dtype=np.result_type(self.dtype, np.asarray(other).dtype), copy=True))
+
+    __radd__ = __add__
+
+    def __mul__(self, scalar: Any) -> "RowSparseGrad":
+        return RowSparseGrad(self.indices, self.values * np.asarray(scalar, dtype=self.dtype), self.shape,
+                             self._coalesced)
+
+    __rmul__ = __mul__
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        dense = self.to_dense()
+        return dense if dtype is None else dense.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return (f"RowSparseGrad(rows={len(self.indices)} of {self.shape[0]}, shape={self.shape}, "
+                f"dtype={self.dtype}{'' if self._coalesced else ', uncoalesced'})")
