@@ -69,7 +69,8 @@ def time_steps(step, sentences, repeats):
 
 
 def ours_step_fn(model):
-    train_step = TrainStep(model, optim.SGD(model.parameters(), lr=LR), sparse_embedding=True)
+    model.embedding.sparse = True  # what `word-rnn train` does for SGD
+    train_step = TrainStep(model, optim.SGD(model.parameters(), lr=LR))
     return lambda ids: train_step(ids[:-1], ids[1:])
 
 
@@ -152,7 +153,8 @@ def main() -> None:
     lengths = np.asarray([len(s) - 1 for s in encoded])
     plan = wdata.epoch_plan(lengths, batch, np.random.default_rng(1))
     model_b = WordRNNLM(V, H, K, seed=0, dtype=np.float32)
-    step_b = TrainStep(model_b, optim.SGD(model_b.parameters(), lr=LR), sparse_embedding=True)
+    model_b.embedding.sparse = True
+    step_b = TrainStep(model_b, optim.SGD(model_b.parameters(), lr=LR))
     step_b(*wdata.make_batch(encoded, plan[0]))
     t0 = time.perf_counter()
     for idx in plan:

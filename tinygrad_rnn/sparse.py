@@ -16,7 +16,7 @@ import numpy as np
 
 from .ops.scatter import scatter_add_unique
 
-__all__ = ["RowSparseGrad"]
+__all__ = ["RowSparseGrad", "zeroed_grad"]
 
 
 class RowSparseGrad:
@@ -83,3 +83,16 @@ class RowSparseGrad:
     def __repr__(self) -> str:
         return (f"RowSparseGrad(rows={len(self.indices)} of {self.shape[0]}, shape={self.shape}, "
                 f"dtype={self.dtype}{'' if self._coalesced else ', uncoalesced'})")
+
+
+def zeroed_grad(grad: Any, data: np.ndarray, set_to_none: bool) -> Any:
+    """What ``zero_grad`` leaves in place of ``grad``: None, or ``grad`` zeroed in place (an empty sparse
+    gradient for a sparse one; a new zero array if ``grad`` is read-only)."""
+    if grad is None or set_to_none:
+        return None
+    if type(grad) is RowSparseGrad:
+        return RowSparseGrad(grad.indices[:0], grad.values[:0], grad.shape, coalesced=True)
+    if grad.flags.writeable:
+        grad.fill(0)
+        return grad
+    return np.zeros_like(data)

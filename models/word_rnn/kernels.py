@@ -1,9 +1,9 @@
-"""Fused ops of the word model: the tanh recurrence with the tutorial's windowed truncated BPTT, and
-the output projection fused with cross-entropy.
+"""The word model's fused op: the tanh recurrence with the tutorial's windowed truncated BPTT.
 
-Both are ``tinygrad_rnn.Function``s: a numpy forward and a hand-derived backward side by side. Their
-gradients are tested against the numpy reference (``reference.py``), against a per-step autograd
-composition built from primitive ops, and against finite differences.
+A ``tinygrad_rnn.Function``: a numpy forward and a hand-derived backward side by side. Its gradients
+are tested against the numpy reference (``reference.py``), against a per-step autograd composition
+built from primitive ops, and against finite differences. (The output layer and its loss are the
+library's ``F.linear_cross_entropy``.)
 """
 from __future__ import annotations
 
@@ -91,44 +91,3 @@ class TruncatedTanhRNN(Function):
         hs, w_hh = ctx.saved_arrays
         grad_e, grad_w = tanh_rnn_backward(grad, hs, w_hh, ctx.truncate)
         return (grad_e if ctx.needs_input_grad[0] else None), grad_w
-
-
-class LinearCrossEntropy(Function):
-    """Cross-entropy of ``h @ weight.T`` against targets, in one op (no logits tensor kept around).
-
-    ``LinearCrossEntropy.apply(h, weight, targets, ignore_index=-100, divisor=1.0)``:
-    h (N, H), weight (C, H), targets (N,) int with ``ignore_index`` for padding → a scalar: the *sum*
-    of the per-token losses divided by ``divisor`` (1 → the tutorial's per-sentence sum; the number of
-    sentences → the per-sentence mean of a batch). Backward: dlogits = softmax − one_hot, masked.
-    """
-
-    @staticmethod
-    def forward(ctx, h, weight, targets, ignore_index=-100, divisor=1.0):
-        targets = np.asarray(targets).reshape(-1)
-        logits = h @ weight.T
-        valid = targets != ignore_index
-        safe = np.where(valid, targets, 0)
-        rows = np.arange(len(targets))
-        logits -= logits.max(axis=1, keepdims=True)
-        picked = logits[rows, safe]  # shifted score of the target, taken before exp (no log of an underflow)
-        np.exp(logits, out=logits)
-        total = logits.sum(axis=1)
-        losses = np.log(total) - picked
-        loss = float(np.sum(losses[valid], dtype=np.float64)) / divisor
-        # exp and its row sums are kept; backward folds the normalisation, the upstream scale and the
-        # padding mask into one multiply of the (N, C) block
-        ctx.save_for_backward(h, weight, logits, total, safe, valid)
-        ctx.divisor = divisor
-        return np.asarray(loss, dtype=logits.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        h, weight, exp, total, safe, valid = ctx.saved_arrays
-        scale = float(grad) / ctx.divisor
-        target_weight = np.where(valid, scale, 0.0)
-        d = exp  # freed with the graph afterwards, so reuse its memory
-        d *= (target_weight / total).astype(d.dtype)[:, None]  # = scale * softmax, 0 on padding rows
-        d[np.arange(len(safe)), safe] -= target_weight.astype(d.dtype)
-        grad_h = d @ weight if ctx.needs_input_grad[0] else None
-        grad_w = d.T @ h if ctx.needs_input_grad[1] else None
-        return grad_h, grad_w, None

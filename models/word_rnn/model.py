@@ -21,7 +21,7 @@ import numpy as np
 from tinygrad_rnn import Tensor, nn, no_grad
 import tinygrad_rnn.functional as F
 
-from .kernels import LinearCrossEntropy, TruncatedTanhRNN
+from .kernels import TruncatedTanhRNN
 
 CELLS = ("rnn", "gru", "lstm")
 PAD = -100  # target id of padding, ignored by the loss (cross_entropy's ignore_index)
@@ -67,13 +67,9 @@ class WordRNNLM(nn.Module):
             raise ValueError(f"token ids must be (T,) or (T, B), got shape {ids.shape}")
         return (ids[:, None], True) if ids.ndim == 1 else (ids, False)
 
-    def hidden_states(self, x: Any, state: Any = None, embedded: Tensor | None = None) -> tuple[Tensor, Any]:
-        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence).
-
-        ``embedded`` (T, B, H), if given, replaces the embedding lookup (the trainer's sparse SGD path
-        passes the looked-up rows as a leaf so their gradient stays (T, B, H) instead of (vocab, H)).
-        """
-        e = F.embedding(self.embedding.weight, x) if embedded is None else embedded
+    def hidden_states(self, x: Any, state: Any = None) -> tuple[Tensor, Any]:
+        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence)."""
+        e = self.embedding(x)
         if self.cell == "rnn":
             hs = TruncatedTanhRNN.apply(e, self.weight_hh, h0=state, truncate=self.bptt_truncate)
             return hs, hs.data[-1]
@@ -88,37 +84,35 @@ class WordRNNLM(nn.Module):
         logits = F.linear(hs.reshape(T * B, H), self.output.weight)
         return logits.reshape(T, self.vocab_size) if single else logits.reshape(T, B, self.vocab_size)
 
-    def loss(self, x: Any, y: Any, divisor: float | None = None, embedded: Tensor | None = None) -> Tensor:
+    def loss(self, x: Any, y: Any, divisor: float | None = None) -> Tensor:
         """Σ of the per-word cross-entropies (targets ``PAD`` ignored), divided by ``divisor``.
 
         ``divisor`` defaults to the number of sentences (columns): 1 for a single sentence, which is
-        exactly the tutorial's per-sentence loss.
+        exactly the tutorial's per-sentence loss. The output layer and the loss are one fused op
+        (``F.linear_cross_entropy``): the (T*B, V) logits are never a tensor of their own.
         """
-        ids, single = self._batched(x)
-        targets, _ = self._batched(y)
-        if targets.shape != ids.shape:
-            raise ValueError(f"x and y must have the same shape, got {ids.shape} and {targets.shape}")
-        if embedded is not None and embedded.shape != ids.shape + (self.hidden_size,):
-            raise ValueError(f"embedded must have shape {ids.shape + (self.hidden_size,)}, got {embedded.shape}")
-        hs, _ = self.hidden_states(ids, embedded=embedded)
-        T, B, H = hs.shape
-        div = float(B if divisor is None else divisor)
-        return LinearCrossEntropy.apply(hs.reshape(T * B, H), self.output.weight, targets.reshape(-1),
-                                        ignore_index=PAD, divisor=div)
+        ids, targets = self._pair(x, y)
+        hs, _ = self.hidden_states(ids)
+        loss = F.linear_cross_entropy(hs, self.output.weight, None, targets, ignore_index=PAD, reduction="sum")
+        div = float(ids.shape[1] if divisor is None else divisor)
+        return loss if div == 1.0 else loss * (1.0 / div)
 
     @no_grad()
     def token_losses(self, x: Any, y: Any) -> np.ndarray:
         """Per-word cross-entropies −log p(y_t | x_≤t) as float64, shaped like ``y`` (0 where padded)."""
-        ids, single = self._batched(x)
+        ids, targets = self._pair(x, y)
+        hs, _ = self.hidden_states(ids)
+        losses = F.linear_cross_entropy(hs, self.output.weight, None, targets, ignore_index=PAD, reduction="none")
+        losses = losses.data.astype(np.float64)
+        return losses[:, 0] if np.ndim(y) == 1 else losses
+
+    def _pair(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets as (T, B) id arrays of one shape."""
+        ids, _ = self._batched(x)
         targets, _ = self._batched(y)
-        logits = self.forward(ids).data  # (T, B, V) in the model's dtype; a float64 copy would be huge
-        logits -= logits.max(axis=-1, keepdims=True)
-        safe = np.where(targets == PAD, 0, targets)
-        picked = np.take_along_axis(logits, safe[..., None], axis=-1)[..., 0].astype(np.float64)
-        np.exp(logits, out=logits)
-        logz = np.log(logits.sum(axis=-1, dtype=np.float64))
-        losses = np.where(targets == PAD, 0.0, logz - picked)
-        return losses[:, 0] if single else losses
+        if targets.shape != ids.shape:
+            raise ValueError(f"x and y must have the same shape, got {ids.shape} and {targets.shape}")
+        return ids, targets
 
     @no_grad()
     def step(self, token_ids: Any, state: Any = None) -> tuple[np.ndarray, Any]:

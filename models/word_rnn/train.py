@@ -16,8 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tinygrad_rnn import Tensor, nn, optim
-from tinygrad_rnn.ops.scatter import scatter_add_unique
+from tinygrad_rnn import nn, optim
 from ..common import UserError
 
 from . import data as wdata
@@ -27,6 +26,7 @@ from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
+SPARSE_OPTIMIZERS = ("sgd", "adagrad")  # apply the embedding's row-sparse gradient to the used rows only
 DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
 EVAL_BATCH = 64
 EVAL_TOKENS = 1024
@@ -167,60 +167,28 @@ class TrainStep:
     """One optimisation step on a batch: loss, backward, optional clipping, optimizer step.
 
     Gradients are zeroed in place instead of being dropped (PyTorch's ``zero_grad(set_to_none=False)``):
-    the output and embedding gradients are vocab × hidden arrays (3 MB each in the tutorial setting), and
-    allocating fresh ones every sentence costs more in page faults than the arithmetic of the step.
-
-    ``sparse_embedding=True`` (plain SGD only: no momentum, no weight decay) updates only the embedding
-    rows the batch uses: the looked-up rows enter the graph as a (T, B, H) leaf, their gradients are
-    summed per distinct word (``scatter_add_unique``: the same sums, bit for bit, as the dense embedding backward) and
-    ``rows -= lr * grad`` is applied to those rows alone — the same numbers as the dense update, without
-    touching the other vocab − k rows. Clipping sees the same total norm as in the dense case.
+    the output gradient is a vocab × hidden array (3 MB in the tutorial setting), and allocating a fresh
+    one every sentence costs more in page faults than the arithmetic of the step. The embedding's gradient
+    is row-sparse when the model's ``nn.Embedding`` has ``sparse=True`` (the trainer sets it for SGD and
+    Adagrad): the optimizer then updates only the rows of the batch's words, the same numbers as the dense
+    update without touching the other vocab − k rows.
     """
 
-    def __init__(self, model: WordRNNLM, opt: optim.Optimizer, clip: float | None = None,
-                 sparse_embedding: bool = False):
+    def __init__(self, model: WordRNNLM, opt: optim.Optimizer, clip: float | None = None):
         self.model, self.opt, self.clip = model, opt, clip
         self.params = list(model.parameters())
-        self.sparse = sparse_embedding
-        if sparse_embedding:
-            ok = isinstance(opt, optim.SGD) and len(opt.param_groups) == 1 and all(
-                opt.param_groups[0][k] == 0 for k in ("momentum", "weight_decay"))
-            if not ok:
-                raise ValueError("sparse_embedding needs plain SGD (one group, no momentum, no weight decay)")
-            self.table = model.embedding.weight
-            self.dense_params = [p for p in self.params if p is not self.table]
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
         """The step's loss (per-sentence sum, averaged over the batch); a non-finite loss skips the update."""
-        for p in self.params:
-            if p.grad is not None:
-                p.grad.fill(0.0)
-        if not self.sparse:
-            loss = self.model.loss(x, y)
-            value = loss.item()
-            if not math.isfinite(value):
-                return value
-            loss.backward()
-            if self.clip is not None:
-                nn.utils.clip_grad_norm_(self.params, self.clip)
-            self.opt.step()
-            return value
-        ids = np.asarray(x, dtype=np.int64)
-        rows = Tensor(self.table.data[ids], requires_grad=True)
-        loss = self.model.loss(ids, y, embedded=rows if ids.ndim == 2 else rows.reshape(len(ids), 1, -1))
+        self.opt.zero_grad(set_to_none=False)
+        loss = self.model.loss(x, y)
         value = loss.item()
         if not math.isfinite(value):
             return value
         loss.backward()
-        used, grad_rows = scatter_add_unique(ids.reshape(-1), rows.grad.reshape(-1, self.table.shape[1]),
-                                             self.table.shape[0])
-        holder = Tensor(np.zeros_like(grad_rows))
-        holder.grad = grad_rows
         if self.clip is not None:
-            nn.utils.clip_grad_norm_(self.dense_params + [holder], self.clip)
+            nn.utils.clip_grad_norm_(self.params, self.clip)
         self.opt.step()
-        update = holder.grad * self.opt.param_groups[0]["lr"]
-        self.table.data[used] -= update
         return value
 
 
@@ -432,7 +400,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     started = time.perf_counter()
     recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"
-    step = TrainStep(model, opt, cfg.clip, sparse_embedding=cfg.optimizer == "sgd")
+    model.embedding.sparse = cfg.optimizer in SPARSE_OPTIMIZERS
+    step = TrainStep(model, opt, cfg.clip)
     # non-finite values are detected and reported below; numpy's overflow warnings would only add noise
     with _InterruptFlag() as interrupt, np.errstate(over="ignore", invalid="ignore"):
         try:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
+from ..sparse import zeroed_grad
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "ModuleList", "Sequential", "IncompatibleKeys"]
@@ -177,12 +178,9 @@ class Module:
 
     # ---- training state -----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget accumulated gradients: ``.grad = None`` (or zero-filled arrays if set_to_none=False)."""
+        """Forget accumulated gradients: ``.grad = None`` (or zeroed in place if set_to_none=False)."""
         for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad = np.zeros_like(p.data)
+            p.grad = zeroed_grad(p.grad, p.data, set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and all descendants; returns self."""

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import enable_grad
-from ..sparse import RowSparseGrad
+from ..sparse import RowSparseGrad, zeroed_grad
 
 __all__ = ["Optimizer"]
 
@@ -106,17 +106,12 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of all parameters (``p.grad = None``, PyTorch's default).
 
-        ``set_to_none=False`` gives every parameter that had a gradient a fresh zero array instead.
+        ``set_to_none=False`` zeroes every existing gradient in place instead (no new arrays on the hot
+        path; a flattened parameter's buffer stays the buffer its members' gradients are views of).
         """
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    elif type(p.grad) is RowSparseGrad:  # stays sparse: no rows touched yet
-                        p.grad = RowSparseGrad(p.grad.indices[:0], p.grad.values[:0], p.grad.shape, coalesced=True)
-                    else:
-                        p.grad = np.zeros_like(p.data)
+                p.grad = zeroed_grad(p.grad, p.data, set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (parameters whose ``.grad`` is None are skipped).
