@@ -177,33 +177,26 @@ def test_dtype_and_reference_mapping_round_trip():
 
 
 @given(problems(), st.integers(1, 3))
-def test_flat_classic_loss_matches_the_reference_and_the_two_op_path(problem, B):
-    from models.char_rnn.kernels import FlatClassicLoss
-    from models.char_rnn.train import FlatParameters
-
+def test_fused_chunk_loss_matches_the_composition_and_the_reference(problem, B):
+    """The fused classic path (id gather + F.linear_cross_entropy) on flattened parameters equals the plain
+    composition nn.RNN(one-hot) + F.linear + F.cross_entropy, and for one stream min-char-rnn itself."""
     params, seq, T, h0 = problem
-    H, V = params["Wxh"].shape
-    m = _model_like(params)
-    flat = FlatParameters(m.trainable_parameters())
-    r = m.rnn
-    layout = flat.layout([r.weight_ih_l0, r.weight_hh_l0, r.bias_ih_l0, m.decoder.weight, m.decoder.bias])
     ids = np.stack([np.roll(seq[:T], b) for b in range(B)], axis=1)
     tg = np.stack([np.roll(seq[1:T + 1], b) for b in range(B)], axis=1)
     hb = np.stack([np.roll(h0, b) for b in range(B)])
-    last = []
-    loss = FlatClassicLoss.apply(flat.flat, layout, r.bias_hh_l0.data, ids, tg, hb, float(B), last)
-    loss.backward()
-    fused_grad = flat.flat.grad.copy()
-    two, state = m.chunk_loss(ids, tg, (hb[None],))
-    two.backward()
-    flat.collect_grads()  # the per-tensor gradients of the two-op path, concatenated
-    assert loss.item() == pytest.approx(two.item(), rel=1e-12)
-    _rel_close(last[0], state[0][0], 1e-12)
-    _rel_close(fused_grad, flat.flat.grad, 1e-10)
+    results = []
+    for fused in (True, False):
+        m = _model_like(params, fused=fused)
+        flat = nn.utils.flatten_parameters_(m.trainable_parameters())
+        loss, state = m.chunk_loss(ids, tg, (hb[None],))
+        loss.backward()
+        results.append((loss.item(), state[0][0], flat.grad.copy(), reference_grads(m)))
+    (loss, last, grad, named), (loss2, last2, grad2, _) = results
+    assert loss == pytest.approx(loss2, rel=1e-12)
+    _rel_close(last, last2, 1e-12)
+    _rel_close(grad, grad2, 1e-10)
     if B == 1:
         r_loss, r_grads, _ = ref.loss_and_grads(ids[:, 0].tolist(), tg[:, 0].tolist(), h0, params)
-        assert loss.item() == pytest.approx(r_loss, rel=1e-12)
-        got = dict(zip(["Wxh", "Whh", "bh", "Why", "by"],
-                       (fused_grad[o:o + int(np.prod(s))].reshape(s) for o, s in layout)))
+        assert loss == pytest.approx(r_loss, rel=1e-12)
         for name in ref.PARAM_NAMES:
-            _rel_close(got[name], r_grads[name])
+            _rel_close(named[name], r_grads[name])

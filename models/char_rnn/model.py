@@ -30,7 +30,7 @@ import numpy as np
 
 from tinygrad_rnn import F, Tensor, nn
 
-from .kernels import gather_rnn, linear_cross_entropy
+from .kernels import gather_rnn
 
 CELLS = ("rnn", "lstm", "gru")
 State = tuple  # tuple[np.ndarray, ...]
@@ -141,19 +141,23 @@ class CharRNN(nn.Module):
     def chunk_loss(self, ids: np.ndarray, targets: np.ndarray, state: State | None = None) -> tuple[Tensor, State]:
         """Training loss of a chunk: sum over T of -log p(target), averaged over the B streams.
 
-        ids, targets: (T, B) ints. Returns (scalar Tensor, new state).
+        ids, targets: (T, B) ints. Returns (scalar Tensor, new state). The decoder and the loss are one
+        fused op (``F.linear_cross_entropy``); ``fused=False`` composes ``F.linear`` and ``F.cross_entropy``
+        instead (the same numbers: its independent check).
         """
         x, new_state = self.hidden_states(ids, state)
-        T, B, H = x.shape
-        targets = np.asarray(targets).reshape(-1)
+        return self.sequence_loss(x, targets, per_stream=True), new_state
+
+    def sequence_loss(self, hidden: Tensor, targets: np.ndarray, per_stream: bool = False) -> Tensor:
+        """Summed -log p(targets) of top-layer states ``hidden`` (T, B, H); over B if ``per_stream``."""
+        T, B, H = hidden.shape
+        targets = np.asarray(targets).reshape(T, B)
         if self.fused:
-            loss = linear_cross_entropy(x, self.decoder.weight, self.decoder.bias, targets, float(B))
+            loss = F.linear_cross_entropy(hidden, self.decoder.weight, self.decoder.bias, targets, reduction="sum")
         else:
-            logits = F.linear(x.reshape(T * B, H), self.decoder.weight, self.decoder.bias)
-            loss = F.cross_entropy(logits, targets, reduction="sum")
-            if B != 1:
-                loss = loss * (1.0 / B)
-        return loss, new_state
+            logits = F.linear(hidden.reshape(T * B, H), self.decoder.weight, self.decoder.bias)
+            loss = F.cross_entropy(logits, targets.reshape(-1), reduction="sum")
+        return loss * (1.0 / B) if per_stream and B != 1 else loss
 
 
 def to_reference(model: CharRNN) -> dict[str, np.ndarray]:

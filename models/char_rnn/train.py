@@ -18,7 +18,6 @@ from ..common import UserError
 from tinygrad_rnn import nn, no_grad, optim
 
 from .data import ChunkStream, eval_streams, split_train_val
-from .kernels import FlatClassicLoss, linear_cross_entropy
 from .model import CELLS, CharRNN
 from .sample import generate
 from .vocab import CharVocab
@@ -73,42 +72,6 @@ class DivergedError(UserError):
     """The loss became NaN or infinite."""
 
 
-class FlatParameters:
-    """Makes a model's trainable parameters views of ONE flat Parameter.
-
-    The optimizer and gradient clipping then run one vectorized update per step instead of one per
-    tensor (at min-char-rnn's sizes the per-tensor Python overhead costs more than the arithmetic).
-    Every update rule used here is elementwise, so the result is identical to updating each tensor.
-    """
-
-    def __init__(self, params: list[nn.Parameter]):
-        self.params = params
-        self.flat = nn.Parameter(np.concatenate([p.data.reshape(-1) for p in params]))
-        self._grad = np.empty_like(self.flat.data)
-        self.offsets: dict[int, int] = {}
-        offset = 0
-        for p in params:
-            n = p.data.size
-            p.data = self.flat.data[offset:offset + n].reshape(p.data.shape)
-            self.offsets[id(p)] = offset
-            offset += n
-
-    def layout(self, params: list[nn.Parameter]) -> tuple[tuple[int, tuple[int, ...]], ...]:
-        """(offset, shape) of each of ``params`` inside the flat vector."""
-        return tuple((self.offsets[id(p)], p.data.shape) for p in params)
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-        self.flat.grad = None
-
-    def collect_grads(self) -> None:
-        """Copy the tensors' gradients into the flat parameter's gradient."""
-        np.concatenate([p.grad.reshape(-1) if p.grad is not None else np.zeros(p.data.size, p.data.dtype)
-                        for p in self.params], out=self._grad)
-        self.flat.grad = self._grad
-
-
 def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> optim.Optimizer:
     if name == "adagrad":  # min-char-rnn's rule: mem += g*g; p -= lr * g / sqrt(mem + 1e-8)
         return optim.Adagrad(params, lr=lr, eps=1e-8, eps_inside_sqrt=True)
@@ -160,14 +123,10 @@ class Trainer:
         self.model = CharRNN(self.vocab.size, config.hidden_size, config.num_layers, config.cell, config.dropout,
                              dtype=np.dtype(config.dtype), init=config.init,
                              generator=np.random.default_rng(config.seed))
-        self.flat = FlatParameters(self.model.trainable_parameters())
-        m = self.model
-        # min-char-rnn's own architecture trains through one fused op on the flat vector
-        self.classic = m.cell == "rnn" and m.num_layers == 1 and m.dropout == 0 and m.fused
-        if self.classic:
-            self.layout = self.flat.layout([m.rnn.weight_ih_l0, m.rnn.weight_hh_l0, m.rnn.bias_ih_l0,
-                                            m.decoder.weight, m.decoder.bias])
-        self.optimizer = make_optimizer(config.optimizer, [self.flat.flat], config.lr)
+        # one buffer for all trainable tensors: the optimizer step and the clip are a few numpy calls each
+        # (at min-char-rnn's sizes per-tensor overhead costs more than the arithmetic)
+        self.flat = nn.utils.flatten_parameters_(self.model.trainable_parameters())
+        self.optimizer = make_optimizer(config.optimizer, [self.flat], config.lr)
         self.state = self.model.init_state(config.batch_size)
         self.sample_rng = np.random.default_rng([config.seed, 1])
         self.dropout_rng = nn.init.manual_seed(config.seed + 2)  # Dropout draws from nn.init's generator
@@ -185,24 +144,14 @@ class Trainer:
             self.state = self.model.init_state(self.config.batch_size)
         if not self.model.training:
             self.model.train()
-        if self.classic:
-            last: list[np.ndarray] = []
-            loss = FlatClassicLoss.apply(self.flat.flat, self.layout, self.model.rnn.bias_hh_l0.data,
-                                         chunk.inputs, chunk.targets, self.state[0][0],
-                                         float(self.config.batch_size), last)
-            new_state = (last[0][None],)
-        else:
-            loss, new_state = self.model.chunk_loss(chunk.inputs, chunk.targets, self.state)
+        loss, new_state = self.model.chunk_loss(chunk.inputs, chunk.targets, self.state)
         value = float(loss.data)
         if not math.isfinite(value):
             raise DivergedError(f"the loss became {value} at iteration {self.iteration + 1}: training diverged")
-        self.flat.zero_grad()
+        self.optimizer.zero_grad(set_to_none=False)  # zeroes the one gradient buffer in place
         loss.backward()
-        if not self.classic:
-            self.flat.collect_grads()
         if self.config.clip > 0:
-            # clip_grad_value_, in place: the leaf gradient is a copy the engine made for this step
-            np.clip(self.flat.flat.grad, -self.config.clip, self.config.clip, out=self.flat.flat.grad)
+            nn.utils.clip_grad_value_([self.flat], self.config.clip)
         self.optimizer.step()
         self.state = new_state
         self.iteration += 1
@@ -213,7 +162,7 @@ class Trainer:
         return value
 
     def params_finite(self) -> bool:
-        return bool(np.isfinite(self.flat.flat.data).all())
+        return bool(np.isfinite(self.flat.data).all())
 
     # ------------------------------------------------------------------ evaluation and samples
     def evaluate(self, chunk: int = 256) -> float | None:
@@ -233,8 +182,7 @@ class Trainer:
             for start in range(0, L - 1, chunk):
                 stop = min(start + chunk, L - 1)
                 h, state = self.model.hidden_states(streams[start:stop], state)
-                total += float(linear_cross_entropy(h, self.model.decoder.weight, self.model.decoder.bias,
-                                                    streams[start + 1:stop + 1].reshape(-1)).data)
+                total += float(self.model.sequence_loss(h, streams[start + 1:stop + 1]).data)
                 count += (stop - start) * B
         self.model.train()
         return total / count
