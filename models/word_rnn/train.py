@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from tinygrad_rnn import Tensor, nn, optim
-from tinygrad_rnn.ops.scatter import scatter_add_unique
+from tinygrad_rnn.kernels.scatter import scatter_add_unique
 from models.common import UserError
 
 from . import data as wdata

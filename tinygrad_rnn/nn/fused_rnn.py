@@ -1,10 +1,10 @@
 """Fused sequence ops: one ``Function`` for all T steps of one RNN / LSTM / GRU layer.
 
-Their forward and backward are the numpy kernels of :mod:`.rnn_kernels` and :mod:`.gated_kernels`
-(hand-derived BPTT), so the autograd graph has one node per layer instead of several per time
-step. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` use them by default (``fused=True``); the per-step
-composition of cell operations stays available (``fused=False``) and the tests prove both agree
-with each other, with finite differences and with PyTorch.
+Their forward and backward are the numpy kernels of :mod:`tinygrad_rnn.kernels.rnn` and
+:mod:`tinygrad_rnn.kernels.gated` (hand-derived BPTT), so the autograd graph has one node per layer
+instead of several per time step. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` use them by default
+(``fused=True``); the per-step composition of cell operations stays available (``fused=False``) and
+the tests prove both agree with each other, with finite differences and with PyTorch.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..tensor import Tensor
-from .gated_kernels import gru_backward, gru_forward, lstm_backward, lstm_forward
-from .rnn_kernels import rnn_backward, rnn_forward
+from ..kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+from ..kernels.rnn import rnn_backward, rnn_forward
 
 __all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru"]
 

@@ -23,7 +23,7 @@ from .dropout import dropout as _dropout
 from .fused_rnn import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
 from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
-from .rnn_kernels import check_nonlinearity
+from ..kernels.rnn import check_nonlinearity
 
 __all__ = ["RNN", "LSTM", "GRU"]
 

@@ -23,7 +23,7 @@ from ..tensor import Tensor
 from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
-from .rnn_kernels import check_nonlinearity
+from ..kernels.rnn import check_nonlinearity
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "rnn_step", "lstm_step", "gru_step"]
 

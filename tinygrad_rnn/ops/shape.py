@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function, IndexedGrad
-from .scatter import scatter_add_rows
+from ..kernels.scatter import scatter_add_rows
 
 
 class Reshape(Function):
