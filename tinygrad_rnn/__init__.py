@@ -8,7 +8,8 @@ from .tensor import Tensor
 from .serialization import load, save
 from . import nn, optim
 from .nn import functional as F  # the full functional API: engine functions plus dropout and fused RNNs
-from .nn.init import manual_seed
+from . import random  # as torch.random; left out of __all__, where it would shadow the stdlib's random
+from .random import manual_seed
 
 __all__ = [
     "Tensor", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",

@@ -22,7 +22,7 @@
     model.load_state_dict(model.state_dict())      # keys "emb.weight", "rnn.weight_ih_l0", ... as in PyTorch
 
 Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` on any layer (see
-:mod:`.init`); random draws come from ``nn.init.manual_seed(seed)``'s generator. Parameters get
+:mod:`.init`); random draws come from ``tinygrad_rnn.manual_seed(seed)``'s generator. Parameters get
 ``tinygrad_rnn.get_default_dtype()`` (float32) unless a layer is given ``dtype=``.
 """
 from . import functional, init, utils

@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from ..random import get_generator
 from ..tensor import Tensor
-from . import init
 from .module import Module
 
 __all__ = ["Dropout", "dropout"]
@@ -26,14 +26,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.rand
         x = Tensor(x)
     if p == 1.0:
         return x * np.zeros((), dtype=x.dtype)
-    keep = init.get_generator(generator).random(x.shape) >= p
+    keep = get_generator(generator).random(x.shape) >= p
     mask = keep.astype(x.dtype)
     mask *= 1.0 / (1.0 - p)
     return x * mask
 
 
 class Dropout(Module):
-    """``Dropout(p=0.5)``: see :func:`dropout`; random masks come from ``nn.init``'s generator."""
+    """``Dropout(p=0.5)``: see :func:`dropout`; random masks come from :mod:`tinygrad_rnn.random`'s generator."""
 
     def __init__(self, p: float = 0.5):
         super().__init__()

@@ -1,7 +1,7 @@
 """Weight initialisation: in-place fills (PyTorch's ``nn.init`` names) and named schemes.
 
-Random fills draw from one module-level ``numpy.random.Generator`` (seed it with ``manual_seed``)
-unless a ``generator`` is passed, so a whole model is reproducible from one seed.
+Random fills draw from the library-wide generator of :mod:`tinygrad_rnn.random` (seed it with
+``tinygrad_rnn.manual_seed``) unless a ``generator`` is passed, so a whole model is reproducible from one seed.
 
 Schemes (``SCHEMES``), chosen by name in every layer's ``reset_parameters(scheme=...)``:
 
@@ -24,28 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from ..random import get_generator
 from ..tensor import Tensor
 
 __all__ = [
-    "SCHEMES", "manual_seed", "get_generator", "uniform_", "normal_", "zeros_", "ones_", "constant_",
+    "SCHEMES", "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_",
 ]
 
 SCHEMES = ("pytorch", "min-char-rnn", "rnn-numpy")
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator used by every initialiser and by Dropout; returns it."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
-
-
-def get_generator(generator: np.random.Generator | None = None) -> np.random.Generator:
-    """``generator`` if given, else the library-wide one (see ``manual_seed``)."""
-    return _generator if generator is None else generator
 
 
 def _array(tensor: Tensor | np.ndarray) -> np.ndarray:
