@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import Tensor, gradcheck, nn
-from tinygrad_rnn.nn.fused_rnn import FusedRNNFunction
+from tinygrad_rnn.ops.fused_rnn import FusedRNNFunction
 from tinygrad_rnn.kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
 from tinygrad_rnn.kernels.rnn import rnn_backward, rnn_forward
 

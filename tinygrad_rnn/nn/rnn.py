@@ -7,7 +7,7 @@ for zeros. Per layer k the parameters are ``weight_ih_l{k}`` ``(G*H, in_k)``, ``
 i,f,g,o), 3 (GRU, gates r,z,n); in_0 = input_size, in_k = H above.
 
 For each layer the input projection of all time steps is one matmul; only the recurrence loops in
-Python. Each layer runs as one fused autograd node by default (see :mod:`.fused_rnn`);
+Python. Each layer runs as one fused autograd node by default (see :mod:`tinygrad_rnn.ops.fused_rnn`);
 ``fused=False`` uses the per-step composition of Tensor ops shared with the cells instead.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .. import functional as F
 from ..tensor import Tensor
 from ._dtype import param_dtype
 from .dropout import dropout as _dropout
-from .fused_rnn import fused_gru, fused_lstm, fused_rnn
+from .functional import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
 from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
 from ..kernels.rnn import check_nonlinearity
