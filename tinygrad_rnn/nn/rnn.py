@@ -16,14 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
+from . import functional as F
 from ._dtype import param_dtype
-from .dropout import dropout as _dropout
-from .functional import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
 from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
-from ..kernels.rnn import check_nonlinearity
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -137,7 +135,7 @@ class _RNNBase(Module):
 
     def _between_layers(self, out: Tensor, k: int) -> Tensor:
         if self.dropout > 0.0 and self.training and k < self.num_layers - 1:
-            return _dropout(out, self.dropout, True)
+            return F.dropout(out, self.dropout, True)
         return out
 
     def _input_projection(self, x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
@@ -236,7 +234,7 @@ class RNN(_RNNBase):
         return output, h_n
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
-        out = fused_rnn(x, init[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
+        out = F.fused_rnn(x, init[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
         return out, [out[x.shape[0] - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):
@@ -273,7 +271,7 @@ class LSTM(_RNNBase):
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
         T = x.shape[0]
-        y = fused_lstm(x, init[0], init[1], w_ih, w_hh, b_ih, b_hh)
+        y = F.fused_lstm(x, init[0], init[1], w_ih, w_hh, b_ih, b_hh)
         return y[0], [y[0, T - 1], y[1, T - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):
@@ -295,7 +293,7 @@ class GRU(_RNNBase):
         return output, h_n
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
-        out = fused_gru(x, init[0], w_ih, w_hh, b_ih, b_hh)
+        out = F.fused_gru(x, init[0], w_ih, w_hh, b_ih, b_hh)
         return out, [out[x.shape[0] - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):

@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
-from ..kernels.rnn import check_nonlinearity
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "rnn_step", "lstm_step", "gru_step"]
 
