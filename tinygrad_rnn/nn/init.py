@@ -19,8 +19,9 @@ Schemes (``SCHEMES``), chosen by name in every layer's ``reset_parameters(scheme
 """
 from __future__ import annotations
 
+import enum
 import math
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "SCHEMES", "uniform_", "normal_", "zeros_", "ones_", "constant_",
-    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_",
+    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_", "Role", "init_recurrent_",
 ]
 
 SCHEMES = ("pytorch", "min-char-rnn", "rnn-numpy")
@@ -133,3 +134,32 @@ def init_bias_(tensor: Any, scheme: str, pytorch_bound: float, generator: np.ran
     if scheme == "pytorch":
         return uniform_(tensor, -pytorch_bound, pytorch_bound, generator)
     return zeros_(tensor)
+
+
+class Role(enum.Enum):
+    """What a recurrent layer's parameter is, which decides how a scheme fills it."""
+
+    INPUT_WEIGHT = "input weight"    # weight_ih (G*H, in): rnn-numpy's n is ``in``, its second dimension
+    HIDDEN_WEIGHT = "hidden weight"  # weight_hh (G*H, H): n is the hidden size
+    BIAS = "bias"                    # bias_ih / bias_hh (G*H,)
+
+
+def init_recurrent_(
+    params: Iterable[tuple[Any, Role]], hidden_size: int, scheme: str, generator: np.random.Generator | None = None
+) -> None:
+    """Initialise a recurrent layer's or cell's parameters by ``scheme``, in the order given.
+
+    ``params`` pairs each parameter with its role; PyTorch's bound 1/sqrt(hidden_size) is shared by all of
+    them. The order decides which random draws each parameter gets, so callers list them as PyTorch does:
+    per layer weight_ih, weight_hh, bias_ih, bias_hh.
+    """
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    for tensor, role in params:
+        if role is Role.BIAS:
+            init_bias_(tensor, scheme, bound, generator)
+        elif role is Role.HIDDEN_WEIGHT:
+            init_weight_(tensor, scheme, hidden_size, bound, generator)
+        elif role is Role.INPUT_WEIGHT:
+            init_weight_(tensor, scheme, _array(tensor).shape[1], bound, generator)
+        else:
+            raise TypeError(f"init_recurrent_: role must be an nn.init.Role, got {role!r}")

@@ -19,9 +19,10 @@ import numpy as np
 from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
 from . import functional as F
+from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
-from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
+from .rnn_cells import gru_step, lstm_step, rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -69,13 +70,13 @@ class _RNNBase(Module):
 
     def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
         """PyTorch: every weight and bias uniform(±1/sqrt(hidden)); see ``nn.init`` for the other schemes."""
-        names: list[tuple[str, str]] = []
+        params = []
         for k in range(self.num_layers):
-            in_k = self.input_size if k == 0 else self.hidden_size
-            names += [(f"weight_ih_l{k}", f"ih:{in_k}"), (f"weight_hh_l{k}", "hh")]
+            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
+            params += [(w_ih, init.Role.INPUT_WEIGHT), (w_hh, init.Role.HIDDEN_WEIGHT)]
             if self.bias:
-                names += [(f"bias_ih_l{k}", "bias"), (f"bias_hh_l{k}", "bias")]
-        init_recurrent_(self, names, self.hidden_size, scheme, generator)
+                params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
+        init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         p = self._parameters
