@@ -224,11 +224,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         ctx = node._ctx
         if ctx is None:
             if node._requires_grad:
-                if node.grad is None:
-                    # own the array: a backward may hand the same array to several inputs
-                    node.grad = g if key in owned else np.array(g, dtype=node.data.dtype, copy=True)
-                else:
-                    node.grad += g
+                _store_leaf_grad(node, g, key in owned)
             continue
         if ctx.released:
             raise RuntimeError(
@@ -247,42 +243,65 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
             )
         for parent, pg in zip(ctx.parents, input_grads):
-            if parent is None or pg is None:
-                continue
-            pkey = id(parent)
-            previous = pending.get(pkey)
-            if type(pg) is IndexedGrad:
-                if previous is None:
-                    buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
-                elif pkey in owned:
-                    buffer = previous
-                else:
-                    buffer = np.array(previous, dtype=parent.data.dtype, copy=True)
-                pg.add_into(buffer)
-                pending[pkey] = buffer
-                owned.add(pkey)
-                continue
-            try:
-                pg = unbroadcast(np.asarray(pg), parent.data.shape)
-            except RuntimeError:
-                raise RuntimeError(
-                    f"{ctx.fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
-                    f"shape {parent.data.shape}; it must be that shape or broadcast to it"
-                ) from None
-            if pg.dtype != parent.data.dtype:
-                pg = pg.astype(parent.data.dtype)
-            if previous is None:
-                pending[pkey] = pg
-            elif pkey in owned:
-                np.add(previous, pg, out=previous)
-            else:
-                pending[pkey] = np.asarray(previous + pg)  # 0-d sums come back as numpy scalars
-                owned.add(pkey)
+            if parent is not None and pg is not None:
+                _accumulate(pending, owned, parent, pg, ctx.fn)
         if not retain_graph:
             ctx.parents = ()
             ctx.saved_arrays = ()
             ctx.__dict__.clear()
             ctx.released = True
+
+
+def _accumulate(pending: dict[int, np.ndarray], owned: set[int], parent: Tensor, pg: Any, fn: type[Function]) -> None:
+    """Add ``pg``, the gradient ``fn.backward`` returned for ``parent``, to the gradient pending for ``parent``.
+
+    The one place where gradients meet, so a tensor used twice (a diamond, a weight shared across time
+    steps) gets their sum. ``pg`` is an ``IndexedGrad`` (added into one dense buffer) or an array, which
+    is first summed back to ``parent``'s shape and cast to its dtype. The pending array is added into in
+    place only when the engine allocated it itself (``owned``); an array that came from a backward may
+    be shared with another input or saved by the op, so the first sum with it is a new array.
+    """
+    key = id(parent)
+    previous = pending.get(key)
+    if type(pg) is IndexedGrad:
+        if previous is None:
+            buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
+        elif key in owned:
+            buffer = previous
+        else:
+            buffer = np.array(previous, dtype=parent.data.dtype, copy=True)
+        pg.add_into(buffer)
+        pending[key] = buffer
+        owned.add(key)
+        return
+    try:
+        pg = unbroadcast(np.asarray(pg), parent.data.shape)
+    except RuntimeError:
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
+            f"shape {parent.data.shape}; it must be that shape or broadcast to it"
+        ) from None
+    if pg.dtype != parent.data.dtype:
+        pg = pg.astype(parent.data.dtype)
+    if previous is None:
+        pending[key] = pg
+    elif key in owned:
+        np.add(previous, pg, out=previous)
+    else:
+        pending[key] = np.asarray(previous + pg)  # 0-d sums come back as numpy scalars
+        owned.add(key)
+
+
+def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+    """Add a leaf's finished gradient ``g`` to its ``.grad``, which accumulates across backward() calls.
+
+    ``owned`` says the engine allocated ``g`` itself; any other array may be shared with another input
+    (or be the caller's), so the leaf keeps a copy of it.
+    """
+    if leaf.grad is None:
+        leaf.grad = g if owned else np.array(g, dtype=leaf.data.dtype, copy=True)
+    else:
+        leaf.grad += g
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py needs Function defined first)
