@@ -8,14 +8,22 @@ when a tensor is used more than once, and releasing the graph afterwards.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
-
 _grad_enabled = True
+
+# The Tensor class. autograd sits below tensor.py in the import order (dtypes <- autograd <- ops <- tensor), so
+# it cannot import it: tensor.py binds it here once, right after defining it. A module global is what
+# Function.apply would read for an imported name too, so its hot path costs the same.
+Tensor: Any = None
+
+
+def _bind_tensor_type(cls: type) -> None:
+    """Called once by tensor.py: the class ``Function.apply`` unwraps inputs of and wraps outputs in."""
+    global Tensor
+    Tensor = cls
 
 
 def is_grad_enabled() -> bool:
@@ -302,6 +310,3 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
         leaf.grad = g if owned else np.array(g, dtype=leaf.data.dtype, copy=True)
     else:
         leaf.grad += g
-
-
-from .tensor import Tensor  # noqa: E402  (tensor.py needs Function defined first)
