@@ -7,7 +7,7 @@ from .serialization import load, save
 from . import nn, optim
 from .nn import functional as F  # the one functional module: tinygrad_rnn.F is tinygrad_rnn.nn.functional
 from .nn.functional import concatenate, maximum, stack, where
-from . import random  # as torch.random; left out of __all__, where it would shadow the stdlib's random
+from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
 from .random import manual_seed
 
 __all__ = [
