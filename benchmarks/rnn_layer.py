@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from tinygrad_rnn import Tensor, nn
+from tinygrad_rnn import Tensor, manual_seed, nn
 from timing import best_time  # benchmarks/timing.py (this script's folder is on sys.path)
 
 SIZES = [(25, 1, 100), (50, 32, 256)]
@@ -99,7 +99,7 @@ def main() -> None:
         x0 = rng.standard_normal((T, B, H)).astype(dtype)
         h00 = rng.standard_normal((1, B, H)).astype(dtype) * 0.1
         g = rng.standard_normal((T, B, H)).astype(dtype)
-        nn.init.manual_seed(0)
+        manual_seed(0)
         state = getattr(nn, LAYERS[kind])(H, H, dtype=dtype).state_dict()
         t_fused = best_time(ours(kind, True, x0, h00, g, state, dtype), args.repeats)
         t_comp = best_time(ours(kind, False, x0, h00, g, state, dtype), args.repeats)

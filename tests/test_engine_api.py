@@ -9,7 +9,10 @@ from tinygrad_rnn import Function, Tensor
 def test_top_level_exports_pytorch_habits():
     for name in ("Tensor", "Function", "no_grad", "gradcheck", "save", "load", "nn", "optim", "F", "manual_seed"):
         assert hasattr(tg, name), name
-    assert tg.F.cross_entropy is tg.functional.cross_entropy
+    import tinygrad_rnn.nn.functional as F
+
+    assert tg.F is tg.nn.functional is F  # one functional module, wherever it is reached from
+    assert tg.stack is F.stack and tg.where is F.where
 
 
 def test_bare_no_grad_decorator_records_no_graph_and_restores_mode():

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from tinygrad_rnn import Tensor
-from tinygrad_rnn.ops.scatter import scatter_add_columns, scatter_add_rows, scatter_add_unique
+from tinygrad_rnn.kernels.scatter import scatter_add_columns, scatter_add_rows, scatter_add_unique
 
 
 def _expected(ids, rows, V):

@@ -100,7 +100,7 @@ def test_parameter_basics():
 
 
 def test_state_dict_is_a_copy_and_round_trips():
-    nn.init.manual_seed(0)
+    tg.manual_seed(0)
     a, b = Net(), Net()
     sd = a.state_dict()
     assert all(isinstance(v, np.ndarray) for v in sd.values())
@@ -177,7 +177,7 @@ def test_default_dtype_and_dtype_argument():
        bias=st.booleans(), seed=st.integers(0, 2**31))
 @settings(max_examples=15)
 def test_linear_forward_and_gradcheck(lead, I, O, bias, seed):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     m = nn.Linear(I, O, bias=bias, dtype=F64)
     x = Tensor(np.random.default_rng(seed).normal(size=(*lead, I)), requires_grad=True)
     expected = x.data @ m.weight.data.T + (m.bias.data if bias else 0.0)
@@ -194,7 +194,7 @@ def test_linear_shape_error():
        seed=st.integers(0, 2**31))
 @settings(max_examples=15)
 def test_embedding_forward_and_row_gradient_vs_one_hot(V, D, shape, seed):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     r = np.random.default_rng(seed)
     emb = nn.Embedding(V, D, dtype=F64)
     ids = r.integers(0, V, size=shape)
@@ -219,7 +219,7 @@ def test_embedding_errors():
 
 
 def test_dropout_scaling_mask_gradient_and_eval():
-    nn.init.manual_seed(0)
+    tg.manual_seed(0)
     d = nn.Dropout(0.25)
     x = Tensor(np.ones((200, 100)), requires_grad=True)
     y = d(x)
@@ -247,7 +247,7 @@ def test_sequential_and_activations():
 
 # ---- init ----------------------------------------------------------------------------------------------
 def test_pytorch_default_bounds():
-    nn.init.manual_seed(1)
+    tg.manual_seed(1)
     rnn = nn.RNN(30, 400)
     b = 1 / math.sqrt(400)
     for p in rnn.parameters():
@@ -261,7 +261,7 @@ def test_pytorch_default_bounds():
 
 
 def test_tutorial_schemes():
-    nn.init.manual_seed(2)
+    tg.manual_seed(2)
     rnn = nn.RNN(65, 100, scheme="min-char-rnn")
     assert abs(rnn.weight_hh_l0.data.std() - 0.01) < 0.001
     assert not rnn.bias_ih_l0.data.any() and not rnn.bias_hh_l0.data.any()
@@ -279,9 +279,9 @@ def test_tutorial_schemes():
 
 
 def test_seeding_is_reproducible_and_generator_argument():
-    nn.init.manual_seed(5)
+    tg.manual_seed(5)
     a = nn.GRU(3, 4).state_dict()
-    nn.init.manual_seed(5)
+    tg.manual_seed(5)
     b = nn.GRU(3, 4).state_dict()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])

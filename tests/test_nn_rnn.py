@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import Tensor, gradcheck, nn
-from tinygrad_rnn.nn.fused_rnn import FusedRNNFunction
-from tinygrad_rnn.nn.gated_kernels import gru_backward, gru_forward, lstm_backward, lstm_forward
-from tinygrad_rnn.nn.rnn_kernels import rnn_backward, rnn_forward
+from tinygrad_rnn.ops.fused_rnn import FusedRNNFunction
+from tinygrad_rnn.kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+from tinygrad_rnn.kernels.rnn import rnn_backward, rnn_forward
 
 F64 = np.float64
 sizes = st.integers(1, 4)
@@ -244,7 +244,7 @@ def test_fused_function_gradcheck_all_inputs(T, B, I, H, seed, bias):
 
 
 def _pair(cls, fused_kwargs, seed, **kw):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     a = cls(**kw, **fused_kwargs[0], dtype=F64)
     b = cls(**kw, **fused_kwargs[1], dtype=F64)
     b.load_state_dict(a.state_dict())
@@ -297,7 +297,7 @@ def test_fused_equals_composed_outputs_and_all_gradients(T, B, I, H, L, seed, bi
 @given(T=sizes, B=sizes, I=sizes, H=sizes, seed=st.integers(0, 2**31), fused=st.booleans())
 @settings(max_examples=8)
 def test_rnn_layer_gradcheck_including_h0(T, B, I, H, seed, fused):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     m = nn.RNN(I, H, num_layers=2, dtype=F64, fused=fused)
     r = _rng(seed)
     x = Tensor(r.normal(size=(T, B, I)), requires_grad=True)
@@ -315,7 +315,7 @@ def test_rnn_layer_gradcheck_including_h0(T, B, I, H, seed, fused):
        kind=st.sampled_from(["rnn_tanh", "rnn_relu", "lstm", "gru"]))
 @settings(max_examples=16)
 def test_cells_gradcheck_and_match_numpy(B, I, H, seed, bias, kind):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     r = _rng(seed)
     x = Tensor(r.normal(size=(B, I)), requires_grad=True)
     h = Tensor(r.normal(size=(B, H)), requires_grad=True)
@@ -351,7 +351,7 @@ def test_cells_gradcheck_and_match_numpy(B, I, H, seed, bias, kind):
 
 
 def test_cells_accept_unbatched_input_and_default_state():
-    nn.init.manual_seed(0)
+    tg.manual_seed(0)
     for cell in (nn.RNNCell(3, 4, dtype=F64), nn.GRUCell(3, 4, dtype=F64)):
         x = np.arange(3.0)
         np.testing.assert_allclose(cell(x).data, cell(x[None], np.zeros((1, 4))).data[0], rtol=1e-14)
@@ -369,7 +369,7 @@ def test_cells_accept_unbatched_input_and_default_state():
        fused=st.booleans())
 @settings(max_examples=10)
 def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind, fused):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     r = _rng(seed)
     x = Tensor(r.normal(size=(T, B, I)), requires_grad=True)
     h0 = Tensor(r.normal(size=(2, B, H)), requires_grad=True)
@@ -398,7 +398,7 @@ def test_lstm_gru_layers_gradcheck(T, B, I, H, seed, kind, fused):
        bias=st.booleans(),
        batch_first=st.booleans(), use_state=st.booleans())
 def test_layers_forward_match_numpy_equations(T, B, I, H, L, seed, kind, bias, batch_first, use_state):
-    nn.init.manual_seed(seed)
+    tg.manual_seed(seed)
     kw = dict(num_layers=L, bias=bias, batch_first=batch_first, dtype=F64)
     if kind.startswith("lstm"):
         m = nn.LSTM(I, H, fused=kind == "lstm", **kw)
@@ -426,7 +426,7 @@ def test_layers_forward_match_numpy_equations(T, B, I, H, L, seed, kind, bias, b
 
 @pytest.mark.parametrize("cls", [nn.RNN, nn.LSTM, nn.GRU])
 def test_unbatched_input_equals_batch_of_one(cls):
-    nn.init.manual_seed(3)
+    tg.manual_seed(3)
     m = cls(3, 4, num_layers=2, dtype=F64)
     x = _rng(0).normal(size=(5, 3))
     out_u, state_u = m(x)
@@ -450,7 +450,7 @@ def test_layer_parameter_names_shapes_and_gate_layout():
 
 
 def test_dropout_between_layers_only_in_training():
-    nn.init.manual_seed(0)
+    tg.manual_seed(0)
     m = nn.RNN(3, 8, num_layers=2, dropout=0.5, dtype=F64)
     plain = nn.RNN(3, 8, num_layers=2, dtype=F64)
     plain.load_state_dict(m.state_dict())
@@ -479,7 +479,7 @@ def test_layer_input_errors_are_clear():
 
 
 def test_fused_rnn_float32_and_no_grad():
-    nn.init.manual_seed(0)
+    tg.manual_seed(0)
     m = nn.RNN(3, 4)
     assert m.weight_hh_l0.dtype == np.float32
     x = _rng(0).normal(size=(5, 2, 3)).astype(np.float32)
@@ -496,7 +496,7 @@ def test_fused_rnn_float32_and_no_grad():
 @pytest.mark.parametrize("batch_first", [False, True])
 def test_matches_pytorch_outputs_and_gradients(kind, batch_first):
     torch = pytest.importorskip("torch")
-    nn.init.manual_seed(7)
+    tg.manual_seed(7)
     L, T, B, I, H = 2, 5, 3, 4, 6
     if kind == "lstm":
         ours, theirs = nn.LSTM(I, H, L, batch_first=batch_first, dtype=F64), torch.nn.LSTM(I, H, L, batch_first=batch_first)
@@ -538,7 +538,7 @@ def test_matches_pytorch_outputs_and_gradients(kind, batch_first):
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
 def test_cells_match_pytorch(kind):
     torch = pytest.importorskip("torch")
-    nn.init.manual_seed(8)
+    tg.manual_seed(8)
     B, I, H = 3, 4, 5
     ours = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind](I, H, dtype=F64)
     theirs = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[kind](I, H).double()

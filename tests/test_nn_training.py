@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinygrad_rnn import Tensor, nn, optim
+from tinygrad_rnn import Tensor, manual_seed, nn, optim
 
 F64 = np.float64
 
@@ -19,7 +19,7 @@ def _mse(pred: Tensor, target: np.ndarray) -> Tensor:
 
 
 def test_mlp_regresses_sine():
-    nn.init.manual_seed(0)
+    manual_seed(0)
     r = np.random.default_rng(0)
     x = r.uniform(-3, 3, size=(256, 1)).astype(np.float32)
     y = np.sin(x)
@@ -48,7 +48,7 @@ def _delay_data(r: np.random.Generator, T: int, B: int, delay: int) -> tuple[np.
 @pytest.mark.parametrize("kind", ["rnn_fused", "rnn_composed", "lstm", "gru"])
 def test_recurrent_layer_learns_to_recall_delayed_input(kind):
     """Output at step t must be the input at step t-2: impossible without a working recurrence."""
-    nn.init.manual_seed(1)
+    manual_seed(1)
     r = np.random.default_rng(1)
     H, delay = 16, 2
     if kind.startswith("rnn"):

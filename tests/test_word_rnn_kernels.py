@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tinygrad_rnn.functional as F
+import tinygrad_rnn.nn.functional as F
 from tinygrad_rnn import Tensor
 from models.word_rnn.kernels import TruncatedTanhRNN
 from models.word_rnn.reference import RNNNumpy

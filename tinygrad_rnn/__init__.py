@@ -1,20 +1,20 @@
 """tinygrad_rnn: a small from-scratch autograd framework on numpy, with RNN language models built on it."""
-from . import functional
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
 from .dtypes import get_default_dtype, set_default_dtype
-from .functional import concatenate, stack, where, maximum
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from . import nn, optim
-from .nn import functional as F  # the full functional API: engine functions plus dropout and fused RNNs
-from .nn.init import manual_seed
+from .nn import functional as F  # the one functional module: tinygrad_rnn.F is tinygrad_rnn.nn.functional
+from .nn.functional import concatenate, maximum, stack, where
+from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
+from .random import manual_seed
 
 __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
-    "functional", "F", "concatenate", "stack", "where", "maximum",
+    "F", "concatenate", "stack", "where", "maximum",
     "nn", "optim", "save", "load", "manual_seed",
 ]
 __version__ = "0.1.0"

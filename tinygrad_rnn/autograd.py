@@ -8,16 +8,24 @@ when a tensor is used more than once, and releasing the graph afterwards.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from .sparse import RowSparseGrad
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
-
 _grad_enabled = True
+
+# The Tensor class. autograd sits below tensor.py in the import order (dtypes <- autograd <- ops <- tensor), so
+# it cannot import it: tensor.py binds it here once, right after defining it. A module global is what
+# Function.apply would read for an imported name too, so its hot path costs the same.
+Tensor: Any = None
+
+
+def _bind_tensor_type(cls: type) -> None:
+    """Called once by tensor.py: the class ``Function.apply`` unwraps inputs of and wraps outputs in."""
+    global Tensor
+    Tensor = cls
 
 
 def is_grad_enabled() -> bool:
@@ -233,12 +241,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             g = np.asarray(g)
         if ctx is None:
             if node._requires_grad:
-                if node.grad is None:
-                    # own the array: a backward may hand the same array to several inputs
-                    fresh = key in owned or type(g) is RowSparseGrad  # a sparse gradient's rows are always new
-                    node.grad = g if fresh else np.array(g, dtype=node.data.dtype, copy=True)
-                else:
-                    node.grad += g
+                _store_leaf_grad(node, g, key in owned)
             continue
         if ctx.released:
             raise RuntimeError(
@@ -258,49 +261,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
                 f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
             )
         for parent, pg in zip(ctx.parents, input_grads):
-            if parent is None or pg is None:
-                continue
-            pkey = id(parent)
-            previous = pending.get(pkey)
-            if type(pg) is RowSparseGrad:
-                if pg.dtype != parent.data.dtype:
-                    pg = RowSparseGrad(pg.indices, pg.values.astype(parent.data.dtype), pg.shape, pg._coalesced)
-                if previous is None or type(previous) is RowSparseGrad:
-                    pending[pkey] = pg if previous is None else previous + pg
-                else:
-                    pending[pkey] = pg.add_to_(previous if pkey in owned else np.array(previous, copy=True))
-                    owned.add(pkey)
-                continue
-            if type(pg) is IndexedGrad:
-                if previous is None:
-                    buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
-                elif pkey in owned:
-                    buffer = previous
-                else:
-                    buffer = np.array(previous, dtype=parent.data.dtype, copy=True)
-                pg.add_into(buffer)
-                pending[pkey] = buffer
-                owned.add(pkey)
-                continue
-            try:
-                pg = unbroadcast(np.asarray(pg), parent.data.shape)
-            except RuntimeError:
-                raise RuntimeError(
-                    f"{ctx.fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
-                    f"shape {parent.data.shape}; it must be that shape or broadcast to it"
-                ) from None
-            if pg.dtype != parent.data.dtype:
-                pg = pg.astype(parent.data.dtype)
-            if previous is None:
-                pending[pkey] = pg
-            elif type(previous) is RowSparseGrad:
-                pending[pkey] = previous + pg  # a new dense array
-                owned.add(pkey)
-            elif pkey in owned:
-                np.add(previous, pg, out=previous)
-            else:
-                pending[pkey] = np.asarray(previous + pg)  # 0-d sums come back as numpy scalars
-                owned.add(pkey)
+            if parent is not None and pg is not None:
+                _accumulate(pending, owned, parent, pg, ctx.fn)
         if not retain_graph:
             ctx.parents = ()
             ctx.saved_arrays = ()
@@ -308,4 +270,67 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             ctx.released = True
 
 
-from .tensor import Tensor  # noqa: E402  (tensor.py needs Function defined first)
+def _accumulate(pending: dict[int, np.ndarray], owned: set[int], parent: Tensor, pg: Any, fn: type[Function]) -> None:
+    """Add ``pg``, the gradient ``fn.backward`` returned for ``parent``, to the gradient pending for ``parent``.
+
+    The one place where gradients meet, so a tensor used twice (a diamond, a weight shared across time
+    steps) gets their sum. ``pg`` is a ``RowSparseGrad`` (kept sparse while every part is sparse, else
+    added into a dense array), an ``IndexedGrad`` (added into one dense buffer) or an array, which
+    is first summed back to ``parent``'s shape and cast to its dtype. The pending array is added into in
+    place only when the engine allocated it itself (``owned``); an array that came from a backward may
+    be shared with another input or saved by the op, so the first sum with it is a new array.
+    """
+    key = id(parent)
+    previous = pending.get(key)
+    if type(pg) is RowSparseGrad:
+        if pg.dtype != parent.data.dtype:
+            pg = RowSparseGrad(pg.indices, pg.values.astype(parent.data.dtype), pg.shape, pg._coalesced)
+        if previous is None or type(previous) is RowSparseGrad:
+            pending[key] = pg if previous is None else previous + pg
+        else:
+            pending[key] = pg.add_to_(previous if key in owned else np.array(previous, copy=True))
+            owned.add(key)
+        return
+    if type(pg) is IndexedGrad:
+        if previous is None:
+            buffer = np.zeros(parent.data.shape, dtype=parent.data.dtype)
+        elif key in owned:
+            buffer = previous
+        else:
+            buffer = np.array(previous, dtype=parent.data.dtype, copy=True)
+        pg.add_into(buffer)
+        pending[key] = buffer
+        owned.add(key)
+        return
+    try:
+        pg = unbroadcast(np.asarray(pg), parent.data.shape)
+    except RuntimeError:
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
+            f"shape {parent.data.shape}; it must be that shape or broadcast to it"
+        ) from None
+    if pg.dtype != parent.data.dtype:
+        pg = pg.astype(parent.data.dtype)
+    if previous is None:
+        pending[key] = pg
+    elif type(previous) is RowSparseGrad:
+        pending[key] = previous + pg  # a new dense array
+        owned.add(key)
+    elif key in owned:
+        np.add(previous, pg, out=previous)
+    else:
+        pending[key] = np.asarray(previous + pg)  # 0-d sums come back as numpy scalars
+        owned.add(key)
+
+
+def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
+    """Add a leaf's finished gradient ``g`` to its ``.grad``, which accumulates across backward() calls.
+
+    ``owned`` says the engine allocated ``g`` itself; any other array may be shared with another input
+    (or be the caller's), so the leaf keeps a copy of it.
+    """
+    if leaf.grad is None:
+        fresh = owned or type(g) is RowSparseGrad  # a sparse gradient's rows are always new arrays
+        leaf.grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
+    else:
+        leaf.grad += g

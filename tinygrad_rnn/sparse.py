@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops.scatter import scatter_add_unique
+from .kernels.scatter import scatter_add_unique
 
 __all__ = ["RowSparseGrad", "zeroed_grad"]
 

@@ -5,6 +5,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import autograd, ops
+from .autograd import run_backward
 from .dtypes import get_default_dtype
 
 
@@ -330,5 +332,4 @@ class Tensor:
         return ops.Stack.apply(*tensors, axis=axis)
 
 
-from . import ops  # noqa: E402  (the ops need Tensor defined)
-from .autograd import run_backward  # noqa: E402
+autograd._bind_tensor_type(Tensor)

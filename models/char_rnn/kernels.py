@@ -5,7 +5,7 @@ Kernels (plain numpy, no autograd):
 * ``rnn_forward_from_ids`` / ``rnn_backward_from_ids``: a tanh layer fed character ids. Multiplying
   ``Wxh`` by a one-hot vector selects a column, so the input projection of all steps is one gather
   of ``weight_ih`` columns (no one-hot is built) and its gradient a scatter-add into the columns
-  used. The recurrence is ``tinygrad_rnn.nn.rnn_kernels``' time loop (three numpy calls per step,
+  used. The recurrence is ``tinygrad_rnn.kernels.rnn``' time loop (three numpy calls per step,
   forward and backward), the one ``nn``'s fused RNN runs.
 
 Function (the autograd op built from them): ``GatherRNN``, used by ``CharRNN``.
@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_rnn import Function, Tensor
-from tinygrad_rnn.nn.rnn_kernels import rnn_recurrence_backward, rnn_recurrence_forward, rnn_weight_hh_grad
-from tinygrad_rnn.ops.scatter import scatter_add_columns
+from tinygrad_rnn.kernels.rnn import rnn_recurrence_backward, rnn_recurrence_forward, rnn_weight_hh_grad
+from tinygrad_rnn.kernels.scatter import scatter_add_columns
 
 
 # ------------------------------------------------------------------------------------------ kernels

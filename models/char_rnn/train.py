@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..common import UserError
-from tinygrad_rnn import nn, no_grad, optim
+from tinygrad_rnn import manual_seed, nn, no_grad, optim
+from tinygrad_rnn.random import get_generator
 
 from .data import ChunkStream, eval_streams, split_train_val
 from .model import CELLS, CharRNN
@@ -129,7 +130,7 @@ class Trainer:
         self.optimizer = make_optimizer(config.optimizer, [self.flat], config.lr)
         self.state = self.model.init_state(config.batch_size)
         self.sample_rng = np.random.default_rng([config.seed, 1])
-        self.dropout_rng = nn.init.manual_seed(config.seed + 2)  # Dropout draws from nn.init's generator
+        self.dropout_rng = manual_seed(config.seed + 2)  # dropout draws from tinygrad_rnn.random's generator
         self.iteration = 0
         self.smooth_loss = -math.log(1.0 / self.vocab.size) * config.seq_length
         self.best_val: float | None = None
@@ -214,7 +215,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "data": self.stream.state_dict(),
             "hidden": list(self.state),
-            "rng": {"sample": _rng_state(self.sample_rng), "dropout": _rng_state(nn.init.get_generator())},
+            "rng": {"sample": _rng_state(self.sample_rng), "dropout": _rng_state(get_generator())},
             "progress": {"iteration": self.iteration, "smooth_loss": self.smooth_loss, "best_val": self.best_val,
                          "history": {k: np.asarray(v, dtype=np.float64) for k, v in self.history.items()}},
             "text_sha256": self.text_sha256,
@@ -241,7 +242,7 @@ class Trainer:
             if [s.shape for s in trainer.state] != [s.shape for s in trainer.model.init_state(config.batch_size)]:
                 raise ValueError("the saved hidden state has the wrong shape")
             _set_rng_state(trainer.sample_rng, ckpt["rng"]["sample"])
-            _set_rng_state(nn.init.get_generator(), ckpt["rng"]["dropout"])
+            _set_rng_state(get_generator(), ckpt["rng"]["dropout"])
             progress = ckpt["progress"]
             trainer.iteration = int(progress["iteration"])
             trainer.smooth_loss = float(progress["smooth_loss"])

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn import Tensor, nn, no_grad
-import tinygrad_rnn.functional as F
+import tinygrad_rnn.nn.functional as F
 
 from .kernels import TruncatedTanhRNN
 

@@ -22,14 +22,15 @@
     model.load_state_dict(model.state_dict())      # keys "emb.weight", "rnn.weight_ih_l0", ... as in PyTorch
 
 Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` on any layer (see
-:mod:`.init`); random draws come from ``nn.init.manual_seed(seed)``'s generator. Parameters get
+:mod:`.init`); random draws come from ``tinygrad_rnn.manual_seed(seed)``'s generator. Parameters get
 ``tinygrad_rnn.get_default_dtype()`` (float32) unless a layer is given ``dtype=``.
 """
+from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-exported: nn.FusedRNNFunction...
 from . import functional, init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .dropout import Dropout
 from .embedding import Embedding
-from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, fused_gru, fused_lstm, fused_rnn
+from .functional import fused_gru, fused_lstm, fused_rnn
 from .linear import Linear
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
 from .rnn import GRU, LSTM, RNN

@@ -1,7 +1,7 @@
 """Weight initialisation: in-place fills (PyTorch's ``nn.init`` names) and named schemes.
 
-Random fills draw from one module-level ``numpy.random.Generator`` (seed it with ``manual_seed``)
-unless a ``generator`` is passed, so a whole model is reproducible from one seed.
+Random fills draw from the library-wide generator of :mod:`tinygrad_rnn.random` (seed it with
+``tinygrad_rnn.manual_seed``) unless a ``generator`` is passed, so a whole model is reproducible from one seed.
 
 Schemes (``SCHEMES``), chosen by name in every layer's ``reset_parameters(scheme=...)``:
 
@@ -19,33 +19,21 @@ Schemes (``SCHEMES``), chosen by name in every layer's ``reset_parameters(scheme
 """
 from __future__ import annotations
 
+import enum
 import math
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
+from ..random import get_generator
 from ..tensor import Tensor
 
 __all__ = [
-    "SCHEMES", "manual_seed", "get_generator", "uniform_", "normal_", "zeros_", "ones_", "constant_",
-    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_",
+    "SCHEMES", "uniform_", "normal_", "zeros_", "ones_", "constant_",
+    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_", "Role", "init_recurrent_",
 ]
 
 SCHEMES = ("pytorch", "min-char-rnn", "rnn-numpy")
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator used by every initialiser and by Dropout; returns it."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
-
-
-def get_generator(generator: np.random.Generator | None = None) -> np.random.Generator:
-    """``generator`` if given, else the library-wide one (see ``manual_seed``)."""
-    return _generator if generator is None else generator
 
 
 def _array(tensor: Tensor | np.ndarray) -> np.ndarray:
@@ -146,3 +134,32 @@ def init_bias_(tensor: Any, scheme: str, pytorch_bound: float, generator: np.ran
     if scheme == "pytorch":
         return uniform_(tensor, -pytorch_bound, pytorch_bound, generator)
     return zeros_(tensor)
+
+
+class Role(enum.Enum):
+    """What a recurrent layer's parameter is, which decides how a scheme fills it."""
+
+    INPUT_WEIGHT = "input weight"    # weight_ih (G*H, in): rnn-numpy's n is ``in``, its second dimension
+    HIDDEN_WEIGHT = "hidden weight"  # weight_hh (G*H, H): n is the hidden size
+    BIAS = "bias"                    # bias_ih / bias_hh (G*H,)
+
+
+def init_recurrent_(
+    params: Iterable[tuple[Any, Role]], hidden_size: int, scheme: str, generator: np.random.Generator | None = None
+) -> None:
+    """Initialise a recurrent layer's or cell's parameters by ``scheme``, in the order given.
+
+    ``params`` pairs each parameter with its role; PyTorch's bound 1/sqrt(hidden_size) is shared by all of
+    them. The order decides which random draws each parameter gets, so callers list them as PyTorch does:
+    per layer weight_ih, weight_hh, bias_ih, bias_hh.
+    """
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
+    for tensor, role in params:
+        if role is Role.BIAS:
+            init_bias_(tensor, scheme, bound, generator)
+        elif role is Role.HIDDEN_WEIGHT:
+            init_weight_(tensor, scheme, hidden_size, bound, generator)
+        elif role is Role.INPUT_WEIGHT:
+            init_weight_(tensor, scheme, _array(tensor).shape[1], bound, generator)
+        else:
+            raise TypeError(f"init_recurrent_: role must be an nn.init.Role, got {role!r}")

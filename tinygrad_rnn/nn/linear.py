@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter

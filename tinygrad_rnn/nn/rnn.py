@@ -7,7 +7,7 @@ for zeros. Per layer k the parameters are ``weight_ih_l{k}`` ``(G*H, in_k)``, ``
 i,f,g,o), 3 (GRU, gates r,z,n); in_0 = input_size, in_k = H above.
 
 For each layer the input projection of all time steps is one matmul; only the recurrence loops in
-Python. Each layer runs as one fused autograd node by default (see :mod:`.fused_rnn`);
+Python. Each layer runs as one fused autograd node by default (see :mod:`tinygrad_rnn.ops.fused_rnn`);
 ``fused=False`` uses the per-step composition of Tensor ops shared with the cells instead.
 """
 from __future__ import annotations
@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
+from . import functional as F
+from . import init
 from ._dtype import param_dtype
-from .dropout import dropout as _dropout
-from .fused_rnn import fused_gru, fused_lstm, fused_rnn
 from .module import Module, Parameter
-from .rnn_cells import gru_step, init_recurrent_, lstm_step, rnn_step
-from .rnn_kernels import check_nonlinearity
+from .rnn_cells import gru_step, lstm_step, rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -71,13 +70,13 @@ class _RNNBase(Module):
 
     def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
         """PyTorch: every weight and bias uniform(±1/sqrt(hidden)); see ``nn.init`` for the other schemes."""
-        names: list[tuple[str, str]] = []
+        params = []
         for k in range(self.num_layers):
-            in_k = self.input_size if k == 0 else self.hidden_size
-            names += [(f"weight_ih_l{k}", f"ih:{in_k}"), (f"weight_hh_l{k}", "hh")]
+            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
+            params += [(w_ih, init.Role.INPUT_WEIGHT), (w_hh, init.Role.HIDDEN_WEIGHT)]
             if self.bias:
-                names += [(f"bias_ih_l{k}", "bias"), (f"bias_hh_l{k}", "bias")]
-        init_recurrent_(self, names, self.hidden_size, scheme, generator)
+                params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
+        init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         p = self._parameters
@@ -137,7 +136,7 @@ class _RNNBase(Module):
 
     def _between_layers(self, out: Tensor, k: int) -> Tensor:
         if self.dropout > 0.0 and self.training and k < self.num_layers - 1:
-            return _dropout(out, self.dropout, True)
+            return F.dropout(out, self.dropout, True)
         return out
 
     def _input_projection(self, x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
@@ -236,7 +235,7 @@ class RNN(_RNNBase):
         return output, h_n
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
-        out = fused_rnn(x, init[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
+        out = F.fused_rnn(x, init[0], w_ih, w_hh, b_ih, b_hh, self.nonlinearity)
         return out, [out[x.shape[0] - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):
@@ -273,7 +272,7 @@ class LSTM(_RNNBase):
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
         T = x.shape[0]
-        y = fused_lstm(x, init[0], init[1], w_ih, w_hh, b_ih, b_hh)
+        y = F.fused_lstm(x, init[0], init[1], w_ih, w_hh, b_ih, b_hh)
         return y[0], [y[0, T - 1], y[1, T - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):
@@ -295,7 +294,7 @@ class GRU(_RNNBase):
         return output, h_n
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
-        out = fused_gru(x, init[0], w_ih, w_hh, b_ih, b_hh)
+        out = F.fused_gru(x, init[0], w_ih, w_hh, b_ih, b_hh)
         return out, [out[x.shape[0] - 1]]
 
     def _cell_step(self, xp, states, w_hh, b_hh):

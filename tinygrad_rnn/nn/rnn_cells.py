@@ -13,17 +13,16 @@ very same step code as the cells.  Equations and gate orders are PyTorch's:
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .. import functional as F
+from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
+from . import functional as F
 from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
-from .rnn_kernels import check_nonlinearity
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "rnn_step", "lstm_step", "gru_step"]
 
@@ -58,28 +57,6 @@ def gru_step(xp: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor
     return (1.0 - z) * n + z * h
 
 
-def init_recurrent_(
-    module: Module,
-    names: list[tuple[str, str]],
-    hidden_size: int,
-    scheme: str,
-    generator: np.random.Generator | None,
-) -> None:
-    """Initialise recurrent weights by scheme; ``names`` pairs each parameter name with its role:
-    "ih:<fan_in>", "hh" or "bias"."""
-    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0.0
-    for name, role in names:
-        p = getattr(module, name)
-        if p is None:
-            continue
-        if role == "bias":
-            init.init_bias_(p, scheme, bound, generator)
-        elif role == "hh":
-            init.init_weight_(p, scheme, hidden_size, bound, generator)
-        else:
-            init.init_weight_(p, scheme, int(role.split(":")[1]), bound, generator)
-
-
 class _CellBase(Module):
     _gates = 1
 
@@ -104,13 +81,10 @@ class _CellBase(Module):
 
     def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
         """PyTorch: every weight and bias uniform(±1/sqrt(hidden)); see ``nn.init`` for the other schemes."""
-        init_recurrent_(
-            self,
-            [("weight_ih", f"ih:{self.input_size}"), ("weight_hh", "hh"), ("bias_ih", "bias"), ("bias_hh", "bias")],
-            self.hidden_size,
-            scheme,
-            generator,
-        )
+        params = [(self.weight_ih, init.Role.INPUT_WEIGHT), (self.weight_hh, init.Role.HIDDEN_WEIGHT)]
+        if self.bias:
+            params += [(self.bias_ih, init.Role.BIAS), (self.bias_hh, init.Role.BIAS)]
+        init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _input(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):

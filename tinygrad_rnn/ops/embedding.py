@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
+from ..kernels.scatter import scatter_add_rows, scatter_add_unique
 from ..sparse import RowSparseGrad
-from .scatter import scatter_add_rows, scatter_add_unique
 
 
 def check_indices(indices, num_embeddings: int) -> np.ndarray:

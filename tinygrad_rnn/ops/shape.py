@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import Context, Function, IndexedGrad
-from .scatter import scatter_add_rows
+from ..kernels.scatter import scatter_add_rows
 
 
 class Reshape(Function):
@@ -39,10 +40,10 @@ class Transpose(Function):
 def _plain_index(index):
     """Tensors inside an index become their arrays; lists become arrays. Arrays are copied: the index
     is kept for backward, and a caller refilling its index buffer must not move the gradient."""
-    from ..tensor import Tensor
+    tensor_type = autograd.Tensor  # bound by tensor.py; ops sit below it and cannot import it
 
     def plain(i):
-        if isinstance(i, Tensor):
+        if isinstance(i, tensor_type):
             return i.data.copy()
         if isinstance(i, np.ndarray):
             return i.copy()

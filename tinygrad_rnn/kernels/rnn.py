@@ -1,7 +1,7 @@
 """Pure-numpy kernels for a whole-sequence Elman RNN layer (forward and hand-derived BPTT).
 
 No autograd here: these are plain functions on arrays, so they can be tested against finite
-differences in isolation and wrapped by :mod:`tinygrad_rnn.nn.fused_rnn` as one ``Function``.
+differences in isolation and wrapped by :mod:`tinygrad_rnn.ops.fused_rnn` as one ``Function``.
 
 Recurrence (PyTorch's ``nn.RNN`` equations, weights in PyTorch's layout)::
 

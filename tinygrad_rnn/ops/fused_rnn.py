@@ -1,10 +1,10 @@
 """Fused sequence ops: one ``Function`` for all T steps of one RNN / LSTM / GRU layer.
 
-Their forward and backward are the numpy kernels of :mod:`.rnn_kernels` and :mod:`.gated_kernels`
-(hand-derived BPTT), so the autograd graph has one node per layer instead of several per time
-step. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` use them by default (``fused=True``); the per-step
-composition of cell operations stays available (``fused=False``) and the tests prove both agree
-with each other, with finite differences and with PyTorch.
+Their forward and backward are the numpy kernels of :mod:`tinygrad_rnn.kernels.rnn` and
+:mod:`tinygrad_rnn.kernels.gated` (hand-derived BPTT), so the autograd graph has one node per layer
+instead of several per time step. ``nn.RNN``/``nn.LSTM``/``nn.GRU`` use them by default
+(``fused=True``); the per-step composition of cell operations stays available (``fused=False``) and
+the tests prove both agree with each other, with finite differences and with PyTorch.
 """
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
-from ..tensor import Tensor
-from .gated_kernels import gru_backward, gru_forward, lstm_backward, lstm_forward
-from .rnn_kernels import rnn_backward, rnn_forward
+from ..kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+from ..kernels.rnn import rnn_backward, rnn_forward
 
-__all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru"]
+__all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction"]
 
 
 def _as(a: Any, dtype: np.dtype) -> Any:
@@ -52,19 +51,6 @@ class FusedRNNFunction(Function):
         )
         # the same array for both biases is safe: the engine copies before accumulating into .grad
         return dx, dh0, dw_ih, dw_hh, (db if n_bih else None), (db if n_bhh else None), None
-
-
-def fused_rnn(
-    x: Tensor,
-    h0: Tensor | None,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    nonlinearity: str = "tanh",
-) -> Tensor:
-    """All hidden states ``(T, B, H)`` of one Elman RNN layer, as one autograd node (see the class)."""
-    return FusedRNNFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 class FusedLSTMFunction(Function):
@@ -113,18 +99,3 @@ class FusedGRUFunction(Function):
     def backward(ctx: Context, grad):
         x, h0, hs, acts, ghn, w_ih, w_hh = ctx.saved_arrays
         return gru_backward(grad, x, h0, hs, acts, ghn, w_ih, w_hh, ctx.has_bias, tuple(ctx.needs_input_grad[:6]))
-
-
-def fused_lstm(
-    x: Tensor, h0: Tensor | None, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor,
-    b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-) -> Tensor:
-    """Hidden and cell states ``(2, T, B, H)`` of one LSTM layer, as one autograd node."""
-    return FusedLSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-
-
-def fused_gru(
-    x: Tensor, h0: Tensor | None, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
-) -> Tensor:
-    """All hidden states ``(T, B, H)`` of one GRU layer, as one autograd node."""
-    return FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)

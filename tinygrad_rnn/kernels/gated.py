@@ -1,6 +1,6 @@
 """Pure-numpy kernels for whole-sequence LSTM and GRU layers: forward and hand-derived BPTT.
 
-Same layout and equations as PyTorch (and as the per-step composition in :mod:`.rnn_cells`,
+Same layout and equations as PyTorch (and as the per-step composition in :mod:`tinygrad_rnn.nn.rnn_cells`,
 which the tests compare against): gates i,f,g,o (LSTM) and r,z,n (GRU) stacked along the first
 axis of ``W_ih (G*H, I)``, ``W_hh (G*H, H)``, ``b_ih``/``b_hh (G*H,)``; x ``(T, B, I)``, states
 ``(B, H)`` (None = zeros).
