@@ -3,7 +3,7 @@
 Architecture: characters → recurrent layers (tanh RNN, LSTM or GRU; ``num_layers`` deep) → a linear
 decoder to one logit per character. The first layer's input is the character's one-hot vector, so
 its ``weight_ih_l0`` has min-char-rnn's ``Wxh`` layout ``(H, V)``. The tanh RNN never builds the
-one-hot matrix: it gathers columns of ``weight_ih_l0`` (``kernels.GatherRNN``). LSTM/GRU feed the
+one-hot matrix: it gathers columns of ``weight_ih_l0`` (the library's ``F.fused_rnn_one_hot``). LSTM/GRU feed the
 one-hot vectors to ``nn.LSTM``/``nn.GRU`` (their per-step gate arithmetic dominates the cost anyway).
 
 Mapping to the numpy reference (``reference.py``) for ``cell="rnn", num_layers=1``::
@@ -30,7 +30,6 @@ import numpy as np
 
 from tinygrad_rnn import F, Tensor, nn
 
-from .kernels import gather_rnn
 
 CELLS = ("rnn", "lstm", "gru")
 State = tuple  # tuple[np.ndarray, ...]
@@ -105,7 +104,7 @@ class CharRNN(nn.Module):
             state = self.init_state(B)
         if self.cell == "rnn" and self.fused:
             rnn, h0 = self.rnn, state[0]
-            x = gather_rnn(rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0, ids, h0[0])
+            x = F.fused_rnn_one_hot(ids, h0[0], rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
             if self.num_layers == 1:
                 new_state: State = (x.data[T - 1:T].copy(),)
             else:

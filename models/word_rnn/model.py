@@ -21,7 +21,6 @@ import numpy as np
 from tinygrad_rnn import Tensor, nn, no_grad
 import tinygrad_rnn.nn.functional as F
 
-from .kernels import TruncatedTanhRNN
 
 CELLS = ("rnn", "gru", "lstm")
 PAD = -100  # target id of padding, ignored by the loss (cross_entropy's ignore_index)
@@ -71,7 +70,7 @@ class WordRNNLM(nn.Module):
         """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence)."""
         e = self.embedding(x)
         if self.cell == "rnn":
-            hs = TruncatedTanhRNN.apply(e, self.weight_hh, h0=state, truncate=self.bptt_truncate)
+            hs = F.truncated_tanh_rnn(e, self.weight_hh, h0=state, truncate=self.bptt_truncate)
             return hs, hs.data[-1]
         out, last = self.rnn(e, state)
         return out, last

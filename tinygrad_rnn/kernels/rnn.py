@@ -12,7 +12,7 @@ Shapes: ``x`` (T, B, I), ``h0`` (B, H) or None (zeros), ``W_ih`` (H, I), ``W_hh`
 
 The time loops live in ``rnn_recurrence_forward`` / ``rnn_recurrence_backward``, which take the
 input projection already computed: ``rnn_forward`` makes it with one matmul, the char-RNN
-(``models.char_rnn.kernels``) with a gather of ``W_ih`` columns by character id.
+(``rnn_forward_from_ids``) with a gather of ``W_ih`` columns by id: a one-hot input, never built.
 
 Speed notes (why the code looks like this): at small sizes the cost is the number of numpy
 calls per time step, not flops.  So the input projection of all steps is one matmul written
@@ -24,6 +24,8 @@ weight gradient is one matmul over all steps after it.
 from __future__ import annotations
 
 import numpy as np
+
+from .scatter import scatter_add_columns
 
 __all__ = [
     "rnn_forward", "rnn_backward", "rnn_recurrence_forward", "rnn_recurrence_backward", "rnn_weight_hh_grad",
@@ -221,3 +223,47 @@ def rnn_weight_hh_grad(da: np.ndarray, hs: np.ndarray, h0: np.ndarray | None,
     if h0 is not None:
         dw_hh += np.dot(da[0].T, h0)
     return dw_hh
+
+
+# ------------------------------------------------------------------ one-hot input given as ids
+def rnn_forward_from_ids(w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray | None, ids: np.ndarray,
+                         h0: np.ndarray | None) -> np.ndarray:
+    """hs (T, B, H) with ``hs[t] = tanh(w_ih[:, ids[t]].T + bias + hs[t-1] @ w_hh.T)``, hs[-1] = h0 (B, H) or 0.
+
+    w_ih (H, V), w_hh (H, H), bias (H,) or None (the sum of both biases), ids (T, B) ints.
+    """
+    T, B = ids.shape
+    H = w_hh.shape[0]
+    dtype = w_hh.dtype
+    hs = np.empty((T, B, H), dtype=dtype)
+    # a column of w_ih per character = the one-hot product, for all steps at once
+    np.take(w_ih.T, ids.reshape(-1), axis=0, out=hs.reshape(T * B, H))
+    if bias is not None:
+        hs += bias
+    # the transposed view, not a copy: BLAS then computes Whh @ h as the numpy reference does, so the
+    # classic configuration trains bit-identically to it
+    return rnn_recurrence_forward(hs, h0, w_hh, "tanh", copy_w_hh_t=False)
+
+
+def rnn_backward_from_ids(grad_hs: np.ndarray, hs: np.ndarray, w_hh: np.ndarray, ids: np.ndarray,
+                          h0: np.ndarray | None, vocab_size: int,
+                          out: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] | None = None,
+                          needs: tuple[bool, bool, bool] = (True, True, True)):
+    """BPTT for ``rnn_forward_from_ids`` given the upstream gradient of every state (T, B, H).
+
+    Returns ``(dw_ih (H, V), dw_hh (H, H), db (H,))`` (None where ``needs`` says no). With ``out``,
+    the gradients are written into those arrays (C-contiguous, the right shapes) instead.
+    """
+    T, B, H = hs.shape
+    need_wih, need_whh, need_b = needs
+    out = out or (None, None, None)
+    da = rnn_recurrence_backward(grad_hs, hs, w_hh)
+    da2 = da.reshape(T * B, H)
+    dw_ih = dw_hh = db = None
+    if need_wih:
+        dw_ih = scatter_add_columns(ids.reshape(-1), da2, vocab_size, out=out[0])
+    if need_whh:
+        dw_hh = rnn_weight_hh_grad(da, hs, h0, out=out[1])
+    if need_b:
+        db = da2.sum(axis=0, out=out[2])
+    return dw_ih, dw_hh, db

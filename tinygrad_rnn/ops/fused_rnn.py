@@ -14,7 +14,8 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
-from ..kernels.rnn import rnn_backward, rnn_forward
+from ..kernels.truncated_rnn import tanh_rnn_backward, tanh_rnn_forward
+from ..kernels.rnn import rnn_backward, rnn_backward_from_ids, rnn_forward, rnn_forward_from_ids
 
 __all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction"]
 
@@ -99,3 +100,55 @@ class FusedGRUFunction(Function):
     def backward(ctx: Context, grad):
         x, h0, hs, acts, ghn, w_ih, w_hh = ctx.saved_arrays
         return gru_backward(grad, x, h0, hs, acts, ghn, w_ih, w_hh, ctx.has_bias, tuple(ctx.needs_input_grad[:6]))
+
+
+class FusedRNNOneHotFunction(Function):
+    """``hs = FusedRNNOneHotFunction.apply(w_ih, w_hh, b_ih, b_hh, ids, h0)``: every hidden state of a tanh
+    RNN layer whose inputs are the one-hot vectors of ``ids`` (min-char-rnn's ``Wxh @ x``).
+
+    w_ih (H, V), w_hh (H, H), b_ih / b_hh (H,) or None (Tensors); ids (T, B) int array; h0 (B, H) array
+    or None for zeros (carried state: not differentiated). Returns hs (T, B, H). The one-hot product is a
+    gather of ``w_ih`` columns and its gradient a scatter-add into the columns used.
+    """
+
+    @staticmethod
+    def forward(ctx, w_ih, w_hh, b_ih, b_hh, ids, h0):
+        ids = np.asarray(ids)
+        dtype = w_hh.dtype
+        bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
+        h0 = None if h0 is None else np.asarray(h0, dtype=dtype)
+        hs = rnn_forward_from_ids(w_ih, w_hh, bias, ids, h0)
+        ctx.save_for_backward(hs, w_hh)
+        ctx.ids, ctx.h0, ctx.vocab_size = ids, h0, w_ih.shape[1]
+        return hs
+
+    @staticmethod
+    def backward(ctx, grad):
+        hs, w_hh = ctx.saved_arrays
+        need_wih, need_whh, need_bih, need_bhh = ctx.needs_input_grad[:4]
+        dw_ih, dw_hh, db = rnn_backward_from_ids(np.asarray(grad, dtype=hs.dtype), hs, w_hh, ctx.ids, ctx.h0,
+                                                 ctx.vocab_size, needs=(need_wih, need_whh, need_bih or need_bhh))
+        # the engine copies leaf gradients, so the same db for both biases is safe
+        return dw_ih, dw_hh, (db if need_bih else None), (db if need_bhh else None), None, None
+
+
+class TruncatedTanhRNN(Function):
+    """``TruncatedTanhRNN.apply(e, w_hh, h0=None, truncate=None)``: e (T, B, H), w_hh (H, H), h0 (B, H)
+    array or None (not differentiated) → hidden states (T, B, H), backward truncated as in ``tanh_rnn_backward``."""
+
+    @staticmethod
+    def forward(ctx, e, w_hh, h0=None, truncate=None):
+        if e.ndim != 3 or w_hh.shape != (e.shape[2], e.shape[2]):
+            raise ValueError(f"expected e (T, B, H) and w_hh (H, H), got {e.shape} and {w_hh.shape}")
+        if truncate is not None and truncate < 0:
+            raise ValueError(f"truncate must be None or >= 0, got {truncate}")
+        hs = tanh_rnn_forward(e, w_hh, h0)
+        ctx.save_for_backward(hs, w_hh)
+        ctx.truncate = truncate
+        return hs[1:]
+
+    @staticmethod
+    def backward(ctx, grad):
+        hs, w_hh = ctx.saved_arrays
+        grad_e, grad_w = tanh_rnn_backward(grad, hs, w_hh, ctx.truncate)
+        return (grad_e if ctx.needs_input_grad[0] else None), grad_w

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import tinygrad_rnn.nn.functional as F
 from tinygrad_rnn import Tensor
-from models.word_rnn.kernels import TruncatedTanhRNN
+from tinygrad_rnn.ops import TruncatedTanhRNN
 from models.word_rnn.reference import RNNNumpy
 
 truncations = st.one_of(st.none(), st.integers(0, 10))

@@ -1,15 +1,14 @@
-"""The word model's fused op: the tanh recurrence with the tutorial's windowed truncated BPTT.
+"""The tanh recurrence of the RNNNumpy tutorial with its windowed truncated BPTT, on numpy arrays.
 
-A ``tinygrad_rnn.Function``: a numpy forward and a hand-derived backward side by side. Its gradients
-are tested against the numpy reference (``reference.py``), against a per-step autograd composition
-built from primitive ops, and against finite differences. (The output layer and its loss are the
-library's ``F.linear_cross_entropy``.)
+``s_t = tanh(e_t + W s_{t-1})`` (no biases, as in the tutorial; ``e_t`` is the embedded input). The
+tutorial's ``bptt_truncate=k`` sends the gradient arriving at output t back through steps t, t-1, ...,
+t-k only: a window per output, which differs from chunked truncation (a window per chunk).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_rnn import Function
+__all__ = ["tanh_rnn_forward", "tanh_rnn_backward"]
 
 
 def tanh_rnn_forward(e: np.ndarray, w_hh: np.ndarray, h0: np.ndarray | None) -> np.ndarray:
@@ -69,25 +68,3 @@ def tanh_rnn_backward(
         grad_e[:n] += err
         grad_w += err.reshape(n * B, H).T @ hs[:n].reshape(n * B, H)
     return grad_e, grad_w
-
-
-class TruncatedTanhRNN(Function):
-    """``TruncatedTanhRNN.apply(e, w_hh, h0=None, truncate=None)``: e (T, B, H), w_hh (H, H), h0 (B, H)
-    array or None (not differentiated) → hidden states (T, B, H), backward truncated as in ``tanh_rnn_backward``."""
-
-    @staticmethod
-    def forward(ctx, e, w_hh, h0=None, truncate=None):
-        if e.ndim != 3 or w_hh.shape != (e.shape[2], e.shape[2]):
-            raise ValueError(f"expected e (T, B, H) and w_hh (H, H), got {e.shape} and {w_hh.shape}")
-        if truncate is not None and truncate < 0:
-            raise ValueError(f"truncate must be None or >= 0, got {truncate}")
-        hs = tanh_rnn_forward(e, w_hh, h0)
-        ctx.save_for_backward(hs, w_hh)
-        ctx.truncate = truncate
-        return hs[1:]
-
-    @staticmethod
-    def backward(ctx, grad):
-        hs, w_hh = ctx.saved_arrays
-        grad_e, grad_w = tanh_rnn_backward(grad, hs, w_hh, ctx.truncate)
-        return (grad_e if ctx.needs_input_grad[0] else None), grad_w
