@@ -1,4 +1,5 @@
-"""The char-rnn command line: training, exact resume, Ctrl-C, sampling, and every bad input."""
+"""The char-rnn command line: training, exact resume, Ctrl-C/SIGTERM/SIGHUP, sampling, deprecated aliases,
+and every bad input."""
 import signal
 import subprocess
 import sys
@@ -8,12 +9,13 @@ import numpy as np
 import pytest
 
 from models.char_rnn import cli
+from models.common import EXIT_INTERRUPTED
 from models.char_rnn.checkpoint import load_checkpoint
 from tinygrad_rnn import load, save
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
 TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "15",
-        "--sample-length", "12", "--checkpoint-every", "10", "--no-progress"]
+        "--sample-length", "12", "--checkpoint-every", "10", "--quiet"]
 
 
 @pytest.fixture
@@ -95,11 +97,14 @@ def test_ctrl_c_saves_a_checkpoint_then_exits(data, tmp_path, capsys):
             signal.raise_signal(signal.SIGINT)
 
     args = cli.build_parser().parse_args(["train", "--data", str(data), "--out", str(out), *TINY])
-    assert cli.train_command(args, on_iteration=interrupt) == cli.EXIT_INTERRUPTED
+    assert cli.train_command(args, on_iteration=interrupt) == EXIT_INTERRUPTED == 130
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 7
     captured = capsys.readouterr()
-    assert "interrupted" in captured.err and "interrupted" not in captured.out
+    assert f"interrupted: saved {out / 'last.npz'}" in captured.err and "interrupted" not in captured.out
+    assert f"continue with --resume {out / 'last.npz'}" in captured.err
+    assert not hasattr(cli, "EXIT_INTERRUPTED") or cli.EXIT_INTERRUPTED is EXIT_INTERRUPTED  # one source
 
 
 def test_diverging_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(data, tmp_path, capsys):
@@ -124,7 +129,7 @@ def test_bad_data_files(tmp_path, capsys, content, match):
     path = tmp_path / "data.txt"
     if content is not None:
         path.write_bytes(content)
-    assert cli.main(["train", "--data", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert cli.main(["train", "--data", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 2
     assert match in error_line(capsys)
 
 
@@ -135,7 +140,7 @@ def test_bad_data_files(tmp_path, capsys, content, match):
     ["--eval-every", "0"], ["--checkpoint-every", "0"],
 ])
 def test_nonsense_hyperparameters(data, tmp_path, capsys, option):
-    assert cli.main(["train", "--data", str(data), "--out", str(tmp_path / "o"), "--no-progress", *option]) == 2
+    assert cli.main(["train", "--data", str(data), "--out", str(tmp_path / "o"), "--quiet", *option]) == 2
     flag = option[0]
     assert flag in error_line(capsys)
 
@@ -143,7 +148,7 @@ def test_nonsense_hyperparameters(data, tmp_path, capsys, option):
 def test_text_too_short_for_the_batch(tmp_path, capsys):
     path = tmp_path / "t.txt"
     path.write_text("x" * 200)
-    assert cli.main(["train", "--data", str(path), "--batch-size", "20", "--no-progress",
+    assert cli.main(["train", "--data", str(path), "--batch-size", "20", "--quiet",
                      "--out", str(tmp_path / "o")]) == 2
     assert "too short" in error_line(capsys)
 
@@ -193,7 +198,7 @@ def test_bad_checkpoints(trained, tmp_path, capsys):
         assert match in line
         # one sentence: the path named once, no nested 'cannot load checkpoint ...' from the loader
         assert line.count(str(path)) == 1 and "cannot load checkpoint" not in line, line
-        assert cli.main(["train", "--resume", str(path), "--no-progress", "--out", str(tmp_path / "o")]) == 2
+        assert cli.main(["train", "--resume", str(path), "--quiet", "--out", str(tmp_path / "o")]) == 2
         error_line(capsys)
 
 
@@ -201,15 +206,15 @@ def test_resume_with_other_data_or_options_is_refused(trained, data, tmp_path, c
     other = tmp_path / "other.txt"
     other.write_text(TEXT.upper())
     capsys.readouterr()
-    assert cli.main(["train", "--resume", str(trained), "--data", str(other), "--no-progress",
+    assert cli.main(["train", "--resume", str(trained), "--data", str(other), "--quiet",
                      "--out", str(tmp_path / "o")]) == 2
     assert "differs" in error_line(capsys) or "lacks" in error_line(capsys)
-    assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--no-progress",
+    assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--quiet",
                      "--out", str(tmp_path / "o")]) == 2
     line = error_line(capsys)
     assert "--lr 0.5 differs from the checkpoint's 0.1" in line and "drop it" in line, line
     assert cli.main(["train", "--resume", str(trained), "--data", str(data), "--lr", "0.5", "--hidden-size", "9",
-                     "--no-progress", "--out", str(tmp_path / "o")]) == 2
+                     "--quiet", "--out", str(tmp_path / "o")]) == 2
     line = error_line(capsys)
     assert "--hidden-size 9, --lr 0.5 differ from the checkpoint's 8, 0.1" in line and "drop them" in line, line
 
@@ -230,11 +235,11 @@ def test_plot_without_matplotlib_is_a_clear_error(data, tmp_path, capsys, monkey
 
 def test_default_corpus_is_the_stdlib_source_and_says_so(tmp_path, capsys):
     assert cli.main(["train", "--corpus-chars", "5000", "--max-iters", "3", "--out", str(tmp_path / "o"),
-                     "--hidden-size", "4", "--no-progress", "--sample-every", "0"]) == 0
+                     "--hidden-size", "4", "--quiet", "--sample-every", "0"]) == 0
     assert "standard library" in capsys.readouterr().out
     # resuming needs no data options: the corpus size is recorded in the checkpoint
     assert cli.main(["train", "--resume", str(tmp_path / "o" / "last.npz"), "--max-iters", "5",
-                     "--out", str(tmp_path / "o"), "--no-progress", "--sample-every", "0"]) == 0
+                     "--out", str(tmp_path / "o"), "--quiet", "--sample-every", "0"]) == 0
     assert load_checkpoint(tmp_path / "o" / "last.npz")["progress"]["iteration"] == 5
 
 
@@ -272,7 +277,7 @@ def test_resume_may_write_into_its_own_directory(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert train(data, out, "--max-iters", "10") == 0
     assert cli.main(["train", "--resume", str(out / "last.npz"), "--out", str(out), "--max-iters", "15",
-                     "--no-progress", "--sample-every", "0"]) == 0
+                     "--quiet", "--sample-every", "0"]) == 0
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 15
 
 
@@ -292,3 +297,88 @@ def test_sample_help_shows_the_prime_default_once_and_without_a_raw_newline():
     sub = cli.build_parser()._subparsers._group_actions[0].choices["sample"]
     text = " ".join(sub.format_help().split())
     assert "default: a newline" in text and "(default: )" not in text
+
+
+def test_no_progress_is_a_deprecated_alias_of_quiet_with_one_notice(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    flags = [f for f in TINY if f != "--quiet"]
+    assert cli.main(["train", "--data", str(data), "--out", str(out), *flags, "--no-progress", "--max-iters", "5"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["warning: --no-progress is deprecated for `char-rnn train`; use --quiet"]
+    assert cli.build_parser().parse_args(["train", "--no-progress"]).quiet is True
+    assert "--no-progress" not in cli.build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+
+
+def test_a_resumed_run_writes_next_to_its_checkpoint_unless_out_is_given(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --out would be checkpoints/char_rnn here
+    run = tmp_path / "run"
+    assert train(data, run, "--max-iters", "10") == 0
+    assert cli.main(["train", "--resume", str(run / "last.npz"), "--max-iters", "15", *TINY]) == 0
+    assert load_checkpoint(run / "last.npz")["progress"]["iteration"] == 15
+    assert not (tmp_path / "checkpoints").exists()
+    other = tmp_path / "other"
+    assert cli.main(["train", "--resume", str(run / "last.npz"), "--out", str(other), "--max-iters", "20",
+                     *TINY]) == 0
+    assert load_checkpoint(other / "last.npz")["progress"]["iteration"] == 20
+    assert load_checkpoint(run / "last.npz")["progress"]["iteration"] == 15
+
+
+def test_sample_defaults_to_the_best_then_the_last_model_of_the_default_out(data, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["sample", "--length", "5"]) == 2
+    assert "no --checkpoint given and neither checkpoints/char_rnn/best.npz nor" in error_line(capsys)
+    assert cli.main(["train", "--data", str(data), *TINY, "--max-iters", "20"]) == 0
+    out = tmp_path / "checkpoints" / "char_rnn"
+    capsys.readouterr()
+    assert cli.main(["sample", "--length", "30", "--seed", "1"]) == 0
+    default = capsys.readouterr().out
+    assert cli.main(["sample", "--checkpoint", str(out / "best.npz"), "--length", "30", "--seed", "1"]) == 0
+    assert capsys.readouterr().out == default
+    (out / "best.npz").unlink()
+    assert cli.main(["sample", "--length", "30", "--seed", "1"]) == 0
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--hidden-size", "x"], "--hidden-size"), (["train", "--max-iters", "1.5"], "--max-iters"),
+    (["sample", "--length", "many"], "--length"), (["train", "--max-time", "soon"], "--max-time"),
+])
+def test_a_bad_number_is_one_line_naming_the_option(capsys, argv, option):
+    assert cli.main(argv) == 2
+    line = error_line(capsys)
+    assert f"argument {option}: invalid" in line and "usage" not in line
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0"])
+def test_temperature_must_be_positive_and_finite(trained, capsys, value):
+    capsys.readouterr()
+    assert cli.main(["sample", "--checkpoint", str(trained), "--temperature", value]) == 2
+    assert f"--temperature must be a positive finite number, got {float(value)}" in error_line(capsys)
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_save_and_stop_a_training_subprocess(data, tmp_path, sig):
+    """The signal a service manager or a closed terminal sends saves a checkpoint, like Ctrl-C (exit 130)."""
+    import os
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "models.char_rnn", "train", "--data", str(data), "--out", str(out),
+                             *TINY], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (out / "last.npz").exists():  # training is under way once its first checkpoint is written
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no checkpoint within 90 s"
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert f"interrupted: saved {out / 'last.npz'}" in stderr and f"continue with --resume {out / 'last.npz'}" in stderr
+    assert "Traceback" not in stderr and "interrupted" not in stdout
+    assert load_checkpoint(out / "last.npz")["progress"]["iteration"] >= 10

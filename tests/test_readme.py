@@ -30,3 +30,34 @@ def test_readme_has_examples_and_the_ci_block():
     text = README.read_text(encoding="utf-8")
     assert len(BLOCKS) >= 2
     assert "<!-- ci:test -->" in text
+
+
+WORD_README = README.parent / "models" / "word_rnn" / "README.md"
+
+
+def _commands(path):
+    """The char-rnn/word-rnn command lines of a README's shell blocks (prompt and trailing comment removed)."""
+    import shlex
+
+    text = path.read_text(encoding="utf-8")
+    for block in re.findall(r"```(?:bash|console)\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.removeprefix("$ ").strip()
+            for part in line.split("&&"):
+                if part.strip().startswith(("char-rnn ", "word-rnn ")):
+                    yield shlex.split(part.split("  #")[0], comments=True)
+
+
+@pytest.mark.parametrize("path", [README, WORD_README], ids=["README", "word_rnn-README"])
+def test_readme_commands_use_the_current_flags_and_no_deprecated_spelling(path, capsys):
+    from models.char_rnn.cli import build_parser as char_parser
+    from models.word_rnn.cli import build_parser as word_parser
+
+    commands = list(_commands(path))
+    assert len(commands) >= 4
+    for words in commands:
+        parser = char_parser() if words[0] == "char-rnn" else word_parser()
+        args = parser.parse_args(words[1:])  # an unknown or malformed option raises
+        assert not getattr(args, "deprecations", None), words
+        if words[0] == "word-rnn" and words[1] == "train":
+            assert args.checkpoint is None and (args.resume is None or isinstance(args.resume, str)), words

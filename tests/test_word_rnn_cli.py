@@ -1,8 +1,11 @@
 """The word-rnn command line, in-process with tiny sizes: train/generate/score/eval/gradcheck, exact
-resume, Ctrl-C, and every bad input of the issue (one line on stderr, exit 2, nothing saved lost)."""
+resume, Ctrl-C, SIGTERM/SIGHUP, --out/--plot, the deprecated --checkpoint FILE layout, and every bad input of
+the issue (one line on stderr, exit 2, nothing saved lost)."""
+import os
 import random
 import signal
 import subprocess
+import time
 from pathlib import Path
 import sys
 
@@ -11,8 +14,9 @@ import pytest
 
 from models.word_rnn import cli
 from models.word_rnn import data as wdata
+from models.common.sampling import inverse_cdf
 from models.word_rnn.checkpoint import best_path, load_checkpoint, restore_model
-from models.word_rnn.generate import generate_ids, sample_index
+from models.word_rnn.generate import generate_ids
 from models.word_rnn.train import TrainConfig, train
 
 TINY = ["--vocab-size", "40", "--hidden-size", "8", "--quiet", "--seed", "1"]
@@ -39,8 +43,9 @@ def corpus(tmp_path):
 
 @pytest.fixture
 def trained(tmp_path, corpus):
-    ck = tmp_path / "m.npz"
-    assert cli.main(["train", "--data", str(corpus), "--checkpoint", str(ck), "--epochs", "2", "--lr", "0.05",
+    """OUT/last.npz of a finished two-epoch run (OUT/best.npz beside it)."""
+    ck = tmp_path / "m" / "last.npz"
+    assert cli.main(["train", "--data", str(corpus), "--out", str(ck.parent), "--epochs", "2", "--lr", "0.05",
                      *TINY]) == 0
     return ck
 
@@ -52,7 +57,7 @@ def _run(capsys, argv):
 
 
 def test_train_generate_score_eval(tmp_path, corpus, trained, capsys):
-    assert trained.exists() and best_path(trained).exists()
+    assert trained.exists() and (trained.parent / "best.npz").exists()
     ck = load_checkpoint(trained)
     assert ck["kind"] == "word_rnn" and ck["training"]["epoch"] == 2 and len(ck["training"]["history"]) == 2
     code, out, err = _run(capsys, ["generate", "--checkpoint", str(trained), "--num", "4", "--seed", "3",
@@ -78,7 +83,7 @@ def test_train_generate_score_eval(tmp_path, corpus, trained, capsys):
 
 def test_learning_and_schedule_and_validation(corpus, tmp_path, capsys):
     res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, epochs=3, lr=0.05,
-                            checkpoint=str(tmp_path / "a.npz"), quiet=True, val_fraction=0.1))
+                            out=str(tmp_path / "a"), quiet=True, val_fraction=0.1))
     losses = [h["loss"] for h in res["history"]]
     assert len(losses) == 3 and losses[-1] < np.log(40)
     out = capsys.readouterr().out
@@ -86,7 +91,7 @@ def test_learning_and_schedule_and_validation(corpus, tmp_path, capsys):
 
 
 def test_batched_training_with_adam_and_clip(corpus, tmp_path, capsys):
-    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(tmp_path / "b.npz"),
+    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "b"),
                                    "--batch-size", "8", "--optimizer", "adam", "--clip", "1.0", "--epochs", "2",
                                    *TINY])
     assert code == 0 and "validation loss" in out
@@ -95,11 +100,12 @@ def test_batched_training_with_adam_and_clip(corpus, tmp_path, capsys):
 @pytest.mark.parametrize("extra", [[], ["--batch-size", "4", "--optimizer", "adagrad"]])
 def test_resume_equals_uninterrupted(corpus, tmp_path, extra):
     base = ["train", "--data", str(corpus), "--eval-every", "30", "--epochs", "2", *TINY, *extra]
-    full = tmp_path / "full.npz"
-    part = tmp_path / "part.npz"
-    assert cli.main(base + ["--checkpoint", str(full), "--max-sentences", "150"]) == 0
-    assert cli.main(base + ["--checkpoint", str(part), "--max-sentences", "70"]) == 0
-    assert cli.main(["train", "--resume", "--checkpoint", str(part), "--max-sentences", "150", "--quiet",
+    full = tmp_path / "full" / "last.npz"
+    part = tmp_path / "part" / "last.npz"
+    assert cli.main(base + ["--out", str(full.parent), "--max-sentences", "150"]) == 0
+    assert cli.main(base + ["--out", str(part.parent), "--max-sentences", "70"]) == 0
+    # a resumed run writes next to the checkpoint it continues
+    assert cli.main(["train", "--resume", str(part), "--max-sentences", "150", "--quiet",
                      "--eval-every", "30", "--epochs", "2"]) == 0
     a, b = load_checkpoint(full), load_checkpoint(part)
     for k in a["model"]:
@@ -109,24 +115,27 @@ def test_resume_equals_uninterrupted(corpus, tmp_path, extra):
 
 
 def test_ctrl_c_saves_then_resume_continues(corpus, tmp_path, capsys):
-    ck = tmp_path / "c.npz"
+    ck = tmp_path / "c" / "last.npz"
 
     def interrupt(step):
         if step == 7:
             signal.raise_signal(signal.SIGINT)
 
-    res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, checkpoint=str(ck), quiet=True),
+    res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, out=str(ck.parent), quiet=True),
                 on_step=interrupt)
     assert res["stop"] == "interrupted" and res["steps"] == 7
     assert load_checkpoint(ck)["training"]["steps"] == 7
-    assert "interrupted: saved" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"interrupted: saved '{ck}' (7 sentences done); continue with --resume {ck}" in captured.err
+    assert "interrupted" not in captured.out
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert cli.main(["train", "--resume", "--checkpoint", str(ck), "--max-sentences", "12", "--quiet"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert cli.main(["train", "--resume", str(ck), "--max-sentences", "12", "--quiet"]) == 0
     assert load_checkpoint(ck)["training"]["sentences"] == 12
 
 
 def test_resume_keeps_the_interrupted_runs_epochs(corpus, tmp_path, capsys):
-    ck = tmp_path / "e.npz"
+    ck = tmp_path / "e" / "last.npz"
     n_train = None
 
     def interrupt_in_epoch_2(step):
@@ -134,45 +143,45 @@ def test_resume_keeps_the_interrupted_runs_epochs(corpus, tmp_path, capsys):
             signal.raise_signal(signal.SIGINT)
 
     # the epoch length (sentences after the validation split), from the plan of a one-sentence probe run
-    train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, checkpoint=str(tmp_path / "p.npz"),
+    train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, out=str(tmp_path / "p"),
                       quiet=True, max_sentences=1))
-    n_train = len(wdata.unpack_plan(load_checkpoint(tmp_path / "p.npz")["training"]["plan"]))  # batch size 1
-    code = cli.main(["train", "--data", str(corpus), "--checkpoint", str(ck), "--epochs", "3", *TINY])
+    n_train = len(wdata.unpack_plan(load_checkpoint(tmp_path / "p" / "last.npz")["training"]["plan"]))  # batch 1
+    code = cli.main(["train", "--data", str(corpus), "--out", str(ck.parent), "--epochs", "3", *TINY])
     assert code == 0
     full = load_checkpoint(ck)["training"]
     assert full["epoch"] == 3
     ck.unlink()
-    best_path(ck).unlink()
+    (ck.parent / "best.npz").unlink()
     res = train(TrainConfig(data=str(corpus), vocab_size=40, hidden_size=8, seed=1, epochs=3,
-                            checkpoint=str(ck), quiet=True), on_step=interrupt_in_epoch_2)
+                            out=str(ck.parent), quiet=True), on_step=interrupt_in_epoch_2)
     assert res["stop"] == "interrupted" and load_checkpoint(ck)["training"]["epoch"] == 1
     capsys.readouterr()
     # resumed without repeating --epochs: trains on to epoch 3 of the interrupted run, same as uninterrupted
-    code, out, err = _run(capsys, ["train", "--resume", "--checkpoint", str(ck), "--quiet"])
+    code, out, err = _run(capsys, ["train", "--resume", str(ck), "--quiet"])
     assert code == 0, err
     done = load_checkpoint(ck)["training"]
     assert done["epoch"] == 3 and done["sentences"] == full["sentences"] == 3 * n_train
     assert "finished 3 epoch(s)" in out
     # the goal is reached: a further resume says so instead of "finishing" without training
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--quiet"],
+    _expect_error(capsys, ["train", "--resume", str(ck), "--quiet"],
                   "nothing to train: the checkpoint is already at epoch 3 and --epochs is 3")
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "1", "--quiet"],
+    _expect_error(capsys, ["train", "--resume", str(ck), "--epochs", "1", "--quiet"],
                   "nothing to train: the checkpoint is already at epoch 3 and --epochs is 1; pass a larger --epochs")
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "5", "--max-sentences",
+    _expect_error(capsys, ["train", "--resume", str(ck), "--epochs", "5", "--max-sentences",
                            str(3 * n_train), "--quiet"], "pass a larger --max-sentences")
     assert load_checkpoint(ck)["training"]["sentences"] == done["sentences"]
-    code, out, err = _run(capsys, ["train", "--resume", "--checkpoint", str(ck), "--epochs", "4", "--quiet"])
+    code, out, err = _run(capsys, ["train", "--resume", str(ck), "--epochs", "4", "--quiet"])
     assert code == 0 and load_checkpoint(ck)["training"]["epoch"] == 4
 
 
 def test_default_corpus_is_stdlib_docstrings_and_cached(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(wdata, "DEFAULT_CORPUS_CHARS", 20_000)
     monkeypatch.setenv("WORD_RNN_CACHE_DIR", str(tmp_path / "cache"))
-    ck = tmp_path / "d.npz"
-    code, out, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", *TINY])
+    ck = tmp_path / "d"
+    code, out, _ = _run(capsys, ["train", "--out", str(ck), "--max-sentences", "5", *TINY])
     assert code == 0 and "built-in default corpus" in out and "standard library" in out
     assert len(list((tmp_path / "cache").rglob("*.json"))) == 1
-    code, out2, _ = _run(capsys, ["train", "--checkpoint", str(ck), "--max-sentences", "5", "--overwrite", *TINY])
+    code, out2, _ = _run(capsys, ["train", "--out", str(ck), "--max-sentences", "5", "--overwrite", *TINY])
     assert code == 0 and out2.splitlines()[2] == out.splitlines()[2]  # same vocabulary summary from the cache
 
 
@@ -180,11 +189,11 @@ def test_csv_input_and_missing_column(tmp_path, capsys):
     p = tmp_path / "c.csv"
     rows = ['"' + s.replace('"', '""') + '"' for s in _text(80).split("\n\n")]
     p.write_text("id,body\n" + "\n".join(f'{i},{r}' for i, r in enumerate(rows)), encoding="utf-8")
-    code, out, _ = _run(capsys, ["train", "--data", str(p), "--column", "body", "--checkpoint",
-                                 str(tmp_path / "c.npz"), "--max-sentences", "5", *TINY])
+    code, out, _ = _run(capsys, ["train", "--data", str(p), "--column", "body", "--out",
+                                 str(tmp_path / "c"), "--max-sentences", "5", *TINY])
     assert code == 0
-    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "text", "--checkpoint",
-                                   str(tmp_path / "c2.npz"), *TINY])
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "text", "--out",
+                                   str(tmp_path / "c2"), *TINY])
     assert code == 2 and "'id', 'body'" in err and len(err.strip().splitlines()) == 1
 
 
@@ -196,69 +205,191 @@ def _expect_error(capsys, argv, match):
 
 
 def test_bad_data_files(tmp_path, capsys):
-    ck = str(tmp_path / "x.npz")
-    _expect_error(capsys, ["train", "--data", str(tmp_path / "nope.txt"), "--checkpoint", ck], "does not exist")
+    ck = str(tmp_path / "x")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "nope.txt"), "--out", ck], "does not exist")
     (tmp_path / "empty.txt").write_text("  \n")
-    _expect_error(capsys, ["train", "--data", str(tmp_path / "empty.txt"), "--checkpoint", ck], "empty")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "empty.txt"), "--out", ck], "empty")
     (tmp_path / "latin.txt").write_bytes("caf\xe9 au lait.".encode("latin-1"))
-    _expect_error(capsys, ["train", "--data", str(tmp_path / "latin.txt"), "--checkpoint", ck], "not valid UTF-8")
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "latin.txt"), "--out", ck], "not valid UTF-8")
     (tmp_path / "one.txt").write_text("Just one sentence here.")
-    _expect_error(capsys, ["train", "--data", str(tmp_path / "one.txt"), "--checkpoint", ck],
+    _expect_error(capsys, ["train", "--data", str(tmp_path / "one.txt"), "--out", ck],
                   "too few for a validation split")
-    _expect_error(capsys, ["train", "--cell", "gru", "--bptt-truncate", "3", "--checkpoint", ck], "--bptt-truncate")
-    _expect_error(capsys, ["train", "--lr", "-1", "--checkpoint", ck], "--lr")
-    _expect_error(capsys, ["train", "--batch-size", "0", "--checkpoint", ck], "--batch-size")
+    _expect_error(capsys, ["train", "--cell", "gru", "--bptt-truncate", "3", "--out", ck], "--bptt-truncate")
+    _expect_error(capsys, ["train", "--lr", "-1", "--out", ck], "--lr")
+    _expect_error(capsys, ["train", "--batch-size", "0", "--out", ck], "--batch-size")
     _expect_error(capsys, ["train", "--bogus"], "unrecognized arguments")
-    assert not (tmp_path / "x.npz").exists()
+    assert not (tmp_path / "x").exists()
 
 
 def test_vocab_clamp_and_one_token_sentences(tmp_path, capsys):
     p = tmp_path / "short.txt"
     p.write_text("\n\n".join(["Yes.", "No.", "Hello", "Yes", "Maybe.", "No"] * 5), encoding="utf-8")
-    code, out, err = _run(capsys, ["train", "--data", str(p), "--checkpoint", str(tmp_path / "s.npz"),
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--out", str(tmp_path / "s"),
                                    "--vocab-size", "8000", "--hidden-size", "4", "--quiet", "--epochs", "2"])
     assert code == 0 and "warning: vocab_size 8000 exceeds" in err and "warning" not in out
-    model, vocab = restore_model(load_checkpoint(tmp_path / "s.npz"))
+    model, vocab = restore_model(load_checkpoint(tmp_path / "s" / "last.npz"))
     assert len(vocab) == model.vocab_size < 20
-    code, out, _ = _run(capsys, ["score", "--checkpoint", str(tmp_path / "s.npz"), "Hello"])
+    code, out, _ = _run(capsys, ["score", "--checkpoint", str(tmp_path / "s" / "last.npz"), "Hello"])
     assert code == 0 and "words 1" in out
 
 
 def test_nan_loss_stops_without_overwriting(corpus, tmp_path, capsys, trained):
     before = trained.read_bytes()
-    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), "--lr", "1e38",
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(trained.parent), "--lr", "1e38",
                            "--hidden-size", "8", "--vocab-size", "40", "--quiet", "--overwrite"], "loss became")
     assert trained.read_bytes() == before
 
 
-def test_existing_checkpoint_is_refused_without_resume_or_overwrite(tmp_path, corpus, trained, capsys, monkeypatch):
-    best = best_path(trained)
+def test_existing_run_in_out_is_refused_without_resume_or_overwrite(tmp_path, corpus, trained, capsys, monkeypatch):
+    out = trained.parent
+    best = out / "best.npz"
     before, best_before = trained.read_bytes(), best.read_bytes()
 
     def no_corpus(*args, **kwargs):
-        raise AssertionError("the corpus was loaded before the checkpoint path was checked")
+        raise AssertionError("the corpus was loaded before --out was checked")
 
     monkeypatch.setattr(wdata, "load_corpus", no_corpus)
-    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), *TINY],
-                  f"{trained} already exists (an earlier run); pass --resume to continue it, --overwrite to replace "
-                  "it, or another --checkpoint")
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(out), *TINY],
+                  f"{out} already holds checkpoints of an earlier run; pass --resume {trained} to continue it, "
+                  "--overwrite to replace them, or another --out")
     assert trained.read_bytes() == before and best.read_bytes() == best_before
     trained.unlink()  # only the stale best model of an earlier run is left: still refused
-    _expect_error(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), *TINY],
-                  f"{best} already exists")
-    _expect_error(capsys, ["train", "--checkpoint", str(tmp_path), *TINY], "is a directory")
-    _expect_error(capsys, ["train", "--checkpoint", str(tmp_path / "no" / "such" / "m.npz"), *TINY],
-                  "does not exist")
-    _expect_error(capsys, ["train", "--checkpoint", str(trained), "--resume", "--overwrite", *TINY],
-                  "give one of them")
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(out), *TINY], "already holds checkpoints")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    _expect_error(capsys, ["train", "--out", str(blocker), *TINY], "is a file")
+    _expect_error(capsys, ["train", "--out", str(blocker / "sub"), *TINY], "cannot be created")
+    _expect_error(capsys, ["train", "--out", str(out), "--resume", str(best), "--overwrite", *TINY],
+                  "give only one of them")
+    if os.geteuid() != 0:  # root may write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        _expect_error(capsys, ["train", "--out", str(locked / "run"), *TINY], "not writable")
     monkeypatch.undo()
     # --overwrite: the stale best model is gone before training, and this run (no validation) writes none
     assert best.exists()
-    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(trained), "--overwrite",
-                                   "--val-fraction", "0", "--max-sentences", "5", *TINY])
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(out), "--overwrite",
+                                 "--val-fraction", "0", "--max-sentences", "5", *TINY])
     assert code == 0, err
     assert trained.exists() and not best.exists()
     assert load_checkpoint(trained)["training"]["sentences"] == 5
+
+
+def test_deprecated_checkpoint_file_and_bare_resume_keep_working_with_one_notice_each(tmp_path, corpus, capsys,
+                                                                                        monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    ck = tmp_path / "legacy.npz"
+    code, out, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(ck), "--max-sentences", "20",
+                                   "--eval-every", "10", *TINY])
+    assert code == 0, err
+    assert err.strip().splitlines() == ["warning: --checkpoint is deprecated for `word-rnn train`; use --out DIR "
+                                        "(writes DIR/last.npz, DIR/best.npz)"]
+    assert ck.exists() and best_path(ck).exists() and best_path(ck).name == "legacy.best.npz"
+    assert not (tmp_path / "last.npz").exists() and not Path("checkpoints").exists()
+    assert f"--checkpoint {ck} --resume" in out
+    code, out, err = _run(capsys, ["train", "--checkpoint", str(ck), "--resume", "--max-sentences", "30", "--quiet"])
+    assert code == 0, err
+    notices = err.strip().splitlines()
+    assert len(notices) == 2 and all(n.startswith("warning: ") and "deprecated" in n for n in notices)
+    assert "--resume without a checkpoint" in notices[1] and "use --resume CKPT" in notices[1]
+    assert load_checkpoint(ck)["training"]["sentences"] == 30
+    # the old refusals of the FILE layout stay as they were
+    monkeypatch.setattr(wdata, "load_corpus", lambda *a, **k: pytest.fail("the corpus was loaded"))
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(ck), *TINY])
+    assert code == 2 and err.strip().splitlines()[-1].startswith(f"error: {ck} already exists (an earlier run)")
+    code, _, err = _run(capsys, ["train", "--checkpoint", str(tmp_path / "no" / "m.npz"), *TINY])
+    assert code == 2 and "does not exist" in err
+    code, _, err = _run(capsys, ["train", "--checkpoint", str(ck), "--out", str(tmp_path / "o"), *TINY])
+    assert code == 2 and "give only --out DIR" in err
+    _expect_error(capsys, ["train", "--resume", *TINY], "--resume needs the checkpoint to continue")  # no FILE
+
+
+def test_resume_writes_next_to_the_checkpoint_unless_out_is_given(tmp_path, corpus, trained, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "elsewhere"
+    code, _, err = _run(capsys, ["train", "--resume", str(trained), "--out", str(other), "--epochs", "3", "--quiet"])
+    assert code == 0, err
+    assert load_checkpoint(other / "last.npz")["training"]["epoch"] == 3
+    assert load_checkpoint(trained)["training"]["epoch"] == 2  # the original run is untouched
+    assert not Path("checkpoints").exists()
+
+
+def test_reading_commands_default_to_the_best_then_the_last_model_of_the_default_out(tmp_path, corpus, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _expect_error(capsys, ["generate", "--num", "1"],
+                  "no --checkpoint given and neither checkpoints/word_rnn/best.npz nor checkpoints/word_rnn/last.npz "
+                  "exists")
+    assert _run(capsys, ["train", "--data", str(corpus), "--epochs", "1", *TINY])[0] == 0
+    out = tmp_path / "checkpoints" / "word_rnn"
+    assert (out / "last.npz").exists() and (out / "best.npz").exists()
+    code, text, _ = _run(capsys, ["generate", "--num", "2", "--seed", "0"])
+    assert code == 0 and len(text.strip().splitlines()) == 2
+    assert _run(capsys, ["generate", "--num", "2", "--seed", "0", "--checkpoint", str(out / "best.npz")])[1] == text
+    (out / "best.npz").unlink()
+    code, text, _ = _run(capsys, ["score", "The cat saw the river."])
+    assert code == 0 and "perplexity" in text
+
+
+def test_plot_writes_the_loss_curves(tmp_path, corpus, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "run"
+    code, text, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(out), "--epochs", "2",
+                                    "--plot", *TINY])
+    assert code == 0, err
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"loss curve: {out / 'loss.png'}" in text
+    # the training curve is saved with the run, so a resumed run plots it whole
+    curve = load_checkpoint(out / "last.npz")["training"]["curve"]
+    assert len(curve["sentences"]) == len(curve["loss"]) > 0
+
+
+def test_plot_without_matplotlib_is_one_error_line_before_any_work(tmp_path, corpus, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "run"), "--plot", *TINY],
+                  "--plot needs matplotlib")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--hidden-size", "x"], "--hidden-size"), (["train", "--eval-every", "1.5"], "--eval-every"),
+    (["generate", "--num", "two"], "--num"), (["train", "--max-time", "soon"], "--max-time"),
+])
+def test_a_bad_number_is_one_line_naming_the_option(capsys, argv, option):
+    _expect_error(capsys, argv, f"argument {option}: invalid")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf", "nan"])
+def test_temperature_must_be_positive_and_finite(trained, capsys, value):
+    _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", value],
+                  f"--temperature must be a positive finite number, got {float(value)}")
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_save_and_stop_a_training_subprocess(tmp_path, corpus, sig):
+    """The signal a service manager or a closed terminal sends saves a checkpoint, like Ctrl-C (exit 130)."""
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "models.word_rnn", "train", "--data", str(corpus), "--out",
+                             str(out), "--epochs", "100000", "--eval-every", "20", *TINY],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (out / "last.npz").exists():  # training is under way once its first checkpoint is written
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no checkpoint within 90 s"
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    assert f"continue with --resume {out / 'last.npz'}" in stderr and "interrupted: saved" in stderr
+    assert "Traceback" not in stderr and "interrupted" not in stdout
+    done = load_checkpoint(out / "last.npz")["training"]
+    assert done["sentences"] >= 20 and done["epoch"] < 100000
 
 
 def test_bad_checkpoints(tmp_path, trained, capsys):
@@ -274,7 +405,7 @@ def test_bad_checkpoints(tmp_path, trained, capsys):
     obj["config"]["hidden_size"] = 9
     save(obj, other)
     _expect_error(capsys, ["generate", "--checkpoint", str(other)], "does not match")
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--data", str(bad), "--epochs", "3"],
+    _expect_error(capsys, ["train", "--resume", str(trained), "--data", str(bad), "--epochs", "3"],
                   "binary")
     _expect_error(capsys, ["score", "--checkpoint", str(trained), "  "], "empty")
     _expect_error(capsys, ["score", "--checkpoint", str(trained)], "give sentences")
@@ -283,7 +414,7 @@ def test_bad_checkpoints(tmp_path, trained, capsys):
 
 def test_resume_refuses_options_that_contradict_the_checkpoint(tmp_path, trained, capsys):
     before = trained.read_bytes()
-    resume = ["train", "--resume", "--checkpoint", str(trained), "--epochs", "3", "--quiet"]
+    resume = ["train", "--resume", str(trained), "--epochs", "3", "--quiet"]
     _expect_error(capsys, resume + ["--hidden-size", "50"],
                   "--hidden-size 50 differs from the checkpoint's 8; drop it or start a new run")
     _expect_error(capsys, resume + ["--cell", "gru"], "--cell gru differs from the checkpoint's rnn")
@@ -303,13 +434,14 @@ def test_resume_refuses_options_that_contradict_the_checkpoint(tmp_path, trained
 def test_resume_accepts_the_requested_vocab_size_before_clamping(tmp_path, capsys):
     p = tmp_path / "short.txt"
     p.write_text("\n\n".join(["Yes.", "No.", "Hello", "Yes", "Maybe.", "No"] * 5), encoding="utf-8")
-    ck = tmp_path / "s.npz"
-    base = ["train", "--data", str(p), "--checkpoint", str(ck), "--vocab-size", "8000", "--hidden-size", "4",
+    ck = tmp_path / "s" / "last.npz"
+    base = ["train", "--data", str(p), "--out", str(ck.parent), "--vocab-size", "8000", "--hidden-size", "4",
             "--quiet"]
     assert _run(capsys, base)[0] == 0
-    code, out, err = _run(capsys, base + ["--resume", "--epochs", "2"])
+    code, out, err = _run(capsys, base + ["--resume", str(ck), "--epochs", "2"])
     assert code == 0, err
-    _expect_error(capsys, base + ["--resume", "--epochs", "3", "--vocab-size", "7000"], "--vocab-size 7000 differs")
+    _expect_error(capsys, base + ["--resume", str(ck), "--epochs", "3", "--vocab-size", "7000"],
+                  "--vocab-size 7000 differs")
 
 
 def test_resume_refuses_other_data(tmp_path, trained, capsys):
@@ -320,7 +452,7 @@ def test_resume_refuses_other_data(tmp_path, trained, capsys):
     import tinygrad_rnn as ser
     obj["settings"]["data"] = str(other)
     ser.save(obj, trained)
-    _expect_error(capsys, ["train", "--resume", "--checkpoint", str(trained), "--quiet", "--epochs", "3"], "differ")
+    _expect_error(capsys, ["train", "--resume", str(trained), "--quiet", "--epochs", "3"], "differ")
 
 
 def test_small_messages(tmp_path, trained, capsys):
@@ -338,7 +470,7 @@ def test_small_messages(tmp_path, trained, capsys):
     # every --checkpoint that loads a model says what it loads and its default
     for cmd in ("generate", "score", "eval", "gradcheck"):
         help_text = " ".join(cli.build_parser()._subparsers._group_actions[0].choices[cmd].format_help().split())
-        assert "--checkpoint CHECKPOINT" in help_text and "(default" in help_text.split("--checkpoint CHECKPOINT")[-1]
+        assert "--checkpoint CKPT" in help_text and "(default" in help_text.split("--checkpoint CKPT")[-1]
     gradcheck_help = " ".join(cli.build_parser()._subparsers._group_actions[0].choices["gradcheck"].format_help().split())
     assert "recurrence to check" in gradcheck_help
 
@@ -362,11 +494,11 @@ def test_numeric_csv_column_warns(tmp_path, capsys):
     p = tmp_path / "n.csv"
     rows = ['"' + s.replace('"', '""') + '"' for s in _text(60).split("\n\n")]
     p.write_text("id,body\n" + "\n".join(f'{i},{r}' for i, r in enumerate(rows)), encoding="utf-8")
-    code, out, err = _run(capsys, ["train", "--data", str(p), "--checkpoint", str(tmp_path / "n.npz"),
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--out", str(tmp_path / "n"),
                                    "--max-sentences", "3", "--val-fraction", "0", *TINY])
     assert code == 0 and "warning: column 'id' looks numeric; choose the text column with --column" in err
-    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "body", "--checkpoint",
-                                   str(tmp_path / "b.npz"), "--max-sentences", "3", *TINY])
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "body", "--out",
+                                   str(tmp_path / "b"), "--max-sentences", "3", *TINY])
     assert code == 0 and "numeric" not in err
 
 
@@ -379,8 +511,8 @@ def test_generation_guards(trained):
         ids, _ = generate_ids(model, vocab, rng, temperature=2.0, min_length=2)
         assert vocab.unknown_id not in ids and vocab.start_id not in ids and len(ids) >= 2
     p = np.full(7, 1 / 7, dtype=np.float32) * np.float32(1.0000001)  # sums slightly past 1
-    counts = np.bincount([sample_index(p, rng) for _ in range(700)], minlength=7)
-    assert counts.min() > 50 and sample_index(np.array([0, 0, 1.0]), rng) == 2
+    counts = np.bincount([inverse_cdf(p, rng) for _ in range(700)], minlength=7)
+    assert counts.min() > 50 and inverse_cdf(np.array([0, 0, 1.0]), rng) == 2
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
@@ -401,8 +533,8 @@ def test_help_in_a_subprocess():
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
 def test_gated_cells_train_generate_and_score(corpus, tmp_path, capsys, cell):
-    ck = tmp_path / f"{cell}.npz"
-    code, out, _ = _run(capsys, ["train", "--data", str(corpus), "--cell", cell, "--checkpoint", str(ck),
+    ck = tmp_path / cell / "last.npz"
+    code, out, _ = _run(capsys, ["train", "--data", str(corpus), "--cell", cell, "--out", str(ck.parent),
                                  "--batch-size", "4", "--optimizer", "adam", "--lr", "0.01", *TINY])
     assert code == 0 and "'bptt_truncate': None" in out
     code, out, _ = _run(capsys, ["generate", "--checkpoint", str(ck), "--num", "2", "--seed", "0"])

@@ -7,27 +7,27 @@ from __future__ import annotations
 
 import argparse
 import math
-import signal
 import sys
 import sysconfig
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from ..common import UserError, read_text_file, run_cli, stdlib_source_corpus
+from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli, stdlib_source_corpus
+from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations
+from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
+from ..common.sampling import check_temperature
+from ..common.signals import StopOnSignal
+from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, check_out_dir, checkpoint_paths,
+                               default_checkpoint, out_dir, progress_bar, refuse_resume_conflicts)
 
-from .checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
 from .model import CELLS
 from .sample import generate
 from .train import DTYPES, OPTIMIZERS, DivergedError, TrainConfig, Trainer
 
-DEFAULT_OUT = "checkpoints/char_rnn"
 DEFAULT_LR = {"adagrad": 0.1, "sgd": 0.1, "adam": 2e-3, "rmsprop": 2e-3}
-EXIT_INTERRUPTED = 130
 # model/optimizer options fixed by a checkpoint when resuming
 RUN_DEFINING = ("hidden_size", "num_layers", "cell", "dropout", "seq_length", "batch_size", "optimizer", "lr",
                 "clip", "val_fraction", "dtype", "seed", "init")
@@ -43,7 +43,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="char-rnn",
         description="Character-level RNN language model (Karpathy's min-char-rnn, rebuilt on tinygrad_rnn): "
                     "train on any UTF-8 text, then sample from it.",
@@ -89,27 +89,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-iters", type=int, default=None, metavar="N",
                    help="stop after iteration N (counted from the start of training, also when resuming)")
     r.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
-                   help="stop after this many seconds of this session")
+                   help=MAX_TIME_HELP)
     r.add_argument("--eval-every", type=int, default=5000, metavar="N",
                    help="validate (nats and bits per char) every N iterations")
     r.add_argument("--sample-every", type=int, default=5000, metavar="N", help="print a sample every N iterations "
                    "(0 = never)")
     r.add_argument("--sample-length", type=int, default=200, metavar="N", help="characters per periodic sample")
     r.add_argument("--checkpoint-every", type=int, default=5000, metavar="N",
-                   help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C)")
-    r.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                   help="directory for last.npz, best.npz (best validation loss) and loss.png")
+                   help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C or SIGTERM)")
+    r.add_argument("--out", default=None, metavar="DIR",
+                   help=f"directory for last.npz, best.npz (best validation loss) and loss.png (default {DEFAULT_OUT}; "
+                        "with --resume: the directory of CKPT)")
     r.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out "
                    "(without it a new run refuses to)")
     r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
                    "the --data recorded in CKPT unless given)")
-    r.add_argument("--plot", action="store_true", help="write OUT/loss.png (needs matplotlib)")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--plot", action="store_true", help=f"write OUT/{PLOT_NAME} (needs matplotlib)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--no-progress", action=DeprecatedFlag, dest="quiet", command="char-rnn train",
+                   instead="use --quiet")
 
     s = sub.add_parser("sample", help="generate text from a checkpoint",
                        description="Generate text, streaming it to stdout.",
                        formatter_class=_HelpFormatter)
-    s.add_argument("--checkpoint", required=True, metavar="CKPT", help="a .npz written by `char-rnn train`")
+    s.add_argument("--checkpoint", metavar="CKPT", help=f"a .npz written by `char-rnn train` (default "
+                   f"{DEFAULT_OUT}/best.npz, else {DEFAULT_OUT}/last.npz)")
     s.add_argument("--prime", default="", help="text to start from (the hidden state is warmed on it); "
                    "default: a newline")
     s.add_argument("--length", type=int, default=500, help="characters to generate")
@@ -145,27 +149,6 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
     return config
 
 
-@contextmanager
-def _stop_on_sigint() -> Iterator[dict]:
-    """First Ctrl-C: ask the loop to stop at the end of the current iteration (it then saves).
-    A second Ctrl-C interrupts at once."""
-    flag = {"stop": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def handler(signum, frame):
-        if flag["stop"]:
-            raise KeyboardInterrupt
-        flag["stop"] = True
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _check_run_args(args: argparse.Namespace) -> None:
     for name in ("eval_every", "checkpoint_every"):
         if getattr(args, name) < 1:
@@ -178,49 +161,11 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UserError(f"--max-time must be a positive number of seconds, got {args.max_time}")
 
 
-CHECKPOINT_FILES = ("last.npz", "best.npz")
-
-
-def _check_out_dir(args: argparse.Namespace) -> None:
-    """Refuse, before any training, an --out that cannot hold checkpoints or holds another run's."""
-    out = Path(args.out)
-    for part in (out, *out.parents):
-        if part.exists():
-            if not part.is_dir():
-                if part == out:
-                    raise UserError(f"--out {str(out)!r} is a file, not a directory; pass a directory for the "
-                                    "checkpoints with --out DIR")
-                raise UserError(f"--out {str(out)!r} cannot be created: {str(part)!r} is a file; pass another "
-                                "--out DIR")
-            break
-    if args.resume and args.overwrite:
-        raise UserError("--resume continues a run and --overwrite replaces one; give only one of them")
-    if args.overwrite or (args.resume and out.resolve() == Path(args.resume).resolve().parent):
-        return  # resuming writes on into its own directory
-    if any((out / name).exists() for name in CHECKPOINT_FILES):
-        raise UserError(f"{out} already holds checkpoints of an earlier run; pass --resume {out / 'last.npz'} to "
-                        "continue it, --overwrite to replace them, or another --out")
-
-
 def _plot(trainer: Trainer, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    h, T = trainer.history, trainer.config.seq_length
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot(h["iter"], np.asarray(h["smooth_loss"]) / T / math.log(2), label="train (smoothed)")
-    if h["val_iter"]:
-        ax.plot(h["val_iter"], h["val_bpc"], "o-", label="validation")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("bits per character")
-    ax.set_title(f"char-rnn: {trainer.config.cell}, hidden {trainer.config.hidden_size}")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    h, cfg = trainer.history, trainer.config
+    plot_curves(path, [(h["iter"], np.asarray(h["smooth_loss"]) / cfg.seq_length / math.log(2), "train (smoothed)", "-"),
+                       (h["val_iter"], h["val_bpc"], "validation", "o-")],
+                xlabel="iteration", ylabel="bits per character", title=f"char-rnn: {cfg.cell}, hidden {cfg.hidden_size}")
 
 
 def it_rate(bar, it: int, elapsed: float, first: int) -> float:
@@ -230,25 +175,17 @@ def it_rate(bar, it: int, elapsed: float, first: int) -> float:
 
 def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], None] | None = None) -> int:
     _check_run_args(args)
-    _check_out_dir(args)
-    out = Path(args.out)
+    out = out_dir(args.out, args.resume, DEFAULT_OUT)
+    check_out_dir(out, args.resume, args.overwrite)
     say = print
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise UserError("--plot needs matplotlib, which is not installed: pip install 'tinygrad-rnn[plot]' "
-                            "(or matplotlib), or drop --plot") from None
+        require_matplotlib()
     if args.resume:
         ckpt = load_checkpoint(args.resume)
         saved = ckpt.get("train_config", {})
-        given = [n for n in RUN_DEFINING if getattr(args, n) is not None and getattr(args, n) != saved.get(n)]
-        if given:
-            options = ", ".join(f"--{n.replace('_', '-')} {getattr(args, n)}" for n in given)
-            theirs = ", ".join(str(saved.get(n, "(none recorded)")) for n in given)
-            verb, pronoun = ("differs", "it") if len(given) == 1 else ("differ", "them")
-            raise UserError(f"{options} {verb} from the checkpoint's {theirs}; a resumed run keeps its model and "
-                            f"optimiser settings: drop {pronoun}, or start a new run")
+        refuse_resume_conflicts(
+            Conflict(f"--{n.replace('_', '-')}", getattr(args, n), saved.get(n, NOT_RECORDED)) for n in RUN_DEFINING
+            if getattr(args, n) is not None and getattr(args, n) != saved.get(n))
         source = ckpt.get("data_source") or {}
         if args.data is None and source.get("path"):
             args.data = source["path"]  # the text the run was trained on, unless told otherwise
@@ -269,11 +206,12 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     say(f"{len(text):,} characters, vocabulary {trainer.vocab.size}, {len(trainer.val_ids):,} held out for "
         f"validation; {cfg.cell} x{cfg.num_layers}, hidden {cfg.hidden_size}, {n_params:,} parameters, "
         f"{cfg.dtype}; chunks of {cfg.seq_length} x {cfg.batch_size} stream(s)")
-    last_path, best_path = out / "last.npz", out / "best.npz"
+    last_path, best_path = checkpoint_paths(out)
     if args.overwrite:
         # the earlier run's best model would pass for this run's; its last.npz stays until this run saves one
         best_path.unlink(missing_ok=True)
-    if args.max_iters is None and args.max_time is None:
+    budget = Budget(max_time=args.max_time, max_count=args.max_iters, count_name="max-iters")
+    if budget.unbounded:
         say("no --max-iters or --max-time: training until Ctrl-C (which saves a checkpoint first)")
 
     def save_last() -> None:
@@ -281,77 +219,76 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             raise DivergedError(f"the parameters became NaN/inf at iteration {trainer.iteration}")
         save_checkpoint(trainer.checkpoint(), last_path)
 
-    from tqdm import tqdm
     chars_per_iter = cfg.seq_length * cfg.batch_size
-    bar = tqdm(total=args.max_iters, initial=trainer.iteration, unit="it", disable=args.no_progress,
-               dynamic_ncols=True, file=sys.stderr, mininterval=0.5)
-    write = (lambda s: tqdm.write(s, file=sys.stdout)) if not args.no_progress else print
-    start = time.perf_counter()
+    bar = progress_bar(args.max_iters, trainer.iteration, "it", quiet=args.quiet)
+    write = (lambda s: bar.write(s, file=sys.stdout)) if not args.quiet else print
+    budget.start()  # the text is read and the model built: --max-time counts training from here
     session_start_iter = trainer.iteration
     status = 0
-    try:
-        # a diverging run overflows on purpose-built checks below; numpy's warnings would only add noise
-        with _stop_on_sigint() as flag, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            while True:
-                if args.max_iters is not None and trainer.iteration >= args.max_iters:
-                    break
-                if args.max_time is not None and time.perf_counter() - start >= args.max_time:
-                    break
-                if flag["stop"]:
-                    status = EXIT_INTERRUPTED
-                    break
-                trainer.step()
-                it = trainer.iteration
-                bar.update(1)
-                if it % 20 == 0:
-                    elapsed = time.perf_counter() - start
-                    rate = it_rate(bar, it, elapsed, session_start_iter)
-                    post = {"loss": f"{trainer.smooth_loss:.2f}", "chars/s": f"{rate * chars_per_iter:,.0f}"}
-                    if args.max_time is not None:
-                        left = max(0.0, args.max_time - elapsed)
-                        post["left"] = f"{left:.0f}s"
-                        if args.max_iters is None:  # a time budget: give the bar a total so it shows an ETA
-                            bar.total = it + int(left * it_rate(bar, it, elapsed, session_start_iter))
-                    bar.set_postfix(post, refresh=False)
-                if it % args.eval_every == 0:
-                    nats = trainer.evaluate()
-                    if nats is not None:
-                        best = trainer.record_validation(nats)
-                        write(f"iter {it}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} nats/char "
-                              f"= {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
-                        if best:
-                            save_last()
-                            save_checkpoint(trainer.checkpoint(), best_path)
-                if args.sample_every and it % args.sample_every == 0 and args.sample_length:
-                    write(f"----- sample at iter {it} -----\n{trainer.sample(args.sample_length)}\n-----")
-                if it % args.checkpoint_every == 0:
-                    save_last()
-                if on_iteration is not None:
-                    on_iteration(trainer)
-    except DivergedError as err:
+    with StopOnSignal() as stop:
+        try:
+            # a diverging run overflows on purpose-built checks below; numpy's warnings would only add noise
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                while True:
+                    if budget.reason(trainer.iteration) is not None:
+                        break
+                    if stop.requested:
+                        break
+                    trainer.step()
+                    it = trainer.iteration
+                    bar.update(1)
+                    if it % 20 == 0:
+                        elapsed = budget.elapsed()
+                        rate = it_rate(bar, it, elapsed, session_start_iter)
+                        post = {"loss": f"{trainer.smooth_loss:.2f}", "chars/s": f"{rate * chars_per_iter:,.0f}"}
+                        left = budget.time_left()
+                        if left is not None:
+                            post["left"] = f"{left:.0f}s"
+                            if args.max_iters is None:  # a time budget: give the bar a total so it shows an ETA
+                                bar.total = it + int(left * rate)
+                        bar.set_postfix(post, refresh=False)
+                    if it % args.eval_every == 0:
+                        nats = trainer.evaluate()
+                        if nats is not None:
+                            best = trainer.record_validation(nats)
+                            write(f"iter {it}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
+                                  f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
+                            if best:
+                                save_last()
+                                save_checkpoint(trainer.checkpoint(), best_path)
+                    if args.sample_every and it % args.sample_every == 0 and args.sample_length:
+                        write(f"----- sample at iter {it} -----\n{trainer.sample(args.sample_length)}\n-----")
+                    if it % args.checkpoint_every == 0:
+                        save_last()
+                    if on_iteration is not None:
+                        on_iteration(trainer)
+        except DivergedError as err:
+            bar.close()
+            kept = (f"the last good checkpoint is kept at {last_path}" if last_path.exists()
+                    else "no checkpoint was saved")
+            raise UserError(f"{err}; {kept}; lower --lr or --clip and try again") from None
+        if args.max_iters is None and not stop.requested:  # the estimated total was reached: end the bar at 100%
+            bar.total = bar.n
+            bar.refresh()
         bar.close()
-        kept = f"the last good checkpoint is kept at {last_path}" if last_path.exists() else "no checkpoint was saved"
-        raise UserError(f"{err}; {kept}; lower --lr or --clip and try again") from None
-    if args.max_iters is None and not status:  # the budget's estimated total was reached: end the bar at 100%
-        bar.total = bar.n
-        bar.refresh()
-    bar.close()
-    save_last()
-    nats = trainer.evaluate()
-    if nats is not None:
-        if not trainer.history["val_iter"] or trainer.history["val_iter"][-1] != trainer.iteration:
-            if trainer.record_validation(nats):
-                save_checkpoint(trainer.checkpoint(), best_path)
-        say(f"iteration {trainer.iteration}: validation {nats:.4f} nats/char = {nats / math.log(2):.4f} bits/char "
-            f"(best {trainer.best_val / math.log(2):.4f})")
-    if args.plot:
-        _plot(trainer, out / "loss.png")
-        say(f"loss curve: {out / 'loss.png'}")
-    saved = f"saved {last_path}" + (f" and {best_path}" if best_path.exists() else "")
-    if status:  # a status report, not output: keeps stdout to the run's own lines
-        print(f"interrupted: {saved}", file=sys.stderr)
-    else:
-        say(saved)
+        # still guarded: a signal now lets the checkpoint be written first; a second one aborts at once
+        save_last()
+        nats = trainer.evaluate()
+        if nats is not None:
+            if not trainer.history["val_iter"] or trainer.history["val_iter"][-1] != trainer.iteration:
+                if trainer.record_validation(nats):
+                    save_checkpoint(trainer.checkpoint(), best_path)
+            say(f"iteration {trainer.iteration}: validation {nats:.4f} nats/char = {nats / math.log(2):.4f} "
+                f"bits/char (best {trainer.best_val / math.log(2):.4f})")
+        if args.plot:
+            _plot(trainer, out / PLOT_NAME)
+            say(f"loss curve: {out / PLOT_NAME}")
+        saved = f"saved {last_path}" + (f" and {best_path}" if best_path.exists() else "")
+        if stop.requested:  # a status report, not output: keeps stdout to the run's own lines
+            status = EXIT_INTERRUPTED
+            print(f"interrupted: {saved}; continue with --resume {last_path}", file=sys.stderr)
+        else:
+            say(saved)
     return status
 
 
@@ -360,12 +297,12 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     if args.length < 0:
         raise UserError(f"--length must be >= 0, got {args.length}")
-    if not (math.isfinite(args.temperature) and args.temperature > 0):
-        raise UserError(f"--temperature must be a positive number, got {args.temperature}")
+    check_temperature(args.temperature)
     if args.top_k is not None and args.top_k < 1:
         raise UserError(f"--top-k must be a positive integer, got {args.top_k}")
-    ckpt = load_checkpoint(args.checkpoint)
-    model, vocab = model_from_checkpoint(ckpt, args.checkpoint)
+    path = args.checkpoint if args.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "char-rnn train")
+    ckpt = load_checkpoint(path)
+    model, vocab = model_from_checkpoint(ckpt, path)
     missing = vocab.missing(args.prime)
     if missing:
         shown = ", ".join(repr(c) for c in missing[:5])
@@ -382,6 +319,7 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    print_deprecations(args)
     if args.command == "train":
         return train_command(args)
     return sample_command(args)

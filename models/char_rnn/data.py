@@ -42,7 +42,7 @@ class Chunk:
 
 
 class ChunkStream:
-    """Yields ``Chunk``s over ``batch_size`` contiguous streams, forever, wrapping at the end.
+    """Gives ``Chunk``s (``next_chunk()``) over ``batch_size`` contiguous streams, forever, wrapping at the end.
 
     Position state (``position``, ``epoch``) is a pair of ints; ``state_dict``/``load_state_dict``
     save and restore it exactly, so a resumed run reads the same chunks an uninterrupted one would.
@@ -66,9 +66,6 @@ class ChunkStream:
         self.epoch = 0
         self._started = False
 
-    def chars_per_epoch(self) -> int:
-        return self.stream_length * self.batch_size
-
     def next_chunk(self) -> Chunk:
         T = self.seq_length
         reset = not self._started
@@ -83,10 +80,6 @@ class ChunkStream:
         chunk = Chunk(self.streams[p:p + T], self.streams[p + 1:p + T + 1], reset)
         self.position = p + T
         return chunk
-
-    def __iter__(self):
-        while True:
-            yield self.next_chunk()
 
     def state_dict(self) -> dict:
         return {"position": self.position, "epoch": self.epoch, "started": self._started,

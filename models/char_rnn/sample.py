@@ -7,6 +7,8 @@ import numpy as np
 
 from tinygrad_rnn import no_grad
 
+from ..common import sampling
+
 from .model import CharRNN, State
 from .vocab import CharVocab
 
@@ -19,24 +21,10 @@ def choose_next(logits: np.ndarray, temperature: float = 1.0, top_k: int | None 
     probabilities that sum slightly past (or short of) 1 can never make sampling fail.
     ``top_k`` keeps the k largest logits (exactly k, ties broken by position); ``argmax`` is greedy.
     """
-    z = np.asarray(logits, dtype=np.float64).reshape(-1)
     if argmax:
-        return int(np.argmax(z))
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    z = z / temperature
-    if top_k is not None and top_k < z.size:
-        if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, got {top_k}")
-        keep = np.argpartition(z, -top_k)[-top_k:]
-        masked = np.full_like(z, -np.inf)
-        masked[keep] = z[keep]
-        z = masked
-    z -= z.max()
-    cdf = np.cumsum(np.exp(z))
-    rng = rng if rng is not None else np.random.default_rng()
-    idx = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
-    return min(idx, z.size - 1)
+        return sampling.argmax(logits)
+    z = sampling.top_k_filter(sampling.scaled_logits(logits, temperature), top_k)
+    return sampling.inverse_cdf(sampling.softmax_weights(z), rng if rng is not None else np.random.default_rng())
 
 
 @no_grad()

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from ..common import UserError
-from tinygrad_rnn import manual_seed, nn, no_grad, optim
+from ..common.checkpoint import one_line
+from ..common.training import DTYPES, make_optimizer
+from tinygrad_rnn import manual_seed, nn, no_grad
 from tinygrad_rnn.random import get_generator
 
 from .data import ChunkStream, eval_streams, split_train_val
@@ -24,7 +26,6 @@ from .sample import generate
 from .vocab import CharVocab
 
 OPTIMIZERS = ("adagrad", "adam", "rmsprop", "sgd")
-DTYPES = ("float32", "float64")
 
 
 @dataclass
@@ -73,14 +74,6 @@ class DivergedError(UserError):
     """The loss became NaN or infinite."""
 
 
-def make_optimizer(name: str, params: list[nn.Parameter], lr: float) -> optim.Optimizer:
-    if name == "adagrad":  # min-char-rnn's rule: mem += g*g; p -= lr * g / sqrt(mem + 1e-8)
-        return optim.Adagrad(params, lr=lr, eps=1e-8, eps_inside_sqrt=True)
-    if name == "adam":
-        return optim.Adam(params, lr=lr)
-    if name == "rmsprop":
-        return optim.RMSprop(params, lr=lr)
-    return optim.SGD(params, lr=lr)
 
 
 def _rng_state(rng: np.random.Generator) -> str:
@@ -127,10 +120,10 @@ class Trainer:
         # one buffer for all trainable tensors: the optimizer step and the clip are a few numpy calls each
         # (at min-char-rnn's sizes per-tensor overhead costs more than the arithmetic)
         self.flat = nn.utils.flatten_parameters_(self.model.trainable_parameters())
-        self.optimizer = make_optimizer(config.optimizer, [self.flat], config.lr)
+        self.optimizer = make_optimizer(config.optimizer, [self.flat], config.lr, adagrad="min-char-rnn")
         self.state = self.model.init_state(config.batch_size)
         self.sample_rng = np.random.default_rng([config.seed, 1])
-        self.dropout_rng = manual_seed(config.seed + 2)  # dropout draws from tinygrad_rnn.random's generator
+        manual_seed(config.seed + 2)  # seeds the generator dropout draws from (tinygrad_rnn.random's)
         self.iteration = 0
         self.smooth_loss = -math.log(1.0 / self.vocab.size) * config.seq_length
         self.best_val: float | None = None
@@ -251,12 +244,7 @@ class Trainer:
         except UserError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError) as err:
-            raise UserError(f"checkpoint {path!r} cannot be resumed ({_one_line(err)}); it is corrupted or from another "
+            raise UserError(f"checkpoint {path!r} cannot be resumed ({one_line(err)}); it is corrupted or from another "
                             "version") from None
         return trainer
 
-
-def _one_line(err: BaseException, limit: int = 300) -> str:
-    """An exception message on one line (a user error is reported as a single line), shortened."""
-    text = " ".join(str(err).split())
-    return text if len(text) <= limit else text[:limit] + " ..."

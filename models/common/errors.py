@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from typing import Callable, Sequence
 
+EXIT_CHECK_FAILED = 1  # a check the user asked for (word-rnn gradcheck) found a problem
 EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C, SIGTERM or SIGHUP (after saving, when training)
 
 
 class UserError(Exception):

@@ -8,22 +8,19 @@ from typing import Any
 
 import numpy as np
 
-import tinygrad_rnn
 from ..common import UserError
+from ..common.checkpoint import load_envelope, one_line, save_envelope
 
 from .model import WordRNNLM
 from .vocab import Vocabulary
 
 KIND = "word_rnn"
 FORMAT_VERSION = 1
-
-
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split())
+DEFAULT_OUT = "checkpoints/word_rnn"
 
 
 def best_path(path: str | os.PathLike) -> Path:
-    """Where the best-by-validation checkpoint of a run saving to ``path`` goes: ``name.best.npz``."""
+    """The best-model file of a run written with the deprecated ``--checkpoint FILE``: ``FILE.best.npz``."""
     p = Path(path)
     return p.with_name(p.stem + ".best" + (p.suffix or ".npz"))
 
@@ -31,38 +28,19 @@ def best_path(path: str | os.PathLike) -> Path:
 def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary, settings: dict[str, Any],
                     training: dict[str, Any] | None = None) -> None:
     """Atomically write model + vocabulary + text settings (+ optimizer/schedule/data order/RNG state)."""
-    obj = {
-        "kind": KIND,
-        "format_version": FORMAT_VERSION,
+    save_envelope({
         "config": model.config(),
         "dtype": str(model.output.weight.data.dtype),
         "model": dict(model.state_dict()),
         "vocab": vocab.to_dict(),
         "settings": settings,
         "training": training,
-    }
-    try:
-        tinygrad_rnn.save(obj, path)
-    except OSError as err:
-        raise UserError(f"cannot write checkpoint {str(path)!r} ({err.strerror or err}); check the directory exists "
-                        "and is writable") from None
+    }, path, KIND, FORMAT_VERSION)
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The raw checkpoint dict after checking kind and version; UserError for anything unusable."""
-    try:
-        obj = tinygrad_rnn.load(path)
-    except FileNotFoundError:
-        raise UserError(f"checkpoint {str(path)!r} does not exist; train one first with `word-rnn train`") from None
-    except (ValueError, OSError) as err:
-        raise UserError(_one_line(err)) from None
-    if not isinstance(obj, dict) or obj.get("kind") != KIND:
-        kind = obj.get("kind") if isinstance(obj, dict) else None
-        raise UserError(f"{str(path)!r} is not a word-rnn checkpoint (kind {kind!r}); "
-                        "use the tool that wrote it, or a file from `word-rnn train`")
-    if obj.get("format_version") != FORMAT_VERSION:
-        raise UserError(f"{str(path)!r} has checkpoint format {obj.get('format_version')!r}, this version reads "
-                        f"{FORMAT_VERSION}; retrain or use the matching version of this package")
+    obj = load_envelope(path, KIND, FORMAT_VERSION, program="word-rnn train", default_dir=DEFAULT_OUT)
     for key in ("config", "model", "vocab", "settings"):
         if key not in obj:
             raise UserError(f"checkpoint {str(path)!r} lacks its {key!r} section; the file is corrupted")
@@ -78,14 +56,14 @@ def restore_model(obj: dict[str, Any], path: str | os.PathLike = "checkpoint") -
                           None if cfg["bptt_truncate"] is None else int(cfg["bptt_truncate"]),
                           cell=str(cfg["cell"]), seed=0, dtype=np.dtype(obj.get("dtype", "float32")))
     except (KeyError, TypeError, ValueError) as err:
-        raise UserError(f"checkpoint {str(path)!r} has a bad model config ({_one_line(err)}); the file is corrupted") from None
+        raise UserError(f"checkpoint {str(path)!r} has a bad model config ({one_line(err)}); the file is corrupted") from None
     if model.vocab_size != len(vocab):
         raise UserError(f"checkpoint {str(path)!r}: model vocabulary {model.vocab_size} != stored vocabulary "
                         f"{len(vocab)}; the file is corrupted")
     try:
         model.load_state_dict(obj["model"], strict=True)
     except (KeyError, ValueError, TypeError, RuntimeError) as err:
-        raise UserError(f"checkpoint {str(path)!r} does not match its model config ({_one_line(err)})") from None
+        raise UserError(f"checkpoint {str(path)!r} does not match its model config ({one_line(err)})") from None
     for name, p in model.named_parameters():
         if not np.all(np.isfinite(p.data)):
             raise UserError(f"checkpoint {str(path)!r} holds non-finite values in {name}; it is unusable")

@@ -6,14 +6,20 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..common import UserError, read_text_file, run_cli
+from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli
+from ..common.cli import OneLineParser, deprecation_notice
+from ..common.errors import EXIT_CHECK_FAILED
+from ..common.plotting import PLOT_NAME
+from ..common.sampling import check_temperature
+from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
 
 from . import data as wdata
-from .checkpoint import load_checkpoint, restore_model
+from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
+from .model import CELLS
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
 
-EXIT_GRADCHECK_FAILED = 1
+_BARE_RESUME = object()  # `--resume` without a path: the deprecated "continue the --checkpoint FILE"
 
 
 def _truncate(value: str) -> int | None | str:
@@ -30,15 +36,8 @@ def _truncate(value: str) -> int | None | str:
     return k
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises UserError (one line, exit 2 via run_cli) instead of printing usage and exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{message} (see `{self.prog} --help`)")
-
-
-_LOAD_HELP = ("trained model to load (default word_rnn.npz, the last state of `word-rnn train`; "
-              "NAME.best.npz holds the run's best model by validation loss)")
+_LOAD_HELP = (f"trained model to load (default {DEFAULT_OUT}/best.npz, the best model by validation loss of "
+              f"`word-rnn train`, else {DEFAULT_OUT}/last.npz)")
 
 
 def _read_sentence_file(path: str) -> str:
@@ -55,15 +54,16 @@ def _read_sentence_file(path: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="word-rnn", description=(
+    p = OneLineParser(prog="word-rnn", description=(
         "Word-level RNN language model (the RNNNumpy tutorial model on tinygrad_rnn): train it on a text or "
         "CSV file, generate sentences, score sentences. Without --data, training uses the docstrings of "
         "Python's standard library as a built-in English corpus."))
-    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck}", parser_class=OneLineParser)
 
     t = sub.add_parser("train", help="train a model (per-sentence SGD by default)",
-                       description="Train; checkpoints go to --checkpoint (and NAME.best.npz by validation loss). "
-                                   "Ctrl-C saves before exiting; --resume continues exactly.")
+                       description="Train; checkpoints go to OUT/last.npz (the last state, to resume) and "
+                                   "OUT/best.npz (the best model by validation loss). Ctrl-C (or SIGTERM, SIGHUP) "
+                                   "saves before exiting; --resume CKPT continues exactly.")
     t.add_argument("--data", help="UTF-8 text file (paragraphs = documents) or .csv file (one document per row); "
                                   "default: the built-in stdlib-docstring corpus")
     t.add_argument("--column", help="CSV column holding the text (default: the first column)")
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--bptt-truncate", type=_truncate, default="auto",
                    help="steps the gradient of each output flows back (default 4 for rnn; 'none' = full BPTT, "
                         "the only choice for gru/lstm)")
-    t.add_argument("--cell", choices=("rnn", "gru", "lstm"), help="recurrence (default rnn, the tutorial's)")
+    t.add_argument("--cell", choices=CELLS, help="recurrence (default rnn, the tutorial's)")
     t.add_argument("--optimizer", choices=OPTIMIZERS, help="default sgd (the tutorial's)")
     t.add_argument("--lr", type=float, help="learning rate (default 0.005 sgd, 0.01 adagrad, 0.001 adam)")
     t.add_argument("--clip", type=float, help="clip the gradient norm to this value")
@@ -86,21 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
                                                "resumed run's)")
     t.add_argument("--max-sentences", type=int, help="stop after this many training sentences in total (with --resume: "
                                                      "default the resumed run's)")
-    t.add_argument("--max-time", type=float, help="stop after this many seconds (checkpoint saved)")
+    t.add_argument("--max-time", type=float, metavar="SECONDS", help=MAX_TIME_HELP)
     t.add_argument("--val-fraction", type=float, help="held-out fraction of sentences (default 0.05)")
     t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch; "
                                                        "with --resume: the resumed run's)")
-    t.add_argument("--checkpoint", default="word_rnn.npz", help="checkpoint path (default word_rnn.npz)")
-    t.add_argument("--resume", action="store_true", help="continue the run saved in --checkpoint")
+    t.add_argument("--out", metavar="DIR", help=f"directory for last.npz, best.npz and {PLOT_NAME} (default "
+                                                 f"{DEFAULT_OUT}; with --resume: the directory of CKPT)")
+    t.add_argument("--resume", metavar="CKPT", nargs="?", const=_BARE_RESUME,
+                   help="continue exactly where the run saved in CKPT stopped (e.g. OUT/last.npz)")
     t.add_argument("--overwrite", action="store_true",
-                   help="replace an earlier run saved in --checkpoint (and delete its NAME.best.npz); without "
-                        "--resume or --overwrite an existing checkpoint is refused")
+                   help="replace the checkpoints of an earlier run in --out (and delete its best.npz); without "
+                        "--resume or --overwrite a new run refuses to")
+    t.add_argument("--checkpoint", metavar="FILE", help=argparse.SUPPRESS)  # deprecated: FILE and FILE.best.npz
     t.add_argument("--seed", type=int, help="seed for initialisation, split and shuffling (default 0)")
-    t.add_argument("--dtype", choices=("float32", "float64"), help="parameter dtype (default float32)")
+    t.add_argument("--dtype", choices=DTYPES, help="parameter dtype (default float32)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--plot", action="store_true", help=f"write OUT/{PLOT_NAME}, the training and validation loss "
+                                                       "curves (needs matplotlib)")
 
     g = sub.add_parser("generate", help="sample sentences")
-    g.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
+    g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
     g.add_argument("--num", type=int, default=5, help="sentences to generate (default 5)")
     g.add_argument("--seed", type=int, help="random seed (default: different every run)")
     g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
@@ -110,18 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", help="log-probability, per-word loss, perplexity and OOV words of sentences")
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
     s.add_argument("--file", help="a UTF-8 file with one sentence per line")
-    s.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
+    s.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
 
     e = sub.add_parser("eval", help="per-word loss and perplexity of a whole text or CSV file")
     e.add_argument("--data", required=True, help="UTF-8 text or .csv file")
     e.add_argument("--column", help="CSV column (default: the first)")
     e.add_argument("--csv", action="store_true", default=None)
-    e.add_argument("--checkpoint", default="word_rnn.npz", help=_LOAD_HELP)
+    e.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
 
     c = sub.add_parser("gradcheck", help="the tutorial's gradient check on a small copy of your configuration")
-    c.add_argument("--checkpoint", help="check the cell type (rnn/gru/lstm) of this trained model instead of --cell; "
+    c.add_argument("--checkpoint", metavar="CKPT", help="check the cell type (rnn/gru/lstm) of this trained model instead of --cell; "
                                         "its weights are not used (default: none)")
-    c.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="rnn",
+    c.add_argument("--cell", choices=CELLS, default="rnn",
                    help="recurrence to check on a small random model (default rnn; ignored with --checkpoint)")
     c.add_argument("--vocab-size", type=int, default=100, help="small vocabulary for the check (default 100)")
     c.add_argument("--hidden-size", type=int, default=10, help="small hidden size for the check (default 10)")
@@ -144,14 +149,25 @@ def _cmd_train(a: argparse.Namespace) -> int:
         trunc = 4 if opts["cell"] == "rnn" else None
     else:
         given.add("bptt_truncate")
+    resume = a.resume
+    if a.checkpoint is not None:
+        print(deprecation_notice("--checkpoint", "word-rnn train", "use --out DIR (writes DIR/last.npz, DIR/best.npz)"),
+              file=sys.stderr)
+    if resume is _BARE_RESUME:
+        if a.checkpoint is None:
+            raise UserError(f"--resume needs the checkpoint to continue: --resume CKPT (e.g. {DEFAULT_OUT}/last.npz)")
+        print(deprecation_notice("--resume without a checkpoint", "word-rnn train",
+                                 f"use --resume CKPT (e.g. --resume {DEFAULT_OUT}/last.npz)"), file=sys.stderr)
+        resume = a.checkpoint
     cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, bptt_truncate=trunc, max_time=a.max_time,
-                      checkpoint=a.checkpoint, resume=a.resume, overwrite=a.overwrite, quiet=a.quiet,
-                      explicit=frozenset(given), **opts)
+                      out=a.out, resume=resume, checkpoint=a.checkpoint, overwrite=a.overwrite, quiet=a.quiet,
+                      plot=a.plot, explicit=frozenset(given), **opts)
     result = train(cfg)
-    return 130 if result["stop"] == "interrupted" else 0
+    return EXIT_INTERRUPTED if result["stop"] == "interrupted" else 0
 
 
-def _load(path: str):
+def _load(path: str | None):
+    path = path if path is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
     return model, vocab, bool(obj["settings"].get("lowercase", False))
@@ -160,8 +176,7 @@ def _load(path: str):
 def _cmd_generate(a: argparse.Namespace) -> int:
     from .generate import generate_sentences
 
-    if not a.temperature > 0:
-        raise UserError(f"--temperature must be > 0, got {a.temperature}")
+    check_temperature(a.temperature)
     if a.num < 1 or a.min_length < 0 or a.max_length < 1:
         raise UserError("--num and --max-length must be >= 1 and --min-length >= 0")
     if a.min_length > a.max_length:
@@ -223,7 +238,7 @@ def _cmd_gradcheck(a: argparse.Namespace) -> int:
         print(f"  autograd vs hand-derived reference BPTT: max relative difference {ref_err:.2e}")
     ok = all(r.ok for r in results) and (ref_err is None or ref_err < 1e-9)
     print("gradient check passed" if ok else "gradient check FAILED")
-    return 0 if ok else EXIT_GRADCHECK_FAILED
+    return 0 if ok else EXIT_CHECK_FAILED
 
 
 _COMMANDS = {"train": _cmd_train, "generate": _cmd_generate, "score": _cmd_score, "eval": _cmd_eval,

@@ -3,31 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..common.sampling import inverse_cdf, softmax
+
 from .model import WordRNNLM
 from .text import detokenize
 from .vocab import Vocabulary
-
-
-def sample_index(probs: np.ndarray, rng: np.random.Generator) -> int:
-    """Draw an index from unnormalised non-negative weights.
-
-    Normalised in float64 and drawn by a cumulative sum, so float32 probabilities that sum slightly
-    past 1 (which make ``np.random.choice`` raise) are fine.
-    """
-    p = np.asarray(probs, dtype=np.float64)
-    cdf = np.cumsum(p)
-    total = cdf[-1]
-    if not np.isfinite(total) or total <= 0:
-        raise ValueError("cannot sample: the probabilities are not positive and finite")
-    return int(min(np.searchsorted(cdf, rng.random() * total, side="right"), len(p) - 1))
-
-
-def next_word_probs(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(logits / temperature) in float64."""
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z -= z.max()
-    e = np.exp(z)
-    return e / e.sum()
 
 
 def generate_ids(model: WordRNNLM, vocab: Vocabulary, rng: np.random.Generator, temperature: float = 1.0,
@@ -43,14 +23,14 @@ def generate_ids(model: WordRNNLM, vocab: Vocabulary, rng: np.random.Generator, 
     words: list[int] = []
     while len(words) < max_length:
         logits, state = model.step([token], state)
-        p = next_word_probs(logits[0], temperature)
+        p = softmax(logits[0], temperature)
         p[vocab.unknown_id] = 0.0
         p[vocab.start_id] = 0.0
         if len(words) < min_length:
             p[vocab.end_id] = 0.0
         if p.sum() <= 0:  # only forbidden tokens had probability: end the sentence
             return words, True
-        token = sample_index(p, rng)
+        token = inverse_cdf(p, rng)
         if token == vocab.end_id:
             return words, True
         words.append(token)

@@ -1,11 +1,10 @@
 """Training: per-sentence SGD as in the tutorial (or padded minibatches), evaluation with the
-halve-on-increase schedule, checkpoints that resume exactly, Ctrl-C that saves first."""
+halve-on-increase schedule, checkpoints that resume exactly, Ctrl-C (or SIGTERM, SIGHUP) that saves first."""
 from __future__ import annotations
 
 import json
 import math
 import os
-import signal
 import sys
 import time
 import warnings
@@ -18,10 +17,14 @@ from tqdm import tqdm
 
 from tinygrad_rnn import nn, optim
 from ..common import UserError
+from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
+from ..common.signals import StopOnSignal
+from ..common.training import (DTYPES, Budget, Conflict, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
+                               progress_bar, refuse_resume_conflicts)
 
 from . import data as wdata
-from .checkpoint import best_path, load_checkpoint, restore_model, save_checkpoint
-from .model import WordRNNLM
+from .checkpoint import DEFAULT_OUT, best_path, load_checkpoint, restore_model, save_checkpoint
+from .model import CELLS, PAD, WordRNNLM
 from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
 
@@ -30,6 +33,7 @@ SPARSE_OPTIMIZERS = ("sgd", "adagrad")  # apply the embedding's row-sparse gradi
 DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
 EVAL_BATCH = 64
 EVAL_TOKENS = 1024
+LOSS_CURVE_STEPS = 50
 
 
 @dataclass
@@ -54,12 +58,14 @@ class TrainConfig:
     max_time: float | None = None
     val_fraction: float = 0.05
     eval_every: int | None = None
-    checkpoint: str = "word_rnn.npz"
-    resume: bool = False
+    out: str | None = None  # directory for last.npz/best.npz (default checkpoints/word_rnn, or --resume's)
+    resume: str | None = None  # the checkpoint to continue
+    checkpoint: str | None = None  # deprecated: write exactly this file and its NAME.best.npz instead of --out
     overwrite: bool = False
     seed: int = 0
     dtype: str = "float32"
     quiet: bool = False
+    plot: bool = False
     # the options the user gave explicitly (the CLI fills it in); None = those that differ from the defaults
     explicit: frozenset[str] | None = None
 
@@ -92,20 +98,52 @@ def validate(cfg: TrainConfig) -> None:
         (cfg.max_time is None or cfg.max_time > 0, f"--max-time must be positive, got {cfg.max_time}"),
         (cfg.eval_every is None or cfg.eval_every >= 1, f"--eval-every must be >= 1, got {cfg.eval_every}"),
         (cfg.schedule in ("halve", "none"), f"--schedule must be 'halve' or 'none', got {cfg.schedule!r}"),
-        (cfg.dtype in ("float32", "float64"), f"--dtype must be float32 or float64, got {cfg.dtype!r}"),
+        (cfg.dtype in DTYPES, f"--dtype must be float32 or float64, got {cfg.dtype!r}"),
     ]
     for ok, msg in checks:
         if not ok:
             raise UserError(msg)
-    if cfg.cell not in ("rnn", "gru", "lstm"):
-        raise UserError(f"--cell must be rnn, gru or lstm, got {cfg.cell!r}")
+    if cfg.cell not in CELLS:
+        raise UserError(f"--cell must be one of {', '.join(CELLS)}, got {cfg.cell!r}")
     if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
         raise UserError(f"--bptt-truncate applies to --cell rnn only; use --bptt-truncate none with --cell {cfg.cell}")
 
 
-def check_checkpoint_path(cfg: TrainConfig) -> None:
-    """Refuse, before any slow work, a checkpoint path that cannot be written or that would silently replace
-    an earlier run (and its ``.best.npz``, which ``generate`` would otherwise pick up as if it were this run's)."""
+def run_paths(cfg: TrainConfig) -> tuple[Path, Path]:
+    """Where the run writes its last state and its best model: ``OUT/last.npz``, ``OUT/best.npz`` (OUT is
+    --out, else the directory of --resume's checkpoint, else checkpoints/word_rnn); with the deprecated
+    ``--checkpoint FILE``, FILE and FILE's ``.best.npz``."""
+    if cfg.checkpoint is not None:
+        return Path(cfg.checkpoint), best_path(cfg.checkpoint)
+    return checkpoint_paths(out_dir(cfg.out, cfg.resume, DEFAULT_OUT))
+
+
+def check_outputs(cfg: TrainConfig) -> None:
+    """Refuse, before any slow work, outputs that cannot be written or that would silently replace an
+    earlier run (and its best model, which ``generate`` would otherwise pick up as if it were this run's)."""
+    if cfg.checkpoint is None:
+        out = out_dir(cfg.out, cfg.resume, DEFAULT_OUT)
+        check_out_dir(out, cfg.resume, cfg.overwrite)
+        if cfg.overwrite:
+            _remove_stale_best(checkpoint_paths(out)[1], "--out")
+        return
+    if cfg.out is not None:
+        raise UserError("--checkpoint FILE (deprecated) and --out DIR both say where to write; give only --out DIR")
+    _check_legacy_checkpoint_path(cfg)
+
+
+def _remove_stale_best(best: Path, option: str) -> None:
+    if best.is_dir():
+        raise UserError(f"{str(best)!r} is a directory; remove it or choose another {option}")
+    try:
+        best.unlink(missing_ok=True)  # a stale best model must never pass for this run's
+    except OSError as err:
+        raise UserError(f"cannot remove the earlier run's {str(best)!r} ({err.strerror or err}); remove it by hand "
+                        f"or choose another {option}") from None
+
+
+def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
+    """The checks of the deprecated ``--checkpoint FILE`` layout (FILE and FILE.best.npz)."""
     path = Path(cfg.checkpoint)
     if path.is_dir():
         raise UserError(f"--checkpoint {cfg.checkpoint!r} is a directory; give a file name such as "
@@ -128,21 +166,7 @@ def check_checkpoint_path(cfg: TrainConfig) -> None:
                 raise UserError(f"{str(existing)} already exists (an earlier run); pass --resume to continue it, "
                                 "--overwrite to replace it, or another --checkpoint")
         return
-    if best.is_dir():
-        raise UserError(f"{str(best)!r} is a directory; remove it or choose another --checkpoint")
-    try:
-        best.unlink(missing_ok=True)  # a stale best model must never pass for this run's
-    except OSError as err:
-        raise UserError(f"cannot remove the earlier run's {str(best)!r} ({err.strerror or err}); remove it by hand "
-                        "or choose another --checkpoint") from None
-
-
-def make_optimizer(name: str, params: Sequence[Any], lr: float) -> optim.Optimizer:
-    if name == "sgd":
-        return optim.SGD(params, lr=lr)
-    if name == "adagrad":
-        return optim.Adagrad(params, lr=lr)
-    return optim.Adam(params, lr=lr)
+    _remove_stale_best(best, "--checkpoint")
 
 
 def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
@@ -159,7 +183,7 @@ def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -
         x, y = wdata.make_batch(encoded, batch)
         losses = model.token_losses(x, y)
         total += float(losses.sum())
-        words += int((np.asarray(y) != -100).sum())
+        words += int((np.asarray(y) != PAD).sum())
     return total / max(words, 1), words
 
 
@@ -192,30 +216,6 @@ class TrainStep:
         return value
 
 
-class _InterruptFlag:
-    """SIGINT sets a flag that the loop checks between steps, so a checkpoint never holds a half-done update."""
-
-    def __init__(self) -> None:
-        self.hit = False
-        self._previous: Any = None
-
-    def __enter__(self) -> "_InterruptFlag":
-        try:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: Ctrl-C keeps its default behaviour
-            self._previous = None
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.hit:  # a second Ctrl-C while saving: give up at once
-            raise KeyboardInterrupt
-        self.hit = True
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
 @dataclass
 class _State:
     epoch: int = 0
@@ -226,6 +226,8 @@ class _State:
     words: int = 0
     best_val: float | None = None
     history: list[dict[str, float]] = field(default_factory=list)
+    # the training loss per word every LOSS_CURVE_STEPS steps, as (sentences, loss) pairs: --plot's curve
+    curve: list[tuple[float, float]] = field(default_factory=list)
 
 
 def _settings(cfg: TrainConfig, requested_vocab_size: int) -> dict[str, Any]:
@@ -239,6 +241,7 @@ def _flag(name: str) -> str:
 def _refuse_conflicts(cfg: TrainConfig, stored: dict[str, Any], explicit: frozenset[str]) -> None:
     """UserError for an option given with --resume that contradicts the saved run (it would be silently ignored:
     the checkpoint defines the model, optimizer and data split). The data file itself may be named again."""
+    conflicts = []
     for k in _FIXED:
         if k in ("data", "column", "csv") or k not in explicit or k not in stored:
             continue
@@ -247,17 +250,9 @@ def _refuse_conflicts(cfg: TrainConfig, stored: dict[str, Any], explicit: frozen
             saved = DEFAULT_LR.get(str(stored.get("optimizer")), saved)
         if k == "vocab_size" and given == stored.get("requested_vocab_size"):
             continue  # the size asked for originally, clamped to the corpus's distinct words
-        if given == saved:
-            continue
-        if isinstance(given, bool) or isinstance(saved, bool):
-            raise UserError(f"{_flag(k)} differs from the checkpoint's run (trained {'with' if saved else 'without'} "
-                            f"{_flag(k)}); drop it or start a new run")
-
-        def show(v: Any) -> str:
-            return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
-
-        raise UserError(f"{_flag(k)} {show(given)} differs from the checkpoint's {show(saved)}; "
-                        "drop it or start a new run")
+        if given != saved:
+            conflicts.append(Conflict(_flag(k), given, saved))
+    refuse_resume_conflicts(conflicts)
 
 
 def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: frozenset[str]) -> None:
@@ -280,12 +275,18 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     def say(msg: str) -> None:
         tqdm.write(msg, file=out)
 
-    check_checkpoint_path(cfg)
+    if cfg.resume is True:  # the deprecated bare --resume: continue the run in --checkpoint FILE
+        cfg.resume = cfg.checkpoint
+    if cfg.plot:
+        require_matplotlib()
+    check_outputs(cfg)
+    last_path, best = run_paths(cfg)
+    resume_hint = f"--resume {last_path}" if cfg.checkpoint is None else f"--checkpoint {last_path} --resume"
     ckpt = None
     if cfg.resume:
-        ckpt = load_checkpoint(cfg.checkpoint)
+        ckpt = load_checkpoint(cfg.resume)
         if not ckpt.get("training"):
-            raise UserError(f"{cfg.checkpoint!r} holds no training state to resume; start a new run without --resume")
+            raise UserError(f"{cfg.resume!r} holds no training state to resume; start a new run without --resume")
         stored = ckpt["settings"]
         # the run is defined by the checkpoint; only the data file may be named again (it may have moved:
         # the fingerprint check below refuses different data)
@@ -313,7 +314,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     vocab_warnings: list[str] = []
     if ckpt is not None:
         requested_vocab = int(ckpt["settings"].get("requested_vocab_size", cfg.vocab_size))
-        model, vocab = restore_model(ckpt, cfg.checkpoint)
+        model, vocab = restore_model(ckpt, cfg.resume)
     else:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", VocabSizeWarning)
@@ -344,20 +345,21 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     if ckpt is not None:
         tr = ckpt["training"]
         if tr["fingerprint"] != digest:
-            raise UserError(f"the training data differ from those of {cfg.checkpoint!r}; resume with the same --data "
+            raise UserError(f"the training data differ from those of {cfg.resume!r}; resume with the same --data "
                             "(or start a new run without --resume)")
         try:
             opt.load_state_dict(tr["optimizer"])
             if sched is not None:
                 sched.load_state_dict(tr["scheduler"])
         except (KeyError, ValueError, TypeError) as err:
-            raise UserError(f"checkpoint {cfg.checkpoint!r} has unusable optimizer state ({err})") from None
+            raise UserError(f"checkpoint {cfg.resume!r} has unusable optimizer state ({err})") from None
         rng.bit_generator.state = json.loads(tr["rng"])
         st = _State(epoch=int(tr["epoch"]), position=int(tr["position"]),
                     plan=wdata.unpack_plan(tr["plan"]) if tr["plan"] is not None else None,
                     steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
-                    best_val=tr["best_val"], history=list(tr["history"]))
-        say(f"resuming from {cfg.checkpoint!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
+                    best_val=tr["best_val"], history=list(tr["history"]),
+                    curve=[(float(n), float(v)) for n, v in zip(*_curve_arrays(tr.get("curve")))])
+        say(f"resuming from {cfg.resume!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
 
     def snapshot() -> dict[str, Any]:
         return {
@@ -367,17 +369,19 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             "history": st.history, "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict() if sched is not None else None,
             "rng": json.dumps(rng.bit_generator.state), "fingerprint": digest,
+            "curve": {"sentences": np.asarray([c[0] for c in st.curve], dtype=np.float64),
+                      "loss": np.asarray([c[1] for c in st.curve], dtype=np.float64)},
         }
 
     def save(path: Any = None) -> None:
-        save_checkpoint(path or cfg.checkpoint, model, vocab, _settings(cfg, requested_vocab), snapshot())
+        save_checkpoint(path or last_path, model, vocab, _settings(cfg, requested_vocab), snapshot())
 
     def run_eval() -> float:
         loss, words = evaluate(model, encoded, eval_idx)
         which = "validation" if len(val_idx) else "training"
         if not math.isfinite(loss):
             raise UserError(f"the {which} loss became {loss} after {st.steps} steps; the last good checkpoint "
-                            f"{cfg.checkpoint!r} was kept. Lower --lr or use --clip")
+                            f"{str(last_path)!r} was kept. Lower --lr or use --clip")
         prev_lr = opt.param_groups[0]["lr"]
         if sched is not None:
             sched.step(loss)
@@ -389,43 +393,41 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             f"perplexity {perplexity(loss):.5g} over {plural(words, 'word')}{note}")
         if len(val_idx) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
-            save(best_path(cfg.checkpoint))
+            save(best)
         return loss
 
     total_planned = cfg.epochs * len(train_set)
     if cfg.max_sentences is not None:
         total_planned = min(total_planned, cfg.max_sentences)
-    bar = tqdm(total=total_planned, initial=min(st.sentences, total_planned), unit="sent", disable=cfg.quiet,
-               file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
-    started = time.perf_counter()
+    bar = progress_bar(total_planned, min(st.sentences, total_planned), "sent", quiet=cfg.quiet, smoothing=0.05)
+    budget = Budget(max_time=cfg.max_time, max_count=cfg.max_sentences, count_name="max-sentences")
+    budget.start()  # the corpus is ready: --max-time counts training from here
     recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"
     model.embedding.sparse = cfg.optimizer in SPARSE_OPTIMIZERS
     step = TrainStep(model, opt, cfg.clip)
     # non-finite values are detected and reported below; numpy's overflow warnings would only add noise
-    with _InterruptFlag() as interrupt, np.errstate(over="ignore", invalid="ignore"):
+    with StopOnSignal() as interrupt, np.errstate(over="ignore", invalid="ignore"):
         try:
             while st.epoch < cfg.epochs:
                 if st.plan is None:
                     st.plan, st.position = wdata.epoch_plan(lengths, cfg.batch_size, rng), 0
                 while st.position < len(st.plan):
-                    if interrupt.hit:
+                    if interrupt.requested:
                         stop_reason = "interrupted"
                         break
-                    if cfg.max_sentences is not None and st.sentences >= cfg.max_sentences:
-                        stop_reason = "max-sentences"
-                        break
-                    if cfg.max_time is not None and time.perf_counter() - started >= cfg.max_time:
-                        stop_reason = "max-time"
+                    reason = budget.reason(st.sentences)
+                    if reason is not None:
+                        stop_reason = reason
                         break
                     batch = st.plan[st.position]
                     x, y = wdata.make_batch(train_set, batch)
                     value = step(x, y)
                     if not math.isfinite(value):
                         raise UserError(f"the training loss became {value} at step {st.steps + 1}; nothing was saved "
-                                        f"over {cfg.checkpoint!r}. Lower --lr (now {opt.param_groups[0]['lr']:g}) "
+                                        f"over {str(last_path)!r}. Lower --lr (now {opt.param_groups[0]['lr']:g}) "
                                         "or use --clip")
-                    n_words = int(np.count_nonzero(np.asarray(y) != -100))
+                    n_words = int(np.count_nonzero(np.asarray(y) != PAD))
                     st.position += 1
                     st.steps += 1
                     st.sentences += len(batch)
@@ -434,10 +436,12 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     recent_words += n_words
                     tok_count += n_words
                     bar.update(len(batch))
-                    if st.steps % 50 == 0 and not cfg.quiet:
+                    if st.steps % LOSS_CURVE_STEPS == 0:
                         now = time.perf_counter()
-                        bar.set_postfix(loss=f"{recent_loss / max(recent_words, 1):.3f}",
-                                        tok_s=f"{tok_count / max(now - tok_t0, 1e-9):.0f}", refresh=False)
+                        st.curve.append((float(st.sentences), recent_loss / max(recent_words, 1)))
+                        if not cfg.quiet:
+                            bar.set_postfix(loss=f"{st.curve[-1][1]:.3f}",
+                                            tok_s=f"{tok_count / max(now - tok_t0, 1e-9):.0f}", refresh=False)
                         recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, now, 0
                     if on_step is not None:
                         on_step(st.steps)
@@ -453,15 +457,38 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                 break
         finally:
             bar.close()
-        if stop_reason == "interrupted":
+        if stop_reason != "done":
             save()
-            say(f"interrupted: saved {cfg.checkpoint!r} ({plural(st.sentences, 'sentence')} done); continue with --resume")
+        if cfg.plot:
+            plot_path = last_path.parent / PLOT_NAME if cfg.checkpoint is None else last_path.with_suffix(".loss.png")
+            _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
+            say(f"loss curve: {plot_path}")
+        if stop_reason == "interrupted":  # a status report on stderr, like char-rnn's: stdout keeps the run's lines
+            tqdm.write(f"interrupted: saved {str(last_path)!r} ({plural(st.sentences, 'sentence')} done); "
+                       f"continue with {resume_hint}", file=sys.stderr)
         elif stop_reason != "done":
-            save()
-            say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {cfg.checkpoint!r} (continue with --resume)")
+            say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {str(last_path)!r} "
+                f"(continue with {resume_hint})")
         else:
-            say(f"finished {cfg.epochs} epoch(s); saved {cfg.checkpoint!r}"
-                + (f", best validation model {str(best_path(cfg.checkpoint))!r}" if len(val_idx) else ""))
-    elapsed = time.perf_counter() - started
+            say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}"
+                + (f", best validation model {str(best)!r}" if len(val_idx) else ""))
+    elapsed = budget.elapsed()
     return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "words": st.words,
             "history": st.history, "elapsed": elapsed, "model": model, "vocab": vocab}
+
+
+def _curve_arrays(curve: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The saved training-loss curve (absent from checkpoints written before --plot existed)."""
+    if not curve:
+        return np.zeros(0), np.zeros(0)
+    return np.asarray(curve["sentences"], dtype=np.float64), np.asarray(curve["loss"], dtype=np.float64)
+
+
+def _plot(st: _State, path: Path, model: WordRNNLM, which: str) -> None:
+    curve = np.asarray(st.curve, dtype=np.float64).reshape(-1, 2)
+    evals = [(h["sentences"], h["loss"]) for h in st.history]
+    cfg = model.config()
+    plot_curves(path, [(curve[:, 0], curve[:, 1], f"training (mean of {LOSS_CURVE_STEPS} steps)", "-"),
+                       ([e[0] for e in evals], [e[1] for e in evals], which, "o-")],
+                xlabel="training sentences", ylabel="loss per word (nats)",
+                title=f"word-rnn: {cfg['cell']}, vocabulary {cfg['vocab_size']}, hidden {cfg['hidden_size']}")

@@ -1,0 +1,41 @@
+"""``--plot``: a loss curve as a PNG (matplotlib, an optional dependency, in its non-interactive backend)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+from .errors import UserError
+
+PLOT_NAME = "loss.png"
+
+
+def require_matplotlib() -> None:
+    """Check for matplotlib before any work is done, so a missing one costs nothing but one error line."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UserError("--plot needs matplotlib, which is not installed: pip install 'tinygrad-rnn[plot]' "
+                        "(or matplotlib), or drop --plot") from None
+
+
+def plot_curves(path: str | os.PathLike, curves: Sequence[tuple[Sequence[float], Sequence[float], str, str]],
+                xlabel: str, ylabel: str, title: str) -> None:
+    """Write ``path``: one line per ``(x, y, label, style)`` curve (empty curves are left out)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for x, y, label, style in curves:
+        if len(x):
+            ax.plot(x, y, style, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

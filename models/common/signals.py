@@ -1,0 +1,51 @@
+"""Save-and-stop on SIGINT, SIGTERM and SIGHUP, shared by both trainers.
+
+The first signal only sets a flag; the training loop checks it between steps, so the checkpoint it then
+saves never holds a half-done update. A second signal (while the run is saving, say) aborts at once with
+KeyboardInterrupt, which ``run_cli`` turns into "interrupted" and exit code 130. Outside the main thread
+Python cannot install handlers, so there the guard installs none and signals keep their usual effect.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class StopOnSignal:
+    """``with StopOnSignal() as stop: ... if stop.requested: save and break``.
+
+    ``signum`` names the signal that asked to stop (None until one arrives). The previous handlers are
+    put back on exit.
+    """
+
+    def __init__(self, signals: tuple[int, ...] = STOP_SIGNALS) -> None:
+        self.signals = signals
+        self.requested = False
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "StopOnSignal":
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.signals:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:  # a second signal: give up at once, even in the middle of saving
+            raise KeyboardInterrupt
+        self.requested = True
+        self.signum = signum
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
+
+    @property
+    def name(self) -> str:
+        """The signal's name (``SIGTERM``), or an empty string."""
+        return signal.Signals(self.signum).name if self.signum is not None else ""

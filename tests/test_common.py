@@ -1,0 +1,159 @@
+"""models/common, the spine both CLIs share: signals, the checkpoint envelope, sampling, the loop skeleton."""
+import io
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+from models.common import UserError
+from models.common.checkpoint import load_envelope, one_line, save_envelope
+from models.common.sampling import (argmax, check_temperature, inverse_cdf, softmax, softmax_weights,
+                                    top_k_filter)
+from models.common.signals import StopOnSignal
+from models.common.training import (Budget, Conflict, check_out_dir, default_checkpoint, make_optimizer,
+                                    progress_bar, refuse_resume_conflicts)
+from tinygrad_rnn import nn, save
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_the_first_signal_sets_the_flag_a_second_aborts_and_handlers_come_back(sig):
+    signum = getattr(signal, sig)
+    before = signal.getsignal(signum)
+    with StopOnSignal() as stop:
+        assert not stop.requested
+        signal.raise_signal(signum)
+        assert stop.requested and stop.name == sig
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signum)
+    assert signal.getsignal(signum) is before
+
+
+def test_outside_the_main_thread_no_handler_is_installed():
+    seen = {}
+
+    def run():
+        with StopOnSignal() as stop:
+            seen["handler"] = signal.getsignal(signal.SIGTERM)
+            seen["requested"] = stop.requested
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    assert seen == {"handler": signal.SIG_DFL, "requested": False}
+
+
+def test_envelope_round_trip_and_every_problem_is_one_line(tmp_path):
+    path = tmp_path / "deep" / "dir" / "x.npz"  # the directory is created
+    save_envelope({"a": np.arange(3)}, path, "thing", 2)
+    ckpt = load_envelope(path, "thing", 2, program="thing-tool train")
+    assert ckpt["kind"] == "thing" and ckpt["format_version"] == 2 and ckpt["a"].tolist() == [0, 1, 2]
+    cases = {"missing": (tmp_path / "nope.npz", "does not exist; give a .npz written by `thing-tool train`")}
+    (tmp_path / "text.npz").write_text("hello")
+    cases["unreadable"] = (tmp_path / "text.npz", "cannot be read: it is not an .npz (zip) file")
+    save({"no": "kind"}, tmp_path / "nokind.npz")
+    cases["not a checkpoint"] = (tmp_path / "nokind.npz", "is not a thing-tool checkpoint (no model kind")
+    save({"kind": "other", "format_version": 1}, tmp_path / "other.npz")
+    cases["kind"] = (tmp_path / "other.npz", "is not a thing-tool checkpoint (it holds a 'other' model)")
+    save({"kind": "thing", "format_version": 3}, tmp_path / "newer.npz")
+    cases["newer"] = (tmp_path / "newer.npz", "has format version 3, this program reads up to 2; upgrade")
+    for name, (p, match) in cases.items():
+        with pytest.raises(UserError) as err:
+            load_envelope(p, "thing", 2, program="thing-tool train")
+        text = str(err.value)
+        assert match in text, (name, text)
+        assert "\n" not in text and text.count(str(p)) == 1 and "cannot load checkpoint" not in text, text
+    assert one_line(ValueError("a\n  b\tc")) == "a b c" and one_line(ValueError("x" * 400)).endswith(" ...")
+
+
+def test_sampling_helpers():
+    z = np.array([1.0, 3.0, 2.0, 3.0])
+    assert argmax(z) == 1
+    assert np.isclose(softmax(z).sum(), 1.0) and softmax_weights(z).max() == 1.0
+    np.testing.assert_allclose(softmax(z, 0.5), softmax(2 * z))
+    kept = top_k_filter(z, 2)
+    assert np.isfinite(kept).sum() == 2 and set(np.flatnonzero(np.isfinite(kept))) == {1, 3}
+    assert top_k_filter(z, None) is z and top_k_filter(z, 9) is z
+    with pytest.raises(ValueError):
+        top_k_filter(z, 0)
+    rng = np.random.default_rng(0)
+    draws = np.bincount([inverse_cdf([1.0, 0.0, 3.0], rng) for _ in range(4000)], minlength=3) / 4000
+    np.testing.assert_allclose(draws, [0.25, 0.0, 0.75], atol=0.03)
+    with pytest.raises(ValueError):
+        inverse_cdf([0.0, 0.0], rng)
+    for bad in (0.0, -1.0, float("inf"), float("nan")):
+        with pytest.raises(UserError, match="--temperature must be a positive finite number"):
+            check_temperature(bad)
+    assert check_temperature(0.7) == 0.7
+
+
+def test_make_optimizer_keeps_each_models_adagrad_rule():
+    p = nn.Parameter(np.ones(3))
+    classic = make_optimizer("adagrad", [p], 0.1, adagrad="min-char-rnn")
+    torch_like = make_optimizer("adagrad", [p], 0.1)
+    assert classic.param_groups[0]["eps"] == 1e-8 and classic.param_groups[0]["eps_inside_sqrt"] is True
+    assert torch_like.param_groups[0]["eps"] == 1e-10 and not torch_like.param_groups[0]["eps_inside_sqrt"]
+    assert {type(make_optimizer(n, [p], 0.1)).__name__ for n in ("sgd", "adam", "rmsprop")} == {"SGD", "Adam",
+                                                                                              "RMSprop"}
+    with pytest.raises(ValueError):
+        make_optimizer("lbfgs", [p], 0.1)
+
+
+def test_budget_counts_the_same_way_for_both_trainers(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("models.common.training.time.perf_counter", lambda: clock[0])
+    b = Budget(max_time=10, max_count=50, epochs=2, count_name="max-sentences")
+    clock[0] = 200.0  # preparing the corpus took 100 s: it does not count
+    b.start()
+    assert b.reason(49, 1) is None and b.time_left() == 10
+    assert b.reason(50, 1) == "max-sentences" and b.reason(0, 2) == "epochs"
+    clock[0] = 210.0
+    assert b.reason(0, 0) == "max-time" and b.time_left() == 0
+    assert Budget().unbounded and not Budget(max_time=1).unbounded
+
+
+def test_progress_bar_writes_plain_lines_when_stderr_is_not_a_terminal():
+    buf = io.StringIO()
+    bar = progress_bar(10, 0, "it", file=buf, mininterval=0)
+    for _ in range(10):
+        bar.update(1)
+    bar.close()
+    text = buf.getvalue()
+    assert "\r" not in text and text.count("\n") >= 2 and "10/10" in text.splitlines()[-1]
+    quiet = io.StringIO()
+    bar = progress_bar(10, 0, "it", quiet=True, file=quiet)
+    bar.update(5)
+    bar.close()
+    assert quiet.getvalue() == ""
+
+
+def test_out_dir_checks_and_the_default_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    check_out_dir(out, None, False)  # nothing there yet
+    out.mkdir()
+    (out / "best.npz").write_bytes(b"x")
+    with pytest.raises(UserError, match="already holds checkpoints of an earlier run; pass --resume"):
+        check_out_dir(out, None, False)
+    check_out_dir(out, None, True)
+    check_out_dir(out, str(out / "best.npz"), False)  # resuming into its own directory
+    with pytest.raises(UserError, match="give only one of them"):
+        check_out_dir(out, str(out / "best.npz"), True)
+    assert default_checkpoint(str(out), "x train") == str(out / "best.npz")
+    (out / "best.npz").unlink()
+    (out / "last.npz").write_bytes(b"x")
+    assert default_checkpoint(str(out), "x train") == str(out / "last.npz")
+    with pytest.raises(UserError, match="train a model first with `x train`"):
+        default_checkpoint(str(tmp_path / "empty"), "x train")
+
+
+def test_one_message_for_resume_conflicts():
+    refuse_resume_conflicts([])
+    with pytest.raises(UserError) as err:
+        refuse_resume_conflicts([Conflict("--lr", 0.5, 0.1)])
+    assert str(err.value).startswith("--lr 0.5 differs from the checkpoint's 0.1; drop it or start a new run")
+    with pytest.raises(UserError) as err:
+        refuse_resume_conflicts([Conflict("--hidden-size", 9, 8), Conflict("--lowercase", True, False),
+                                 Conflict("--bptt-truncate", None, 4), Conflict("--init", "pytorch")])
+    assert str(err.value).startswith("--hidden-size 9, --lowercase, --bptt-truncate none, --init pytorch differ from "
+                                     "the checkpoint's 8, run (trained without --lowercase), 4, (none recorded); "
+                                     "drop them or start a new run")
