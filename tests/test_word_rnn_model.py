@@ -89,14 +89,18 @@ def test_gated_cells_gradient_matches_random_direction_difference(cell):
     assert abs(analytic - numeric) <= 1e-6 * max(1.0, abs(numeric))
 
 
-def test_step_continues_the_sequence_like_forward():
-    model = WordRNNLM(11, 6, seed=2, dtype=np.float64)
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_step_continues_the_sequence_like_forward(cell):
+    model = WordRNNLM(11, 6, seed=2, dtype=np.float64, cell=cell, bptt_truncate=4 if cell == "rnn" else None)
     ids = np.array([0, 3, 5, 7, 2])
     full = model(ids).data
     state = None
     for t, tok in enumerate(ids):
         logits, state = model.step([tok], state)
-        np.testing.assert_allclose(logits[0], full[t], rtol=1e-12)
+        # the carried state is a tuple of arrays for every cell, as in the char model
+        assert isinstance(state, tuple) and all(isinstance(s, np.ndarray) and s.shape == (1, 1, 6) for s in state)
+        assert len(state) == (2 if cell == "lstm" else 1)
+        np.testing.assert_allclose(logits[0], full[t], rtol=1e-10)
 
 
 def test_bad_configs():

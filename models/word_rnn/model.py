@@ -24,6 +24,7 @@ import tinygrad_rnn.nn.functional as F
 
 CELLS = ("rnn", "gru", "lstm")
 PAD = -100  # target id of padding, ignored by the loss (cross_entropy's ignore_index)
+State = tuple  # tuple[np.ndarray, ...]: (h,) for rnn/gru, (h, c) for lstm, each (1, B, H)
 
 
 class WordRNNLM(nn.Module):
@@ -66,16 +67,23 @@ class WordRNNLM(nn.Module):
             raise ValueError(f"token ids must be (T,) or (T, B), got shape {ids.shape}")
         return (ids[:, None], True) if ids.ndim == 1 else (ids, False)
 
-    def hidden_states(self, x: Any, state: Any = None) -> tuple[Tensor, Any]:
-        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence)."""
+    def hidden_states(self, x: Any, state: State | None = None) -> tuple[Tensor, State]:
+        """Hidden states (T, B, H) for ids ``x`` (T, B), and the final state (for continuing a sequence).
+
+        The state is a tuple of arrays, as in the char model: ``(h,)`` for rnn/gru, ``(h, c)`` for lstm,
+        each (1, B, H) (a layer axis first, PyTorch's h_n layout); None starts from zeros.
+        """
         e = self.embedding(x)
         if self.cell == "rnn":
-            hs = F.truncated_tanh_rnn(e, self.weight_hh, h0=state, truncate=self.bptt_truncate)
-            return hs, hs.data[-1]
-        out, last = self.rnn(e, state)
-        return out, last
+            h0 = None if state is None else state[0][0]
+            hs = F.truncated_tanh_rnn(e, self.weight_hh, h0=h0, truncate=self.bptt_truncate)
+            return hs, (hs.data[-1:].copy(),)
+        carried = None if state is None else tuple(Tensor(s) for s in state)
+        out, last = self.rnn(e, carried[0] if carried is not None and self.cell == "gru" else carried)
+        last = last if isinstance(last, tuple) else (last,)
+        return out, tuple(t.data.copy() for t in last)
 
-    def forward(self, x: Any, state: Any = None) -> Tensor:
+    def forward(self, x: Any, state: State | None = None) -> Tensor:
         """Logits (T, V) for ids (T,), or (T, B, V) for ids (T, B)."""
         ids, single = self._batched(x)
         hs, _ = self.hidden_states(ids, state)
@@ -114,7 +122,7 @@ class WordRNNLM(nn.Module):
         return ids, targets
 
     @no_grad()
-    def step(self, token_ids: Any, state: Any = None) -> tuple[np.ndarray, Any]:
+    def step(self, token_ids: Any, state: State | None = None) -> tuple[np.ndarray, State]:
         """One step for generation: ids (B,) → logits (B, V) and the new state."""
         ids = np.asarray(token_ids, dtype=np.int64).reshape(1, -1)
         hs, state = self.hidden_states(ids, state)
