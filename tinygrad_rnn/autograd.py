@@ -149,7 +149,8 @@ class Function:
                     )
         ctx = Context(cls)
         # known before forward (as in PyTorch), so a forward can skip saving what no backward will use
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args) if _grad_enabled else ()
+        # (list comprehensions, not generator expressions: this runs for every op and they cost half)
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args]) if _grad_enabled else ()
         record = any(needs)
         ctx.needs_input_grad = needs if record else (False,) * len(args)
         try:
@@ -164,7 +165,7 @@ class Function:
             out = np.asarray(out)
         result = Tensor._wrap(out)
         if record:
-            ctx.parents = tuple(a if n else None for a, n in zip(args, needs))
+            ctx.parents = tuple([a if n else None for a, n in zip(args, needs)])
             result._ctx = ctx
             result._requires_grad = True
         return result

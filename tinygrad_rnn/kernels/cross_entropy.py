@@ -13,14 +13,17 @@ import numpy as np
 __all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_"]
 
 
-def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(safe (N,), valid (N,) bool)``: targets with ignored entries replaced by 0, and which are kept."""
+def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(safe (N,), valid (N,) bool or None)``: targets with ignored entries replaced by 0, and which are
+    kept (None: all of them, so the hot path of a batch without padding skips every mask)."""
     valid = targets != ignore_index
+    if valid.all():
+        return targets, None
     return np.where(valid, targets, 0), valid
 
 
-def cross_entropy_forward_(scores: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per-row losses ``logsumexp(scores[n]) - scores[n, t_n]`` (N,), 0 where not ``valid``.
+def cross_entropy_forward_(scores: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    """Per-row losses ``logsumexp(scores[n]) - scores[n, t_n]`` (N,), 0 where not ``valid`` (None: all valid).
 
     ``scores`` (N, C) is overwritten with the softmax probabilities (max-shifted, so it never overflows;
     the target's score is read before ``exp``, so an underflowed probability never reaches a ``log``).
@@ -30,20 +33,27 @@ def cross_entropy_forward_(scores: np.ndarray, safe_targets: np.ndarray, valid: 
     picked = scores[rows, safe_targets]
     np.exp(scores, out=scores)
     total = scores.sum(axis=1)
-    losses = (np.log(total) - picked) * valid
+    losses = np.log(total) - picked
+    if valid is not None:
+        losses *= valid
     scores /= total[:, None]
     return losses
 
 
-def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_weight: np.ndarray,
+def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_weight: np.ndarray | float,
                             out: np.ndarray | None = None) -> np.ndarray:
     """The gradient of ``sum_n row_weight[n] * loss[n]`` with respect to the scores (N, C).
 
     ``row_weight`` (N,) carries the upstream gradient, the mean's 1/count and the ignore mask (0 on
-    ignored rows). Written into ``out`` (shaped like ``probs``), or over ``probs`` itself when ``out`` is None.
+    ignored rows); a float is the same weight for every row. Written into ``out`` (shaped like
+    ``probs``), or over ``probs`` itself when ``out`` is None.
     """
-    w = row_weight.astype(probs.dtype, copy=False)
     out = probs if out is None else out
-    np.multiply(probs, w[:, None], out=out)
+    if isinstance(row_weight, float):
+        w = probs.dtype.type(row_weight)
+        np.multiply(probs, w, out=out)
+    else:
+        w = row_weight.astype(probs.dtype, copy=False)
+        np.multiply(probs, w[:, None], out=out)
     out[np.arange(len(safe_targets)), safe_targets] -= w
     return out

@@ -60,6 +60,13 @@ class FlatParameter(Parameter):
     @property  # type: ignore[override]
     def grad(self) -> np.ndarray | None:
         members = getattr(self, "members", ())
+        views = self._grad_views if members else ()
+        for p, view in zip(members, views):  # the hot path: every member still accumulates into its view
+            if p.grad is not view:
+                break
+        else:
+            if views:
+                return self._grad_buffer
         grads = [p.grad for p in members]
         if all(g is None for g in grads):
             return None

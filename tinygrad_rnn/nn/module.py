@@ -180,7 +180,10 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients: ``.grad = None`` (or zeroed in place if set_to_none=False)."""
         for p in self.parameters():
-            p.grad = zeroed_grad(p.grad, p.data, set_to_none)
+            grad = p.grad
+            zeroed = zeroed_grad(grad, p.data, set_to_none)
+            if zeroed is not grad:
+                p.grad = zeroed
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and all descendants; returns self."""

@@ -27,10 +27,14 @@ def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     """The parameters that have a gradient; sparse gradients coalesced (a repeated row must count once)."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    params = [p for p in parameters if p.grad is not None]
-    for p in params:
-        if type(p.grad) is RowSparseGrad:
-            p.grad = p.grad.coalesce()
+    params = []
+    for p in parameters:
+        grad = p.grad
+        if grad is None:
+            continue
+        if type(grad) is RowSparseGrad:
+            p.grad = grad.coalesce()
+        params.append(p)
     return params
 
 

@@ -13,8 +13,21 @@ from ..kernels.cross_entropy import cross_entropy_backward_, cross_entropy_forwa
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...], ignore_index: int) -> np.ndarray:
-    """Validate integer class targets against the logits' batch shape and class count."""
+def class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
+                  ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validated targets, flat: ``(safe (N,), valid (N,) bool or None)`` (see ``kernels.cross_entropy.valid_targets``)."""
+    targets, plain = check_class_targets(targets, num_classes, batch_shape, ignore_index)
+    if plain and not 0 <= ignore_index < num_classes:
+        return targets.reshape(-1), None  # every target is a class, none can be ignore_index
+    return valid_targets(targets.reshape(-1), ignore_index)
+
+
+def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
+                        ignore_index: int) -> tuple[np.ndarray, bool]:
+    """Validate integer class targets against the logits' batch shape and class count.
+
+    Returns the targets as an array and whether all of them are classes (0..num_classes-1).
+    """
     targets = np.asarray(targets)
     if targets.dtype.kind not in "iu":
         raise TypeError(
@@ -26,6 +39,8 @@ def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
             f"cross_entropy: targets of shape {targets.shape} do not match logits of batch shape {batch_shape} "
             f"(logits are (N, C) = {batch_shape + (num_classes,)}, targets must be (N,))"
         )
+    if not targets.size or (targets.min() >= 0 and targets.max() < num_classes):
+        return targets, True  # the common case: two reductions, no temporaries
     out_of_range = (targets != ignore_index) & ((targets < 0) | (targets >= num_classes))
     if out_of_range.any():
         bad = targets[out_of_range].ravel()[0]
@@ -33,7 +48,7 @@ def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
             f"cross_entropy: target {bad} is out of range for {num_classes} classes "
             f"(valid targets are 0..{num_classes - 1}, or ignore_index={ignore_index})"
         )
-    return targets
+    return targets, False
 
 
 def check_reduction(reduction: str, name: str = "cross_entropy") -> None:
@@ -51,12 +66,14 @@ def reduce_losses(losses: np.ndarray, reduction: str, count: int, dtype: np.dtyp
     return np.asarray(total, dtype=dtype)
 
 
-def row_weights(grad: np.ndarray, reduction: str, valid: np.ndarray, count: int) -> np.ndarray:
-    """The weight of each row's loss in the upstream gradient (N,): the mean's 1/count and the mask folded in."""
+def row_weights(grad: np.ndarray, reduction: str, valid: np.ndarray | None, count: int) -> np.ndarray | float:
+    """The weight of each row's loss in the upstream gradient: (N,), with the mean's 1/count and the mask
+    (``valid``, None when every row counts) folded in, or one float when every row has the same weight."""
     if reduction == "none":
-        return np.reshape(grad, -1) * valid
+        weight = np.reshape(grad, -1)
+        return weight if valid is None else weight * valid
     scale = float(grad) / count if reduction == "mean" and count else float(grad)
-    return np.where(valid, scale, 0.0)
+    return scale if valid is None else np.where(valid, scale, 0.0)
 
 
 class CrossEntropy(Function):
@@ -77,10 +94,9 @@ class CrossEntropy(Function):
             )
         unbatched = logits.ndim == 1
         probs = np.array(logits[None] if unbatched else logits, copy=True)  # the kernel works in place
-        targets = check_class_targets(targets, probs.shape[1], logits.shape[:-1], ignore_index)
-        safe, valid = valid_targets(targets.reshape(-1), ignore_index)
+        safe, valid = class_targets(targets, probs.shape[1], logits.shape[:-1], ignore_index)
         losses = cross_entropy_forward_(probs, safe, valid)
-        count = int(valid.sum())
+        count = len(safe) if valid is None else int(valid.sum())
         ctx.save_for_backward(probs, safe, valid)
         ctx.reduction, ctx.count, ctx.unbatched = reduction, count, unbatched
         out = reduce_losses(losses, reduction, count, logits.dtype)
@@ -114,13 +130,12 @@ class LinearCrossEntropy(Function):
             raise ValueError(f"linear_cross_entropy: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         lead = input.shape[:-1]
         x = input.reshape(-1, input.shape[-1])
-        targets = check_class_targets(targets, weight.shape[0], lead, ignore_index)
-        safe, valid = valid_targets(targets.reshape(-1), ignore_index)
+        safe, valid = class_targets(targets, weight.shape[0], lead, ignore_index)
         scores = np.dot(x, weight.T)
         if bias is not None:
             scores += bias
         losses = cross_entropy_forward_(scores, safe, valid)
-        count = int(valid.sum())
+        count = len(safe) if valid is None else int(valid.sum())
         ctx.save_for_backward(x, weight, scores, safe, valid)
         ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
         out = reduce_losses(losses, reduction, count, scores.dtype)

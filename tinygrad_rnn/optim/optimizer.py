@@ -111,7 +111,10 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = zeroed_grad(p.grad, p.data, set_to_none)
+                grad = p.grad
+                zeroed = zeroed_grad(grad, p.data, set_to_none)
+                if zeroed is not grad:  # zeroed in place: nothing to rebind
+                    p.grad = zeroed
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (parameters whose ``.grad`` is None are skipped).
