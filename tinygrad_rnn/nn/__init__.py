@@ -28,6 +28,7 @@ Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` o
 from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-exported: nn.FusedRNNFunction...
 from . import functional, init, utils
 from .activation import ReLU, Sigmoid, Tanh
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
@@ -38,7 +39,7 @@ from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "IncompatibleKeys",
-    "Linear", "Embedding", "Dropout", "Tanh", "ReLU", "Sigmoid",
+    "Linear", "Embedding", "AdaptiveLogSoftmaxWithLoss", "Dropout", "Tanh", "ReLU", "Sigmoid",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
 ]
