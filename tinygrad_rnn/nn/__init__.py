@@ -29,6 +29,7 @@ from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-ex
 from . import functional, init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .class_softmax import ClassSoftmax, frequency_classes
 from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
@@ -39,7 +40,7 @@ from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "IncompatibleKeys",
-    "Linear", "Embedding", "AdaptiveLogSoftmaxWithLoss", "Dropout", "Tanh", "ReLU", "Sigmoid",
+    "Linear", "Embedding", "AdaptiveLogSoftmaxWithLoss", "ClassSoftmax", "frequency_classes", "Dropout", "Tanh", "ReLU", "Sigmoid",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
 ]

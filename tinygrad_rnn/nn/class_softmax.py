@@ -1,0 +1,149 @@
+"""``ClassSoftmax``: the class-based factorised softmax of Mikolov et al. (2011), exact and normalised.
+
+Every word belongs to one class; ``P(w | h) = P(class(w) | h) * P(w | class(w), h)``, each factor a softmax:
+over the C classes, then over the words of the target's class only. With about sqrt(V) classes of about
+sqrt(V) words, a token costs H*(C + |class|) instead of H*V. ``frequency_classes`` bins words by unigram
+frequency, as the paper does (frequent words get small classes of their own, rare words share large ones).
+
+The output weights of a class are looked up with ``F.embedding``, so with ``sparse=True`` the gradient of
+``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
+which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..random import get_generator
+from ..tensor import Tensor
+from . import functional as F
+from ._dtype import param_dtype
+from .adaptive import ASMoutput
+from .module import Module, Parameter
+
+__all__ = ["ClassSoftmax", "frequency_classes"]
+
+
+def frequency_classes(counts: Sequence[int] | np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """``class_of_word (V,)`` by frequency binning: words sorted by count (descending) fill classes of about
+    equal total frequency, so the most frequent words sit in small classes. ``n_classes`` defaults to
+    round(sqrt(V)); every class gets at least one word."""
+    counts = np.asarray(counts, dtype=np.float64)
+    V = len(counts)
+    if V < 1 or (counts < 0).any():
+        raise ValueError("frequency_classes needs non-negative counts for at least one word")
+    C = max(1, round(math.sqrt(V))) if n_classes is None else int(n_classes)
+    if not 1 <= C <= V:
+        raise ValueError(f"n_classes must be in 1..{V} (the number of words), got {n_classes}")
+    order = np.argsort(-counts, kind="stable")
+    mass = counts[order] + 1e-12  # words never seen still need a class
+    share = np.cumsum(mass) / mass.sum()
+    classes = np.minimum((share * C - 1e-9).astype(np.int64), C - 1)
+    # every class non-empty: no class may run ahead of its rank, nor leave too few words for the rest
+    rank = np.arange(V)
+    classes = np.maximum(np.minimum(classes, rank), C - (V - rank))
+    classes = np.maximum.accumulate(classes)
+    class_of_word = np.empty(V, dtype=np.int64)
+    class_of_word[order] = classes
+    return class_of_word
+
+
+class ClassSoftmax(Module):
+    """``ClassSoftmax(in_features, class_of_word, bias=True, sparse=False, dtype=None)``.
+
+    ``class_of_word`` (V,) integer class ids ``0..C-1`` (each class used by at least one word; see
+    ``frequency_classes``). Parameters: ``class_weight`` (C, H), ``class_bias`` (C,), ``weight`` (V, H),
+    ``bias`` (V,). ``forward(input (N, H), target (N,)) -> (output (N,), loss)`` as
+    ``AdaptiveLogSoftmaxWithLoss``; ``log_prob(input) -> (N, V)``; ``predict(input) -> (N,)``.
+    """
+
+    def __init__(self, in_features: int, class_of_word: Sequence[int] | np.ndarray, bias: bool = True,
+                 sparse: bool = False, dtype: Any = None):
+        super().__init__()
+        class_of_word = np.asarray(class_of_word)
+        if class_of_word.ndim != 1 or class_of_word.dtype.kind not in "iu" or not len(class_of_word):
+            raise ValueError("class_of_word must be a non-empty 1-D array of integer class ids, one per word")
+        n_classes = int(class_of_word.max()) + 1
+        if class_of_word.min() < 0 or len(np.unique(class_of_word)) != n_classes:
+            raise ValueError(f"class_of_word must use every class id 0..{n_classes - 1} (no gaps, no negatives)")
+        self.in_features, self.n_words, self.n_classes = int(in_features), len(class_of_word), n_classes
+        self.sparse = bool(sparse)
+        self.class_of_word = class_of_word.astype(np.int64)
+        order = np.argsort(self.class_of_word, kind="stable")
+        starts = np.searchsorted(self.class_of_word[order], np.arange(n_classes + 1))
+        self.members = [order[starts[c]:starts[c + 1]] for c in range(n_classes)]  # word ids of each class
+        self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
+        for words in self.members:
+            self.position[words] = np.arange(len(words))
+        dt = param_dtype(dtype)
+        bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
+        rng = get_generator()  # PyTorch's Linear init, uniform(±1/sqrt(in_features)), from the library's generator
+        self.class_weight = Parameter(rng.uniform(-bound, bound, (n_classes, self.in_features)).astype(dt))
+        self.weight = Parameter(rng.uniform(-bound, bound, (self.n_words, self.in_features)).astype(dt))
+        if bias:
+            self.class_bias = Parameter(rng.uniform(-bound, bound, n_classes).astype(dt))
+            self.bias = Parameter(rng.uniform(-bound, bound, self.n_words).astype(dt))
+        else:
+            self.register_parameter("class_bias", None)
+            self.register_parameter("bias", None)
+
+    def _batched(self, input: Any) -> tuple[Tensor, bool]:
+        x = input if isinstance(input, Tensor) else Tensor(input)
+        if x.ndim not in (1, 2) or x.shape[-1] != self.in_features:
+            raise RuntimeError(f"ClassSoftmax: input should be (N, {self.in_features}) or ({self.in_features},), "
+                               f"got {tuple(x.shape)}")
+        return (x.reshape(1, self.in_features), True) if x.ndim == 1 else (x, False)
+
+    def _class_scores(self, x: Tensor, c: int) -> Tensor:
+        """Scores (N, |class c|) of the words of class ``c`` (their weights gathered, sparse if asked)."""
+        words = self.members[c]
+        scores = x @ F.embedding(self.weight, words, sparse=self.sparse).transpose(0, 1)
+        return scores if self.bias is None else scores + self.bias[words]
+
+    def forward(self, input: Any, target: Any) -> ASMoutput:
+        """``(output (N,), loss)``: log P(target | input) for each row and the mean negative log-likelihood."""
+        x, unbatched = self._batched(input)
+        target = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
+        if target.dtype.kind not in "iu":
+            raise TypeError(f"ClassSoftmax: target must hold integer word ids, got {target.dtype}")
+        if len(target) != x.shape[0]:
+            raise RuntimeError("Input and target should have the same size in the batch dimension.")
+        if target.size and (target.min() < 0 or target.max() >= self.n_words):
+            raise RuntimeError(f"Target values should be in [0, {self.n_words - 1}]")
+        n = len(target)
+        target_class = self.class_of_word[target]
+        class_logprob = F.log_softmax(F.linear(x, self.class_weight, self.class_bias), dim=1)
+        pieces, order = [], []
+        for c in np.unique(target_class):  # only the classes of this batch's targets are computed
+            rows = np.flatnonzero(target_class == c)
+            word_logprob = F.log_softmax(self._class_scores(x[rows], int(c)), dim=1)
+            pieces.append(word_logprob[np.arange(len(rows)), self.position[target[rows]]])
+            order.append(rows)
+        inverse = np.argsort(np.concatenate(order), kind="stable")
+        within = (F.concatenate(pieces) if len(pieces) > 1 else pieces[0])[inverse]
+        output = class_logprob[np.arange(n), target_class] + within
+        loss = (-output).mean()
+        return ASMoutput(output[0] if unbatched else output, loss)
+
+    def log_prob(self, input: Any) -> Tensor:
+        """Log-probabilities of every word ``(N, V)`` (or ``(V,)``): they sum to one over the words."""
+        x, unbatched = self._batched(input)
+        class_logprob = F.log_softmax(F.linear(x, self.class_weight, self.class_bias), dim=1)
+        blocks = [F.log_softmax(self._class_scores(x, c), dim=1) + class_logprob[:, c:c + 1]
+                  for c in range(self.n_classes)]
+        inverse = np.argsort(np.concatenate(self.members), kind="stable")
+        out = F.concatenate(blocks, axis=1)[:, inverse]
+        return out[0] if unbatched else out
+
+    def predict(self, input: Any) -> Tensor:
+        """The most likely word of each row: an int64 Tensor ``(N,)`` (0-d for one input)."""
+        x, unbatched = self._batched(input)
+        lp = self.log_prob(x).data
+        best = np.argmax(lp, axis=1).astype(np.int64)
+        return Tensor(best[0] if unbatched else best)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, n_words={self.n_words}, n_classes={self.n_classes}, "
+                f"bias={self.bias is not None}, sparse={self.sparse}")
