@@ -175,21 +175,26 @@ def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
     members = {STRUCTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     members.update(arrays)
 
+    atomic_write(path, lambda f: _write_npz(f, members, compress))
+
+
+def atomic_write(path: str, write: Any, what: str = "checkpoint") -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, flush and fsync it, then ``os.replace`` it onto
+    ``path``: a reader sees the old file or the new one, never half of one. On any error (KeyboardInterrupt
+    included) the old file stays and the temporary file goes."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save checkpoint to {path!r}: directory {directory!r} does not exist")
+        raise FileNotFoundError(f"cannot save {what} to {path!r}: directory {directory!r} does not exist")
     if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot save checkpoint to {path!r}: it is a directory; give a file name")
-
+        raise IsADirectoryError(f"cannot save {what} to {path!r}: it is a directory; give a file name")
     fd, tmp = _open_temp_beside(os.path.abspath(path))
     try:
         with os.fdopen(fd, "wb") as f:
-            _write_npz(f, members, compress)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        # Includes KeyboardInterrupt: the old checkpoint stays, the half-written temp file goes.
         try:
             os.unlink(tmp)
         except OSError:
