@@ -3,11 +3,17 @@
 Every word belongs to one class; ``P(w | h) = P(class(w) | h) * P(w | class(w), h)``, each factor a softmax:
 over the C classes, then over the words of the target's class only. With about sqrt(V) classes of about
 sqrt(V) words, a token costs H*(C + |class|) instead of H*V. ``frequency_classes`` bins words by unigram
-frequency, as the paper does (frequent words get small classes of their own, rare words share large ones).
+frequency (of its square root by default, as the RNNLM toolkit does): frequent words get small classes, rare
+words share larger ones.
 
 The output weights of a class are looked up with ``F.embedding``, so with ``sparse=True`` the gradient of
 ``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
+
+Speed: the module is a composition of the library's ops, one small group of them per distinct target
+class in the batch, so its arithmetic is the factorised one but its Python overhead grows with the
+number of classes a batch touches; ``benchmarks/softmax_wall.py`` measures it against the full softmax and
+the adaptive softmax. (A fused kernel for it is not written yet.)
 """
 from __future__ import annotations
 
@@ -26,11 +32,14 @@ from .module import Module, Parameter
 __all__ = ["ClassSoftmax", "frequency_classes"]
 
 
-def frequency_classes(counts: Sequence[int] | np.ndarray, n_classes: int | None = None) -> np.ndarray:
+def frequency_classes(counts: Sequence[int] | np.ndarray, n_classes: int | None = None,
+                      power: float = 0.5) -> np.ndarray:
     """``class_of_word (V,)`` by frequency binning: words sorted by count (descending) fill classes of about
-    equal total frequency, so the most frequent words sit in small classes. ``n_classes`` defaults to
-    round(sqrt(V)); every class gets at least one word."""
-    counts = np.asarray(counts, dtype=np.float64)
+    equal total ``count ** power``, so the most frequent words sit in small classes. ``power=0.5`` is the
+    RNNLM toolkit's default (sqrt-frequency bins: balanced costs); ``power=1`` is the paper's plain
+    frequency binning (a rare word's class can then hold most of the vocabulary). ``n_classes`` defaults
+    to round(sqrt(V)); every class gets at least one word."""
+    counts = np.asarray(counts, dtype=np.float64) ** float(power)
     V = len(counts)
     if V < 1 or (counts < 0).any():
         raise ValueError("frequency_classes needs non-negative counts for at least one word")
