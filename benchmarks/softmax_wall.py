@@ -52,10 +52,13 @@ def main() -> None:
     for n in (22, 704):
         targets, counts = zipf_targets(V, n, rng)
         cls = nn.ClassSoftmax(H, nn.frequency_classes(counts), sparse=True)
+        params = [full_w, *cls.parameters(), *adaptive.parameters()]
         x0 = rng.normal(size=(n, H)).astype(np.float32)
 
         def run(loss_fn):
             def step():
+                for p in params:  # as a training step does: gradients start from nothing
+                    p.grad = None
                 x = Tensor(x0, requires_grad=True)
                 loss_fn(x).backward()
             return step
@@ -76,6 +79,8 @@ def main() -> None:
 
             def torch_step(fn):
                 def step():
+                    for p in [tw, *tad.parameters()]:
+                        p.grad = None
                     x = torch.tensor(x0, requires_grad=True)
                     fn(x).backward()
                 return step

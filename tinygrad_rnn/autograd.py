@@ -333,5 +333,7 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     if leaf.grad is None:
         fresh = owned or type(g) is RowSparseGrad  # a sparse gradient's rows are always new arrays
         leaf.grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
+    elif type(leaf.grad) is RowSparseGrad and type(g) is RowSparseGrad:
+        leaf.grad = (leaf.grad + g).coalesce()  # accumulated over many backward() calls it stays <= V rows
     else:
         leaf.grad += g

@@ -10,10 +10,10 @@ The output weights of a class are looked up with ``F.embedding``, so with ``spar
 ``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
 
-Speed: the module is a composition of the library's ops, one small group of them per distinct target
-class in the batch, so its arithmetic is the factorised one but its Python overhead grows with the
-number of classes a batch touches; ``benchmarks/softmax_wall.py`` measures it against the full softmax and
-the adaptive softmax. (A fused kernel for it is not written yet.)
+Speed: ``forward`` is a fixed handful of the library's ops whatever the batch: each row's class members
+are gathered from one padded table ((N, K, H) for the widest class K the batch touches), scored with one
+batched product and masked; ``benchmarks/softmax_wall.py`` measures it against the full softmax and the
+adaptive softmax.
 """
 from __future__ import annotations
 
@@ -86,6 +86,13 @@ class ClassSoftmax(Module):
         self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
         for words in self.members:
             self.position[words] = np.arange(len(words))
+        # every class's words in one padded table, so a batch gathers all its rows' classes at once
+        width = max(len(words) for words in self.members)
+        self._padded = np.zeros((n_classes, width), dtype=np.int64)
+        self._real = np.zeros((n_classes, width), dtype=bool)
+        for c, words in enumerate(self.members):
+            self._padded[c, :len(words)] = words
+            self._real[c, :len(words)] = True
         dt = param_dtype(dtype)
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
         rng = get_generator()  # PyTorch's Linear init, uniform(±1/sqrt(in_features)), from the library's generator
@@ -124,15 +131,18 @@ class ClassSoftmax(Module):
         n = len(target)
         target_class = self.class_of_word[target]
         class_logprob = F.log_softmax(F.linear(x, self.class_weight, self.class_bias), dim=1)
-        pieces, order = [], []
-        for c in np.unique(target_class):  # only the classes of this batch's targets are computed
-            rows = np.flatnonzero(target_class == c)
-            word_logprob = F.log_softmax(self._class_scores(x[rows], int(c)), dim=1)
-            pieces.append(word_logprob[np.arange(len(rows)), self.position[target[rows]]])
-            order.append(rows)
-        inverse = np.argsort(np.concatenate(order), kind="stable")
-        within = (F.concatenate(pieces) if len(pieces) > 1 else pieces[0])[inverse]
-        output = class_logprob[np.arange(n), target_class] + within
+        # each row scores the words of its own class only: (n, K) for the widest class K of the batch
+        width = int(self._real[target_class].sum(axis=1).max())
+        words, real = self._padded[target_class, :width], self._real[target_class, :width]
+        weights = F.embedding(self.weight, words, sparse=self.sparse)  # (n, K, H): the rows touched
+        scores = (weights @ x.reshape(n, self.in_features, 1)).reshape(n, width)
+        if self.bias is not None:
+            scores = scores + self.bias[words]
+        if not real.all():  # padding never wins: its probability is exactly 0
+            scores = F.where(real, scores, float(np.finfo(scores.dtype).min) / 4)
+        word_logprob = F.log_softmax(scores, dim=1)
+        rows = np.arange(n)
+        output = class_logprob[rows, target_class] + word_logprob[rows, self.position[target]]
         loss = (-output).mean()
         return ASMoutput(output[0] if unbatched else output, loss)
 
