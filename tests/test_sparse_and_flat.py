@@ -185,3 +185,18 @@ def test_flatten_refuses_mixed_dtypes_frozen_and_repeated_parameters():
         nn.utils.flatten_parameters_([a64, a64])
     with pytest.raises(ValueError, match="require grad"):
         nn.utils.flatten_parameters_([nn.Parameter(np.zeros(2), requires_grad=False)])
+
+
+def test_a_flattened_sparse_embedding_trains_like_a_dense_one():
+    """A sparse member's gradient lands in the flat buffer as its dense rows: same numbers as sparse=False."""
+    results = []
+    for sparse in (False, True):
+        model = TinyLM(15, 3, sparse=sparse, seed=2)
+        flat = nn.utils.flatten_parameters_(model.parameters())
+        opt = optim.SGD([flat], lr=0.2)
+        for ids, targets in _batches(15, 2):
+            opt.zero_grad(set_to_none=False)
+            model.loss(ids, targets).backward()
+            opt.step()
+        results.append(flat.data.copy())
+    np.testing.assert_array_equal(results[1], results[0])
