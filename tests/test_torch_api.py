@@ -89,7 +89,7 @@ def test_cpu_only_device_api():
     x = torch.ones(2).to(dev)
     assert x.device == dev and x.cpu() is x
     for bad in (lambda: torch.device("cuda"), lambda: x.to("cuda"), lambda: x.cuda(),
-                lambda: torch.zeros(2, device="cuda:0")):
+                lambda: torch.zeros(2, device="cuda:0"), lambda: torch.nn.Linear(2, 2).cuda()):
         with pytest.raises(RuntimeError, match="CPU only"):
             bad()
 

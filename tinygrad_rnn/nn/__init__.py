@@ -27,18 +27,21 @@ Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` o
 """
 from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-exported: nn.FusedRNNFunction...
 from . import functional, init, utils
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
-from .linear import Linear
-from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .linear import Flatten, Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterList, Sequential
+from .normalization import LayerNorm
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
-    "Module", "ModuleList", "Sequential", "Parameter", "IncompatibleKeys",
-    "Linear", "Embedding", "Dropout", "Tanh", "ReLU", "Sigmoid",
+    "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "Parameter", "IncompatibleKeys",
+    "Linear", "Identity", "Flatten", "Embedding", "Dropout", "Tanh", "ReLU", "Sigmoid", "GELU", "Softmax", "LogSoftmax",
+    "LayerNorm", "NLLLoss", "CrossEntropyLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
 ]
