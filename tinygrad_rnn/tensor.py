@@ -107,6 +107,13 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index (``letters[topi]``), as in PyTorch."""
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only one-element integer tensors can be converted to an index, got {self.dtype} "
+                            f"of shape {self.shape}")
+        return int(self.data.item())
+
     def __bool__(self) -> bool:
         return bool(self.item())
 
@@ -822,6 +829,9 @@ class Tensor:
 
     def _inplace(self, what: str, ufunc: Any, other: Any) -> Tensor:
         self._check_inplace(what)
+        if isinstance(other, Tensor) and other._requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(f"{what}: an in-place op with an operand that requires grad is not recorded here; "
+                               "use the out-of-place form (x = x + y) or the operator (x += y)")
         ufunc(self.data, _array(other), out=self.data)
         return self
 
@@ -873,9 +883,12 @@ class Tensor:
         self.data[_plain_index(index)] = _array(value)
 
     def _augmented(self, other: Any, what: str, ufunc: Any, op: Any) -> Tensor:
-        # a recorded tensor: x += y rebinds x to the out-of-place result (the graph stays correct);
-        # otherwise the values change in place, so `with no_grad(): p -= lr * p.grad` updates the parameter
-        if self._requires_grad and autograd.is_grad_enabled() and self._ctx is not None:
+        # recording (a non-leaf in the graph, or `loss += l` with l in the graph): x += y rebinds x to the
+        # out-of-place result, so the graph stays correct; otherwise the values change in place, so
+        # `with no_grad(): p -= lr * p.grad` updates the parameter itself
+        if autograd.is_grad_enabled() and (
+            (self._requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other._requires_grad)
+        ):
             return op.apply(self, other)
         return self._inplace(what, ufunc, other)
 
