@@ -248,3 +248,21 @@ def test_lambda_lr_state_dict_leaves_out_the_function():
     s.load_state_dict(state)
     s.step()
     assert opt.param_groups[0]["lr"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_one_promotion_rule_in_ops_and_layers(fused):
+    """float32 op float64 -> float64 (the wider float wins; Python numbers take the tensor's dtype), in ops and
+    in every layer alike; gradients come back in each parameter's own dtype."""
+    x32, x64 = tg.ones(2, 3), tg.ones(2, 3, dtype=tg.float64)
+    assert (x32 + x64).dtype == np.float64 and (x32 * 2.5).dtype == np.float32 and (x32 @ x64.t()).dtype == np.float64
+    layers = [nn.Linear(3, 4), nn.RNN(3, 4, fused=fused), nn.LSTM(3, 4, fused=fused), nn.GRU(3, 4, fused=fused),
+              nn.RNNCell(3, 4), nn.LayerNorm(3)]
+    for layer in layers:
+        x = tg.ones(5, 2, 3, dtype=tg.float64, requires_grad=True) if isinstance(layer, (nn.RNN, nn.LSTM, nn.GRU)) \
+            else tg.ones(2, 3, dtype=tg.float64, requires_grad=True)
+        out = layer(x)
+        out = out[0] if isinstance(out, tuple) else out
+        assert out.dtype == np.float64, type(layer).__name__
+        out.sum().backward()
+        assert all(p.grad.dtype == np.float32 for p in layer.parameters()) and x.grad.dtype == np.float64

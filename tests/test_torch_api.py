@@ -250,3 +250,20 @@ def test_register_hook_retain_grad_grad_fn():
     x.grad = None
     (x * 3).sum().backward()
     np.testing.assert_allclose(x.grad, [30.0, 30.0])
+
+
+def test_tensor_with_dtype_does_not_round_through_float32():
+    assert torch.tensor([0.1], dtype=torch.float64).item() == 0.1
+    assert torch.as_tensor([0.1], dtype=torch.float64).item() == 0.1
+
+
+def test_remainder_and_floor_divide():
+    x = torch.tensor([5, -3, 7])
+    assert (x % 3).tolist() == [2, 0, 1] and (x // 2).tolist() == [2, -2, 3]
+    a = torch.tensor([5.5, -3.25], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([2.0, 1.5], dtype=torch.float64, requires_grad=True)
+    r = torch.remainder(a, b)
+    np.testing.assert_allclose(r.data, np.remainder(a.data, b.data))
+    r.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad, [-2.0, 3.0])

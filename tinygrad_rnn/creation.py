@@ -66,8 +66,10 @@ def _float_dtype(dtype: Any) -> np.dtype:
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (number, nested list, numpy array or Tensor)."""
-    arr = _infer(data)
-    arr = np.array(arr, dtype=to_dtype(dtype) if dtype is not None else arr.dtype, copy=True)
+    if dtype is not None:  # straight to the requested dtype (no rounding through the default float first)
+        arr = np.array(_unwrap(data), dtype=to_dtype(dtype), copy=True)
+    else:
+        arr = np.array(_infer(data), copy=True)
     return _leaf(arr, device, requires_grad)
 
 
@@ -75,6 +77,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``data`` as a tensor, sharing memory with a numpy array or Tensor when no conversion is needed."""
     if isinstance(data, Tensor) and (dtype is None or to_dtype(dtype) == data.dtype):
         return data
+    if dtype is not None and not isinstance(data, (np.ndarray, Tensor)):
+        return _leaf(np.asarray(_unwrap(data), dtype=to_dtype(dtype)), device, False)
     arr = _infer(data)
     return _leaf(arr if dtype is None else arr.astype(to_dtype(dtype), copy=False), device, False)
 

@@ -13,7 +13,7 @@ from .tensor import Tensor
 # elementwise functions, reductions, shape and indexing methods that have a torch.<name>(input, ...) form
 _METHODS = (
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "neg", "negative", "sin", "cos", "tanh", "sigmoid",
-    "relu", "square", "clamp", "clip", "add", "sub", "mul", "div", "pow", "matmul", "mm", "bmm",
+    "relu", "square", "clamp", "clip", "remainder", "floor_divide", "add", "sub", "mul", "div", "pow", "matmul", "mm", "bmm",
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "logical_not",
     "sum", "mean", "var", "std", "prod", "norm", "logsumexp", "max", "min", "amax", "amin", "argmax", "argmin",
     "topk", "sort", "argsort", "any", "all",

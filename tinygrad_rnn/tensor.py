@@ -220,6 +220,26 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
+    def __floordiv__(self, other: Any) -> Tensor:
+        """``floor(self / other)``: piecewise constant, so never recorded (PyTorch's floor_divide)."""
+        return Tensor._wrap(np.asarray(np.floor_divide(self.data, _array(other))))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(np.floor_divide(_array(other), self.data)))
+
+    def __mod__(self, other: Any) -> Tensor:
+        """``self - floor(self / other) * other`` (sign of the divisor, as Python and PyTorch's remainder);
+        differentiable where it is smooth: d/dself = 1, d/dother = -floor(self / other)."""
+        if self._requires_grad or (isinstance(other, Tensor) and other._requires_grad):
+            return self - (self // other) * other
+        return Tensor._wrap(np.asarray(np.remainder(self.data, _array(other))))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(np.remainder(_array(other), self.data)))
+
+    remainder = __mod__
+    floor_divide = __floordiv__
+
     # comparisons give boolean tensors that never require grad, as in PyTorch
     def _compare(self, other: Any, op: Any) -> Tensor:
         return Tensor._wrap(op(self.data, other.data if isinstance(other, Tensor) else other))
