@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as torch
-from tinygrad_rnn import Tensor
 
 try:
     import torch as real_torch
@@ -267,3 +266,30 @@ def test_remainder_and_floor_divide():
     r.sum().backward()
     np.testing.assert_array_equal(a.grad, [1.0, 1.0])
     np.testing.assert_array_equal(b.grad, [-2.0, 3.0])
+
+
+def test_names_programs_reference_exist_and_fail_clearly():
+    from tinygrad_rnn import nn
+
+    assert nn.modules.rnn.LSTM is nn.LSTM and nn.modules.linear.Linear is nn.Linear
+    assert nn.modules.sparse.Embedding is nn.Embedding and nn.modules.dropout.Dropout is nn.Dropout
+    assert nn.modules.container.ModuleList is nn.ModuleList
+
+    class Encoder(nn.TransformerEncoder):  # a file that also defines RNN models may subclass it
+        pass
+
+    for build in (Encoder, nn.Transformer, lambda: nn.MultiheadAttention(8, 2)):
+        with pytest.raises(NotImplementedError, match="not provided"):
+            build()
+    with pytest.raises(NotImplementedError, match="Encoder|TransformerEncoder"):
+        Encoder()
+    with pytest.raises(NotImplementedError, match="safetensors|state_dict"):
+        torch.onnx.export(None, None, "model.onnx")
+
+
+def test_load_accepts_pytorchs_keywords(tmp_path):
+    torch.save({"w": np.arange(3.0)}, tmp_path / "c.npz")
+    out = torch.load(tmp_path / "c.npz", map_location="cpu", weights_only=True)
+    np.testing.assert_array_equal(out["w"], [0, 1, 2])
+    with pytest.raises(RuntimeError, match="CPU only"):
+        torch.load(tmp_path / "c.npz", map_location="cuda:0")

@@ -35,13 +35,18 @@ from .linear import Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterList, Sequential
 from .normalization import LayerNorm
+from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+                           TransformerEncoder, TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "Parameter", "IncompatibleKeys",
     "Linear", "Identity", "Flatten", "Embedding", "Dropout", "Tanh", "ReLU", "Sigmoid", "GELU", "Softmax", "LogSoftmax",
-    "LayerNorm", "NLLLoss", "CrossEntropyLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+    "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder", "TransformerDecoderLayer",
+    "MultiheadAttention", "modules", "LayerNorm", "NLLLoss", "CrossEntropyLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
 ]
+
+from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)
