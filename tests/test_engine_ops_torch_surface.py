@@ -319,3 +319,39 @@ def test_layer_norm(data, affine):
                    upstream_for(data, shape), atol=1e-5, rtol=1e-4)
 
 
+
+
+@given(data=st.data())
+def test_setitem_records_index_put(data):
+    """``x[k] = v`` on a tensor in the graph (or with v in it) is recorded: gradients reach v and the entries of x
+    that were not overwritten (PyTorch's CopySlices), e.g. the seq2seq tutorial's ``encoder_outputs[ei] = out[0, 0]``."""
+    n, m = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    k = data.draw(st.integers(-n, n - 1))
+    broadcast_value = data.draw(st.booleans())
+    x = data.draw(float_arrays((n, m), st.floats(-3, 3)))
+    v = data.draw(float_arrays((1,) if broadcast_value else (m,), st.floats(-3, 3)))
+
+    def ours(a, b):
+        out = a.clone()
+        out[k] = b * 2
+        return out
+
+    def reference(a, b):
+        out = np.array(a, copy=True)
+        out[k] = b * 2
+        return out
+
+    check_backprop(ours, reference, [x, v], upstream_for(data, (n, m)))
+
+
+def test_setitem_into_a_plain_buffer_carries_the_gradient():
+    w = Tensor(np.arange(6.0).reshape(2, 3) / 10, requires_grad=True)
+    buf = torch.zeros(3, 3, dtype=torch.float64)
+    for i in range(2):
+        buf[i] = (w[i] * 2).tanh()
+    buf[0] = w[1]  # overwriting row 0: its first value gets no gradient
+    assert buf.grad_fn.name() == "IndexPutBackward0" and not buf.is_leaf
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad, [[0, 0, 0], 1 + 2 * (1 - np.tanh(2 * w.data[1]) ** 2)])
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w[0] = Tensor(np.zeros(3), requires_grad=True)

@@ -835,6 +835,13 @@ class Tensor:
         return self.dtype if dtype is None else to_dtype(dtype)
 
     # ---- in place (never recorded: on tensors that need no grad, or under no_grad()) -------------
+    def _check_inplace_leaf(self, what: str) -> None:
+        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap parameter updates in `with torch.no_grad():` (or change p.data, the numpy array)"
+            )
+
     def _check_inplace(self, what: str) -> None:
         if self._requires_grad and autograd.is_grad_enabled():
             if self._ctx is None:
@@ -899,8 +906,20 @@ class Tensor:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        self.data[_plain_index(index)] = _array(value)
+        """``x[index] = value``. When the graph needs it (value requires grad, or x is a recorded non-leaf),
+        it is recorded as PyTorch does: x becomes the output of an ``IndexPut`` node over its previous self,
+        so gradients reach both ``value`` and what x held; otherwise the values are written in place."""
+        recording = autograd.is_grad_enabled() and (
+            (isinstance(value, Tensor) and value._requires_grad) or (self._requires_grad and self._ctx is not None))
+        if not recording:
+            self._check_inplace("__setitem__")
+            self.data[_plain_index(index)] = _array(value)
+            return
+        self._check_inplace_leaf("__setitem__")
+        before = Tensor._wrap(self.data)
+        before._ctx, before._requires_grad = self._ctx, self._requires_grad
+        after = ops.IndexPut.apply(before, value, index=index)
+        self.data, self._ctx, self._requires_grad = after.data, after._ctx, True
 
     def _augmented(self, other: Any, what: str, ufunc: Any, op: Any) -> Tensor:
         # recording (a non-leaf in the graph, or `loss += l` with l in the graph): x += y rebinds x to the

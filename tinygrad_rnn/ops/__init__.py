@@ -7,7 +7,8 @@ from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, Fu
 from .losses import BCEWithLogits, CrossEntropy, LinearCrossEntropy, NLLLoss
 from .normalization import LayerNorm
 from .reduce import LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
-from .shape import Cast, Clone, Concatenate, Expand, Gather, GetItem, Pad, Repeat, Reshape, Stack, Transpose
+from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
+                    Transpose)
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
@@ -15,7 +16,7 @@ __all__ = [
     "Exp", "Log", "Log1p", "Expm1", "Rsqrt", "Sin", "Cos", "Gelu", "Tanh", "Sigmoid", "Relu", "Sqrt", "Abs", "Clip",
     "Maximum", "Minimum", "Where",
     "Sum", "Mean", "Max", "Min", "Var", "Prod", "Norm", "LogSumExp",
-    "Reshape", "Transpose", "GetItem", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
+    "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
     "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
 ]

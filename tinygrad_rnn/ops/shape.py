@@ -242,3 +242,32 @@ class Cast(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         return grad
+
+
+class IndexPut(Function):
+    """``out = x.copy(); out[index] = value`` (what ``x[index] = value`` records when the graph needs it):
+    the gradient of x is the upstream with the overwritten entries zeroed; value's is the upstream at
+    ``index`` (summed back over broadcasting by the engine)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, value, index):
+        index = _plain_index(index)
+        out = np.array(x, copy=True)
+        out[index] = value
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        need_x, need_v = ctx.needs_input_grad[:2]
+        grad_x = None
+        if need_x:
+            grad_x = np.array(grad, copy=True)
+            grad_x[ctx.index] = 0
+        grad_v = None
+        if need_v:
+            picked = grad[ctx.index]
+            lead = picked.ndim - len(ctx.value_shape)
+            grad_v = picked.sum(axis=tuple(range(lead))) if lead > 0 else picked
+        return grad_x, grad_v
