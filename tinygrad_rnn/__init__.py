@@ -1,21 +1,42 @@
-"""tinygrad_rnn: a small from-scratch autograd framework on numpy, with RNN language models built on it."""
-from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
+"""tinygrad_rnn: a small from-scratch autograd framework on numpy, with RNN language models built on it.
+
+``import tinygrad_rnn as torch`` gives PyTorch's names for a classic RNN program: creation functions
+(``torch.zeros``, ``torch.tensor``, ``torch.randn``...), dtypes (``torch.float32``, ``torch.long``...),
+module-level forms of the tensor methods (``torch.exp``, ``torch.cat``, ``torch.max``...), ``device``,
+``cuda.is_available()`` (False), ``no_grad``/``inference_mode``, ``nn``, ``optim``, ``save``/``load``.
+"""
+from .autograd import Context, Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import get_default_dtype, set_default_dtype
 from .gradcheck import GradcheckError, gradcheck
-from .tensor import Tensor
+from .tensor import Tensor, return_types
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from .safetensors_format import load_safetensors, safetensors_metadata, save_safetensors
-from . import nn, optim
+from . import nn, onnx, optim
 from .nn import functional as F  # the one functional module: tinygrad_rnn.F is tinygrad_rnn.nn.functional
-from .nn.functional import concatenate, maximum, stack, where
+from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange, as_tensor, empty,
+                       empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel, ones, ones_like,
+                       rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .functions import *  # noqa: F401,F403  torch.exp(x), torch.cat(...), torch.max(x, 1), ...
+from .functions import __all__ as _function_names
+from .device import accelerator, cuda, device
 from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
-from .random import manual_seed
+from .random import manual_seed, seed, initial_seed
 
 __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
-    "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
-    "F", "concatenate", "stack", "where", "maximum",
-    "nn", "optim", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed",
+    "inference_mode", "set_grad_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
+    "F", "nn", "onnx", "optim", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "return_types",
+    "device", "cuda", "accelerator",
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
+    "empty_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "eye",
+    "LongTensor", "FloatTensor", "DoubleTensor", "IntTensor", "BoolTensor", "is_tensor", "numel",
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "float", "double", "long",
+    "int", "short", "bool",
+    *_function_names,
 ]
 __version__ = "0.1.0"
+
+# PyTorch's dtype names, last: `float`, `int` and `bool` would shadow the builtins in this file's code above
+from .dtypes import (bool_ as bool, float16, float16 as half, float32, float32 as float, float64, float64 as double,  # noqa: E402
+                     int8, int16, int16 as short, int32, int32 as int, int64, int64 as long, uint8)

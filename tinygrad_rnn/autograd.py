@@ -8,6 +8,7 @@ when a tensor is used more than once, and releasing the graph afterwards.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -86,6 +87,45 @@ class enable_grad(_GradMode):
         super().__init__(True)
 
 
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode()`` (context manager, ``@inference_mode()`` or bare ``@inference_mode``):
+    here the same as ``no_grad()``; ``inference_mode(False)`` leaves grad mode as it is."""
+
+    def __new__(cls, mode: Any = True):  # type: ignore[misc]
+        obj = super().__new__(cls)
+        if callable(mode):
+            _GradMode.__init__(obj, False)
+            obj._active = True
+            return obj(mode)
+        return obj
+
+    def __init__(self, mode: Any = True) -> None:
+        super().__init__(False)
+        self._active = bool(mode)
+
+    def __enter__(self) -> None:
+        self._enabled = False if self._active else _grad_enabled
+        super().__enter__()
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` switches recording off at once (and back on ``True``); also usable as
+    ``with set_grad_enabled(mode):``, which restores the previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        super().__init__(bool(mode))
+        self._before = _grad_enabled
+        _grad_enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        self._previous.append(self._before)
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous.pop()
+
+
 class Context:
     """What a Function's forward leaves for its backward: saved arrays and any attributes it sets.
 
@@ -105,6 +145,46 @@ class Context:
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         self.saved_arrays = arrays
+
+    # a Context is also the tensor's ``grad_fn``, named as PyTorch names its nodes
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The nodes of the inputs (``AccumulateGrad`` for a leaf that requires grad, None otherwise)."""
+        return tuple(
+            (None if p is None else (p._ctx if p._ctx is not None else AccumulateGrad(p)), 0) for p in self.parents
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """The node of a leaf tensor in ``grad_fn.next_functions`` (``.variable`` is the leaf)."""
+
+    def __init__(self, variable: Any):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "struct torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"
+
+
+class RetainGrad:
+    """The hook ``Tensor.retain_grad()`` registers: it stores the gradient (as it reaches it) in ``.grad``."""
+
+    def __init__(self, tensor: Any):
+        self.tensor_ref = weakref.ref(tensor)
+
+    def __call__(self, grad: Any) -> None:
+        t = self.tensor_ref()
+        if t is not None:
+            g = np.array(grad.data, copy=True)
+            t.grad = g if t.grad is None else t.grad + g
 
 
 class Function:
@@ -240,6 +320,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         # op is made dense; a leaf keeps it sparse)
         if type(g) is not np.ndarray and not (type(g) is RowSparseGrad and ctx is None):
             g = np.asarray(g)
+        if node._hooks:
+            g = _run_hooks(node, g)
         if ctx is None:
             if node._requires_grad:
                 _store_leaf_grad(node, g, key in owned)
@@ -269,6 +351,21 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             ctx.saved_arrays = ()
             ctx.__dict__.clear()
             ctx.released = True
+
+
+def _run_hooks(node: Tensor, g: Any) -> np.ndarray:
+    """The tensor's ``register_hook`` hooks, in order, on its finished gradient (given as a Tensor); a hook's
+    non-None return replaces the gradient, which must keep its shape."""
+    g = np.asarray(g)  # a hook sees a dense gradient
+    for hook in list(node._hooks):
+        view = Tensor._wrap(np.array(g, copy=True))
+        out = hook(view)
+        if out is not None:
+            new = np.asarray(out.data if isinstance(out, Tensor) else out, dtype=node.data.dtype)
+            if new.shape != node.data.shape:
+                raise RuntimeError(f"hook returned a gradient of shape {new.shape} for a tensor of shape {node.data.shape}")
+            g = new
+    return g
 
 
 def _accumulate(pending: dict[int, np.ndarray], owned: set[int], parent: Tensor, pg: Any, fn: type[Function]) -> None:

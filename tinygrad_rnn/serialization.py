@@ -36,6 +36,8 @@ from urllib.parse import quote
 
 import numpy as np
 
+from .device import check_device, device
+
 __all__ = ["save", "load"]
 
 _FORMAT = "tinygrad_rnn.checkpoint"
@@ -255,13 +257,19 @@ def _sniff(path: str) -> None:
     raise ValueError(f"cannot load checkpoint {path!r}: {problem}")
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None, **kwargs: Any) -> Any:
     """Read a checkpoint written by :func:`save` and return the original structure.
+
+    ``map_location`` (a device, which must be the CPU, a dict or a function) and ``weights_only`` are accepted
+    for PyTorch's signature: arrays always load on the CPU, and nothing is ever unpickled, so loading is
+    always weights-only.
 
     Never unpickles. Raises ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming
     the file and the problem if it is a directory, not an ``.npz``, truncated or corrupted, an ``.npz``
     not written by :func:`save` (no ``%structure`` entry), or holds arrays that would need pickle.
     """
+    if isinstance(map_location, (str, device)):
+        check_device(map_location)
     path = os.fspath(path)
     if not isinstance(path, str):
         path = os.fsdecode(path)

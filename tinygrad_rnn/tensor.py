@@ -5,9 +5,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from collections import namedtuple
+from types import SimpleNamespace
+
 from . import autograd, ops
 from .autograd import run_backward
-from .dtypes import get_default_dtype
+from .device import check_device, cpu
+from .device import is_device as _is_device
+from .dtypes import get_default_dtype, legacy_type_name, to_dtype
+from .ops.shape import _plain_index
+from .random import get_generator
 
 
 class Tensor:
@@ -18,7 +25,7 @@ class Tensor:
     (float32, see ``set_default_dtype``); integer arrays stay integer and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_hooks", "__weakref__")
     __array_priority__ = 1000  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -27,6 +34,8 @@ class Tensor:
             data = data.data
         elif isinstance(data, np.generic):
             data = np.asarray(data)  # a numpy scalar keeps its dtype, like an array
+        if dtype is not None:
+            dtype = to_dtype(dtype)
         if isinstance(data, np.ndarray):
             array = data if dtype is None else data.astype(dtype, copy=False)
         else:
@@ -34,6 +43,7 @@ class Tensor:
         self.data: np.ndarray = array
         self.grad: np.ndarray | None = None
         self._ctx = None
+        self._hooks: list | None = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -46,6 +56,7 @@ class Tensor:
         t.grad = None
         t._ctx = None
         t._requires_grad = False
+        t._hooks = None
         return t
 
     # ---- basic properties -------------------------------------------------------------------
@@ -95,6 +106,13 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """A one-element integer tensor used as an index (``letters[topi]``), as in PyTorch."""
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only one-element integer tensors can be converted to an index, got {self.dtype} "
+                            f"of shape {self.shape}")
+        return int(self.data.item())
 
     def __bool__(self) -> bool:
         return bool(self.item())
@@ -202,6 +220,26 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
+    def __floordiv__(self, other: Any) -> Tensor:
+        """``floor(self / other)``: piecewise constant, so never recorded (PyTorch's floor_divide)."""
+        return Tensor._wrap(np.asarray(np.floor_divide(self.data, _array(other))))
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(np.floor_divide(_array(other), self.data)))
+
+    def __mod__(self, other: Any) -> Tensor:
+        """``self - floor(self / other) * other`` (sign of the divisor, as Python and PyTorch's remainder);
+        differentiable where it is smooth: d/dself = 1, d/dother = -floor(self / other)."""
+        if self._requires_grad or (isinstance(other, Tensor) and other._requires_grad):
+            return self - (self // other) * other
+        return Tensor._wrap(np.asarray(np.remainder(self.data, _array(other))))
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return Tensor._wrap(np.asarray(np.remainder(_array(other), self.data)))
+
+    remainder = __mod__
+    floor_divide = __floordiv__
+
     # comparisons give boolean tensors that never require grad, as in PyTorch
     def _compare(self, other: Any, op: Any) -> Tensor:
         return Tensor._wrap(op(self.data, other.data if isinstance(other, Tensor) else other))
@@ -255,31 +293,271 @@ class Tensor:
     def maximum(self, other: Any) -> Tensor:
         return ops.Maximum.apply(self, other)
 
+    def log1p(self) -> Tensor:
+        return ops.Log1p.apply(self)
+
+    def expm1(self) -> Tensor:
+        return ops.Expm1.apply(self)
+
+    def rsqrt(self) -> Tensor:
+        return ops.Rsqrt.apply(self)
+
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self)
+
+    def neg(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    negative = neg
+
+    def square(self) -> Tensor:
+        return ops.Mul.apply(self, self)
+
+    def minimum(self, other: Any) -> Tensor:
+        return ops.Minimum.apply(self, other)
+
+    # method forms of the operators (PyTorch's add/sub with alpha; other may be a Tensor, array or number)
+    def add(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return ops.Add.apply(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return ops.Sub.apply(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return ops.Div.apply(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return ops.Pow.apply(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self, other)
+
+    def mm(self, mat2: Any) -> Tensor:
+        """(n, m) @ (m, p) -> (n, p); both must be 2-D (use matmul for broadcasting)."""
+        if self.ndim != 2 or np.ndim(_array(mat2)) != 2:
+            raise RuntimeError(f"mm: both arguments must be 2-D, got shapes {self.shape} and {np.shape(_array(mat2))}")
+        return ops.MatMul.apply(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        """(b, n, m) @ (b, m, p) -> (b, n, p); both must be 3-D with the same batch size."""
+        other = np.shape(_array(mat2))
+        if self.ndim != 3 or len(other) != 3 or other[0] != self.shape[0]:
+            raise RuntimeError(f"bmm: expected 3-D tensors with one batch size, got shapes {self.shape} and {other}")
+        return ops.MatMul.apply(self, mat2)
+
+    # comparisons as methods (bool tensors, never requiring grad)
+    def eq(self, other: Any) -> Tensor:
+        return self._compare(other, np.equal)
+
+    def ne(self, other: Any) -> Tensor:
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def le(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def ge(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and if self.dtype == np.bool_ else np.bitwise_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or if self.dtype == np.bool_ else np.bitwise_or)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._wrap(np.logical_not(self.data) if self.dtype == np.bool_ else np.invert(self.data))
+
+    def logical_not(self) -> Tensor:
+        return Tensor._wrap(np.logical_not(self.data))
+
+    def equal(self, other: Any) -> bool:
+        """True when shapes and all values are equal (PyTorch's ``torch.equal``)."""
+        o = _array(other)
+        return self.shape == np.shape(o) and bool(np.array_equal(self.data, o))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return bool(np.allclose(self.data, _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return Tensor._wrap(np.asarray(np.any(self.data, axis=dim, keepdims=keepdim)))
+
+    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return Tensor._wrap(np.asarray(np.all(self.data, axis=dim, keepdims=keepdim)))
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where the boolean ``mask`` (broadcast to self's shape) is true, else self; the
+        gradient flows to the kept elements only."""
+        m = np.asarray(_array(mask))
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {m.dtype}")
+        fill = np.asarray(_array(value), dtype=self.dtype)
+        return ops.Where.apply(np.broadcast_to(m, self.shape), fill, self)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition``, else ``other`` (PyTorch's ``x.where(cond, y)``)."""
+        return ops.Where.apply(np.asarray(_array(condition), dtype=bool), self, other)
+
     # ---- reductions -------------------------------------------------------------------------
-    def sum(
-        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, dim: int | Sequence[int] | None = None
-    ) -> Tensor:
-        """``axis`` (numpy) or ``dim`` (PyTorch) name the axes reduced; None reduces all."""
-        return ops.Sum.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
+    # PyTorch's names: dim (int, tuple or None for all) and keepdim; numpy's axis/keepdims are accepted too.
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+        """Sum over ``dim`` (all dimensions if None); ``(..)`` with those dimensions removed (kept as 1 with keepdim)."""
+        x = self if dtype is None else self.to(dtype)
+        return ops.Sum.apply(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
-    def mean(
-        self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *, dim: int | Sequence[int] | None = None
-    ) -> Tensor:
-        """``axis`` (numpy) or ``dim`` (PyTorch) name the axes reduced; None reduces all."""
-        return ops.Mean.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        """Mean over ``dim`` (all dimensions if None)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind not in "fc":
+            raise RuntimeError(f"mean(): expected a floating-point tensor, got {x.dtype}; use .float() first")
+        return ops.Mean.apply(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
-    def max(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        """Maximum along ``axis`` (or ``dim``); the gradient is split equally between tied maxima.
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Variance over ``dim``: ``sum((x - mean)^2) / (N - correction)``, correction 1 (unbiased) by default."""
+        if isinstance(dim, bool):  # var(False): PyTorch's old positional unbiased
+            dim, unbiased = None, dim
+        corr = correction if correction is not None else (0 if unbiased is False else 1)
+        return ops.Var.apply(self, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
-        Unlike PyTorch's ``max(dim)``, this returns the values only (no indices): use ``argmax`` on ``.data``.
-        """
-        return ops.Max.apply(self, axis=axis if dim is None else dim, keepdims=keepdims)
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return ops.Softmax.apply(self, axis=axis if dim is None else dim)
+    def prod(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return ops.Prod.apply(self, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return ops.LogSoftmax.apply(self, axis=axis if dim is None else dim)
+    def norm(self, p: float | str = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements if None); ``"fro"`` is p=2 (PyTorch's default)."""
+        return ops.Norm.apply(self, p=2.0 if p == "fro" else p, axis=dim, keepdims=keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """``log(sum(exp(x), dim))`` without overflow."""
+        return ops.LogSumExp.apply(self, axis=dim, keepdims=keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Max values over ``dim``; tied maxima share the gradient equally."""
+        return ops.Max.apply(self, axis=dim, keepdims=keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Min values over ``dim``; tied minima share the gradient equally."""
+        return ops.Min.apply(self, axis=dim, keepdims=keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """PyTorch's three forms: ``max()`` the largest value (ties share the gradient); ``max(dim, keepdim=False)``
+        the named tuple ``(values, indices)`` along ``dim`` (the gradient goes to the index returned, the first
+        maximum); ``max(other)`` the elementwise maximum. numpy's ``max(axis=..., keepdims=...)`` gives the
+        values only (axis may be a tuple)."""
+        if isinstance(dim, Tensor):
+            return ops.Maximum.apply(self, dim)
+        if axis is not None or dim is None:
+            return ops.Max.apply(self, axis=axis, keepdims=_keep(keepdim, keepdims))
+        return self._extreme_along(dim, keepdim, np.argmax, return_types.max)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Any:
+        """As ``max``: ``min()``, ``min(dim, keepdim=False) -> (values, indices)``, ``min(other)``."""
+        if isinstance(dim, Tensor):
+            return ops.Minimum.apply(self, dim)
+        if axis is not None or dim is None:
+            return ops.Min.apply(self, axis=axis, keepdims=_keep(keepdim, keepdims))
+        return self._extreme_along(dim, keepdim, np.argmin, return_types.min)
+
+    def _extreme_along(self, dim: int, keepdim: bool, pick: Any, result: Any) -> Any:
+        d = _check_dim(dim, self.ndim)
+        if self.ndim == 0:
+            return result(self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        if self.shape[d] == 0:
+            raise IndexError(f"max/min(): dimension {dim} of shape {self.shape} is empty")
+        idx = np.expand_dims(pick(self.data, axis=d), d).astype(np.int64)
+        values = ops.Gather.apply(self, dim=d, index=idx)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return result(values, Tensor._wrap(idx))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) maximum along ``dim``, or in the flattened tensor if None (int64)."""
+        return _arg(self.data, dim, keepdim, np.argmax)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _arg(self.data, dim, keepdim, np.argmin)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """The named tuple ``(values, indices)`` sorted along ``dim`` (a stable sort); gradients follow the values."""
+        d = _check_dim(dim, self.ndim)
+        if self.ndim == 0:
+            return return_types.sort(self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
+        key = -self.data if descending and self.dtype.kind != "b" else self.data
+        idx = np.argsort(key, axis=d, kind="stable").astype(np.int64)
+        if descending and self.dtype.kind == "b":
+            idx = np.flip(idx, axis=d).copy()
+        return return_types.sort(ops.Gather.apply(self, dim=d, index=idx), Tensor._wrap(idx))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return self.sort(dim, descending)[1]
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """The named tuple ``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``, in order."""
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d] if self.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
+        values, idx = self.sort(dim, descending=largest)
+        sl = (slice(None),) * d + (slice(0, k),)
+        idx_k = idx.data[sl] if self.ndim else idx.data
+        return return_types.topk(ops.Gather.apply(self, dim=d, index=idx_k) if self.ndim else values, Tensor._wrap(idx_k))
+
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return ops.Softmax.apply(self, axis=dim if axis is None else axis)
+
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        return ops.LogSoftmax.apply(self, axis=dim if axis is None else axis)
+
+    # ---- indexing ops -----------------------------------------------------------------------
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """``out[i][j] = self[i][index[i][j]]`` for dim=1 (any dim likewise); index has self's number of dimensions."""
+        return ops.Gather.apply(self, dim=_check_dim(dim, self.ndim), index=_array(index))
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries at the 1-D integer ``index`` along ``dim`` (repeated indices accumulate in backward)."""
+        idx = np.asarray(_array(index))
+        if idx.ndim > 1 or idx.dtype.kind not in "iu":
+            raise IndexError(f"index_select: index must be a 1-D integer tensor, got shape {idx.shape} dtype {idx.dtype}")
+        d = _check_dim(dim, self.ndim)
+        return ops.GetItem.apply(self, index=(slice(None),) * d + (idx.reshape(-1),))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+        """``num_samples`` indices drawn with probabilities proportional to the (non-negative) weights of each
+        row (int64, shape ``(num_samples,)`` or ``(rows, num_samples)``), from tinygrad_rnn.random's generator."""
+        from .random import get_generator  # numpy-only module; imported here to keep tensor's imports the engine's
+
+        w = np.asarray(self.data, dtype=np.float64)
+        if w.ndim not in (1, 2):
+            raise RuntimeError(f"multinomial: probabilities must be 1-D or 2-D, got shape {self.shape}")
+        rows = w.reshape(-1, w.shape[-1])
+        if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
+            raise RuntimeError("multinomial: probabilities must be finite, non-negative and not all zero")
+        if not replacement and num_samples > rows.shape[1]:
+            raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                               f"{rows.shape[1]} categories")
+        rng = get_generator(generator)
+        out = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+        return Tensor._wrap(out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,)))
 
     # ---- shape ------------------------------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -331,5 +609,447 @@ class Tensor:
     def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
         return ops.Stack.apply(*tensors, axis=axis)
 
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """Remove dimensions of size 1 (all, or those of ``dim`` that have size 1; others are left, as in PyTorch)."""
+        return ops.Reshape.apply(self, shape=_squeezed(self.shape, dim))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim`` (``-1`` appends: any of ``-ndim-1 .. ndim``)."""
+        return ops.Reshape.apply(self, shape=_unsqueezed(self.shape, dim))
+
+    def squeeze_(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """In-place ``squeeze`` (of a tensor that records no graph); returns self."""
+        self._check_inplace("squeeze_")
+        self.data = self.data.reshape(_squeezed(self.shape, dim))
+        return self
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        """In-place ``unsqueeze`` (of a tensor that records no graph); returns self."""
+        self._check_inplace("unsqueeze_")
+        self.data = self.data.reshape(_unsqueezed(self.shape, dim))
+        return self
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim..end_dim`` (inclusive) into one; a 0-d tensor becomes (1,)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = _check_dim(start_dim, self.ndim), _check_dim(end_dim, self.ndim)
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1], dtype=np.int64)),) + self.shape[e + 1:]
+        return self.reshape(shape)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        d = _check_dim(dim, self.ndim)
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+
+    def t(self) -> Tensor:
+        """Transpose of a 2-D tensor (0-D and 1-D tensors are returned as they are)."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor of at most 2 dimensions, got {self.ndim}; use transpose(dim0, dim1)")
+        return self if self.ndim < 2 else ops.Transpose.apply(self, axes=(1, 0))
+
+    def contiguous(self) -> Tensor:
+        """Self (numpy arrays need no contiguity for any op here)."""
+        return self
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """``length`` entries from ``start`` along ``dim`` (a slice)."""
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d]
+        start = start + n if start < 0 else start
+        if not (0 <= start <= n and 0 <= length and start + length <= n):
+            raise IndexError(f"narrow: start {start} + length {length} exceeds dimension {dim} of size {n}")
+        return ops.GetItem.apply(self, index=(slice(None),) * d + (slice(start, start + length),))
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        """A broadcast view of ``sizes`` (-1 keeps a dimension); only size-1 dimensions grow, new ones lead."""
+        shape = _sizes(sizes)
+        lead = len(shape) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: {len(shape)} sizes for a tensor of {self.ndim} dimensions")
+        full = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(shape))
+        return ops.Expand.apply(self, shape=full)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along dimension i (extra leading sizes add dimensions)."""
+        return ops.Repeat.apply(self, repeats=_sizes(sizes))
+
+    def flip(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reverse the order of the entries along each of ``dims``."""
+        index = [slice(None)] * self.ndim
+        for d in _sizes(dims):
+            index[_check_dim(d, self.ndim)] = slice(None, None, -1)
+        return ops.GetItem.apply(self, index=tuple(index))
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along ``dim``: each of ``split_size`` entries (the last may be shorter), or the given section sizes."""
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            size = int(split_size_or_sections)
+            if size <= 0:
+                raise ValueError(f"split: split_size must be positive, got {size}")
+            sections = [min(size, n - i) for i in range(0, n, size)] or [0]
+        else:
+            sections = [int(s) for s in split_size_or_sections]
+            if sum(sections) != n:
+                raise RuntimeError(f"split: sections {sections} do not add up to dimension {dim} of size {n}")
+        out, start = [], 0
+        for s in sections:
+            out.append(self.narrow(d, start, s))
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces of ``ceil(n / chunks)`` entries along ``dim`` (PyTorch's rule)."""
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        n = self.shape[_check_dim(dim, self.ndim)]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, that dimension removed."""
+        d = _check_dim(dim, self.ndim)
+        return tuple(ops.GetItem.apply(self, index=(slice(None),) * d + (i,)) for i in range(self.shape[d]))
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    ndimension = dim
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (gradients flow back to self)."""
+        return ops.Clone.apply(self)
+
+    # ---- dtype and device ---------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), ``to(dtype=..., device=...)``.
+        Returns self when nothing changes; a floating conversion stays in the graph. CPU only."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif _is_device(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        if device is not None:
+            check_device(device)
+        if dtype is None or to_dtype(dtype) == self.dtype:
+            return self.clone() if copy else self
+        return self._cast(to_dtype(dtype))
+
+    def _cast(self, dt: np.dtype) -> Tensor:
+        if dt == self.dtype:
+            return self
+        if dt.kind in "fc" and self._requires_grad:
+            return ops.Cast.apply(self, dtype=dt)
+        return Tensor._wrap(self.data.astype(dt))  # an integer or bool result never requires grad
+
+    def type(self, dtype: Any = None) -> Any:
+        """With no argument PyTorch's type name (``"torch.FloatTensor"``); else ``to(dtype)`` (names accepted)."""
+        if dtype is None:
+            return legacy_type_name(self.dtype)
+        return self._cast(to_dtype(dtype))
+
+    def float(self) -> Tensor:
+        return self._cast(np.dtype(np.float32))
+
+    def double(self) -> Tensor:
+        return self._cast(np.dtype(np.float64))
+
+    def half(self) -> Tensor:
+        return self._cast(np.dtype(np.float16))
+
+    def long(self) -> Tensor:
+        return self._cast(np.dtype(np.int64))
+
+    def int(self) -> Tensor:
+        return self._cast(np.dtype(np.int32))
+
+    def bool(self) -> Tensor:
+        return self._cast(np.dtype(np.bool_))
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def device(self) -> Any:
+        return cpu
+
+    is_cuda = False
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_device("cuda")
+        return self  # not reached
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    # ---- new tensors like this one (its dtype unless dtype= is given) ---------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return _made(np.array(_array(data), dtype=to_dtype(dtype) if dtype is not None else self.dtype), device,
+                     requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return _made(np.zeros(_sizes(size), dtype=self._dtype_or(dtype)), device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return _made(np.ones(_sizes(size), dtype=self._dtype_or(dtype)), device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return _made(np.full(_sizes((size,)), fill_value, dtype=self._dtype_or(dtype)), device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return _made(np.zeros(_sizes(size), dtype=self._dtype_or(dtype)), device, requires_grad)
+
+    def new(self, *size: Any) -> Tensor:
+        """Legacy ``x.new(2, 3)``: a new (zero-filled) tensor of self's dtype; ``x.new(data)`` copies data."""
+        if len(size) == 1 and not isinstance(size[0], (int, np.integer, tuple)):
+            return self.new_tensor(size[0])
+        return self.new_zeros(*size)
+
+    def _dtype_or(self, dtype: Any) -> np.dtype:
+        return self.dtype if dtype is None else to_dtype(dtype)
+
+    # ---- in place (never recorded: on tensors that need no grad, or under no_grad()) -------------
+    def _check_inplace_leaf(self, what: str) -> None:
+        if self._requires_grad and self._ctx is None and autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap parameter updates in `with torch.no_grad():` (or change p.data, the numpy array)"
+            )
+
+    def _check_inplace(self, what: str) -> None:
+        if self._requires_grad and autograd.is_grad_enabled():
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"{what}: a leaf Variable that requires grad is being used in an in-place operation; "
+                    "wrap parameter updates in `with torch.no_grad():` (or change p.data, the numpy array)"
+                )
+            raise RuntimeError(
+                f"{what}: in-place operations on a tensor recorded in the graph are not supported here; "
+                "use the out-of-place form (e.g. x = x + y), or run it under no_grad()"
+            )
+
+    def _inplace(self, what: str, ufunc: Any, other: Any) -> Tensor:
+        self._check_inplace(what)
+        if isinstance(other, Tensor) and other._requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(f"{what}: an in-place op with an operand that requires grad is not recorded here; "
+                               "use the out-of-place form (x = x + y) or the operator (x += y)")
+        ufunc(self.data, _array(other), out=self.data)
+        return self
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return self._inplace("add_", np.add, other if alpha == 1 else _array(other) * alpha)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else _array(other) * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.divide, other)
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        self._check_inplace("fill_")
+        self.data[...] = _array(value)
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
+        self._check_inplace("copy_")
+        np.copyto(self.data, np.broadcast_to(_array(src), self.shape), casting="unsafe")
+        return self
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        return self
+
+    clip_ = clamp_
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        self._check_inplace("uniform_")
+        self.data[...] = get_generator(generator).uniform(a, b, size=self.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        self._check_inplace("normal_")
+        self.data[...] = get_generator(generator).normal(mean, std, size=self.shape)
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``x[index] = value``. When the graph needs it (value requires grad, or x is a recorded non-leaf),
+        it is recorded as PyTorch does: x becomes the output of an ``IndexPut`` node over its previous self,
+        so gradients reach both ``value`` and what x held; otherwise the values are written in place."""
+        recording = autograd.is_grad_enabled() and (
+            (isinstance(value, Tensor) and value._requires_grad) or (self._requires_grad and self._ctx is not None))
+        if not recording:
+            self._check_inplace("__setitem__")
+            self.data[_plain_index(index)] = _array(value)
+            return
+        self._check_inplace_leaf("__setitem__")
+        before = Tensor._wrap(self.data)
+        before._ctx, before._requires_grad = self._ctx, self._requires_grad
+        after = ops.IndexPut.apply(before, value, index=index)
+        self.data, self._ctx, self._requires_grad = after.data, after._ctx, True
+
+    def _augmented(self, other: Any, what: str, ufunc: Any, op: Any) -> Tensor:
+        # recording (a non-leaf in the graph, or `loss += l` with l in the graph): x += y rebinds x to the
+        # out-of-place result, so the graph stays correct; otherwise the values change in place, so
+        # `with no_grad(): p -= lr * p.grad` updates the parameter itself
+        if autograd.is_grad_enabled() and (
+            (self._requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other._requires_grad)
+        ):
+            return op.apply(self, other)
+        return self._inplace(what, ufunc, other)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._augmented(other, "+=", np.add, ops.Add)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._augmented(other, "-=", np.subtract, ops.Sub)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._augmented(other, "*=", np.multiply, ops.Mul)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._augmented(other, "/=", np.divide, ops.Div)
+
+    # ---- gradient inspection --------------------------------------------------------------------
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` (grad a Tensor) when this tensor's gradient has been computed; a non-None return
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always keep theirs)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if self._ctx is None or self.retains_grad:
+            return
+        self.register_hook(autograd.RetainGrad(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._hooks is not None and any(isinstance(h, autograd.RetainGrad) for h in self._hooks)
+
+    @property
+    def grad_fn(self) -> Any:
+        """The node that made this tensor (``None`` for a leaf): ``grad_fn.name()`` is e.g. ``"MulBackward0"``."""
+        return self._ctx
+
 
 autograd._bind_tensor_type(Tensor)
+
+
+# ---- helpers of the methods above -------------------------------------------------------------
+return_types = SimpleNamespace(
+    max=namedtuple("max", ["values", "indices"]),
+    min=namedtuple("min", ["values", "indices"]),
+    sort=namedtuple("sort", ["values", "indices"]),
+    topk=namedtuple("topk", ["values", "indices"]),
+)
+"""PyTorch's ``torch.return_types``: the named tuples ``max(dim)``, ``min(dim)``, ``sort`` and ``topk`` return."""
+
+
+class _HookHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook: Any):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _array(x: Any) -> Any:
+    """A Tensor's array; anything else as given (numbers stay numbers, so numpy's promotion keeps them weak)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _dim(dim: Any, axis: Any) -> Any:
+    d = dim if axis is None else axis
+    return tuple(d) if isinstance(d, list) else d
+
+
+def _keep(keepdim: bool, keepdims: bool | None) -> bool:
+    return bool(keepdim if keepdims is None else keepdims)
+
+
+def _check_dim(dim: int, ndim: int) -> int:
+    """``dim`` made non-negative; IndexError (PyTorch's type) when out of range. A 0-d tensor takes 0 or -1."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
+def _sizes(sizes: tuple) -> tuple[int, ...]:
+    """``(2, 3)`` or ``((2, 3),)`` or ``([2, 3],)`` -> ``(2, 3)``."""
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        sizes = tuple(sizes[0])
+    return tuple(int(s) for s in sizes)
+
+
+def _squeezed(shape: tuple[int, ...], dim: Any) -> tuple[int, ...]:
+    if dim is None:
+        return tuple(n for n in shape if n != 1)
+    dims = {_check_dim(d, len(shape)) for d in ((dim,) if isinstance(dim, (int, np.integer)) else dim)}
+    return tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+
+
+def _unsqueezed(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
+    d = _check_dim(dim, len(shape) + 1)
+    return shape[:d] + (1,) + shape[d:]
+
+
+def _arg(x: np.ndarray, dim: int | None, keepdim: bool, pick: Any) -> Tensor:
+    if dim is None:
+        out = np.asarray(pick(x))
+        return Tensor._wrap((out.reshape((1,) * x.ndim) if keepdim else out).astype(np.int64))
+    d = _check_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
+    out = pick(x, axis=d)
+    return Tensor._wrap((np.expand_dims(out, d) if keepdim else out).astype(np.int64))
+
+
+def _made(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+    """A new leaf over ``array`` (after checking that ``device`` is the CPU)."""
+    if device is not None:
+        check_device(device)
+    return Tensor(array, requires_grad=requires_grad)

@@ -27,20 +27,28 @@ Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` o
 """
 from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-exported: nn.FusedRNNFunction...
 from . import functional, init, utils
-from .activation import ReLU, Sigmoid, Tanh
+from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .class_softmax import ClassSoftmax, frequency_classes
 from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
-from .linear import Linear
-from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .linear import Flatten, Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterList, Sequential
+from .normalization import LayerNorm
+from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
+                           TransformerEncoder, TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 
 __all__ = [
-    "Module", "ModuleList", "Sequential", "Parameter", "IncompatibleKeys",
-    "Linear", "Embedding", "AdaptiveLogSoftmaxWithLoss", "ClassSoftmax", "frequency_classes", "Dropout", "Tanh", "ReLU", "Sigmoid",
+    "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "Parameter", "IncompatibleKeys",
+    "Linear", "AdaptiveLogSoftmaxWithLoss", "ClassSoftmax", "frequency_classes", "Identity", "Flatten", "Embedding", "Dropout", "Tanh", "ReLU", "Sigmoid", "GELU", "Softmax", "LogSoftmax",
+    "Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder", "TransformerDecoderLayer",
+    "MultiheadAttention", "modules", "LayerNorm", "NLLLoss", "CrossEntropyLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
 ]
+
+from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)

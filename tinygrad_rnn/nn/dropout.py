@@ -14,13 +14,14 @@ class Dropout(Module):
     """``Dropout(p=0.5)``: see :func:`tinygrad_rnn.nn.functional.dropout`; masks come from
     :mod:`tinygrad_rnn.random`'s generator."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
         _check_p(p)
         self.p = float(p)
+        self.inplace = bool(inplace)  # accepted for PyTorch's signature; the result is always a new tensor
 
     def forward(self, x: Any) -> Tensor:
         return dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"

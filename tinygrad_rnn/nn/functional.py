@@ -15,8 +15,9 @@ from ..random import get_generator
 from ..tensor import Tensor
 
 __all__ = [
-    "tanh", "sigmoid", "relu", "softmax", "log_softmax", "linear", "cross_entropy", "linear_cross_entropy", "embedding", "dropout",
-    "where", "maximum", "concatenate", "stack", "fused_rnn", "fused_rnn_one_hot", "truncated_tanh_rnn", "fused_lstm", "fused_gru",
+    "tanh", "sigmoid", "relu", "gelu", "softmax", "log_softmax", "linear", "cross_entropy", "nll_loss", "mse_loss",
+    "l1_loss", "binary_cross_entropy_with_logits", "one_hot", "layer_norm", "pad", "linear_cross_entropy",
+    "embedding", "dropout", "where", "maximum", "minimum", "concatenate", "stack", "fused_rnn", "fused_rnn_one_hot", "truncated_tanh_rnn", "fused_lstm", "fused_gru",
 ]
 
 
@@ -32,18 +33,27 @@ def sigmoid(x: Tensor) -> Tensor:
     return ops.Sigmoid.apply(x)
 
 
-def relu(x: Tensor) -> Tensor:
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
     return ops.Relu.apply(x)
 
 
-def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """Softmax along ``axis`` (or PyTorch's ``dim``), shifted by the max so it never overflows."""
-    return ops.Softmax.apply(x, axis=axis if dim is None else dim)
+def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+            axis: int | None = None) -> Tensor:
+    """Softmax along ``dim`` (or numpy's ``axis``; the last dimension if neither), shifted by the max so it
+    never overflows."""
+    x = _tensor(x) if dtype is None else _tensor(x).to(dtype)
+    return ops.Softmax.apply(x, axis=_softmax_dim(dim, axis))
 
 
-def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None, *,
+                axis: int | None = None) -> Tensor:
     """log(softmax(x)) computed as x - logsumexp(x), stable at any magnitude."""
-    return ops.LogSoftmax.apply(x, axis=axis if dim is None else dim)
+    x = _tensor(x) if dtype is None else _tensor(x).to(dtype)
+    return ops.LogSoftmax.apply(x, axis=_softmax_dim(dim, axis))
+
+
+def _softmax_dim(dim: int | None, axis: int | None) -> int:
+    return -1 if dim is None and axis is None else (dim if axis is None else axis)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -52,15 +62,168 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if bias is None else ops.Add.apply(out, bias)
 
 
-def cross_entropy(
-    logits: Tensor, targets: Any, reduction: str = "mean", ignore_index: int = -100
-) -> Tensor:
-    """Cross-entropy of logits ``(N, C)`` against integer class targets ``(N,)``, fused with log-softmax.
+def _target_array(target: Any) -> np.ndarray:
+    return np.asarray(target.data if isinstance(target, Tensor) else target)
 
-    ``reduction="mean"`` averages over targets that are not ``ignore_index`` (padding), "sum" adds,
-    "none" gives ``(N,)`` per-sample losses.
+
+def _classes_last(input: Tensor, target: np.ndarray) -> tuple[Tensor, np.ndarray, tuple[int, ...] | None]:
+    """PyTorch's ``(N, C, d1, ...)`` input with ``(N, d1, ...)`` targets as ``(N*d1*..., C)`` rows; the
+    batch shape is returned to reshape ``reduction="none"`` losses."""
+    if input.ndim > 2 and target.ndim == input.ndim - 1:
+        moved = input.permute(0, *range(2, input.ndim), 1)
+        return moved.reshape(-1, input.shape[1]), target.reshape(-1), target.shape
+    return input, target, None
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy of logits ``(N, C)`` (or ``(C,)``, or ``(N, C, d1, ...)``) against integer class targets
+    ``(N,)`` (``()``, ``(N, d1, ...)``), fused with log-softmax. PyTorch's signature.
+
+    ``reduction="mean"`` averages over targets that are not ``ignore_index`` (weighted by ``weight[target]``
+    when class weights ``(C,)`` are given), "sum" adds, "none" gives the per-sample losses.
+    ``label_smoothing=eps`` mixes the target with the uniform distribution: each loss becomes
+    ``(1 - eps) * nll + eps * mean_c(-log_softmax)``, as in PyTorch.
     """
-    return ops.CrossEntropy.apply(_tensor(logits), targets, reduction=reduction, ignore_index=ignore_index)
+    if isinstance(weight, str):  # the earlier signature cross_entropy(logits, targets, reduction, ignore_index)
+        weight, reduction = None, weight
+        if isinstance(size_average, (int, np.integer)):
+            ignore_index, size_average = int(size_average), None
+    if size_average is not None or reduce is not None:
+        raise TypeError("cross_entropy: size_average and reduce are deprecated in PyTorch; use reduction=")
+    input = _tensor(input)
+    target_arr = _target_array(target)
+    x, t, batch = _classes_last(input, target_arr)
+    if weight is None and not label_smoothing:
+        out = ops.CrossEntropy.apply(x, t, reduction=reduction, ignore_index=ignore_index)
+    else:
+        logp = ops.LogSoftmax.apply(x, axis=-1)
+        out = nll_loss(logp, t, weight=weight, ignore_index=ignore_index, reduction=reduction)
+        if label_smoothing:
+            out = _smoothed(logp, t, out, weight, ignore_index, reduction, float(label_smoothing))
+    return out.reshape(batch) if batch is not None and reduction == "none" else out
+
+
+def _smoothed(logp: Tensor, t: np.ndarray, nll: Tensor, weight: Any, ignore_index: int, reduction: str,
+              eps: float) -> Tensor:
+    """PyTorch's label smoothing: ``(1 - eps) * nll + eps / C * sum_c(-w_c logp_c)`` per sample, the mean
+    divided by the same total weight as the nll's."""
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {eps}")
+    C = logp.shape[-1]
+    valid = (t != ignore_index).astype(logp.dtype)
+    w = None if weight is None else _target_array(weight).astype(logp.dtype)
+    per_class = -logp if w is None else -logp * w
+    smooth = per_class.sum(dim=-1) * (valid / C)
+    if reduction == "none":
+        return nll * (1 - eps) + smooth * eps
+    total = smooth.sum()
+    if reduction == "mean":
+        safe = np.where(valid > 0, t, 0)
+        denom = float(valid.sum() if w is None else (w[safe] * valid).sum())
+        total = total / denom
+    return nll * (1 - eps) + total * eps
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
+             reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``(N, C)`` (``(C,)``, ``(N, C, d1, ...)``) at integer
+    targets: ``-weight[t] * input[i, t]``; "mean" divides by the total weight of the targets kept."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("nll_loss: size_average and reduce are deprecated in PyTorch; use reduction=")
+    input = _tensor(input)
+    x, t, batch = _classes_last(input, _target_array(target))
+    w = None if weight is None else _target_array(weight)
+    out = ops.NLLLoss.apply(x, t, weight=w, reduction=reduction, ignore_index=ignore_index)
+    return out.reshape(batch) if batch is not None and reduction == "none" else out
+
+
+def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"{name}: reduction must be one of ('mean', 'sum', 'none'), got {reduction!r}")
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """``(input - target)^2`` (broadcast), reduced by ``reduction``."""
+    diff = _tensor(input) - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """``|input - target|`` (broadcast), reduced by ``reduction``."""
+    return _reduce((_tensor(input) - target).abs(), reduction, "l1_loss")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                                     reduce: Any = None, reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of logits against targets in [0, 1] of the same shape, computed stably from the
+    logits (never ``log(sigmoid)``). ``weight`` rescales each element; ``pos_weight`` the positive term
+    (per class, broadcast over the last dimension)."""
+    if size_average is not None or reduce is not None:
+        raise TypeError("binary_cross_entropy_with_logits: size_average and reduce are deprecated; use reduction=")
+    input = _tensor(input)
+    if np.shape(_target_array(target)) != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target shape {np.shape(_target_array(target))} "
+                         f"must equal input shape {input.shape}")
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.dtype))
+    pw = None if pos_weight is None else _target_array(pos_weight)
+    losses = ops.BCEWithLogits.apply(input, target, pos_weight=pw)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot vectors: shape ``tensor.shape + (num_classes,)`` (num_classes -1: max + 1)."""
+    ids = _target_array(tensor)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensors, got dtype {ids.dtype}")
+    if num_classes < 0:
+        num_classes = int(ids.max()) + 1 if ids.size else 0
+    if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got {ids.min()}..{ids.max()}")
+    return Tensor(np.eye(num_classes, dtype=np.int64)[ids])
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)`` (the exact erf), or the tanh approximation with ``approximate="tanh"``."""
+    return ops.Gelu.apply(_tensor(input), approximate=approximate)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing ``normalized_shape`` dimensions (mean 0, biased variance 1), then
+    ``* weight + bias`` (each of ``normalized_shape``) when given."""
+    input = _tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the trailing dimensions of {input.shape}")
+    out = ops.LayerNorm.apply(input, ndims=len(shape), eps=eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Constant padding in PyTorch's order: ``(left, right)`` of the last dimension, then ``(top, bottom)`` of the
+    one before, and so on. Only ``mode="constant"`` is provided (a ValueError says so for the others)."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is provided here, got {mode!r}")
+    input = _tensor(input)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: {len(pad)} values do not give (before, after) pairs for at most {input.ndim} dimensions")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)][::-1]
+    widths = [(0, 0)] * (input.ndim - len(pairs)) + pairs
+    return ops.Pad.apply(input, widths=widths, value=0.0 if value is None else value)
 
 
 def linear_cross_entropy(input: Tensor, weight: Tensor, bias: Tensor | None = None, target: Any = None,
@@ -78,13 +241,30 @@ def linear_cross_entropy(input: Tensor, weight: Tensor, bias: Tensor | None = No
                                         else target, ignore_index=ignore_index, reduction=reduction)
 
 
-def embedding(weight: Tensor, indices: Any, sparse: bool = False) -> Tensor:
+def _is_index_array(x: Any) -> bool:
+    arr = x.data if isinstance(x, Tensor) else x
+    if isinstance(arr, (list, tuple, int, np.integer)):
+        arr = np.asarray(arr)
+    return isinstance(arr, np.ndarray) and arr.dtype.kind in "iu"
+
+
+def embedding(weight: Any, indices: Any, padding_idx: int | None = None, max_norm: Any = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight (V, D)`` at integer ``indices`` of any shape -> ``(*indices.shape, D)``.
 
-    The backward scatter-adds into the rows used (repeated ids accumulate); no one-hot is built.
-    ``sparse=True`` gives ``weight`` a ``RowSparseGrad`` holding only those rows.
+    Both argument orders work: this library's ``embedding(weight, indices)`` and PyTorch's
+    ``embedding(input, weight)`` (whichever argument holds integers is the index). The backward
+    scatter-adds into the rows used (repeated ids accumulate); no one-hot is built. ``padding_idx``: that
+    row gets no gradient. ``sparse=True`` gives ``weight`` a ``RowSparseGrad`` holding only those rows.
     """
-    return ops.Embedding.apply(weight, indices, sparse=sparse)
+    if _is_index_array(weight) and not _is_index_array(indices):
+        weight, indices = indices, weight
+    if max_norm is not None or scale_grad_by_freq:
+        raise ValueError("embedding: max_norm and scale_grad_by_freq are not provided here")
+    ids = indices.data if isinstance(indices, Tensor) else indices
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += np.shape(weight.data if isinstance(weight, Tensor) else weight)[0]
+    return ops.Embedding.apply(weight, ids, sparse=sparse, padding_idx=padding_idx)
 
 
 def _check_p(p: float) -> None:
@@ -92,7 +272,8 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            generator: np.random.Generator | None = None) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p); identity unless training.
 
     The mask (shaped like ``x``) is drawn from ``generator``, else from :mod:`tinygrad_rnn.random`'s generator.
@@ -110,9 +291,13 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.rand
     return x * mask
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``cond`` is true, else ``b`` (broadcasting); ``cond`` gets no gradient."""
-    return ops.Where.apply(cond.data if isinstance(cond, Tensor) else np.asarray(cond, dtype=bool), a, b)
+def where(cond: Any, a: Any = None, b: Any = None) -> Any:
+    """``a`` where ``cond`` is true, else ``b`` (broadcasting); ``cond`` gets no gradient.
+    ``where(cond)`` alone gives the tuple of int64 index tensors of the true entries (``nonzero``)."""
+    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    if a is None and b is None:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    return ops.Where.apply(cond, a, b)
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -120,12 +305,19 @@ def maximum(a: Any, b: Any) -> Tensor:
     return ops.Maximum.apply(a, b)
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    return ops.Concatenate.apply(*tensors, axis=axis)
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; where a == b the gradient is split equally."""
+    return ops.Minimum.apply(a, b)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    return ops.Stack.apply(*tensors, axis=axis)
+def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join along an existing dimension (``axis`` or PyTorch's ``dim``)."""
+    return ops.Concatenate.apply(*[_tensor(t) for t in tensors], axis=axis if dim is None else dim)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new dimension (``axis`` or PyTorch's ``dim``)."""
+    return ops.Stack.apply(*[_tensor(t) for t in tensors], axis=axis if dim is None else dim)
 
 
 def fused_rnn(

@@ -30,7 +30,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "SCHEMES", "uniform_", "normal_", "zeros_", "ones_", "constant_",
-    "xavier_uniform_", "kaiming_uniform_", "init_weight_", "init_bias_", "Role", "init_recurrent_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "eye_", "calculate_gain", "init_weight_", "init_bias_", "Role", "init_recurrent_",
 ]
 
 SCHEMES = ("pytorch", "min-char-rnn", "rnn-numpy")
@@ -84,23 +84,80 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: np.random.Generat
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_uniform_(
-    tensor: Any, a: float = 0.0, nonlinearity: str = "leaky_relu", generator: np.random.Generator | None = None
-) -> Any:
-    """He uniform for a weight shaped (out, in): bound = gain * sqrt(3 / fan_in) (fan_in mode)."""
-    fan_in, _ = _fans(_array(tensor))
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain for ``nonlinearity`` (linear/conv/sigmoid 1, tanh 5/3, relu sqrt(2),
+    leaky_relu sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01), selu 3/4)."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid", "conv_transpose1d", "conv_transpose2d",
+                        "conv_transpose3d"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        gain = math.sqrt(2.0 / (1 + a * a))
-    elif nonlinearity == "relu":
-        gain = math.sqrt(2.0)
-    elif nonlinearity in ("linear", "sigmoid"):
-        gain = 1.0
-    elif nonlinearity == "tanh":
-        gain = 5.0 / 3
-    else:
-        raise ValueError(f"unknown nonlinearity {nonlinearity!r} for kaiming_uniform_")
-    bound = gain * math.sqrt(3.0 / fan_in)
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope * slope))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def xavier_normal_(tensor: Any, gain: float = 1.0, generator: np.random.Generator | None = None) -> Any:
+    """Glorot normal: std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(_array(tensor))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def _kaiming_std_factor(arr: np.ndarray, a: float, mode: str, nonlinearity: str) -> float:
+    fan_in, fan_out = _fans(arr)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    try:
+        gain = calculate_gain(nonlinearity, a)
+    except ValueError:
+        raise ValueError(f"unknown nonlinearity {nonlinearity!r} for kaiming init") from None
+    return gain / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                     generator: np.random.Generator | None = None) -> Any:
+    """He uniform: bound = gain * sqrt(3 / fan) (fan_in by default; gain from ``calculate_gain``)."""
+    bound = math.sqrt(3.0) * _kaiming_std_factor(_array(tensor), a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Any:
+    """He normal: std = gain / sqrt(fan)."""
+    return normal_(tensor, 0.0, _kaiming_std_factor(_array(tensor), a, mode, nonlinearity), generator)
+
+
+def orthogonal_(tensor: Any, gain: float = 1.0, generator: np.random.Generator | None = None) -> Any:
+    """A (semi-)orthogonal matrix (rows or columns orthonormal, times ``gain``) from the QR decomposition of a
+    normal matrix, signs fixed by R's diagonal (PyTorch's construction); trailing dimensions are flattened."""
+    arr = _array(tensor)
+    if arr.ndim < 2:
+        raise ValueError("orthogonal_ needs a tensor of at least 2 dimensions")
+    rows, cols = arr.shape[0], arr.size // arr.shape[0]
+    flat = get_generator(generator).normal(size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    arr[...] = (gain * q).reshape(arr.shape)
+    return tensor
+
+
+def eye_(tensor: Any) -> Any:
+    """The identity matrix (2-D tensors)."""
+    arr = _array(tensor)
+    if arr.ndim != 2:
+        raise ValueError("eye_ needs a 2-D tensor")
+    arr[...] = np.eye(*arr.shape)
+    return tensor
 
 
 def check_scheme(scheme: str) -> None:

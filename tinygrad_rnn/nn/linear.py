@@ -12,7 +12,7 @@ from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
 
-__all__ = ["Linear"]
+__all__ = ["Linear", "Identity", "Flatten"]
 
 
 class Linear(Module):
@@ -62,3 +62,27 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """Returns its input (any constructor arguments are ignored, as in PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """``Flatten(start_dim=1, end_dim=-1)``: merge those dimensions (the batch dimension 0 is kept by default)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -12,10 +12,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
+from ..device import check_device, is_device
+from ..dtypes import to_dtype
 from ..sparse import zeroed_grad
 from ..tensor import Tensor
 
-__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "IncompatibleKeys"]
+__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "IncompatibleKeys"]
 
 
 class Parameter(Tensor):
@@ -62,6 +64,8 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
 
     # ---- registration -------------------------------------------------------------------------
@@ -73,7 +77,12 @@ class Module:
                 f"in {type(self).__name__}.__init__"
             )
         modules = self.__dict__["_modules"]
-        if isinstance(value, Parameter):
+        buffers = self.__dict__["_buffers"]
+        if name in buffers and not isinstance(value, (Parameter, Module)):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign a {type(value).__name__} to buffer {name!r}: assign a Tensor or None")
+            buffers[name] = value
+        elif isinstance(value, Parameter):
             modules.pop(name, None)
             self.__dict__.pop(name, None)
             params[name] = value
@@ -102,6 +111,8 @@ class Module:
             return d["_parameters"][name]
         if "_modules" in d and name in d["_modules"]:
             return d["_modules"][name]
+        if "_buffers" in d and name in d["_buffers"]:
+            return d["_buffers"][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
@@ -109,8 +120,37 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self._buffers:
+            del self._buffers[name]
         else:
             object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register a Tensor that is state but not a parameter (no gradient, not in ``parameters()``): it is
+        in ``state_dict()`` (unless ``persistent=False``), and ``to(dtype)`` converts it if floating."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}")
+        if "." in name or not name:
+            raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
+        self.__dict__.pop(name, None)
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mname, m in modules:
+            for bname, b in m._buffers.items():
+                if b is not None:
+                    yield (f"{mname}.{bname}" if mname else bname), b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None declares an absent optional weight, e.g. no bias)."""
@@ -202,10 +242,28 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    # ---- dtype --------------------------------------------------------------------------------
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter (and existing gradient) to the floating ``dtype``, in place; returns self."""
-        dt = np.dtype(dtype)
+    # ---- dtype and device ------------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype), or the keywords
+        ``dtype=``/``device=``: converts every floating parameter, gradient and buffer in place; returns self.
+        The device must be the CPU (anything else raises one clear ``RuntimeError``)."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif is_device(a) or isinstance(a, int) and not isinstance(a, bool):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_device(device)
+        if dtype is None:
+            return self
+        dt = to_dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"Module.to(dtype) needs a floating dtype such as float32 or float64, got {dt}")
         for p in self.parameters():
@@ -213,6 +271,9 @@ class Module:
                 p.data = p.data.astype(dt)
                 if p.grad is not None:
                     p.grad = p.grad.astype(dt)
+        for b in self.buffers():
+            if b.data.dtype.kind == "f" and b.data.dtype != dt:
+                b.data = b.data.astype(dt)
         return self
 
     def float(self) -> Module:
@@ -221,18 +282,30 @@ class Module:
     def double(self) -> Module:
         return self.to(np.float64)
 
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: tinygrad_rnn runs on the CPU only."""
+        check_device("cuda")
+        return self
+
     # ---- state --------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted parameter name -> a copy of its array (later training does not change the copy)."""
+        """Dotted parameter (and persistent buffer) name -> a copy of its array (later training does not change
+        the copy)."""
         return OrderedDict((name, p.data.copy()) for name, p in self._all_named_parameters())
 
-    def _all_named_parameters(self) -> Iterator[tuple[str, Parameter]]:
-        # every name under which a parameter is reachable (tied weights appear under each name, as in
-        # PyTorch's state_dict), unlike named_parameters() which lists each Parameter once
+    def _all_named_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        # every name under which a parameter (then each persistent buffer, per module, as in PyTorch's
+        # state_dict) is reachable: tied weights appear under each name, unlike named_parameters()
         for mname, m in self._named_modules_all():
             for pname, p in m._parameters.items():
                 if p is not None:
                     yield (f"{mname}.{pname}" if mname else pname), p
+            for bname, b in m._buffers.items():
+                if b is not None and bname not in m._non_persistent:
+                    yield (f"{mname}.{bname}" if mname else bname), b
 
     def _named_modules_all(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         stack: list[tuple[str, Module]] = [(prefix, self)]
@@ -305,7 +378,7 @@ class Module:
         return "\n".join(lines)
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules))
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
 
 
 class ModuleList(Module):
@@ -351,3 +424,92 @@ class Sequential(ModuleList):
         for m in self:
             x = m(x)
         return x
+
+
+class ModuleDict(Module):
+    """Modules under string keys (``layers["enc"]``; state_dict keys ``layers.enc.weight``), in insertion order."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self.add_module(key, module)
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleDict is a container: index it and call its modules")
+
+
+class ParameterList(Module):
+    """A list of Parameters registered under "0", "1", ... (Tensors given are made Parameters)."""
+
+    def __init__(self, values: Iterable[Any] | None = None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        p = value if isinstance(value, Parameter) else Parameter(value)
+        self.register_parameter(str(len(self._parameters)), p)
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> Parameter:
+        n = len(self._parameters)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for a ParameterList of length {n}")
+        return self._parameters[str(i % n)]  # type: ignore[return-value]
+
+    def __setitem__(self, i: int, value: Any) -> None:
+        self[i]  # range check
+        self.register_parameter(str(i % len(self)), value if isinstance(value, Parameter) else Parameter(value))
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({i}): Parameter containing: [Tensor of shape {tuple(p.shape)} dtype {p.dtype}]"
+                         for i, p in enumerate(self))
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterList is a container: iterate over it")

@@ -1,6 +1,8 @@
 """Sequence layers ``RNN``, ``LSTM``, ``GRU`` (PyTorch's signatures, weight names and layouts).
 
-Input ``(T, B, input_size)`` (``(B, T, input_size)`` with ``batch_first=True``, or unbatched
+``bidirectional=True`` adds a second direction per layer reading the sequence backwards (parameters
+suffixed ``_reverse``); the output is ``(T, B, 2*H)`` (forward then reverse features) and the states
+``(2*num_layers, B, H)`` in PyTorch's order. Input ``(T, B, input_size)`` (``(B, T, input_size)`` with ``batch_first=True``, or unbatched
 ``(T, input_size)``); initial state ``(num_layers, B, H)`` (``(num_layers, H)`` unbatched) or None
 for zeros. Per layer k the parameters are ``weight_ih_l{k}`` ``(G*H, in_k)``, ``weight_hh_l{k}``
 ``(G*H, H)``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` ``(G*H,)`` with G = 1 (RNN), 4 (LSTM, gates
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..device import check_device
 from ..kernels.rnn import check_nonlinearity
 from ..tensor import Tensor
 from . import functional as F
@@ -38,11 +41,15 @@ class _RNNBase(Module):
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
+        bidirectional: bool = False,
         fused: bool = True,
         dtype: Any = None,
         scheme: str = "pytorch",
+        device: Any = None,
     ):
         super().__init__()
+        if device is not None:
+            check_device(device)
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(
                 f"{type(self).__name__} sizes must be positive, got input_size={input_size}, "
@@ -56,31 +63,47 @@ class _RNNBase(Module):
         self.bias = bool(bias)
         self.batch_first = bool(batch_first)
         self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
         self.fused = bool(fused)
         dt = param_dtype(dtype)
         G = self._gates * hidden_size
+        D = self._directions
         for k in range(num_layers):
-            in_k = input_size if k == 0 else hidden_size
-            setattr(self, f"weight_ih_l{k}", Parameter(np.empty((G, in_k), dtype=dt)))
-            setattr(self, f"weight_hh_l{k}", Parameter(np.empty((G, hidden_size), dtype=dt)))
-            if bias:
-                setattr(self, f"bias_ih_l{k}", Parameter(np.empty(G, dtype=dt)))
-                setattr(self, f"bias_hh_l{k}", Parameter(np.empty(G, dtype=dt)))
+            in_k = input_size if k == 0 else D * hidden_size
+            for sfx in self._suffixes:
+                setattr(self, f"weight_ih_l{k}{sfx}", Parameter(np.empty((G, in_k), dtype=dt)))
+                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(np.empty((G, hidden_size), dtype=dt)))
+                if bias:
+                    setattr(self, f"bias_ih_l{k}{sfx}", Parameter(np.empty(G, dtype=dt)))
+                    setattr(self, f"bias_hh_l{k}{sfx}", Parameter(np.empty(G, dtype=dt)))
         self.reset_parameters(scheme)
+
+    @property
+    def _directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def flatten_parameters(self) -> None:
+        """A no-op (PyTorch's compacts cuDNN weights; programs call it, so it exists)."""
 
     def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
         """PyTorch: every weight and bias uniform(±1/sqrt(hidden)); see ``nn.init`` for the other schemes."""
         params = []
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            params += [(w_ih, init.Role.INPUT_WEIGHT), (w_hh, init.Role.HIDDEN_WEIGHT)]
-            if self.bias:
-                params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
+            for sfx in self._suffixes:
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(k, sfx)
+                params += [(w_ih, init.Role.INPUT_WEIGHT), (w_hh, init.Role.HIDDEN_WEIGHT)]
+                if self.bias:
+                    params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
         init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
-    def _layer_params(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    def _layer_params(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         p = self._parameters
-        return p[f"weight_ih_l{k}"], p[f"weight_hh_l{k}"], p.get(f"bias_ih_l{k}"), p.get(f"bias_hh_l{k}")
+        return (p[f"weight_ih_l{k}{sfx}"], p[f"weight_hh_l{k}{sfx}"], p.get(f"bias_ih_l{k}{sfx}"),
+                p.get(f"bias_hh_l{k}{sfx}"))
 
     # ---- input/state handling shared by the three layers ------------------------------------------
     def _prepare_input(self, x: Any) -> tuple[Tensor, bool]:
@@ -107,12 +130,13 @@ class _RNNBase(Module):
         return x, unbatched
 
     def _prepare_state(self, h: Any, B: int, unbatched: bool, what: str) -> list[Tensor] | None:
-        """Split an initial state (L, B, H) ((L, H) unbatched) into per-layer (B, H) tensors."""
+        """Split an initial state (L*D, B, H) ((L*D, H) unbatched; D = 2 if bidirectional) into per-layer and
+        direction (B, H) tensors, in PyTorch's order l0, l0_reverse, l1, ..."""
         if h is None:
             return None
         if not isinstance(h, Tensor):
             h = Tensor(h)
-        L, H = self.num_layers, self.hidden_size
+        L, H = self.num_layers * self._directions, self.hidden_size
         expected = (L, H) if unbatched else (L, B, H)
         if h.shape != expected:
             raise ValueError(f"{type(self).__name__}: {what} must have shape {expected}, got {h.shape}")
@@ -124,13 +148,13 @@ class _RNNBase(Module):
     def _finish(self, output: Tensor, unbatched: bool) -> Tensor:
         """The output back in the caller's layout."""
         if unbatched:
-            return output.reshape(output.shape[0], self.hidden_size)
+            return output.reshape(output.shape[0], output.shape[-1])
         return output.transpose(1, 0, 2) if self.batch_first else output
 
     def _final_state(self, last: list[Tensor], unbatched: bool) -> Tensor:
         """Per-layer final states (B, H) stacked to (L, B, H) ((L, H) unbatched)."""
         B, H = last[0].shape
-        L = self.num_layers
+        L = len(last)
         h_n = last[0].reshape(1, B, H) if L == 1 else Tensor.stack(last, axis=0)
         return h_n.reshape(L, H) if unbatched else h_n
 
@@ -153,15 +177,21 @@ class _RNNBase(Module):
         Returns the output in the caller's layout and each state kind's final states (L, B, H).
         """
         finals: list[list[Tensor]] = [[] for _ in inits]
+        D = self._directions
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer_params(k)
-            init_k = [None if s is None else s[k] for s in inits]
-            if self.fused:
-                out, last = self._fused_layer(x, init_k, w_ih, w_hh, b_ih, b_hh)
-            else:
-                out, last = self._composed_layer(x, init_k, w_ih, w_hh, b_ih, b_hh)
-            for kind, state in zip(finals, last):
-                kind.append(state)
+            outs = []
+            for d, sfx in enumerate(self._suffixes):
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(k, sfx)
+                init_k = [None if s is None else s[k * D + d] for s in inits]
+                x_d = x if d == 0 else x.flip(0)  # the reverse direction reads the sequence backwards
+                if self.fused:
+                    out, last = self._fused_layer(x_d, init_k, w_ih, w_hh, b_ih, b_hh)
+                else:
+                    out, last = self._composed_layer(x_d, init_k, w_ih, w_hh, b_ih, b_hh)
+                outs.append(out if d == 0 else out.flip(0))
+                for kind, state in zip(finals, last):
+                    kind.append(state)
+            out = outs[0] if D == 1 else F.concatenate(outs, axis=2)  # (T, B, D*H): forward then reverse
             x = self._between_layers(out, k)
         return self._finish(out, unbatched), [self._final_state(kind, unbatched) for kind in finals]
 
@@ -200,6 +230,8 @@ class _RNNBase(Module):
             s += ", batch_first=True"
         if self.dropout:
             s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         if not self.fused:
             s += ", fused=False"
         return s
@@ -207,7 +239,7 @@ class _RNNBase(Module):
 
 class RNN(_RNNBase):
     """``RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-    dropout=0.0, fused=True, dtype=None, scheme="pytorch")``.
+    dropout=0.0, bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
     ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``.
     """
@@ -221,12 +253,15 @@ class RNN(_RNNBase):
         bias: bool = True,
         batch_first: bool = False,
         dropout: float = 0.0,
+        bidirectional: bool = False,
         fused: bool = True,
         dtype: Any = None,
         scheme: str = "pytorch",
+        device: Any = None,
     ):
         check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, fused, dtype, scheme)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, fused, dtype,
+                         scheme, device)
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
@@ -249,8 +284,8 @@ class RNN(_RNNBase):
 
 
 class LSTM(_RNNBase):
-    """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, fused=True,
-    dtype=None, scheme="pytorch")``.
+    """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
     ``forward(x, (h0, c0) | None) -> (output (T, B, H), (h_n, c_n))``, each state ``(num_layers, B, H)``.
     """
@@ -280,8 +315,8 @@ class LSTM(_RNNBase):
 
 
 class GRU(_RNNBase):
-    """``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, fused=True,
-    dtype=None, scheme="pytorch")``.
+    """``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
     ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``.
     """

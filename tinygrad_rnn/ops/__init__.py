@@ -1,17 +1,22 @@
 """Built-in ops: each a small ``Function`` subclass with its forward and backward side by side."""
 from .arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
-from .elementwise import Abs, Clip, Exp, Log, Maximum, Relu, Sigmoid, Sqrt, Tanh, Where
+from .elementwise import (Abs, Clip, Cos, Exp, Expm1, Gelu, Log, Log1p, Maximum, Minimum, Relu, Rsqrt, Sigmoid, Sin,
+                          Sqrt, Tanh, Where)
 from .embedding import Embedding
 from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, FusedRNNOneHotFunction, TruncatedTanhRNN
-from .losses import CrossEntropy, LinearCrossEntropy
-from .reduce import Max, Mean, Sum
-from .shape import Concatenate, GetItem, Reshape, Stack, Transpose
+from .losses import BCEWithLogits, CrossEntropy, LinearCrossEntropy, NLLLoss
+from .normalization import LayerNorm
+from .reduce import LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
+from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
+                    Transpose)
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul",
-    "Exp", "Log", "Tanh", "Sigmoid", "Relu", "Sqrt", "Abs", "Clip", "Maximum", "Where",
-    "Sum", "Mean", "Max", "Reshape", "Transpose", "GetItem", "Concatenate", "Stack",
-    "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction",
-    "FusedRNNOneHotFunction", "TruncatedTanhRNN",
+    "Exp", "Log", "Log1p", "Expm1", "Rsqrt", "Sin", "Cos", "Gelu", "Tanh", "Sigmoid", "Relu", "Sqrt", "Abs", "Clip",
+    "Maximum", "Minimum", "Where",
+    "Sum", "Mean", "Max", "Min", "Var", "Prod", "Norm", "LogSumExp",
+    "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
+    "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
+    "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
 ]

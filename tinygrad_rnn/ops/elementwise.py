@@ -1,6 +1,8 @@
 """Elementwise functions of one tensor, plus maximum and where."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Context, Function
@@ -157,3 +159,117 @@ class Where(Function):
         (cond,) = ctx.saved_arrays
         zero = np.zeros((), dtype=grad.dtype)
         return None, np.where(cond, grad, zero), np.where(cond, zero, grad)
+
+
+class Log1p(Function):
+    """log(1 + x), accurate for small x."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x,) = ctx.saved_arrays
+        return grad / (1 + x)
+
+
+class Expm1(Function):
+    """exp(x) - 1, accurate for small x."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        out = np.expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (out,) = ctx.saved_arrays
+        return grad * (out + 1)
+
+
+class Rsqrt(Function):
+    """1 / sqrt(x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        out = 1 / np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (out,) = ctx.saved_arrays
+        return grad * -0.5 * out * out * out
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx: Context, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x,) = ctx.saved_arrays
+        return grad * np.cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx: Context, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x,) = ctx.saved_arrays
+        return grad * -np.sin(x)
+
+
+class Minimum(Function):
+    """Elementwise min(a, b); where a == b the gradient is split equally between them."""
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        a, b = ctx.saved_arrays
+        share_a = (a < b) + 0.5 * (a == b)
+        return grad * share_a, grad * (1 - share_a)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class Gelu(Function):
+    """x * Phi(x) (``approximate="none"``, with the exact erf) or PyTorch's tanh approximation
+    (``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))))."""
+
+    @staticmethod
+    def forward(ctx: Context, x, approximate="none"):
+        x = np.asarray(x)
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+            return (0.5 * x * (1 + np.tanh(inner))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x,) = ctx.saved_arrays
+        if ctx.approximate == "tanh":
+            c = math.sqrt(2 / math.pi)
+            t = np.tanh(c * (x + 0.044715 * x ** 3))
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x))
+        cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return grad * (cdf + x * pdf)

@@ -26,24 +26,27 @@ def check_indices(indices, num_embeddings: int) -> np.ndarray:
 class Embedding(Function):
     """``weight[indices]``: weight ``(V, D)``, integer indices of any shape -> ``(*indices.shape, D)``.
 
-    ``sparse=True``: the weight's gradient is a ``RowSparseGrad`` (distinct rows ascending, each the sum
+    ``padding_idx``: that row gets no gradient. ``sparse=True``: the weight's gradient is a ``RowSparseGrad`` (distinct rows ascending, each the sum
     over its repeats); its rows are bit for bit the rows of the dense gradient.
     """
 
     @staticmethod
-    def forward(ctx: Context, weight, indices, sparse=False):
+    def forward(ctx: Context, weight, indices, sparse=False, padding_idx=None):
         weight = np.asarray(weight)
         if weight.ndim != 2:
             raise ValueError(f"embedding weight must be 2-D (num_embeddings, dim), got shape {weight.shape}")
         indices = check_indices(indices, weight.shape[0])
         ctx.save_for_backward(indices.copy())  # the caller may refill its id buffer before backward
-        ctx.weight_shape, ctx.sparse = weight.shape, bool(sparse)
+        ctx.weight_shape, ctx.sparse, ctx.padding_idx = weight.shape, bool(sparse), padding_idx
         return np.take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx: Context, grad):
         (indices,) = ctx.saved_arrays
         ids, rows, num_rows = indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]), ctx.weight_shape[0]
+        if ctx.padding_idx is not None:  # the padding row gets no gradient (PyTorch's padding_idx)
+            keep = ids != ctx.padding_idx
+            ids, rows = ids[keep], rows[keep]
         if ctx.sparse:
             used, sums = scatter_add_unique(ids, rows, num_rows)
             return RowSparseGrad(used, sums, ctx.weight_shape, coalesced=True), None

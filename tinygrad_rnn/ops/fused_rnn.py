@@ -24,19 +24,23 @@ def _as(a: Any, dtype: np.dtype) -> Any:
     return a if a is None or a.dtype == dtype else a.astype(dtype)
 
 
+def _common(*arrays: Any) -> np.dtype:
+    """The library's promotion rule, as for every op: the widest floating dtype among the inputs wins."""
+    return np.result_type(*[a.dtype for a in arrays if a is not None])
+
+
 class FusedRNNFunction(Function):
     """``hs = FusedRNNFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)``.
 
     x ``(T, B, I)``, h0 ``(B, H)`` or None (zeros), w_ih ``(H, I)``, w_hh ``(H, H)``, b_ih/b_hh
-    ``(H,)`` or None -> hs ``(T, B, H)``, every hidden state. x and h0 are computed in the weights'
-    dtype (their gradients are cast back to their own dtype by the engine).
+    ``(H,)`` or None -> hs ``(T, B, H)``, every hidden state. Everything is computed in the widest float
+    dtype of the inputs (the rule of every op; the gradients are cast back to each input's dtype by the engine).
     """
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
-        dtype = w_hh.dtype
-        x = _as(x, dtype)
-        h0 = _as(h0, dtype)
+        dtype = _common(x, h0, w_ih, w_hh, b_ih, b_hh)
+        x, h0, w_ih, w_hh = _as(x, dtype), _as(h0, dtype), _as(w_ih, dtype), _as(w_hh, dtype)
         hs = rnn_forward(x, h0, w_ih, w_hh, _as(b_ih, dtype), _as(b_hh, dtype), nonlinearity)
         ctx.save_for_backward(x, h0, hs, w_ih, w_hh)
         ctx.nonlinearity = nonlinearity
@@ -63,8 +67,8 @@ class FusedLSTMFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        dtype = w_hh.dtype
-        x, h0, c0 = _as(x, dtype), _as(h0, dtype), _as(c0, dtype)
+        dtype = _common(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        x, h0, c0, w_ih, w_hh = _as(x, dtype), _as(h0, dtype), _as(c0, dtype), _as(w_ih, dtype), _as(w_hh, dtype)
         y, acts, tc = lstm_forward(x, h0, c0, w_ih, w_hh, _as(b_ih, dtype), _as(b_hh, dtype))
         ctx.save_for_backward(x, h0, c0, y, acts, tc, w_ih, w_hh)
         ctx.has_bias = b_ih is not None or b_hh is not None
@@ -89,8 +93,8 @@ class FusedGRUFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh):
-        dtype = w_hh.dtype
-        x, h0 = _as(x, dtype), _as(h0, dtype)
+        dtype = _common(x, h0, w_ih, w_hh, b_ih, b_hh)
+        x, h0, w_ih, w_hh = _as(x, dtype), _as(h0, dtype), _as(w_ih, dtype), _as(w_hh, dtype)
         hs, acts, ghn = gru_forward(x, h0, w_ih, w_hh, _as(b_ih, dtype), _as(b_hh, dtype))
         ctx.save_for_backward(x, h0, hs, acts, ghn, w_ih, w_hh)
         ctx.has_bias = b_ih is not None or b_hh is not None

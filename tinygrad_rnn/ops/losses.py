@@ -152,3 +152,85 @@ class LinearCrossEntropy(Function):
         grad_w = np.dot(d.T, x) if need_w else None
         grad_b = d.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b, None
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood of log-probabilities ``(N, C)`` (or ``(C,)``) at integer targets ``(N,)``
+    (or ``()``): ``loss_i = -weight[t_i] * logp[i, t_i]``, 0 where ``t_i == ignore_index``.
+
+    ``reduction``: "mean" divides the sum by the total weight of the targets kept (NaN if none, as in
+    PyTorch), "sum" adds, "none" gives the per-sample losses. ``weight`` ``(C,)`` (class weights, not
+    differentiated) or None.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, logp, targets, weight=None, reduction="mean", ignore_index=-100):
+        logp = np.asarray(logp)
+        check_reduction(reduction, "nll_loss")
+        if logp.ndim not in (1, 2) or logp.shape[-1] == 0:
+            raise ValueError(f"nll_loss expects log-probabilities of shape (N, C) or (C,), got {logp.shape}")
+        unbatched = logp.ndim == 1
+        lp = logp[None] if unbatched else logp
+        safe, valid = class_targets(targets, lp.shape[1], logp.shape[:-1], ignore_index)
+        w = np.ones(len(safe)) if valid is None else valid.astype(np.float64)
+        if weight is not None:
+            weight = np.asarray(weight)
+            if weight.shape != (lp.shape[1],):
+                raise ValueError(f"nll_loss: weight must have shape ({lp.shape[1]},), got {weight.shape}")
+            w = w * weight[safe]
+        rows = np.arange(lp.shape[0])
+        losses = -w * lp[rows, safe]
+        total_weight = float(np.sum(w))
+        ctx.save_for_backward(safe, w)
+        ctx.reduction, ctx.total, ctx.shape, ctx.unbatched = reduction, total_weight, lp.shape, unbatched
+        if reduction == "none":
+            out = losses.astype(logp.dtype)
+            return out[0] if unbatched else out
+        total = float(np.sum(losses))
+        if reduction == "mean":
+            total = total / total_weight if total_weight else float("nan")
+        return np.asarray(total, dtype=logp.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        safe, w = ctx.saved_arrays
+        if ctx.reduction == "none":
+            scale = np.reshape(grad, -1) * w
+        elif ctx.reduction == "mean":
+            scale = w * (float(grad) / ctx.total if ctx.total else 0.0)
+        else:
+            scale = w * float(grad)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        out[np.arange(ctx.shape[0]), safe] = -scale
+        return (out[0] if ctx.unbatched else out), None
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) without overflow."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class BCEWithLogits(Function):
+    """Per-element ``-[pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]`` computed from the logits ``x``
+    with softplus (stable at any magnitude). ``pos_weight`` (broadcast over the last dimension, not
+    differentiated) or None. Gradients: ``x``: ``sigmoid(x) (pw y + 1 - y) - pw y``; ``y``:
+    ``pw softplus(-x) - softplus(x)``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, y, pos_weight=None):
+        x = np.asarray(x)
+        y = np.asarray(y, dtype=x.dtype) if np.asarray(y).dtype.kind not in "f" else np.asarray(y)
+        pw = 1.0 if pos_weight is None else np.asarray(pos_weight)
+        ctx.save_for_backward(x, y)
+        ctx.pw = pw
+        return (pw * y * _softplus(-x) + (1 - y) * _softplus(x)).astype(np.result_type(x, y), copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, y = ctx.saved_arrays
+        pw = ctx.pw
+        need_x, need_y = ctx.needs_input_grad[:2]
+        s = 1 / (1 + np.exp(-x)) if need_x else None
+        gx = grad * (s * (pw * y + 1 - y) - pw * y) if need_x else None
+        gy = grad * (pw * _softplus(-x) - _softplus(x)) if need_y else None
+        return gx, gy

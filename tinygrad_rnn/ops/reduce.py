@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max over an axis (or all axes)."""
+"""Reductions over an axis (or all axes): sum, mean, max, min, var, prod, norm, logsumexp."""
 from __future__ import annotations
 
 import numpy as np
@@ -56,25 +56,144 @@ class Mean(Function):
         return _expand_to(grad / ctx.count, ctx.axes, ctx.keepdims, ctx.in_shape)
 
 
+def _extreme_forward(ctx: Context, x, axis, keepdims, pick) -> np.ndarray:
+    x = np.asarray(x)
+    if x.size == 0:
+        raise ValueError(f"{pick.__name__} of an empty tensor (shape {x.shape}) is undefined")
+    axes = _normalize_axes(axis, x.ndim)
+    out = pick(x, axis=axes, keepdims=True)
+    winners = (x == out).astype(x.dtype)  # in the input's dtype: a float32 max keeps float32 gradients
+    ctx.save_for_backward(winners / winners.sum(axis=axes, keepdims=True))
+    ctx.axes = axes
+    ctx.keepdims = keepdims
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _extreme_backward(ctx: Context, grad) -> np.ndarray:
+    (share,) = ctx.saved_arrays
+    if not ctx.keepdims and ctx.axes:
+        grad = np.expand_dims(grad, ctx.axes)
+    return grad * share
+
+
 class Max(Function):
-    """Max over ``axis``; the gradient goes to the arg-max, split equally between ties."""
+    """Max over ``axis``; the gradient goes to the arg-max, split equally between ties (PyTorch's ``amax``)."""
 
     @staticmethod
     def forward(ctx: Context, x, axis=None, keepdims=False):
-        x = np.asarray(x)
-        if x.size == 0:
-            raise ValueError(f"max of an empty tensor (shape {x.shape}) is undefined")
-        axes = _normalize_axes(axis, x.ndim)
-        out = np.max(x, axis=axes, keepdims=True)
-        winners = (x == out).astype(x.dtype)  # in the input's dtype: a float32 max keeps float32 gradients
-        ctx.save_for_backward(winners / winners.sum(axis=axes, keepdims=True))
-        ctx.axes = axes
-        ctx.keepdims = keepdims
-        return out if keepdims else np.squeeze(out, axis=axes)
+        return _extreme_forward(ctx, x, axis, keepdims, np.max)
 
     @staticmethod
     def backward(ctx: Context, grad):
-        (share,) = ctx.saved_arrays
-        if not ctx.keepdims and ctx.axes:
-            grad = np.expand_dims(grad, ctx.axes)
-        return grad * share
+        return _extreme_backward(ctx, grad)
+
+
+class Min(Function):
+    """Min over ``axis``; the gradient goes to the arg-min, split equally between ties (PyTorch's ``amin``)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=None, keepdims=False):
+        return _extreme_forward(ctx, x, axis, keepdims, np.min)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return _extreme_backward(ctx, grad)
+
+
+class Var(Function):
+    """Variance over ``axis`` with ``correction`` (1: the unbiased estimate, PyTorch's default; 0: the mean
+    squared deviation): ``sum((x - mean)^2) / (N - correction)``; gradient ``2 (x - mean) / (N - correction)``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=None, keepdims=False, correction=1):
+        x = _remember_reduction(ctx, x, axis, keepdims)
+        n = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        centered = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        ctx.denominator = max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sum(centered * centered, axis=ctx.axes, keepdims=keepdims) / ctx.denominator
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (centered,) = ctx.saved_arrays
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _expand_to(grad, ctx.axes, ctx.keepdims, ctx.in_shape) * (2 * centered / ctx.denominator)
+
+
+class Prod(Function):
+    """Product over ``axis``. The gradient of each factor is the product of all the others (computed
+    from prefix and suffix products, so it is exact where factors are zero)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=None, keepdims=False):
+        x = _remember_reduction(ctx, x, axis, keepdims)
+        ctx.save_for_backward(x)
+        return np.prod(x, axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x,) = ctx.saved_arrays
+        axes = ctx.axes
+        kept = [a for a in range(x.ndim) if a not in axes]
+        moved = np.transpose(x, kept + list(axes))
+        flat = moved.reshape(moved.shape[: len(kept)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (before * after).reshape(moved.shape)
+        others = np.transpose(others, np.argsort(kept + list(axes)))
+        return _expand_to(grad, axes, ctx.keepdims, ctx.in_shape) * others
+
+
+class Norm(Function):
+    """The p-norm over ``axis``: ``sum(|x|^p)^(1/p)`` for p >= 1 (p=2 by default). The gradient
+    ``x |x|^(p-2) / norm^(p-1)`` is taken as 0 where the norm is 0, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx: Context, x, p=2.0, axis=None, keepdims=False):
+        x = _remember_reduction(ctx, x, axis, keepdims)
+        p = float(p)
+        if not p >= 1.0 or np.isinf(p):
+            raise ValueError(f"norm: p must be a finite number >= 1, got {p}")
+        ctx.p = p
+        if p == 2.0:
+            out = np.sqrt(np.sum(x * x, axis=ctx.axes, keepdims=True))
+        else:
+            out = np.sum(np.abs(x) ** p, axis=ctx.axes, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x, out)
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, out = ctx.saved_arrays
+        p = ctx.p
+        g = np.expand_dims(grad, ctx.axes) if not ctx.keepdims and ctx.axes else grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2.0:
+                local = x / out
+            elif p == 1.0:
+                local = np.sign(x) * np.ones_like(out)
+            else:
+                local = np.sign(x) * np.abs(x) ** (p - 1) / out ** (p - 1)
+        return g * np.where(out == 0, 0.0, local).astype(x.dtype, copy=False)
+
+
+class LogSumExp(Function):
+    """``log(sum(exp(x)))`` over ``axis``, shifted by the max (no overflow); the gradient is the softmax."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=None, keepdims=False):
+        x = _remember_reduction(ctx, x, axis, keepdims)
+        m = np.max(x, axis=ctx.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = m + np.log(np.sum(np.exp(x - m), axis=ctx.axes, keepdims=True))
+        ctx.save_for_backward(np.exp(x - out))
+        return out if keepdims else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (softmax,) = ctx.saved_arrays
+        g = np.expand_dims(grad, ctx.axes) if not ctx.keepdims and ctx.axes else grad
+        return g * softmax

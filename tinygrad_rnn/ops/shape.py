@@ -1,4 +1,5 @@
-"""Ops that move values around without changing them: reshape, transpose, indexing, concatenate, stack."""
+"""Ops that move values around without changing them: reshape, transpose, indexing, concatenate, stack,
+expand, repeat, gather, pad, clone and cast."""
 from __future__ import annotations
 
 import numpy as np
@@ -120,3 +121,153 @@ class Stack(Function):
     def backward(ctx: Context, grad):
         moved = np.moveaxis(grad, ctx.axis, 0)
         return tuple(moved[i] for i in range(ctx.count))
+
+
+class Expand(Function):
+    """``x`` broadcast to ``shape`` (a read-only view, as numpy's ``broadcast_to``); the engine sums the
+    gradient back over the broadcast dimensions."""
+
+    @staticmethod
+    def forward(ctx: Context, x, shape):
+        x = np.asarray(x)
+        try:
+            return np.broadcast_to(x, tuple(shape))
+        except ValueError:
+            raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {tuple(shape)} "
+                             "(only dimensions of size 1 can grow)") from None
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad
+
+
+class Repeat(Function):
+    """``x`` tiled ``repeats[i]`` times along dimension i (PyTorch's ``repeat``, numpy's ``tile``; leading
+    repeats add dimensions); the gradient sums the copies."""
+
+    @staticmethod
+    def forward(ctx: Context, x, repeats):
+        x = np.asarray(x)
+        repeats = tuple(int(r) for r in repeats)
+        if len(repeats) < x.ndim:
+            raise ValueError(f"repeat: {len(repeats)} repeat counts for a tensor of {x.ndim} dimensions; "
+                             "give at least one per dimension")
+        ctx.shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        ctx.repeats = repeats
+        ctx.in_shape = x.shape
+        return np.tile(x.reshape(ctx.shape), repeats)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        split = []
+        for r, n in zip(ctx.repeats, ctx.shape):
+            split += [r, n]
+        summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return summed.reshape(ctx.in_shape)
+
+
+def along_axis_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """The full fancy index that ``np.take_along_axis(x, index, axis)`` reads, for scatter-adds."""
+    grids = np.ogrid[tuple(slice(n) for n in index.shape)]
+    return tuple(index if d == axis else grids[d] for d in range(index.ndim))
+
+
+class Gather(Function):
+    """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim=1`` (PyTorch's gather): ``index`` has x's
+    number of dimensions, and the output its shape. Repeated indices accumulate in backward."""
+
+    @staticmethod
+    def forward(ctx: Context, x, dim, index):
+        x = np.asarray(x)
+        index = np.array(index, copy=True)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
+        if index.ndim != x.ndim:
+            raise ValueError(f"gather: index has {index.ndim} dimensions but the input has {x.ndim}")
+        axis = dim % max(x.ndim, 1)
+        for d in range(x.ndim):
+            if d != axis and index.shape[d] > x.shape[d]:
+                raise ValueError(f"gather: index shape {index.shape} is larger than input shape {x.shape} "
+                                 f"in dimension {d}")
+        if index.size and (index.min() < -x.shape[axis] or index.max() >= x.shape[axis]):
+            raise IndexError(f"gather: index out of range for dimension {dim} of size {x.shape[axis]}")
+        full = along_axis_index(index % x.shape[axis] if x.shape[axis] else index, axis)
+        ctx.full, ctx.in_shape = full, x.shape
+        return x[full]
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        out = np.zeros(ctx.in_shape, dtype=grad.dtype)
+        np.add.at(out, ctx.full, grad)
+        return out
+
+
+class Pad(Function):
+    """Constant padding: ``widths`` one ``(before, after)`` pair per dimension (numpy's order, first
+    dimension first); the gradient is the unpadded slice."""
+
+    @staticmethod
+    def forward(ctx: Context, x, widths, value=0.0):
+        x = np.asarray(x)
+        widths = [(int(a), int(b)) for a, b in widths]
+        if any(a < 0 or b < 0 for a, b in widths):
+            raise ValueError(f"pad: negative padding {widths} is not supported")
+        ctx.slices = tuple(slice(a, a + n) for (a, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad[ctx.slices]
+
+
+class Clone(Function):
+    """A copy of ``x`` that stays in the graph (the gradient passes unchanged)."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad
+
+
+class Cast(Function):
+    """``x`` converted to the floating ``dtype``; the engine casts the gradient back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx: Context, x, dtype):
+        return np.asarray(x).astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad
+
+
+class IndexPut(Function):
+    """``out = x.copy(); out[index] = value`` (what ``x[index] = value`` records when the graph needs it):
+    the gradient of x is the upstream with the overwritten entries zeroed; value's is the upstream at
+    ``index`` (summed back over broadcasting by the engine)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, value, index):
+        index = _plain_index(index)
+        out = np.array(x, copy=True)
+        out[index] = value
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        need_x, need_v = ctx.needs_input_grad[:2]
+        grad_x = None
+        if need_x:
+            grad_x = np.array(grad, copy=True)
+            grad_x[ctx.index] = 0
+        grad_v = None
+        if need_v:
+            picked = grad[ctx.index]
+            lead = picked.ndim - len(ctx.value_shape)
+            grad_v = picked.sum(axis=tuple(range(lead))) if lead > 0 else picked
+        return grad_x, grad_v

@@ -5,9 +5,9 @@
 """
 from . import lr_scheduler
 from .adagrad import Adagrad
-from .adam import Adam
+from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adam", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adam", "AdamW", "RMSprop", "lr_scheduler"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
 
-__all__ = ["Adam"]
+__all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
@@ -84,3 +84,20 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         np.multiply(tmp, step_size, out=tmp)
         np.subtract(data, tmp, out=data)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter; PyTorch's ``AdamW``): before the Adam step,
+    ``p = p * (1 - lr * weight_decay)``, and the gradient itself is not decayed. Default
+    ``weight_decay=1e-2``; the other arguments and the state are Adam's."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
+                param: Any) -> None:
+        decay = group["lr"] * group["weight_decay"]
+        if decay:
+            np.multiply(data, 1 - decay, out=data)
+        super()._update(data, grad, state, {**group, "weight_decay": 0.0}, param)

@@ -1,0 +1,82 @@
+"""CPU only: ``device("cpu")`` exists so PyTorch programs that move things to a device run unchanged; asking
+for any other device raises one clear error. ``cuda.is_available()`` and ``accelerator.is_available()`` are False."""
+from __future__ import annotations
+
+import types
+from typing import Any
+
+__all__ = ["device", "check_device", "cpu", "cuda", "accelerator"]
+
+_MESSAGE = ("tinygrad_rnn runs on the CPU only (numpy); {what} is not available. Use 'cpu', e.g. "
+            "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')")
+
+
+class device:
+    """``device("cpu")`` / ``device("cpu", 0)`` / ``device("cpu:0")``; any other type raises ``RuntimeError``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: Any = "cpu", index: int | None = None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name = str(type)
+        if ":" in name:
+            name, _, idx = name.partition(":")
+            index = int(idx) if idx else index
+        if name != "cpu":
+            raise RuntimeError(_MESSAGE.format(what=f"device {str(type)!r}"))
+        self.type = "cpu"
+        self.index = index
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except RuntimeError:
+                return False
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self) -> int:
+        return hash(self.type)
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+cpu = device("cpu")
+
+
+def is_device(x: Any) -> bool:
+    """Whether ``x`` names a device (a ``device``, or a string such as "cpu", "cuda:0", "mps")."""
+    if isinstance(x, device):
+        return True
+    return isinstance(x, str) and x.partition(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+def check_device(x: Any) -> device:
+    """``x`` as a device, which must be the CPU (an int index means a CUDA device, as in PyTorch)."""
+    if isinstance(x, int) and not isinstance(x, bool):
+        raise RuntimeError(_MESSAGE.format(what=f"CUDA device {x}"))
+    return device(x)
+
+
+def _unavailable(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError(_MESSAGE.format(what="CUDA"))
+
+
+cuda = types.ModuleType("tinygrad_rnn.cuda", "CUDA is not available: is_available() is False, device_count() is 0.")
+cuda.is_available = lambda: False
+cuda.device_count = lambda: 0
+cuda.manual_seed = lambda seed: None  # programs seed CUDA beside the CPU; there is nothing to seed
+cuda.manual_seed_all = lambda seed: None
+cuda.synchronize = lambda *a, **k: None
+cuda.current_device = _unavailable
+cuda.get_device_name = _unavailable
+
+accelerator = types.ModuleType("tinygrad_rnn.accelerator", "No accelerator: is_available() is False.")
+accelerator.is_available = lambda: False
+accelerator.current_accelerator = lambda *a, **k: None
+accelerator.device_count = lambda: 0

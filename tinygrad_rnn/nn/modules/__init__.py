@@ -1,0 +1,6 @@
+"""PyTorch's module paths (``nn.modules.rnn.LSTM``, ``nn.modules.linear.Linear``, ...) that programs name:
+each resolves to the same class as ``nn.<Name>``."""
+from . import activation, container, dropout, linear, loss, module, normalization, rnn, sparse  # noqa: F401
+from .. import (GRU, LSTM, RNN, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Embedding, Flatten, GRUCell,  # noqa: F401
+                Identity, LayerNorm, Linear, LogSoftmax, LSTMCell, Module, ModuleDict, ModuleList, MSELoss, NLLLoss,
+                ParameterList, ReLU, RNNCell, Sequential, Sigmoid, Softmax, Tanh)

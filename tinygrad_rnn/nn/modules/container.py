@@ -1,0 +1,7 @@
+"""``torch.nn.modules.container``: the same classes as ``nn.Sequential``."""
+from ... import nn as _nn
+
+Sequential = _nn.Sequential
+ModuleList = _nn.ModuleList
+ModuleDict = _nn.ModuleDict
+ParameterList = _nn.ParameterList

@@ -1,0 +1,8 @@
+"""``torch.nn.modules.loss``: the same classes as ``nn.NLLLoss``."""
+from ... import nn as _nn
+
+NLLLoss = _nn.NLLLoss
+CrossEntropyLoss = _nn.CrossEntropyLoss
+MSELoss = _nn.MSELoss
+L1Loss = _nn.L1Loss
+BCEWithLogitsLoss = _nn.BCEWithLogitsLoss

@@ -1,0 +1,4 @@
+"""``torch.nn.modules.normalization``: the same classes as ``nn.LayerNorm``."""
+from ... import nn as _nn
+
+LayerNorm = _nn.LayerNorm

@@ -1,0 +1,44 @@
+"""Names a classic RNN program may only reference (a file that also defines RNN models often imports or
+subclasses them): they exist, so the program imports and its recurrent path runs, and each raises one clear
+``NotImplementedError`` when built."""
+from __future__ import annotations
+
+from typing import Any
+
+from .module import Module
+
+__all__ = ["Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
+           "TransformerDecoderLayer", "MultiheadAttention"]
+
+
+class _NotProvided(Module):
+    def __init__(self, *args: Any, **kwargs: Any):
+        name = next(c.__name__ for c in type(self).__mro__ if _NotProvided in c.__bases__)
+        raise NotImplementedError(
+            f"nn.{name} is not provided by tinygrad_rnn (recurrent models only): use nn.RNN, nn.LSTM "
+            "or nn.GRU, or build attention from nn.Linear and F.softmax"
+        )
+
+
+class Transformer(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
+
+
+class TransformerEncoder(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
+
+
+class TransformerEncoderLayer(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
+
+
+class TransformerDecoder(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
+
+
+class TransformerDecoderLayer(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
+
+
+class MultiheadAttention(_NotProvided):
+    """Not provided: raises ``NotImplementedError`` when built."""
