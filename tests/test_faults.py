@@ -544,3 +544,39 @@ def test_the_ctrl_c_line_and_the_temperature_rule_are_the_same_in_both_clis(char
                       (word_cli, ["generate", "--checkpoint", str(w / "last.npz")])]:
         code, _, err = in_process(cli, capsys, [*argv, "--temperature", "inf"])
         assert code == 2 and "--temperature must be a positive finite number, got inf" in one_error_line(err)
+
+
+# ------------------------------------------------------------------------------------------ first-run trip-ups
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_progress_off_a_terminal_is_plain_lines_without_carriage_returns(kind, char_data, word_data, tmp_path,
+                                                                        capsys):
+    if kind == "char":
+        argv = [a for a in char_train_argv(char_data, tmp_path / "r", "--max-iters", "60") if a != "--quiet"]
+        code, _, err = in_process(char_cli, capsys, argv)
+    else:
+        argv = [a for a in word_train_argv(word_data, tmp_path / "r", "--max-sentences", "60") if a != "--quiet"]
+        code, _, err = in_process(word_cli, capsys, argv)
+    assert code == 0 and "\r" not in err and "100%|" in err  # the final state of the bar, as a plain line
+
+
+def test_the_default_run_does_not_bury_its_progress_bar_in_samples():
+    args = char_cli.build_parser().parse_args(["train"])
+    assert args.sample_every >= 50_000 and args.checkpoint_minutes == 5.0
+
+
+def test_the_readme_commands_work_on_a_fresh_clone():
+    """Every --data a README command names is a file of the repository, and the first word-rnn command
+    evaluates (so it prints the validation line and writes the best model its README quotes)."""
+    import shlex
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme
+    commands = [shlex.split(line.split("  #")[0]) for line in readme.splitlines()
+                if line.startswith(("char-rnn train", "word-rnn train"))]
+    for words in commands:
+        if "--data" in words:
+            assert (ROOT / words[words.index("--data") + 1]).is_file(), words
+        if "--plot" in words:
+            pytest.fail(f"{words}: --plot needs matplotlib, which the main install lacks")
+    first_word = next(w for w in commands if w[0] == "word-rnn")
+    args = word_cli.build_parser().parse_args(first_word[1:])
+    assert args.eval_every is not None and args.eval_every <= args.max_sentences

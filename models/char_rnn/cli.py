@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=MAX_TIME_HELP)
     r.add_argument("--eval-every", type=int, default=5000, metavar="N",
                    help="validate (nats and bits per char) every N iterations")
-    r.add_argument("--sample-every", type=int, default=5000, metavar="N", help="print a sample every N iterations "
+    r.add_argument("--sample-every", type=int, default=50_000, metavar="N", help="print a sample every N iterations "
                    "(0 = never)")
     r.add_argument("--sample-length", type=int, default=200, metavar="N", help="characters per periodic sample")
     r.add_argument("--checkpoint-every", type=int, default=5000, metavar="N",
