@@ -192,6 +192,32 @@ def test_kill_9_mid_save_repeatedly_never_loses_or_rolls_back_a_checkpoint(char_
     assert orphans(out) == [] and progress(last, "char") == seen + 5
 
 
+def test_a_second_signal_while_saving_aborts_at_once_and_leaves_a_loadable_checkpoint(char_data, tmp_path):
+    out = tmp_path / "run"
+    last = out / "last.npz"
+    for attempt in range(2):
+        argv = char_train_argv(char_data, out, "--hidden-size", "96", "--checkpoint-every", "1", "--max-iters",
+                               "100000", "--overwrite")
+        proc = spawn("models.char_rnn", argv)
+        try:
+            assert proc.stdout.readline()
+            deadline = time.monotonic() + 30
+            while not last.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(RNG.uniform(0.0, 0.2))
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(RNG.uniform(0.0, 0.01))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            _, stderr = finish(proc)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, stderr
+        assert one_error_line(stderr).startswith("interrupted")
+        assert progress(last, "char") >= 1 and orphans(out) == []
+
+
 # ------------------------------------------------------------------------------------------ disk
 def _full_disk(monkeypatch, fail_calls):
     """tinygrad_rnn.save's writer raises ENOSPC after a few bytes on the given (1-based) calls."""
@@ -322,6 +348,36 @@ def test_a_resumed_run_never_replaces_best_with_a_worse_model(char_data, tmp_pat
     code, stdout, _ = in_process(char_cli, capsys, ["train", "--resume", str(out / "last.npz"), "--max-iters",
                                                     "160", "--quiet", "--eval-every", "50"])
     assert code == 0 and "(best)" not in stdout
+    assert (out / "best.npz").read_bytes() == best
+
+
+def test_a_resumed_run_reads_the_best_value_of_its_best_npz(char_data, word_data, tmp_path, capsys, monkeypatch):
+    """A last.npz that does not know the best value (written by an older version, or before the run's last
+    evaluation): the run's own best.npz says it, and a worse model never replaces it."""
+    from models.char_rnn.train import Trainer
+    import models.word_rnn.train as wtrain
+    out = tmp_path / "c"
+    assert char_cli.main(char_train_argv(char_data, out, "--max-iters", "60")) == 0
+    recorded = load_char(out / "best.npz")["progress"]["best_val"]
+    ckpt = load(out / "last.npz")
+    ckpt["progress"]["best_val"] = None
+    save(ckpt, out / "last.npz")
+    best = (out / "best.npz").read_bytes()
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, chunk=256: recorded + 0.2)  # worse, yet not uniform
+    capsys.readouterr()
+    code, stdout, _ = in_process(char_cli, capsys, ["train", "--resume", str(out / "last.npz"), "--max-iters",
+                                                    "160", "--quiet"])
+    assert code == 0 and "(best)" not in stdout and (out / "best.npz").read_bytes() == best
+
+    out = tmp_path / "w"
+    assert word_cli.main(word_train_argv(word_data, out, "--max-sentences", "80")) == 0
+    recorded = load_word(out / "best.npz")["training"]["best_val"]
+    ckpt = load(out / "last.npz")
+    ckpt["training"]["best_val"] = None
+    save(ckpt, out / "last.npz")
+    best = (out / "best.npz").read_bytes()
+    monkeypatch.setattr(wtrain, "evaluate", lambda model, encoded, idx: (recorded + 0.2, 10))
+    assert word_cli.main(["train", "--resume", str(out / "last.npz"), "--max-sentences", "200", "--quiet"]) == 0
     assert (out / "best.npz").read_bytes() == best
 
 

@@ -21,7 +21,7 @@ from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
 from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, DivergenceWatch, RunFiles,
-                               SaveCadence, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
+                               SaveCadence, better_best, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
@@ -201,6 +201,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
         say(f"resuming {args.resume} at iteration {trainer.iteration}")
+
+        def best_of(path: Path) -> float | None:
+            best = load_checkpoint(path)
+            return best["progress"]["best_val"] if best.get("text_sha256") == trainer.text_sha256 else None
+        trainer.best_val = better_best(trainer.best_val, checkpoint_paths(out)[1], best_of)
     else:
         config = _config_from_args(args)
         config.validate()  # before reading a large corpus

@@ -287,6 +287,21 @@ class RunFiles:
         return "no checkpoint was saved"
 
 
+def better_best(current: float | None, best_file: Path, read: Any) -> float | None:
+    """The lower of ``current`` and the best value recorded in the run's own ``best.npz`` (``read(path)`` gives
+    it, or raises): a checkpoint written before its run's last evaluation, or by an older version, may not
+    know the best value so far, and a resumed run must never replace best.npz with a worse model."""
+    if not Path(best_file).is_file():
+        return current
+    try:
+        recorded = read(best_file)
+    except (UserError, KeyError, TypeError, ValueError, OSError):
+        return current
+    if recorded is None or not math.isfinite(float(recorded)):
+        return current
+    return float(recorded) if current is None or float(recorded) < current else current
+
+
 class SaveCadence:
     """When a trainer saves ``last.npz`` between its other save points: every ``count`` iterations/sentences
     and at least every ``minutes`` of training, so that a ``kill -9`` loses minutes of work, not an epoch."""

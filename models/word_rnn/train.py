@@ -19,7 +19,7 @@ from tinygrad_rnn import nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
-from ..common.training import (DTYPES, Budget, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
+from ..common.training import (DTYPES, Budget, better_best, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from . import data as wdata
@@ -367,6 +367,11 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     best_val=tr["best_val"], history=list(tr["history"]),
                     curve=[(float(n), float(v)) for n, v in zip(*_curve_arrays(tr.get("curve")))])
         say(f"resuming from {cfg.resume!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
+
+        def best_of(path: Path) -> float | None:
+            recorded = load_checkpoint(path).get("training") or {}
+            return recorded.get("best_val") if recorded.get("fingerprint") == digest else None
+        st.best_val = better_best(st.best_val, best, best_of)
 
     def snapshot() -> dict[str, Any]:
         return {
