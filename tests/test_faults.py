@@ -255,13 +255,25 @@ def test_char_a_full_disk_keeps_training_warns_once_and_retries(char_data, tmp_p
     assert progress(out / "last.npz", "char") == 200 and orphans(out) == []
 
 
-def test_char_a_full_disk_at_the_final_save_keeps_the_previous_checkpoint(char_data, tmp_path, capsys,
+@pytest.mark.parametrize("rescue", [True, False])
+def test_char_a_full_disk_at_the_final_save_keeps_the_previous_checkpoint(rescue, char_data, tmp_path, capsys,
                                                                           monkeypatch):
     out = tmp_path / "run"
     assert char_cli.main(char_train_argv(char_data, out, "--max-iters", "40")) == 0
     before = (out / "last.npz").read_bytes()
     capsys.readouterr()
-    _full_disk(monkeypatch, fail_calls=set(range(1, 100)))
+    # the disk of --out is full; the temporary directory the run's state is rescued to has room, or not
+    opened = []
+    real_open = serialization._open_temp_beside
+    monkeypatch.setattr(serialization, "_open_temp_beside", lambda path: opened.append(path) or real_open(path))
+    real_write = serialization._write_npz
+
+    def writer(f, arrays, compress):
+        if str(out) in opened[-1] or not rescue:
+            f.write(b"PK\x03\x04partial")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(f, arrays, compress)
+    monkeypatch.setattr(serialization, "_write_npz", writer)
     code, _, err = in_process(char_cli, capsys, ["train", "--resume", str(out / "last.npz"), "--max-iters", "100",
                                                  "--quiet"])
     assert code == 2
@@ -270,6 +282,13 @@ def test_char_a_full_disk_at_the_final_save_keeps_the_previous_checkpoint(char_d
                                                                     "written") and len(lines) == 2, err
     assert f"the last good checkpoint is kept at {out / 'last.npz'}" in lines[-1]
     assert (out / "last.npz").read_bytes() == before and orphans(out) == []
+    if rescue:
+        rescued = Path(lines[-1].split("saved to ")[1].split(" instead")[0])
+        assert progress(rescued, "char") == 100 and f"mv {rescued} {out / 'last.npz'}" in lines[-1]
+        rescued.unlink()
+        rescued.parent.rmdir()
+    else:
+        assert "the training of this session is lost" in lines[-1]
 
 
 def test_word_a_full_disk_keeps_training_and_retries(word_data, tmp_path, capsys, monkeypatch):
@@ -636,3 +655,40 @@ def test_the_readme_commands_work_on_a_fresh_clone():
     first_word = next(w for w in commands if w[0] == "word-rnn")
     args = word_cli.build_parser().parse_args(first_word[1:])
     assert args.eval_every is not None and args.eval_every <= args.max_sentences
+
+
+def test_gradcheck_of_a_checkpoint_without_a_valid_cell_is_one_line(word_data, tmp_path, capsys):
+    out = tmp_path / "w"
+    assert word_cli.main(word_train_argv(word_data, out, "--max-sentences", "10")) == 0
+    ckpt = load(out / "last.npz")
+    ckpt["config"].pop("cell")
+    save(ckpt, out / "last.npz")
+    capsys.readouterr()
+    code, _, err = in_process(word_cli, capsys, ["gradcheck", "--checkpoint", str(out / "last.npz")])
+    assert code == 2 and "no valid cell type" in one_error_line(err)
+
+
+@pytest.mark.parametrize("cli", [char_cli, word_cli])
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-5"])
+def test_max_time_has_one_rule_in_both_clis(cli, value, char_data, word_data, tmp_path, capsys):
+    data = char_data if cli is char_cli else word_data
+    code, _, err = in_process(cli, capsys, ["train", "--data", str(data), "--out", str(tmp_path / "r"),
+                                            "--max-time", value, "--quiet"])
+    assert code == 2 and "--max-time must be a positive finite number of seconds" in one_error_line(err)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_checkpoint_that_is_a_fifo_is_refused_without_blocking(tmp_path, capsys):
+    fifo = tmp_path / "ckpt.npz"
+    os.mkfifo(fifo)
+    for cli, argv in [(char_cli, ["sample", "--checkpoint", str(fifo)]),
+                      (word_cli, ["generate", "--checkpoint", str(fifo)]),
+                      (char_cli, ["train", "--resume", str(fifo)])]:
+        code, _, err = in_process(cli, capsys, argv)
+        assert code == 2 and "is not a regular file" in one_error_line(err)
+
+
+def test_a_huge_batch_is_estimated_from_the_sentences_there_are(word_data, tmp_path, capsys):
+    code, _, err = in_process(word_cli, capsys, word_train_argv(word_data, tmp_path / "w", "--batch-size",
+                                                                "100000000", "--max-sentences", "5"))
+    assert code == 0, err

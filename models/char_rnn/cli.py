@@ -21,7 +21,7 @@ from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
 from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, DivergenceWatch, RunFiles,
-                               SaveCadence, better_best, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
+                               SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
@@ -164,8 +164,7 @@ def _check_run_args(args: argparse.Namespace) -> None:
         raise UserError(f"--checkpoint-minutes must be a positive number, got {args.checkpoint_minutes}")
     if args.max_iters is not None and args.max_iters < 0:
         raise UserError(f"--max-iters must be >= 0, got {args.max_iters}")
-    if args.max_time is not None and not args.max_time > 0:
-        raise UserError(f"--max-time must be a positive number of seconds, got {args.max_time}")
+    check_max_time(args.max_time)
 
 
 def _plot(trainer: Trainer, path: Path) -> None:
@@ -309,8 +308,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             bar.close()
             raise UserError(f"{err}; {files.kept_message()}; lower --lr or --clip and try again") from None
         if files.failing is not None:
-            raise UserError(f"the final checkpoint could not be written ({files.failing}); the training of this "
-                            f"session is lost; {files.kept_message()}")
+            raise files.final_failure(lambda path: save_checkpoint(trainer.checkpoint(), path))
         if nats is not None:
             best = ("no model better than a uniform guess yet" if trainer.best_val is None
                     else f"best {trainer.best_val / math.log(2):.4f}")

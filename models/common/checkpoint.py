@@ -80,6 +80,8 @@ def load_envelope(path: str | os.PathLike, kind: str, max_version: int, program:
     if not path.exists():
         where = f" (by default {default_dir}/best.npz or last.npz)" if default_dir else ""
         raise UserError(f"checkpoint {str(path)!r} does not exist; give a .npz written by `{program}`{where}")
+    if not path.is_file():  # a directory, a FIFO (reading it would block), a device
+        raise UserError(f"checkpoint {str(path)!r} is not a regular file; give a .npz written by `{program}`")
     try:
         ckpt = load(path)
     except (ValueError, OSError) as err:

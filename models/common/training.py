@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -85,6 +86,14 @@ def check_memory(vocab_size: int, hidden_size: int, num_layers: int, cell: str, 
 
 
 # ------------------------------------------------------------------------------------------- budget
+def check_max_time(seconds: float | None) -> None:
+    """The one --max-time rule of both trainers: a positive, finite number of seconds (leave it out for no limit)."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise UserError(f"--max-time must be a positive finite number of seconds (leave it out for no time limit), "
+                        f"got {seconds}")
+
+
+
 class Budget:
     """When a run stops: ``max_time`` seconds of this session (counted from ``start()``, which a trainer
     calls once its data are ready, so corpus preparation never counts), a total of ``max_count``
@@ -270,6 +279,25 @@ class RunFiles:
                     pass
         self.stale = []
         return True
+
+    def final_failure(self, write: Any) -> UserError:
+        """The error to raise when even the run's final save failed: the session's state is first written to a
+        fresh temporary directory (another filesystem, often with room), and the line says where it went."""
+        reason = self.failing
+        rescued = None
+        try:
+            rescued = Path(tempfile.mkdtemp(prefix="tinygrad-rnn-rescue-")) / self.last.name
+            write(rescued)
+        except (UserError, OSError):
+            if rescued is not None:
+                shutil.rmtree(rescued.parent, ignore_errors=True)
+            rescued = None
+        if rescued is not None:
+            return UserError(f"the final checkpoint could not be written ({reason}); this session's training was "
+                             f"saved to {rescued} instead: once there is room, `mv {rescued} {self.last}` and "
+                             f"continue with --resume {self.last}; {self.kept_message()}")
+        return UserError(f"the final checkpoint could not be written ({reason}); the training of this session is "
+                         f"lost; {self.kept_message()}")
 
     def last_good(self) -> Path | None:
         """The checkpoint a failed run leaves to resume from: this run's last.npz, or one it did not replace

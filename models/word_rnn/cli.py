@@ -232,9 +232,15 @@ def _cmd_gradcheck(a: argparse.Namespace) -> int:
 
     cell = a.cell
     if a.checkpoint:
-        cell = str(load_checkpoint(a.checkpoint)["config"]["cell"])
+        config = load_checkpoint(a.checkpoint)["config"]
+        cell = config.get("cell") if isinstance(config, dict) else None
+        if cell not in CELLS:
+            raise UserError(f"checkpoint {a.checkpoint!r} records no valid cell type ({cell!r}); it is corrupted, "
+                            "use another one or pass --cell instead")
     if a.vocab_size < 2 or a.hidden_size < 1 or a.length < 1:
         raise UserError("--vocab-size must be >= 2, --hidden-size and --length >= 1")
+    if a.length > 1000:
+        raise UserError(f"--length {a.length} is too long for the check (a forward pass per weight); keep it at most 1000")
     if a.vocab_size * a.hidden_size > 200_000:
         raise UserError("the check perturbs every weight; keep --vocab-size × --hidden-size under 200000")
     print(f"gradient check: cell={cell}, vocab {a.vocab_size}, hidden {a.hidden_size}, full BPTT, float64, "

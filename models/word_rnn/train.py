@@ -19,7 +19,7 @@ from tinygrad_rnn import nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
-from ..common.training import (DTYPES, Budget, better_best, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
+from ..common.training import (DTYPES, Budget, better_best, check_max_time, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from . import data as wdata
@@ -98,7 +98,6 @@ def validate(cfg: TrainConfig) -> None:
         (cfg.batch_size >= 1, f"--batch-size must be >= 1, got {cfg.batch_size}"),
         (cfg.epochs >= 1, f"--epochs must be >= 1, got {cfg.epochs}"),
         (cfg.max_sentences is None or cfg.max_sentences >= 1, f"--max-sentences must be >= 1, got {cfg.max_sentences}"),
-        (cfg.max_time is None or cfg.max_time > 0, f"--max-time must be positive, got {cfg.max_time}"),
         (cfg.eval_every is None or cfg.eval_every >= 1, f"--eval-every must be >= 1, got {cfg.eval_every}"),
         (cfg.checkpoint_every is None or cfg.checkpoint_every >= 1,
          f"--checkpoint-every must be >= 1, got {cfg.checkpoint_every}"),
@@ -110,6 +109,7 @@ def validate(cfg: TrainConfig) -> None:
     for ok, msg in checks:
         if not ok:
             raise UserError(msg)
+    check_max_time(cfg.max_time)
     if cfg.cell not in CELLS:
         raise UserError(f"--cell must be one of {', '.join(CELLS)}, got {cfg.cell!r}")
     if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
@@ -327,7 +327,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         vocab_warnings = [str(w.message) for w in caught]
         cfg.vocab_size = len(vocab)
         check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
-                     cfg.batch_size * max(len(s) for s in corpus.sentences), hint="--hidden-size or --vocab-size")
+                     min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
+                     hint="--hidden-size, --vocab-size or --batch-size")
         try:
             model = WordRNNLM(len(vocab), cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
                               dtype=np.dtype(cfg.dtype))
@@ -492,8 +493,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         if saved_at[0] != st.steps or files.failing is not None:
             save(final=True)
         if files.failing is not None:
-            raise UserError(f"the final checkpoint could not be written ({files.failing}); the training of this "
-                            f"session is lost; {files.kept_message()}")
+            raise files.final_failure(
+                lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab), snapshot()))
         if cfg.plot:
             _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
             say(f"loss curve: {plot_path}")
