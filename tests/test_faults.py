@@ -530,6 +530,13 @@ def test_a_cache_of_valid_json_but_the_wrong_shape_is_rebuilt(tmp_path, monkeypa
     for wrong in ({"sentences": 5, "description": 1}, [1, 2], {"sentences": [["a", 3]], "description": "x"}):
         cache.write_text(json.dumps(wrong))
         assert wdata.default_corpus(False, max_chars=20_000).sentences == first.sentences
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    killed = cache.with_suffix(f".tmp{dead.pid}")  # what a writer killed mid-write leaves (its PID gone)
+    killed.write_text("{half")
+    cache.unlink()
+    wdata.default_corpus(False, max_chars=20_000)
+    assert not killed.exists() and json.loads(cache.read_text())["sentences"] == first.sentences
 
 
 def _corrupt(path, kind, how):
@@ -692,3 +699,26 @@ def test_a_huge_batch_is_estimated_from_the_sentences_there_are(word_data, tmp_p
     code, _, err = in_process(word_cli, capsys, word_train_argv(word_data, tmp_path / "w", "--batch-size",
                                                                 "100000000", "--max-sentences", "5"))
     assert code == 0, err
+
+
+def test_one_very_long_sentence_that_wrecks_a_word_model_is_caught(tmp_path, capsys):
+    rng = random.Random(0)
+    words = "the cat dog saw a river house man old my friend liked found met".split()
+    paras = [" ".join(rng.choice(words) for _ in range(8)).capitalize() + "." for _ in range(300)]
+    paras.insert(150, " ".join(rng.choice(words) for _ in range(20000)) + ".")  # the per-sentence loss is a sum
+    data = tmp_path / "long.txt"
+    data.write_text("\n\n".join(paras), encoding="utf-8")
+    code, _, err = in_process(word_cli, capsys, ["train", "--data", str(data), "--out", str(tmp_path / "r"),
+                                                 "--epochs", "3", "--vocab-size", "20", "--hidden-size", "16",
+                                                 "--quiet", "--lr", "0.05", "--seed", "1"])
+    assert code == 2 and "training diverged" in one_error_line(err)
+
+
+def test_a_word_model_worse_than_uniform_is_never_marked_best(word_data, tmp_path, capsys, monkeypatch):
+    import models.word_rnn.train as wtrain
+    monkeypatch.setattr(wtrain, "evaluate", lambda model, encoded, idx: (9.0, 10))  # > log 20 nats per word
+    out = tmp_path / "w"
+    code, stdout, err = in_process(word_cli, capsys, ["train", "--data", str(word_data), "--out", str(out),
+                                                      *WORD_TINY, "--epochs", "1"])
+    assert code == 0, err
+    assert not (out / "best.npz").exists() and "no model better than a uniform guess yet" in stdout

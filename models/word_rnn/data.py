@@ -57,6 +57,25 @@ def prose_paragraphs(text: str) -> list[str]:
     return keep
 
 
+def _remove_dead_cache_temps(directory: Path) -> None:
+    """Remove the ``word_rnn_stdlib_*.tmp<PID>`` files of writers that were killed mid-write (their PID is gone)."""
+    for tmp in directory.glob("word_rnn_stdlib_*.tmp*"):
+        pid = tmp.suffix.removeprefix(".tmp")
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # a live process is writing it
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, OSError):
+            continue
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
 def _valid_cache(cached: object) -> bool:
     """A cache file holds ``{"sentences": [[token, ...], ...], "description": str}`` and nothing else will do."""
     if not isinstance(cached, dict) or not isinstance(cached.get("description"), str):
@@ -85,6 +104,7 @@ def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: boo
     sentences, origin = wtext.tokenize_documents(docs, lowercase=lowercase)
     corpus = Corpus(sentences, f"{DEFAULT_CORPUS_NAME}; sentences by {origin}")
     if use_cache:
+        _remove_dead_cache_temps(path.parent)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")

@@ -505,8 +505,11 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {str(last_path)!r} "
                 f"(continue with {resume_hint})")
         else:
-            say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}"
-                + (f", best validation model {str(best)!r}" if len(val_idx) else ""))
+            best_note = ""
+            if len(val_idx):
+                best_note = (f", best validation model {str(best)!r}" if st.best_val is not None and best.exists()
+                             else "; no model better than a uniform guess yet, so no best model")
+            say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}" + best_note)
     elapsed = budget.elapsed()
     return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "words": st.words,
             "history": st.history, "elapsed": elapsed, "model": model, "vocab": vocab}
