@@ -14,7 +14,6 @@ from typing import Iterator
 
 from .errors import UserError
 
-
 # byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one)
 BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))

@@ -1,12 +1,11 @@
 """Sampling sentences from a trained model: SENTENCE_START → … → SENTENCE_END, never UNKNOWN_TOKEN."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
 from ..common.sampling import inverse_cdf, softmax
-
 from .model import WordRNNLM
 from .text import detokenize
 from .vocab import Vocabulary
