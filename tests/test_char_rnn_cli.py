@@ -192,7 +192,8 @@ def test_bad_checkpoints(trained, tmp_path, capsys):
     ckpt["model"]["decoder.weight"] = np.zeros((3, 3), dtype=np.float32)
     save(ckpt, broken)
     for path, match in [(missing, "does not exist"), (truncated, "cannot be read"), (other, "'word_rnn' model"),
-                        (text, "cannot be read"), (newer, "format version"), (broken, "valid char model")]:
+                        (text, "cannot be read"), (newer, "format version"),
+                            (broken, "array model.decoder.weight has shape (3, 3)")]:
         assert cli.main(["sample", "--checkpoint", str(path)]) == 2
         line = error_line(capsys)
         assert match in line

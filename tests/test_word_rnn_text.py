@@ -62,7 +62,7 @@ def test_csv_column_multiline_and_errors(tmp_path):
         wtext.read_documents(tmp_path / "c.csv", column="body", csv_format=False)
 
 
-@pytest.mark.parametrize("content,match", [(None, "does not exist"), (b"", "empty"), (b"\xff\xfeab", "UTF-8"),
+@pytest.mark.parametrize("content,match", [(None, "does not exist"), (b"", "empty"), (b"caf\xe9 ab", "UTF-8"),
                                            (b"a\x00b", "binary")])
 def test_bad_files(tmp_path, content, match):
     p = tmp_path / "f.txt"

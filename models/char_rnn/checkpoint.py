@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..common import UserError
-from ..common.checkpoint import load_envelope, one_line, save_envelope
+from ..common.checkpoint import check_weights, load_envelope, one_line, save_envelope
 
 from .model import CharRNN
 from .vocab import CharVocab
@@ -45,6 +45,11 @@ def model_from_checkpoint(ckpt: dict[str, Any], path: str | os.PathLike = "check
                         dtype=np.dtype(cfg["dtype"]), init=cfg.get("init"))
         if model.vocab_size != vocab.size:
             raise ValueError(f"the model has {model.vocab_size} characters but the vocabulary {vocab.size}")
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise UserError(f"checkpoint {str(path)!r} does not hold a valid char model: {one_line(err)}; it is corrupted "
+                        "or from an incompatible version: use another one, or retrain") from None
+    check_weights(ckpt["model"], model.state_dict(), path)
+    try:
         model.load_state_dict(ckpt["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise UserError(f"checkpoint {str(path)!r} does not hold a valid char model: {one_line(err)}; it is corrupted "

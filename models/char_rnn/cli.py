@@ -15,18 +15,21 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli, stdlib_source_corpus
-from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations
+from ..common.errors import stop_when_stdout_closes
+from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations, seed_value
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
-from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, check_out_dir, checkpoint_paths,
-                               default_checkpoint, out_dir, progress_bar, refuse_resume_conflicts)
+from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, DivergenceWatch, RunFiles,
+                               SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
+                               progress_bar, refuse_resume_conflicts)
 
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
 from .model import CELLS
 from .sample import generate
 from .train import DTYPES, OPTIMIZERS, DivergedError, TrainConfig, Trainer
 
+DIVERGENCE_WINDOW = 50  # iterations in a row above twice the uniform loss: a diverged run
 DEFAULT_LR = {"adagrad": 0.1, "sgd": 0.1, "adam": 2e-3, "rmsprop": 2e-3}
 # model/optimizer options fixed by a checkpoint when resuming
 RUN_DEFINING = ("hidden_size", "num_layers", "cell", "dropout", "seq_length", "batch_size", "optimizer", "lr",
@@ -83,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--lr", type=float, default=None, metavar="LR", help="learning rate (default 0.1 for adagrad and sgd, 0.002 for adam and rmsprop)")
     o.add_argument("--clip", type=float, default=None, metavar="CLIP",
                    help=f"clip every gradient entry to [-CLIP, CLIP]; 0 = off (default {d.clip})")
-    o.add_argument("--seed", type=int, default=None, metavar="N", help=f"seed of initialisation, dropout and samples "
+    o.add_argument("--seed", type=seed_value, default=None, metavar="N", help=f"seed of initialisation, dropout and samples "
                    f"(default {d.seed})")
     r = t.add_argument_group("run")
     r.add_argument("--max-iters", type=int, default=None, metavar="N",
@@ -92,11 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help=MAX_TIME_HELP)
     r.add_argument("--eval-every", type=int, default=5000, metavar="N",
                    help="validate (nats and bits per char) every N iterations")
-    r.add_argument("--sample-every", type=int, default=5000, metavar="N", help="print a sample every N iterations "
+    r.add_argument("--sample-every", type=int, default=50_000, metavar="N", help="print a sample every N iterations "
                    "(0 = never)")
     r.add_argument("--sample-length", type=int, default=200, metavar="N", help="characters per periodic sample")
     r.add_argument("--checkpoint-every", type=int, default=5000, metavar="N",
-                   help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C or SIGTERM)")
+                   help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C, SIGTERM or SIGHUP)")
+    r.add_argument("--checkpoint-minutes", type=float, default=5.0, metavar="M",
+                   help="also save OUT/last.npz after M minutes without a save (a kill -9 loses at most that)")
     r.add_argument("--out", default=None, metavar="DIR",
                    help=f"directory for last.npz, best.npz (best validation loss) and loss.png (default {DEFAULT_OUT}; "
                         "with --resume: the directory of CKPT)")
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--temperature", type=float, default=1.0, help="<1 = safer, >1 = wilder")
     s.add_argument("--top-k", type=int, default=None, help="sample only among the K likeliest characters")
     s.add_argument("--argmax", action="store_true", help="always take the likeliest character (greedy)")
-    s.add_argument("--seed", type=int, default=None, help="seed for a reproducible sample")
+    s.add_argument("--seed", type=seed_value, default=None, help="seed for a reproducible sample")
     return parser
 
 
@@ -155,10 +160,11 @@ def _check_run_args(args: argparse.Namespace) -> None:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
     if args.sample_every < 0 or args.sample_length < 0:
         raise UserError("--sample-every and --sample-length must be >= 0")
+    if not (math.isfinite(args.checkpoint_minutes) and args.checkpoint_minutes > 0):
+        raise UserError(f"--checkpoint-minutes must be a positive number, got {args.checkpoint_minutes}")
     if args.max_iters is not None and args.max_iters < 0:
         raise UserError(f"--max-iters must be >= 0, got {args.max_iters}")
-    if args.max_time is not None and not args.max_time > 0:
-        raise UserError(f"--max-time must be a positive number of seconds, got {args.max_time}")
+    check_max_time(args.max_time)
 
 
 def _plot(trainer: Trainer, path: Path) -> None:
@@ -194,6 +200,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
         say(f"resuming {args.resume} at iteration {trainer.iteration}")
+
+        def best_of(path: Path) -> float | None:
+            best = load_checkpoint(path)
+            return best["progress"]["best_val"] if best.get("text_sha256") == trainer.text_sha256 else None
+        trainer.best_val = better_best(trainer.best_val, checkpoint_paths(out)[1], best_of)
     else:
         config = _config_from_args(args)
         config.validate()  # before reading a large corpus
@@ -207,17 +218,39 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         f"validation; {cfg.cell} x{cfg.num_layers}, hidden {cfg.hidden_size}, {n_params:,} parameters, "
         f"{cfg.dtype}; chunks of {cfg.seq_length} x {cfg.batch_size} stream(s)")
     last_path, best_path = checkpoint_paths(out)
-    if args.overwrite:
-        # the earlier run's best model would pass for this run's; its last.npz stays until this run saves one
-        best_path.unlink(missing_ok=True)
+    # --overwrite: the earlier run's files stay until this run has written a checkpoint of its own
+    files = RunFiles(last_path, best_path, args.overwrite, extra=[out / PLOT_NAME] if args.plot else ())
     budget = Budget(max_time=args.max_time, max_count=args.max_iters, count_name="max-iters")
     if budget.unbounded:
         say("no --max-iters or --max-time: training until Ctrl-C (which saves a checkpoint first)")
+    watch = DivergenceWatch(trainer.vocab.size, window=DIVERGENCE_WINDOW)
+    cadence = SaveCadence(args.checkpoint_every, args.checkpoint_minutes)
 
-    def save_last() -> None:
+    saved_at = [-1]  # the iteration last.npz was last written at
+
+    def save_last(final: bool = False) -> bool:
+        if not final and watch.suspect:
+            return False  # never a periodic save of a model whose loss is exploding (the end of a run saves)
         if not trainer.params_finite():
             raise DivergedError(f"the parameters became NaN/inf at iteration {trainer.iteration}")
-        save_checkpoint(trainer.checkpoint(), last_path)
+        ok = files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), last_path)
+        if ok:
+            cadence.saved()
+            saved_at[0] = trainer.iteration
+        return ok
+
+    def validate(final: bool = False) -> float | None:
+        """Evaluate, record, and save best.npz (with last.npz first, so both carry the new best value)."""
+        nats = trainer.evaluate()
+        if nats is None:
+            return None
+        best = trainer.record_validation(nats, watch.better_than_uniform(nats))
+        if best:
+            save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path)
+        if not final:
+            write(f"iter {trainer.iteration}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
+                  f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
+        return nats
 
     chars_per_iter = cfg.seq_length * cfg.batch_size
     bar = progress_bar(args.max_iters, trainer.iteration, "it", quiet=args.quiet)
@@ -234,8 +267,10 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                         break
                     if stop.requested:
                         break
-                    trainer.step()
+                    value = trainer.step()
                     it = trainer.iteration
+                    if watch.update(value / cfg.seq_length):
+                        raise DivergedError(watch.message(value / cfg.seq_length, f"at iteration {it}"))
                     bar.update(1)
                     if it % 20 == 0:
                         elapsed = budget.elapsed()
@@ -248,38 +283,37 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                                 bar.total = it + int(left * rate)
                         bar.set_postfix(post, refresh=False)
                     if it % args.eval_every == 0:
-                        nats = trainer.evaluate()
-                        if nats is not None:
-                            best = trainer.record_validation(nats)
-                            write(f"iter {it}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
-                                  f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
-                            if best:
-                                save_last()
-                                save_checkpoint(trainer.checkpoint(), best_path)
+                        validate()
                     if args.sample_every and it % args.sample_every == 0 and args.sample_length:
                         write(f"----- sample at iter {it} -----\n{trainer.sample(args.sample_length)}\n-----")
-                    if it % args.checkpoint_every == 0:
+                    if saved_at[0] != it and cadence.due(it):  # (a failed save is retried at the next one)
                         save_last()
                     if on_iteration is not None:
                         on_iteration(trainer)
+            if args.max_iters is None and not stop.requested:  # the estimated total was reached: end the bar at 100%
+                bar.total = bar.n
+                bar.refresh()
+            bar.close()
+            # still guarded: a signal now lets the checkpoint be written first; a second one aborts at once.
+            # The run's final validation comes before its final save, so last.npz carries the best value so far
+            # (a resumed run then never marks a worse model best)
+            nats = None
+            if not trainer.history["val_iter"] or trainer.history["val_iter"][-1] != trainer.iteration:
+                nats = validate(final=True)
+            elif trainer.history["val_bpc"]:
+                nats = trainer.history["val_bpc"][-1] * math.log(2)
+            if saved_at[0] != trainer.iteration or files.failing is not None:
+                save_last(final=True)
         except DivergedError as err:
             bar.close()
-            kept = (f"the last good checkpoint is kept at {last_path}" if last_path.exists()
-                    else "no checkpoint was saved")
-            raise UserError(f"{err}; {kept}; lower --lr or --clip and try again") from None
-        if args.max_iters is None and not stop.requested:  # the estimated total was reached: end the bar at 100%
-            bar.total = bar.n
-            bar.refresh()
-        bar.close()
-        # still guarded: a signal now lets the checkpoint be written first; a second one aborts at once
-        save_last()
-        nats = trainer.evaluate()
+            raise UserError(f"{err}; {files.kept_message()}; lower --lr or --clip and try again") from None
+        if files.failing is not None:
+            raise files.final_failure(lambda path: save_checkpoint(trainer.checkpoint(), path))
         if nats is not None:
-            if not trainer.history["val_iter"] or trainer.history["val_iter"][-1] != trainer.iteration:
-                if trainer.record_validation(nats):
-                    save_checkpoint(trainer.checkpoint(), best_path)
+            best = ("no model better than a uniform guess yet" if trainer.best_val is None
+                    else f"best {trainer.best_val / math.log(2):.4f}")
             say(f"iteration {trainer.iteration}: validation {nats:.4f} nats/char = {nats / math.log(2):.4f} "
-                f"bits/char (best {trainer.best_val / math.log(2):.4f})")
+                f"bits/char ({best})")
         if args.plot:
             _plot(trainer, out / PLOT_NAME)
             say(f"loss curve: {out / PLOT_NAME}")
@@ -294,6 +328,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
 
 # ---------------------------------------------------------------------------------- sample
 def sample_command(args: argparse.Namespace, out=None) -> int:
+    stop_when_stdout_closes()  # `char-rnn sample | head`: the sample ends quietly when its reader does
     out = out or sys.stdout
     if args.length < 0:
         raise UserError(f"--length must be >= 0, got {args.length}")

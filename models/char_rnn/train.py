@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..common import UserError
-from ..common.checkpoint import one_line
-from ..common.training import DTYPES, make_optimizer
+from ..common.checkpoint import check_weights, one_line
+from ..common.training import DTYPES, check_memory, make_optimizer
 from tinygrad_rnn import manual_seed, nn, no_grad
 from tinygrad_rnn.random import get_generator
 
@@ -114,6 +114,8 @@ class Trainer:
             raise UserError(f"the validation part ({len(self.val_ids)} characters) is too short to evaluate; "
                             "raise --val-fraction, use a longer text, or pass --val-fraction 0")
         self.stream = ChunkStream(train_ids, config.batch_size, config.seq_length)
+        check_memory(self.vocab.size, config.hidden_size, config.num_layers, config.cell,
+                     np.dtype(config.dtype).itemsize, config.seq_length * config.batch_size)
         self.model = CharRNN(self.vocab.size, config.hidden_size, config.num_layers, config.cell, config.dropout,
                              dtype=np.dtype(config.dtype), init=config.init,
                              generator=np.random.default_rng(config.seed))
@@ -181,11 +183,12 @@ class Trainer:
         self.model.train()
         return total / count
 
-    def record_validation(self, nats: float) -> bool:
-        """Store a validation result; True if it is the best so far."""
+    def record_validation(self, nats: float, eligible: bool = True) -> bool:
+        """Store a validation result; True if it is the best so far (only an ``eligible`` one can be: the
+        trainer passes False for a model that predicts worse than a uniform guess)."""
         self.history["val_iter"].append(self.iteration)
         self.history["val_bpc"].append(nats / math.log(2))
-        if self.best_val is None or nats < self.best_val:
+        if eligible and (self.best_val is None or nats < self.best_val):
             self.best_val = nats
             return True
         return False
@@ -228,6 +231,7 @@ class Trainer:
             names = {f.name for f in fields(TrainConfig)}
             config = TrainConfig(**{k: v for k, v in ckpt["train_config"].items() if k in names})
             trainer = cls(config, text, CharVocab.from_dict(ckpt["vocab"]))
+            check_weights(ckpt["model"], trainer.model.state_dict(), path)
             trainer.model.load_state_dict(ckpt["model"])
             trainer.optimizer.load_state_dict(ckpt["optimizer"])
             trainer.stream.load_state_dict(ckpt["data"])

@@ -29,6 +29,34 @@ def _problem(err: BaseException, path: Path) -> str:
     return text
 
 
+def check_weights(saved: Any, expected: dict[str, Any], path: str | os.PathLike, section: str = "model") -> None:
+    """Refuse, with one line naming the array, saved weights a model cannot use: a missing or extra entry,
+    a wrong shape, a non-float dtype (integers would be silently cast), NaN or infinity. ``expected`` is
+    the freshly built model's ``state_dict()``."""
+    import numpy as np
+
+    where = f"checkpoint {str(path)!r}"
+    if not isinstance(saved, dict):
+        raise UserError(f"{where} has no {section!r} arrays; it is corrupted, use another one")
+    missing = [k for k in expected if k not in saved]
+    extra = [k for k in saved if k not in expected]
+    if missing or extra:
+        what = f"lacks {missing[0]!r}" if missing else f"has an unknown array {extra[0]!r}"
+        raise UserError(f"{where} {what} in {section!r}; it is corrupted or from another model, use another one")
+    for name, want in expected.items():
+        got = np.asarray(saved[name])
+        want = np.asarray(want.data if hasattr(want, "data") else want)
+        if got.shape != want.shape:
+            raise UserError(f"{where}: array {section}.{name} has shape {got.shape}, the model's configuration "
+                            f"needs {want.shape}; it is corrupted, use another one")
+        if got.dtype.kind != "f":
+            raise UserError(f"{where}: array {section}.{name} holds {got.dtype} values, not floating point; "
+                            "it is corrupted, use another one")
+        if not np.isfinite(got).all():
+            raise UserError(f"{where}: array {section}.{name} holds NaN or infinite values; the model it holds "
+                            "is unusable, use another checkpoint (an earlier last.npz or best.npz) or retrain")
+
+
 def save_envelope(payload: dict[str, Any], path: str | os.PathLike, kind: str, version: int) -> None:
     """Write ``{kind, format_version, **payload}`` atomically to ``path``, creating its directory."""
     path = Path(path)
@@ -52,6 +80,8 @@ def load_envelope(path: str | os.PathLike, kind: str, max_version: int, program:
     if not path.exists():
         where = f" (by default {default_dir}/best.npz or last.npz)" if default_dir else ""
         raise UserError(f"checkpoint {str(path)!r} does not exist; give a .npz written by `{program}`{where}")
+    if not path.is_file():  # a directory, a FIFO (reading it would block), a device
+        raise UserError(f"checkpoint {str(path)!r} is not a regular file; give a .npz written by `{program}`")
     try:
         ckpt = load(path)
     except (ValueError, OSError) as err:

@@ -17,6 +17,17 @@ class OneLineParser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
+def seed_value(text: str) -> int:
+    """argparse type of every ``--seed``: numpy's generators take only non-negative integers."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
 def deprecation_notice(old: str, command: str, instead: str) -> str:
     return f"warning: {old} is deprecated for `{command}`; {instead}"
 

@@ -6,30 +6,66 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
+import stat
 import sysconfig
 from pathlib import Path
 from typing import Iterator
 
 from .errors import UserError
 
+# byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one)
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
-def read_text_file(path: str | os.PathLike) -> str:
-    """Read a UTF-8 text file, raising UserError for a missing, empty, binary or non-UTF-8 file."""
+
+def _guess_8bit(raw: bytes) -> str:
+    """The likely single-byte encoding of text that is not UTF-8: Windows-1252 when its 0x80-0x9f
+    punctuation (curly quotes, dashes) appears, else Latin-1."""
+    return "WINDOWS-1252" if any(0x80 <= b <= 0x9F for b in raw) else "LATIN1"
+
+
+def read_text_file(path: str | os.PathLike, option: str = "--data") -> str:
+    """Read a text file, raising UserError for a missing, non-regular, empty, binary or undecodable file.
+
+    UTF-8 is expected; a UTF-8, UTF-16 or UTF-32 byte-order mark is honoured (the mark itself is dropped).
+    """
     path = Path(path)
     if not path.exists():
-        raise UserError(f"data file {str(path)!r} does not exist; check the path given to --data")
+        raise UserError(f"data file {str(path)!r} does not exist; check the path given to {option}")
     if path.is_dir():
-        raise UserError(f"data path {str(path)!r} is a directory; give a UTF-8 text file to --data")
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise UserError(f"data file {str(path)!r} looks binary (it contains NUL bytes); give a UTF-8 text file")
+        raise UserError(f"data path {str(path)!r} is a directory; give a UTF-8 text file to {option}")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # /dev/zero, a FIFO, a socket: reading could never end or would block
+        kind = ("a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+                else "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise UserError(f"data path {str(path)!r} is {kind}, not a regular file; give a UTF-8 text file to {option}")
     try:
-        text = raw.decode("utf-8-sig")  # a BOM is an encoding mark, not a character of the text
-    except UnicodeDecodeError as err:
-        raise UserError(
-            f"data file {str(path)!r} is not valid UTF-8 (byte {err.start}: {raw[err.start:err.start + 1]!r}); "
-            "convert it, e.g. with `iconv -t UTF-8`"
-        ) from None
+        raw = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"data file {str(path)!r} cannot be read ({err.strerror or err}); check its permissions") from None
+    encoding = next((enc for mark, enc in BOMS if raw.startswith(mark)), None)
+    if encoding is not None:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as err:
+            name = encoding.replace("-sig", "").upper()
+            raise UserError(f"data file {str(path)!r} starts with a {name} byte-order mark but is not valid "
+                            f"{name} (byte {err.start}); re-save it as UTF-8") from None
+        text = text.lstrip("\ufeff")
+    else:
+        if b"\x00" in raw:
+            raise UserError(f"data file {str(path)!r} looks binary (it contains NUL bytes); give a UTF-8 text "
+                            "file (UTF-16/32 text needs its byte-order mark)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            source = _guess_8bit(raw)
+            raise UserError(
+                f"data file {str(path)!r} is not valid UTF-8 (byte {err.start}: {raw[err.start:err.start + 1]!r}; "
+                f"it looks like {source}); convert it, e.g. `iconv -f {source} -t UTF-8 {shlex.quote(str(path))} "
+                f"> converted.txt`, and pass converted.txt"
+            ) from None
     if not text.strip():
         raise UserError(f"data file {str(path)!r} is empty; give a file with some text in it")
     return text

@@ -2,12 +2,16 @@
 
 Every mistake a user can make (a missing file, a bad hyperparameter, a checkpoint of the wrong model)
 is raised as a ``UserError`` and turned by ``run_cli`` into one line on stderr and a non-zero exit,
-never a traceback.
+never a traceback. A closed stdout (``char-rnn sample | head``) is not an error: the output that
+nobody reads any more is dropped (see ``PipeGuard``).
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from typing import Callable, Sequence
+import threading
+from typing import Any, Callable, Sequence
 
 EXIT_CHECK_FAILED = 1  # a check the user asked for (word-rnn gradcheck) found a problem
 EXIT_USER_ERROR = 2
@@ -18,15 +22,112 @@ class UserError(Exception):
     """A problem with the user's input: the message names it and says how to fix it."""
 
 
+class StdoutClosed(Exception):
+    """The reader of stdout went away (``| head``) and the command has nothing else to do."""
+
+
+class PipeGuard:
+    """Stands in for ``sys.stdout`` during a command: once the reader has gone away (BrokenPipeError, EPIPE)
+    every later write is dropped instead of raising. ``stop_on_close`` (set by commands whose only job is
+    their output, such as sampling) makes the first dropped write raise ``StdoutClosed``, which ``run_cli``
+    turns into a quiet exit 0; a trainer leaves it unset and trains on, its output suppressed."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.closed_by_reader = False
+        self.stop_on_close = False
+
+    def _closed(self) -> None:
+        if not self.closed_by_reader:
+            self.closed_by_reader = True
+            try:  # the interpreter's final flush of the real stdout must not complain either
+                fd = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(fd, self.stream.fileno())
+                os.close(fd)
+            except (OSError, ValueError, AttributeError):
+                pass
+        if self.stop_on_close:
+            raise StdoutClosed
+
+    def write(self, s: str) -> int:
+        if self.closed_by_reader:
+            return self._closed() or len(s)
+        try:
+            return self.stream.write(s)
+        except BrokenPipeError:
+            self._closed()
+            return len(s)
+
+    def flush(self) -> None:
+        if self.closed_by_reader:
+            return self._closed()
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def stop_when_stdout_closes() -> None:
+    """Called by a command whose output is its whole point: a closed stdout ends it quietly."""
+    if isinstance(sys.stdout, PipeGuard):
+        sys.stdout.stop_on_close = True
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_signals_interrupt() -> dict[int, Any]:
+    """SIGTERM and SIGHUP act as Ctrl-C does outside a training loop (which installs its own save-and-stop
+    handlers): one "interrupted" line and exit 130 instead of a silent death. Main thread only."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+                previous[sig] = signal.signal(sig, _interrupt)
+    return previous
+
+
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
     """Run ``main(argv)``; a UserError becomes one 'error: ...' line on stderr and exit code 2."""
+    saved_stdout = sys.stdout
+    sys.stdout = guard = PipeGuard(saved_stdout)
+    handlers = _stop_signals_interrupt()
     try:
         return int(main(argv) or 0)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except StdoutClosed:
+        return 0
+    except BrokenPipeError:  # written around the guard (a stream captured before it): the same quiet end
+        guard.stop_on_close = False
+        guard._closed()
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
+    except MemoryError:
+        print("error: out of memory; use a smaller model (--hidden-size, --vocab-size, --batch-size) or a "
+              "smaller corpus", file=sys.stderr)
+        return EXIT_USER_ERROR
+    finally:
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # the process is about to exit with its work done (or refused): a late Ctrl-C or SIGTERM must not
+            # turn that into a death by signal during the interpreter's shutdown
+            for sig in (signal.SIGINT, *handlers):
+                signal.signal(sig, signal.SIG_IGN)
+        else:
+            for sig, previous in handlers.items():
+                signal.signal(sig, previous)
+        if sys.stdout is guard:
+            sys.stdout = saved_stdout
+        try:
+            saved_stdout.flush()
+        except (BrokenPipeError, ValueError):
+            guard.stop_on_close = False
+            guard._closed()

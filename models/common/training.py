@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,54 @@ def make_optimizer(name: str, params: Sequence[Any], lr: float, adagrad: str = "
     raise ValueError(f"unknown optimizer {name!r}; choose sgd, adagrad, adam or rmsprop")
 
 
+# ------------------------------------------------------------------------------------------- memory
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def physical_memory() -> int | None:
+    """This machine's RAM in bytes (None where the platform does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} PB"
+
+
+def check_memory(vocab_size: int, hidden_size: int, num_layers: int, cell: str, itemsize: int,
+                 tokens_per_step: int, hint: str = "--hidden-size") -> None:
+    """Refuse, before allocating anything, a model whose parameters (with their gradients and optimizer
+    state, about four copies) and one step's activations would not fit in this machine's memory."""
+    gates = GATES.get(cell, 4)
+    params = vocab_size * hidden_size * 2 + vocab_size
+    width = vocab_size
+    for _ in range(max(num_layers, 1)):
+        params += gates * hidden_size * (width + hidden_size + 2)
+        width = hidden_size
+    activations = tokens_per_step * (gates * hidden_size * 3 * max(num_layers, 1) + 2 * vocab_size)
+    need = (4 * params + activations) * itemsize
+    ram = physical_memory()
+    if ram is not None and need > ram:
+        raise UserError(f"this model needs about {_size(need)} of memory ({params:,} parameters, with their "
+                        f"gradients, optimizer state and one step's activations) but the machine has {_size(ram)}; "
+                        f"use a smaller {hint}")
+
+
 # ------------------------------------------------------------------------------------------- budget
+def check_max_time(seconds: float | None) -> None:
+    """The one --max-time rule of both trainers: a positive, finite number of seconds (leave it out for no limit)."""
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise UserError(f"--max-time must be a positive finite number of seconds (leave it out for no time limit), "
+                        f"got {seconds}")
+
+
+
 class Budget:
     """When a run stops: ``max_time`` seconds of this session (counted from ``start()``, which a trainer
     calls once its data are ready, so corpus preparation never counts), a total of ``max_count``
@@ -130,6 +179,17 @@ def out_dir(out: str | None, resume: str | None, default: str) -> Path:
     return Path(default)
 
 
+def _probe_writable(directory: Path) -> str | None:
+    """None if a file can really be created in ``directory`` (a read-only mount, /proc or a full disk fail
+    here, whatever the permission bits say; root passes every access() check), else the reason."""
+    try:
+        with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    return None
+
+
 def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -> None:
     """Refuse, before any work, an ``--out`` that cannot hold checkpoints or holds another run's."""
     out = Path(out)
@@ -141,8 +201,9 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
                                     "checkpoints with --out DIR")
                 raise UserError(f"--out {str(out)!r} cannot be created: {str(part)!r} is a file; pass another "
                                 "--out DIR")
-            if not os.access(part, os.W_OK | os.X_OK):
-                raise UserError(f"--out {str(out)!r} is not writable ({str(part)!r} does not allow it); pass "
+            reason = (None if os.access(part, os.W_OK | os.X_OK) else "permission denied") or _probe_writable(part)
+            if reason:
+                raise UserError(f"--out {str(out)!r} is not writable ({str(part)!r}: {reason}); pass "
                                 "another --out DIR")
             break
     if resume and overwrite:
@@ -152,6 +213,172 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
     if any((out / name).exists() for name in CHECKPOINT_FILES):
         raise UserError(f"{out} already holds checkpoints of an earlier run; pass --resume {out / LAST} to "
                         "continue it, --overwrite to replace them, or another --out")
+
+
+def remove_orphaned_temps(paths: Iterable[Path]) -> list[Path]:
+    """Delete the ``.NAME.<random>.tmp`` files that ``tinygrad_rnn.save`` leaves beside ``NAME`` only when its
+    process was killed mid-write (``kill -9``); returns what was removed."""
+    removed = []
+    for path in paths:
+        path = Path(path)
+        if not path.parent.is_dir():
+            continue
+        for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except OSError:
+                pass
+    return removed
+
+
+class RunFiles:
+    """The checkpoints of one training run, and what happens when writing them fails.
+
+    * ``--overwrite`` removes nothing of the earlier run up front: its files (``stale``) stay until this run has
+      written its own first checkpoint, so a run that fails early (a bad option, a divergence) leaves the user
+      the earlier model.
+    * A save that fails (disk full, the directory gone read-only) does not stop training: one warning line on
+      stderr, the state stays in memory, the next save point tries again, and the file it would have replaced
+      is untouched (``tinygrad_rnn.save`` writes atomically). ``failing`` is the reason while it lasts.
+    * Temporary files a killed predecessor left beside the checkpoints are removed at the start.
+    """
+
+    def __init__(self, last: Path, best: Path, overwrite: bool = False, warn: Any = None,
+                 extra: Sequence[Path] = ()) -> None:
+        self.last, self.best = Path(last), Path(best)
+        self.stale = [p for p in (self.last, self.best, *map(Path, extra)) if overwrite and p.exists()]
+        self.written: set[Path] = set()
+        self.failing: str | None = None
+        self.warn = warn or (lambda line: print(line, file=sys.stderr))
+        remove_orphaned_temps((self.last, self.best))
+
+    def save(self, write: Any, path: Path) -> bool:
+        """``write(path)``; False (after one warning line) if it raised a UserError/OSError, True otherwise."""
+        path = Path(path)
+        try:
+            write(path)
+        except (UserError, OSError) as err:
+            reason = str(err) if isinstance(err, UserError) else (err.strerror or str(err))
+            if self.failing is None:
+                kept = (f"{path} keeps its previous save" if path.exists() and path not in self.stale
+                        else "nothing of this run is saved yet")
+                self.warn(f"warning: {reason}; training goes on with its state in memory and saving is retried "
+                          f"at the next save point ({kept})")
+            self.failing = reason
+            return False
+        if self.failing is not None:
+            self.warn(f"saved {path} again after the failed save(s)")
+        self.failing = None
+        self.written.add(path)
+        for old in self.stale:  # this run has a checkpoint of its own now: the earlier run's may go
+            if old not in self.written:
+                try:
+                    old.unlink(missing_ok=True)
+                except OSError:
+                    pass
+        self.stale = []
+        return True
+
+    def final_failure(self, write: Any) -> UserError:
+        """The error to raise when even the run's final save failed: the session's state is first written to a
+        fresh temporary directory (another filesystem, often with room), and the line says where it went."""
+        reason = self.failing
+        rescued = None
+        try:
+            rescued = Path(tempfile.mkdtemp(prefix="tinygrad-rnn-rescue-")) / self.last.name
+            write(rescued)
+        except (UserError, OSError):
+            if rescued is not None:
+                shutil.rmtree(rescued.parent, ignore_errors=True)
+            rescued = None
+        if rescued is not None:
+            return UserError(f"the final checkpoint could not be written ({reason}); this session's training was "
+                             f"saved to {rescued} instead: once there is room, `mv {rescued} {self.last}` and "
+                             f"continue with --resume {self.last}; {self.kept_message()}")
+        return UserError(f"the final checkpoint could not be written ({reason}); the training of this session is "
+                         f"lost; {self.kept_message()}")
+
+    def last_good(self) -> Path | None:
+        """The checkpoint a failed run leaves to resume from: this run's last.npz, or one it did not replace
+        (resuming), never an earlier run's that ``--overwrite`` has not yet removed."""
+        if self.last in self.written or (self.last.exists() and self.last not in self.stale):
+            return self.last
+        return None
+
+    def kept_message(self) -> str:
+        good = self.last_good()
+        if good is not None:
+            return f"the last good checkpoint is kept at {good}"
+        if self.stale:
+            return f"this run saved no checkpoint; the earlier run's files in {self.last.parent} are untouched"
+        return "no checkpoint was saved"
+
+
+def better_best(current: float | None, best_file: Path, read: Any) -> float | None:
+    """The lower of ``current`` and the best value recorded in the run's own ``best.npz`` (``read(path)`` gives
+    it, or raises): a checkpoint written before its run's last evaluation, or by an older version, may not
+    know the best value so far, and a resumed run must never replace best.npz with a worse model."""
+    if not Path(best_file).is_file():
+        return current
+    try:
+        recorded = read(best_file)
+    except (UserError, KeyError, TypeError, ValueError, OSError):
+        return current
+    if recorded is None or not math.isfinite(float(recorded)):
+        return current
+    return float(recorded) if current is None or float(recorded) < current else current
+
+
+class SaveCadence:
+    """When a trainer saves ``last.npz`` between its other save points: every ``count`` iterations/sentences
+    and at least every ``minutes`` of training, so that a ``kill -9`` loses minutes of work, not an epoch."""
+
+    def __init__(self, count: int | None = None, minutes: float | None = None) -> None:
+        self.count, self.seconds = count, None if minutes is None else 60.0 * minutes
+        self.last_save = time.perf_counter()
+
+    def due(self, done: int, step: int = 1) -> bool:
+        if self.count is not None and done // self.count != (done - step) // self.count:
+            return True
+        return self.seconds is not None and time.perf_counter() - self.last_save >= self.seconds
+
+    def saved(self) -> None:
+        self.last_save = time.perf_counter()
+
+
+# ------------------------------------------------------------------------------------------- divergence
+class DivergenceWatch:
+    """A run that has diverged: its training loss per token stayed above twice the loss of a uniform guess
+    over the vocabulary (``2 log V`` nats) for ``window`` steps in a row, or became NaN/inf. A model that
+    predicts worse than uniform is never a run's best either (``better_than_uniform``)."""
+
+    def __init__(self, vocab_size: int, window: int = 50, factor: float = 2.0) -> None:
+        self.vocab_size, self.window = vocab_size, window
+        self.uniform = math.log(max(vocab_size, 2))
+        self.limit = factor * self.uniform
+        self.run = 0
+
+    def update(self, per_token: float) -> bool:
+        """Record one step's loss per token; True once the run has diverged."""
+        self.run = self.run + 1 if not (per_token <= self.limit) else 0
+        return not math.isfinite(per_token) or self.run >= self.window
+
+    @property
+    def suspect(self) -> bool:
+        """The last steps were above the limit: a periodic save now could replace a good checkpoint with a
+        diverging model, so trainers put it off to their next save point (or to the end of the run)."""
+        return self.run > 0
+
+    def better_than_uniform(self, per_token: float) -> bool:
+        return math.isfinite(per_token) and per_token < self.uniform
+
+    def message(self, per_token: float, where: str) -> str:
+        if not math.isfinite(per_token):
+            return f"the training loss became {per_token} {where}: training diverged"
+        return (f"the training loss stayed above {self.limit:.2f} nats per token (twice a uniform guess's "
+                f"log {self.vocab_size} = {self.uniform:.2f}) for {self.window} steps in a row, {per_token:.4g} "
+                f"{where}: training diverged")
 
 
 def default_checkpoint(directory: str, program: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..common import UserError
-from ..common.checkpoint import load_envelope, one_line, save_envelope
+from ..common.checkpoint import check_weights, load_envelope, one_line, save_envelope
 
 from .model import WordRNNLM
 from .vocab import Vocabulary
@@ -60,6 +60,7 @@ def restore_model(obj: dict[str, Any], path: str | os.PathLike = "checkpoint") -
     if model.vocab_size != len(vocab):
         raise UserError(f"checkpoint {str(path)!r}: model vocabulary {model.vocab_size} != stored vocabulary "
                         f"{len(vocab)}; the file is corrupted")
+    check_weights(obj["model"], model.state_dict(), path)
     try:
         model.load_state_dict(obj["model"], strict=True)
     except (KeyError, ValueError, TypeError, RuntimeError) as err:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli
-from ..common.cli import OneLineParser, deprecation_notice
-from ..common.errors import EXIT_CHECK_FAILED
+from ..common.cli import OneLineParser, deprecation_notice, seed_value
+from ..common.errors import EXIT_CHECK_FAILED, stop_when_stdout_closes
 from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
 from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-fraction", type=float, help="held-out fraction of sentences (default 0.05)")
     t.add_argument("--eval-every", type=int, help="evaluate and checkpoint every N sentences (default: each epoch; "
                                                        "with --resume: the resumed run's)")
+    t.add_argument("--checkpoint-every", type=int, metavar="N",
+                   help="also save OUT/last.npz every N sentences (default: at each evaluation only)")
+    t.add_argument("--checkpoint-minutes", type=float, default=5.0, metavar="M",
+                   help="also save OUT/last.npz after M minutes without a save, so a kill -9 loses at most that "
+                        "(default 5)")
     t.add_argument("--out", metavar="DIR", help=f"directory for last.npz, best.npz and {PLOT_NAME} (default "
                                                  f"{DEFAULT_OUT}; with --resume: the directory of CKPT)")
     t.add_argument("--resume", metavar="CKPT", nargs="?", const=_BARE_RESUME,
@@ -98,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the checkpoints of an earlier run in --out (and delete its best.npz); without "
                         "--resume or --overwrite a new run refuses to")
     t.add_argument("--checkpoint", metavar="FILE", help=argparse.SUPPRESS)  # deprecated: FILE and FILE.best.npz
-    t.add_argument("--seed", type=int, help="seed for initialisation, split and shuffling (default 0)")
+    t.add_argument("--seed", type=seed_value, help="seed for initialisation, split and shuffling (default 0)")
     t.add_argument("--dtype", choices=DTYPES, help="parameter dtype (default float32)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--plot", action="store_true", help=f"write OUT/{PLOT_NAME}, the training and validation loss "
@@ -107,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="sample sentences")
     g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
     g.add_argument("--num", type=int, default=5, help="sentences to generate (default 5)")
-    g.add_argument("--seed", type=int, help="random seed (default: different every run)")
+    g.add_argument("--seed", type=seed_value, help="random seed (default: different every run)")
     g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
     g.add_argument("--min-length", type=int, default=1, help="fewest words per sentence (default 1)")
     g.add_argument("--max-length", type=int, default=100, help="cut a sentence after this many words (default 100)")
@@ -131,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--vocab-size", type=int, default=100, help="small vocabulary for the check (default 100)")
     c.add_argument("--hidden-size", type=int, default=10, help="small hidden size for the check (default 10)")
     c.add_argument("--length", type=int, default=8, help="sentence length (default 8)")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=seed_value, default=0)
     return p
 
 
@@ -160,6 +165,7 @@ def _cmd_train(a: argparse.Namespace) -> int:
                                  f"use --resume CKPT (e.g. --resume {DEFAULT_OUT}/last.npz)"), file=sys.stderr)
         resume = a.checkpoint
     cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, bptt_truncate=trunc, max_time=a.max_time,
+                      checkpoint_every=a.checkpoint_every, checkpoint_minutes=a.checkpoint_minutes,
                       out=a.out, resume=resume, checkpoint=a.checkpoint, overwrite=a.overwrite, quiet=a.quiet,
                       plot=a.plot, explicit=frozenset(given), **opts)
     result = train(cfg)
@@ -174,7 +180,8 @@ def _load(path: str | None):
 
 
 def _cmd_generate(a: argparse.Namespace) -> int:
-    from .generate import generate_sentences
+    stop_when_stdout_closes()
+    from .generate import iter_sentences
 
     check_temperature(a.temperature)
     if a.num < 1 or a.min_length < 0 or a.max_length < 1:
@@ -182,12 +189,13 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     if a.min_length > a.max_length:
         raise UserError(f"--min-length {a.min_length} exceeds --max-length {a.max_length}")
     model, vocab, _ = _load(a.checkpoint)
-    for text in generate_sentences(model, vocab, a.num, a.seed, a.temperature, a.min_length, a.max_length):
-        print(text)
+    for text in iter_sentences(model, vocab, a.num, a.seed, a.temperature, a.min_length, a.max_length):
+        print(text, flush=True)  # streamed, as char-rnn sample does
     return 0
 
 
 def _cmd_score(a: argparse.Namespace) -> int:
+    stop_when_stdout_closes()
     from .score import score_sentences
 
     sentences = list(a.sentences)
@@ -208,6 +216,7 @@ def _cmd_score(a: argparse.Namespace) -> int:
 
 
 def _cmd_eval(a: argparse.Namespace) -> int:
+    stop_when_stdout_closes()
     from .score import corpus_perplexity
 
     model, vocab, lowercase = _load(a.checkpoint)
@@ -223,9 +232,15 @@ def _cmd_gradcheck(a: argparse.Namespace) -> int:
 
     cell = a.cell
     if a.checkpoint:
-        cell = str(load_checkpoint(a.checkpoint)["config"]["cell"])
+        config = load_checkpoint(a.checkpoint)["config"]
+        cell = config.get("cell") if isinstance(config, dict) else None
+        if cell not in CELLS:
+            raise UserError(f"checkpoint {a.checkpoint!r} records no valid cell type ({cell!r}); it is corrupted, "
+                            "use another one or pass --cell instead")
     if a.vocab_size < 2 or a.hidden_size < 1 or a.length < 1:
         raise UserError("--vocab-size must be >= 2, --hidden-size and --length >= 1")
+    if a.length > 1000:
+        raise UserError(f"--length {a.length} is too long for the check (a forward pass per weight); keep it at most 1000")
     if a.vocab_size * a.hidden_size > 200_000:
         raise UserError("the check perturbs every weight; keep --vocab-size × --hidden-size under 200000")
     print(f"gradient check: cell={cell}, vocab {a.vocab_size}, hidden {a.hidden_size}, full BPTT, float64, "

@@ -57,6 +57,34 @@ def prose_paragraphs(text: str) -> list[str]:
     return keep
 
 
+def _remove_dead_cache_temps(directory: Path) -> None:
+    """Remove the ``word_rnn_stdlib_*.tmp<PID>`` files of writers that were killed mid-write (their PID is gone)."""
+    for tmp in directory.glob("word_rnn_stdlib_*.tmp*"):
+        pid = tmp.suffix.removeprefix(".tmp")
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # a live process is writing it
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, OSError):
+            continue
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _valid_cache(cached: object) -> bool:
+    """A cache file holds ``{"sentences": [[token, ...], ...], "description": str}`` and nothing else will do."""
+    if not isinstance(cached, dict) or not isinstance(cached.get("description"), str):
+        return False
+    sentences = cached.get("sentences")
+    return (isinstance(sentences, list) and bool(sentences)
+            and all(isinstance(s, list) and all(isinstance(t, str) for t in s) for s in sentences))
+
+
 def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: bool = True) -> Corpus:
     """Sentences of the standard library's docstrings, tokenized once and cached as JSON (tokenizing
     2 MB with NLTK takes ~10 s); the cache key covers Python, NLTK, the size and the casing."""
@@ -68,13 +96,15 @@ def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: boo
     if use_cache and path.exists():
         try:
             cached = json.loads(path.read_text(encoding="utf-8"))
-            return Corpus(cached["sentences"], cached["description"])
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
+            if _valid_cache(cached):
+                return Corpus(cached["sentences"], cached["description"])
+        except (OSError, ValueError):
+            pass  # a damaged cache (unreadable, not JSON, or JSON of another shape) is rebuilt below
     docs = [" ".join(p.split()) for p in prose_paragraphs(stdlib_docstring_corpus(max_chars))]
     sentences, origin = wtext.tokenize_documents(docs, lowercase=lowercase)
     corpus = Corpus(sentences, f"{DEFAULT_CORPUS_NAME}; sentences by {origin}")
     if use_cache:
+        _remove_dead_cache_temps(path.parent)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".tmp{os.getpid()}")

@@ -1,10 +1,11 @@
 """Sampling sentences from a trained model: SENTENCE_START → … → SENTENCE_END, never UNKNOWN_TOKEN."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from ..common.sampling import inverse_cdf, softmax
-
 from .model import WordRNNLM
 from .text import detokenize
 from .vocab import Vocabulary
@@ -37,13 +38,18 @@ def generate_ids(model: WordRNNLM, vocab: Vocabulary, rng: np.random.Generator, 
     return words, False
 
 
-def generate_sentences(model: WordRNNLM, vocab: Vocabulary, num: int = 5, seed: int | None = None,
-                       temperature: float = 1.0, min_length: int = 1, max_length: int = 100) -> list[str]:
-    """``num`` detokenized sentences; one cut by ``max_length`` ends with " …"."""
+def iter_sentences(model: WordRNNLM, vocab: Vocabulary, num: int = 5, seed: int | None = None,
+                   temperature: float = 1.0, min_length: int = 1, max_length: int = 100) -> Iterator[str]:
+    """``num`` detokenized sentences, one at a time (``generate`` streams them); one cut by ``max_length``
+    ends with " …"."""
     rng = np.random.default_rng(seed)
-    out = []
     for _ in range(num):
         ids, finished = generate_ids(model, vocab, rng, temperature, min_length, max_length)
         text = detokenize(vocab.decode(ids))
-        out.append(text if finished else text + " …")
-    return out
+        yield text if finished else text + " …"
+
+
+def generate_sentences(model: WordRNNLM, vocab: Vocabulary, num: int = 5, seed: int | None = None,
+                       temperature: float = 1.0, min_length: int = 1, max_length: int = 100) -> list[str]:
+    """``num`` detokenized sentences (``iter_sentences`` as a list)."""
+    return list(iter_sentences(model, vocab, num, seed, temperature, min_length, max_length))

@@ -32,19 +32,38 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in paragraphs if p]
 
 
+def _csv_rows(text: str, path: str, strict: bool = True) -> list[list[str]]:
+    """Every row of a CSV text. A quote that never closes is refused with the line where its field starts
+    (a lenient reader would swallow the rest of the file into one field); other strict-mode complaints
+    (text after a closing quote) are read leniently, as spreadsheets write them."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one field may hold the whole file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
+    rows: list[list[str]] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as err:
+        if "unexpected end of data" in str(err):
+            raise UserError(f"CSV file {path!r} has an unterminated quote: the quoted field of the row starting on "
+                            f"line {start} never closes; close the quote (a quote inside a field is written \"\")"
+                            ) from None
+        if strict:
+            return _csv_rows(text, path, strict=False)
+        raise UserError(f"CSV file {path!r} cannot be parsed at line {reader.line_num} ({err}); check its quoting") from None
+    return rows
+
+
 def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
     """One document per CSV row, from the named column (the first one when ``column`` is None).
 
     The csv module handles quoted fields that span several lines (reddit comments do).
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise UserError(f"CSV file {path!r} has no header row; the first row must name the columns") from None
-    except csv.Error as err:
-        raise UserError(f"CSV file {path!r} cannot be parsed ({err}); check its quoting") from None
-    header = [h.strip() for h in header]
+    rows = _csv_rows(text, path)
+    if not rows:
+        raise UserError(f"CSV file {path!r} has no header row; the first row must name the columns")
+    header = [h.strip() for h in rows[0]]
     if column is None:
         index = 0
     elif column in header:
@@ -54,13 +73,7 @@ def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
             f"CSV column {column!r} not found in {path!r}; its columns are: "
             + ", ".join(repr(h) for h in header) + " (pick one with --column)"
         )
-    docs = []
-    try:
-        for row in reader:
-            if index < len(row) and row[index].strip():
-                docs.append(row[index])
-    except csv.Error as err:
-        raise UserError(f"CSV file {path!r} cannot be parsed at line {reader.line_num} ({err}); check its quoting") from None
+    docs = [row[index] for row in rows[1:] if index < len(row) and row[index].strip()]
     if not docs:
         raise UserError(f"CSV column {header[index]!r} of {path!r} holds no text")
     if all(_looks_numeric(d) for d in docs):

@@ -19,7 +19,7 @@ from tinygrad_rnn import nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
-from ..common.training import (DTYPES, Budget, Conflict, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
+from ..common.training import (DTYPES, Budget, better_best, check_max_time, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from . import data as wdata
@@ -34,6 +34,7 @@ DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
 EVAL_BATCH = 64
 EVAL_TOKENS = 1024
 LOSS_CURVE_STEPS = 50
+DIVERGENCE_WINDOW = 50  # steps in a row above twice the uniform loss per word: a diverged run
 
 
 @dataclass
@@ -58,6 +59,8 @@ class TrainConfig:
     max_time: float | None = None
     val_fraction: float = 0.05
     eval_every: int | None = None
+    checkpoint_every: int | None = None  # also save last.npz every N sentences
+    checkpoint_minutes: float | None = 5.0  # and after this many minutes without a save
     out: str | None = None  # directory for last.npz/best.npz (default checkpoints/word_rnn, or --resume's)
     resume: str | None = None  # the checkpoint to continue
     checkpoint: str | None = None  # deprecated: write exactly this file and its NAME.best.npz instead of --out
@@ -95,14 +98,18 @@ def validate(cfg: TrainConfig) -> None:
         (cfg.batch_size >= 1, f"--batch-size must be >= 1, got {cfg.batch_size}"),
         (cfg.epochs >= 1, f"--epochs must be >= 1, got {cfg.epochs}"),
         (cfg.max_sentences is None or cfg.max_sentences >= 1, f"--max-sentences must be >= 1, got {cfg.max_sentences}"),
-        (cfg.max_time is None or cfg.max_time > 0, f"--max-time must be positive, got {cfg.max_time}"),
         (cfg.eval_every is None or cfg.eval_every >= 1, f"--eval-every must be >= 1, got {cfg.eval_every}"),
+        (cfg.checkpoint_every is None or cfg.checkpoint_every >= 1,
+         f"--checkpoint-every must be >= 1, got {cfg.checkpoint_every}"),
+        (cfg.checkpoint_minutes is None or (math.isfinite(cfg.checkpoint_minutes) and cfg.checkpoint_minutes > 0),
+         f"--checkpoint-minutes must be a positive number, got {cfg.checkpoint_minutes}"),
         (cfg.schedule in ("halve", "none"), f"--schedule must be 'halve' or 'none', got {cfg.schedule!r}"),
         (cfg.dtype in DTYPES, f"--dtype must be float32 or float64, got {cfg.dtype!r}"),
     ]
     for ok, msg in checks:
         if not ok:
             raise UserError(msg)
+    check_max_time(cfg.max_time)
     if cfg.cell not in CELLS:
         raise UserError(f"--cell must be one of {', '.join(CELLS)}, got {cfg.cell!r}")
     if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
@@ -125,21 +132,18 @@ def check_outputs(cfg: TrainConfig) -> None:
         out = out_dir(cfg.out, cfg.resume, DEFAULT_OUT)
         check_out_dir(out, cfg.resume, cfg.overwrite)
         if cfg.overwrite:
-            _remove_stale_best(checkpoint_paths(out)[1], "--out")
+            _check_best_is_a_file(checkpoint_paths(out)[1], "--out")
         return
     if cfg.out is not None:
         raise UserError("--checkpoint FILE (deprecated) and --out DIR both say where to write; give only --out DIR")
     _check_legacy_checkpoint_path(cfg)
 
 
-def _remove_stale_best(best: Path, option: str) -> None:
+def _check_best_is_a_file(best: Path, option: str) -> None:
+    """The earlier run's best model is removed (by ``RunFiles``) once this run has saved a checkpoint of its own;
+    a directory in its place could not be."""
     if best.is_dir():
         raise UserError(f"{str(best)!r} is a directory; remove it or choose another {option}")
-    try:
-        best.unlink(missing_ok=True)  # a stale best model must never pass for this run's
-    except OSError as err:
-        raise UserError(f"cannot remove the earlier run's {str(best)!r} ({err.strerror or err}); remove it by hand "
-                        f"or choose another {option}") from None
 
 
 def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
@@ -166,7 +170,7 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
                 raise UserError(f"{str(existing)} already exists (an earlier run); pass --resume to continue it, "
                                 "--overwrite to replace it, or another --checkpoint")
         return
-    _remove_stale_best(best, "--checkpoint")
+    _check_best_is_a_file(best, "--checkpoint")
 
 
 def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
@@ -303,6 +307,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                 setattr(cfg, k, stored[k])
     validate(cfg)
     if ckpt is not None:
+        restore_model(ckpt, cfg.resume)  # a corrupt model is named before any goal or data problem
         _nothing_to_train(cfg, ckpt["training"], explicit)
     lr = cfg.lr if cfg.lr is not None else DEFAULT_LR[cfg.optimizer]
 
@@ -321,6 +326,9 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             vocab = Vocabulary.build(corpus.sentences, cfg.vocab_size)
         vocab_warnings = [str(w.message) for w in caught]
         cfg.vocab_size = len(vocab)
+        check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
+                     min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
+                     hint="--hidden-size, --vocab-size or --batch-size")
         try:
             model = WordRNNLM(len(vocab), cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
                               dtype=np.dtype(cfg.dtype))
@@ -361,6 +369,11 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     curve=[(float(n), float(v)) for n, v in zip(*_curve_arrays(tr.get("curve")))])
         say(f"resuming from {cfg.resume!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
 
+        def best_of(path: Path) -> float | None:
+            recorded = load_checkpoint(path).get("training") or {}
+            return recorded.get("best_val") if recorded.get("fingerprint") == digest else None
+        st.best_val = better_best(st.best_val, best, best_of)
+
     def snapshot() -> dict[str, Any]:
         return {
             "epoch": st.epoch, "position": st.position,
@@ -373,15 +386,30 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                       "loss": np.asarray([c[1] for c in st.curve], dtype=np.float64)},
         }
 
-    def save(path: Any = None) -> None:
-        save_checkpoint(path or last_path, model, vocab, _settings(cfg, requested_vocab), snapshot())
+    plot_path = last_path.parent / PLOT_NAME if cfg.checkpoint is None else last_path.with_suffix(".loss.png")
+    # --overwrite: the earlier run's files stay until this run has written a checkpoint of its own
+    files = RunFiles(last_path, best, cfg.overwrite and not cfg.resume, warn=lambda line: tqdm.write(line, file=sys.stderr),
+                     extra=[plot_path] if cfg.plot else ())
+    watch = DivergenceWatch(len(vocab), window=DIVERGENCE_WINDOW)
+    cadence = SaveCadence(cfg.checkpoint_every, cfg.checkpoint_minutes)
+    saved_at = [-1]  # the step last.npz was last written at
+
+    def save(path: Any = None, final: bool = False) -> bool:
+        if not final and watch.suspect:
+            return False  # never a periodic save of a model whose loss is exploding (the end of a run saves)
+        path = Path(path or last_path)
+        ok = files.save(lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab), snapshot()), path)
+        if ok and path == last_path:
+            saved_at[0] = st.steps
+            cadence.saved()
+        return ok
 
     def run_eval() -> float:
         loss, words = evaluate(model, encoded, eval_idx)
         which = "validation" if len(val_idx) else "training"
         if not math.isfinite(loss):
-            raise UserError(f"the {which} loss became {loss} after {st.steps} steps; the last good checkpoint "
-                            f"{str(last_path)!r} was kept. Lower --lr or use --clip")
+            raise UserError(f"the {which} loss became {loss} after {st.steps} steps: training diverged; "
+                            f"{files.kept_message()}; lower --lr or use --clip")
         prev_lr = opt.param_groups[0]["lr"]
         if sched is not None:
             sched.step(loss)
@@ -391,9 +419,10 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
         say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per word, "
             f"perplexity {perplexity(loss):.5g} over {plural(words, 'word')}{note}")
-        if len(val_idx) and (st.best_val is None or loss < st.best_val):
+        # a model that predicts worse than a uniform guess over the vocabulary is never a run's best
+        if len(val_idx) and watch.better_than_uniform(loss) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
-            save(best)
+            save() and save(best)  # last.npz first: both then carry the best value so far
         return loss
 
     total_planned = cfg.epochs * len(train_set)
@@ -423,11 +452,11 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     batch = st.plan[st.position]
                     x, y = wdata.make_batch(train_set, batch)
                     value = step(x, y)
-                    if not math.isfinite(value):
-                        raise UserError(f"the training loss became {value} at step {st.steps + 1}; nothing was saved "
-                                        f"over {str(last_path)!r}. Lower --lr (now {opt.param_groups[0]['lr']:g}) "
-                                        "or use --clip")
                     n_words = int(np.count_nonzero(np.asarray(y) != PAD))
+                    per_word = value * len(batch) / max(n_words, 1)
+                    if watch.update(per_word):
+                        raise UserError(f"{watch.message(per_word, f'at step {st.steps + 1}')}; {files.kept_message()}; "
+                                        f"lower --lr (now {opt.param_groups[0]['lr']:g}) or use --clip")
                     st.position += 1
                     st.steps += 1
                     st.sentences += len(batch)
@@ -447,20 +476,26 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                         on_step(st.steps)
                     if cfg.eval_every is not None and st.sentences // cfg.eval_every != (st.sentences - len(batch)) // cfg.eval_every:
                         run_eval()
+                        if saved_at[0] != st.steps:
+                            save()
+                    elif cadence.due(st.sentences, len(batch)):  # (a failed save is retried at the next one)
                         save()
                 else:
                     st.epoch += 1
                     st.plan, st.position = None, 0
                     run_eval()
-                    save()
+                    if saved_at[0] != st.steps:
+                        save()
                     continue
                 break
         finally:
             bar.close()
-        if stop_reason != "done":
-            save()
+        if saved_at[0] != st.steps or files.failing is not None:
+            save(final=True)
+        if files.failing is not None:
+            raise files.final_failure(
+                lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab), snapshot()))
         if cfg.plot:
-            plot_path = last_path.parent / PLOT_NAME if cfg.checkpoint is None else last_path.with_suffix(".loss.png")
             _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
             say(f"loss curve: {plot_path}")
         if stop_reason == "interrupted":  # a status report on stderr, like char-rnn's: stdout keeps the run's lines
@@ -470,8 +505,11 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {str(last_path)!r} "
                 f"(continue with {resume_hint})")
         else:
-            say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}"
-                + (f", best validation model {str(best)!r}" if len(val_idx) else ""))
+            best_note = ""
+            if len(val_idx):
+                best_note = (f", best validation model {str(best)!r}" if st.best_val is not None and best.exists()
+                             else "; no model better than a uniform guess yet, so no best model")
+            say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}" + best_note)
     elapsed = budget.elapsed()
     return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "words": st.words,
             "history": st.history, "elapsed": elapsed, "model": model, "vocab": vocab}
