@@ -33,6 +33,27 @@ class ASMoutput(NamedTuple):
     loss: Tensor  # scalar: mean negative log-likelihood
 
 
+def batched_input(input: Any, in_features: int, name: str) -> tuple[Tensor, bool]:
+    """``(x (N, in_features), unbatched)`` for an input of shape (N, in_features) or (in_features,)."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.ndim not in (1, 2) or x.shape[-1] != in_features:
+        raise RuntimeError(f"{name}: input should be (N, {in_features}) or ({in_features},), got {tuple(x.shape)}")
+    return (x.reshape(1, in_features), True) if x.ndim == 1 else (x, False)
+
+
+def class_targets(target: Any, n: int, n_classes: int, name: str) -> np.ndarray:
+    """Integer targets (n,) in 0..n_classes-1, with PyTorch's errors for anything else."""
+    target = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer classes, got {target.dtype}")
+    if len(target) != n:
+        raise RuntimeError("Input and target should have the same size in the batch dimension.")
+    if target.size and (target.min() < 0 or target.max() >= n_classes):
+        raise RuntimeError(f"Target values should be in [0, {n_classes - 1}], but values in range "
+                           f"[{target.min()}, {target.max()}] were found. ")
+    return target
+
+
 class AdaptiveLogSoftmaxWithLoss(Module):
     """``AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs, div_value=4.0, head_bias=False, dtype=None)``.
 
@@ -64,23 +85,12 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.tail = ModuleList(tails)
 
     def _batched(self, input: Any) -> tuple[Tensor, bool]:
-        x = input if isinstance(input, Tensor) else Tensor(input)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.in_features:
-            raise RuntimeError(f"AdaptiveLogSoftmaxWithLoss: input should be (N, {self.in_features}) or "
-                               f"({self.in_features},), got {tuple(x.shape)}")
-        return (x.reshape(1, self.in_features), True) if x.ndim == 1 else (x, False)
+        return batched_input(input, self.in_features, type(self).__name__)
 
     def forward(self, input: Any, target: Any) -> ASMoutput:
         """``(output (N,), loss)``: the log-probability of each target and their mean negative."""
         x, unbatched = self._batched(input)
-        target = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"AdaptiveLogSoftmaxWithLoss: target must hold integer classes, got {target.dtype}")
-        if len(target) != x.shape[0]:
-            raise RuntimeError("Input and target should have the same size in the batch dimension.")
-        if target.size and (target.min() < 0 or target.max() >= self.n_classes):
-            raise RuntimeError(f"Target values should be in [0, {self.n_classes - 1}], but values in range "
-                               f"[{target.min()}, {target.max()}] were found. ")
+        target = class_targets(target, len(x), self.n_classes, type(self).__name__)
         n = len(target)
         head_index = target.copy()  # the head's column for each row: the class itself, or its cluster token
         pieces: list[Tensor] = []

@@ -26,7 +26,7 @@ from ..random import get_generator
 from ..tensor import Tensor
 from . import functional as F
 from ._dtype import param_dtype
-from .adaptive import ASMoutput
+from .adaptive import ASMoutput, batched_input, class_targets
 from .module import Module, Parameter
 
 __all__ = ["ClassSoftmax", "frequency_classes"]
@@ -106,11 +106,7 @@ class ClassSoftmax(Module):
             self.register_parameter("bias", None)
 
     def _batched(self, input: Any) -> tuple[Tensor, bool]:
-        x = input if isinstance(input, Tensor) else Tensor(input)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.in_features:
-            raise RuntimeError(f"ClassSoftmax: input should be (N, {self.in_features}) or ({self.in_features},), "
-                               f"got {tuple(x.shape)}")
-        return (x.reshape(1, self.in_features), True) if x.ndim == 1 else (x, False)
+        return batched_input(input, self.in_features, type(self).__name__)
 
     def _class_scores(self, x: Tensor, c: int) -> Tensor:
         """Scores (N, |class c|) of the words of class ``c`` (their weights gathered, sparse if asked)."""
@@ -121,13 +117,7 @@ class ClassSoftmax(Module):
     def forward(self, input: Any, target: Any) -> ASMoutput:
         """``(output (N,), loss)``: log P(target | input) for each row and the mean negative log-likelihood."""
         x, unbatched = self._batched(input)
-        target = np.asarray(target.data if isinstance(target, Tensor) else target).reshape(-1)
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"ClassSoftmax: target must hold integer word ids, got {target.dtype}")
-        if len(target) != x.shape[0]:
-            raise RuntimeError("Input and target should have the same size in the batch dimension.")
-        if target.size and (target.min() < 0 or target.max() >= self.n_words):
-            raise RuntimeError(f"Target values should be in [0, {self.n_words - 1}]")
+        target = class_targets(target, len(x), self.n_words, type(self).__name__)
         n = len(target)
         target_class = self.class_of_word[target]
         class_logprob = F.log_softmax(F.linear(x, self.class_weight, self.class_bias), dim=1)
