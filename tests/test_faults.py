@@ -147,7 +147,9 @@ def test_a_signal_at_a_random_point_saves_stops_and_resumes_exactly(kind, sig, c
         return
     assert "interrupted: saved" in stderr and f"--resume {last}" in stderr
     code, _, err = in_process(cli, capsys, ["train", "--resume", str(last), *goal, "--quiet"])
-    assert code == 0, err
+    # a signal during the final evaluation/save of a run that had reached its goal leaves a checkpoint at the
+    # goal: resuming it is refused in one line, and the checkpoint must already be the uninterrupted result
+    assert code == 0 or (code == 2 and "nothing to train" in err), err
     mine, theirs = params(last, kind), params(ref / "last.npz", kind)
     assert mine.keys() == theirs.keys()
     for k in mine:
