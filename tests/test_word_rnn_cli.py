@@ -5,12 +5,13 @@ import os
 import random
 import signal
 import subprocess
-import time
 from pathlib import Path
 import sys
 
 import numpy as np
 import pytest
+
+from cli_subprocess import signal_after_first_checkpoint
 
 from models.word_rnn import cli
 from models.word_rnn import data as wdata
@@ -367,25 +368,10 @@ def test_temperature_must_be_positive_and_finite(trained, capsys, value):
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
 def test_sigterm_and_sighup_save_and_stop_a_training_subprocess(tmp_path, corpus, sig):
     """The signal a service manager or a closed terminal sends saves a checkpoint, like Ctrl-C (exit 130)."""
-    root = Path(__file__).resolve().parents[1]
     out = tmp_path / "run"
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "models.word_rnn", "train", "--data", str(corpus), "--out",
-                             str(out), "--epochs", "100000", "--eval-every", "20", *TINY],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        while not (out / "last.npz").exists():  # training is under way once its first checkpoint is written
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no checkpoint within 90 s"
-            time.sleep(0.05)
-        proc.send_signal(getattr(signal, sig))
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, stderr
+    returncode, stdout, stderr = signal_after_first_checkpoint("models.word_rnn", ["train", "--data", str(corpus), "--out", str(out),
+                        "--epochs", "100000", "--eval-every", "20", *TINY], out, sig)
+    assert returncode == 130, stderr
     assert f"continue with --resume {out / 'last.npz'}" in stderr and "interrupted: saved" in stderr
     assert "Traceback" not in stderr and "interrupted" not in stdout
     done = load_checkpoint(out / "last.npz")["training"]

@@ -1,0 +1,33 @@
+"""Running a model CLI in a subprocess, as a user's shell or a service manager does (for the signal tests)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def signal_after_first_checkpoint(module: str, argv: list[str], out: Path, sig: str,
+                                  wait: float = 90) -> tuple[int, str, str]:
+    """Start ``python -m module *argv``, send ``sig`` once ``out/last.npz`` exists (training is under way),
+    and return ``(exit code, stdout, stderr)``. The process never outlives the call."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", module, *argv], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + wait
+        while not (out / "last.npz").exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, f"no checkpoint within {wait:g} s"
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, stdout, stderr
