@@ -2,6 +2,7 @@
 name for name into torch.nn modules and give our logits; examples/continue_in_pytorch.py checks and trains."""
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -211,17 +212,16 @@ def test_the_exports_readme_code_runs_and_gives_our_logits(tmp_path, monkeypatch
     if model == "char":
         ckpt, trainer = char_checkpoint(tmp_path, "lstm", 2)
         trainer.model.eval()
-        ours = lambda ids: trainer.model(ids)[0].data  # noqa: E731
+        ours = lambda ids: trainer.model(ids)[0].data
         assert char_cli.main(["export", str(ckpt), str(tmp_path / "exp")]) == 0
     else:
         ckpt, wmodel, _ = word_checkpoint(tmp_path, "rnn")
-        ours = lambda ids: wmodel.forward(ids).data  # noqa: E731
+        ours = lambda ids: wmodel.forward(ids).data
         assert word_cli.main(["export", str(ckpt), str(tmp_path / "exp")]) == 0
-    import re
-    code = re.search(r"```python\n(.*?)```", (tmp_path / "exp" / "README.md").read_text(), re.S).group(1)
+    code = re.search(r"```python\n(.*?)```", (tmp_path / "exp" / "README.md").read_text(), re.DOTALL).group(1)
     monkeypatch.chdir(tmp_path / "exp")
     scope = {}
-    exec(compile(code, "README.md", "exec"), scope)
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 (the README's code, run as a user would)
     ids = scope["ids"].numpy()
     np.testing.assert_allclose(scope["logits"].detach().numpy(), ours(ids),
                                rtol=1e-10, atol=1e-12)

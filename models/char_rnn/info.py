@@ -31,7 +31,6 @@ def results_card(trainer: Any, args: argparse.Namespace, text_chars: int, previo
              f"{cfg.val_fraction:g} of the text)")
     card = RunCard(command_line("char-rnn", getattr(args, "argv", None)), cfg.seed, data, sha, split,
                    previous=previous, started_from=getattr(args, "init_from", None))
-    card.session_started(trainer.iteration * cfg.seq_length * cfg.batch_size)
 
     def render() -> str:
         chars = trainer.iteration * cfg.seq_length * cfg.batch_size

@@ -68,18 +68,12 @@ class RunCard:
         self.command, self.seed, self.data, self.data_sha256, self.splits = command, seed, data, data_sha256, splits
         self.previous = previous or {}
         self.started_from = started_from if started_from is not None else self.previous.get("initialised from")
-        self.t0 = time.perf_counter()
-        self.units0 = 0  # units (characters, words) already trained when this session started
-
-    def session_started(self, units_done: int) -> None:
-        """Call when training starts (the data read and the model built): wall time counts from here."""
-        self.t0, self.units0 = time.perf_counter(), units_done
+        self.t0 = time.perf_counter()  # built when training starts: this session's wall time counts from here
 
     def fields(self, trained: str, units_done: int, unit: str, best: str | None) -> dict[str, Any]:
         prev = self.previous
         session = time.perf_counter() - self.t0
         wall = float(prev.get("wall time (s)", 0.0) or 0.0) + session
-        # units trained before this run's earlier sessions (a resume) count in their own wall time
         rate = units_done / wall if wall > 0 else 0.0
         sessions = int(prev.get("sessions", 0) or 0) + 1
         card = {
