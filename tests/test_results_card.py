@@ -5,7 +5,7 @@ import hashlib
 from models.char_rnn import cli as char_cli
 from models.char_rnn.checkpoint import load_checkpoint as load_char
 from models.char_rnn.checkpoint import save_checkpoint as save_char
-from models.common.card import read_card
+from models.common.card import UNRECORDED, read_card
 from models.word_rnn import cli as word_cli
 from models.word_rnn.checkpoint import load_checkpoint as load_word
 from tinygrad_rnn import save
@@ -61,6 +61,12 @@ def test_info_of_a_checkpoint_without_a_card(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "results card" in text and "none" in text
     assert "10 iterations" in text and str(data.resolve()) in text and "bits/char" in text
+    # resuming such a checkpoint starts a card that says what it cannot know
+    assert char_cli.main(["train", "--resume", str(tmp_path / "old.npz"), "--out", str(tmp_path / "more"),
+                          "--max-iters", "15", "--quiet"]) == 0
+    card = read_card(load_char(tmp_path / "more" / "last.npz"))
+    assert card["command"] == UNRECORDED and card["last command"].startswith("char-rnn train --resume")
+    assert "first session that wrote a card" in card["note"] and card["trained"].startswith("15 iterations")
     save({"kind": "char_rnn"}, tmp_path / "broken.npz")
     assert char_cli.main(["info", str(tmp_path / "broken.npz")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1

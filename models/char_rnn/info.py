@@ -30,7 +30,8 @@ def results_card(trainer: Any, args: argparse.Namespace, text_chars: int, previo
     split = (f"{text_chars - n_val:,} characters training, {n_val:,} validation (the last "
              f"{cfg.val_fraction:g} of the text)")
     card = RunCard(command_line("char-rnn", getattr(args, "argv", None)), cfg.seed, data, sha, split,
-                   previous=previous, started_from=getattr(args, "init_from", None))
+                   previous=previous, started_from=getattr(args, "init_from", None),
+                   resumed_without_card=trainer.iteration > 0)
 
     def render() -> str:
         chars = trainer.iteration * cfg.seq_length * cfg.batch_size

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 CARD_FORMAT = "results-card/1"
+UNRECORDED = "not recorded (the run began before checkpoints carried a results card)"
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -60,13 +61,18 @@ class RunCard:
     """The card of one run, kept by its trainer; ``json(...)`` renders it at each save.
 
     ``previous``: the card of the checkpoint a ``--resume`` continues (its wall time, units and commands
-    carry on); ``started_from``: the checkpoint an ``--init-from`` run starts from.
+    carry on); ``started_from``: the checkpoint an ``--init-from`` run starts from; ``resumed_without_card``: the
+    run continues a checkpoint written before cards existed (its first command and earlier time are unknown).
     """
 
     def __init__(self, command: str, seed: int, data: str, data_sha256: str | None, splits: str,
-                 previous: dict[str, Any] | None = None, started_from: str | None = None):
+                 previous: dict[str, Any] | None = None, started_from: str | None = None,
+                 resumed_without_card: bool = False):
         self.command, self.seed, self.data, self.data_sha256, self.splits = command, seed, data, data_sha256, splits
         self.previous = previous or {}
+        if resumed_without_card and not self.previous:
+            self.previous = {"command": UNRECORDED, "note": "sessions, wall time and throughput count from the "
+                                                            "first session that wrote a card"}
         self.started_from = started_from if started_from is not None else self.previous.get("initialised from")
         self.t0 = time.perf_counter()  # built when training starts: this session's wall time counts from here
 
@@ -90,6 +96,7 @@ class RunCard:
             "wall time (s)": round(wall, 3),
             "throughput": f"{rate:,.0f} {unit}/s (over the wall time of all sessions, evaluations included)",
             "best validation": best or "none yet",
+            "note": prev.get("note"),
             "written": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         }
         return {k: v for k, v in card.items() if v is not None}

@@ -14,7 +14,8 @@ def per_word(nats: float) -> str:
     return f"{nats:.4f} nats/word (perplexity {perplexity(nats):.5g})"
 
 
-def results_card(cfg: Any, n_train: int, n_val: int, previous: dict[str, Any] | None = None) -> RunCard:
+def results_card(cfg: Any, n_train: int, n_val: int, previous: dict[str, Any] | None = None,
+                 resumed: bool = False) -> RunCard:
     """The card of a run of ``word-rnn train`` (``cfg`` its TrainConfig); render it with ``render_card``."""
     if cfg.data is not None:
         data, sha = str(Path(cfg.data).resolve()), file_sha256(cfg.data)
@@ -23,7 +24,7 @@ def results_card(cfg: Any, n_train: int, n_val: int, previous: dict[str, Any] | 
     split = (f"{n_train:,} sentences training, {n_val:,} validation (fraction {cfg.val_fraction:g}, drawn with "
              f"seed {cfg.seed})")
     return RunCard(cfg.command or "word-rnn train (called from Python)", cfg.seed, data, sha, split,
-                   previous=previous, started_from=cfg.init_from)
+                   previous=previous, started_from=cfg.init_from, resumed_without_card=resumed)
 
 
 def render_card(card: RunCard, epoch: int, position: int, plan_len: int, sentences: int, words: int, steps: int,

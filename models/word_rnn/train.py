@@ -442,7 +442,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         total_planned = min(total_planned, cfg.max_sentences)
     bar = progress_bar(total_planned, min(st.sentences, total_planned), "sent", quiet=cfg.quiet, smoothing=0.05)
     budget = Budget(max_time=cfg.max_time, max_count=cfg.max_sentences, count_name="max-sentences")
-    card = results_card(cfg, len(train_set), len(val_idx), read_card(ckpt) if ckpt is not None else None)
+    card = results_card(cfg, len(train_set), len(val_idx), read_card(ckpt) if ckpt is not None else None,
+                        resumed=ckpt is not None)
     budget.start()  # the corpus is ready: --max-time counts training from here
     recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"
