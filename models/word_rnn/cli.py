@@ -16,6 +16,7 @@ from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
 from . import data as wdata
 from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
 from .model import CELLS
+from .options import TRAIN_OPTIONS, add_train_arguments
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps the gradient of each output flows back (default 4 for rnn; 'none' = full BPTT, "
                         "the only choice for gru/lstm)")
     t.add_argument("--cell", choices=CELLS, help="recurrence (default rnn, the tutorial's)")
+    add_train_arguments(t)
     t.add_argument("--optimizer", choices=OPTIMIZERS, help="default sgd (the tutorial's)")
     t.add_argument("--lr", type=float, help="learning rate (default 0.005 sgd, 0.01 adagrad, 0.001 adam)")
     t.add_argument("--clip", type=float, help="clip the gradient norm to this value")
@@ -142,13 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # train options whose argparse default is None, so that "given" and "left at the default" can be told apart
 _EXPLICIT_TRAIN_OPTIONS = ("lowercase", "vocab_size", "hidden_size", "cell", "optimizer", "lr", "clip", "schedule",
-                           "batch_size", "val_fraction", "seed", "dtype", "epochs", "max_sentences", "eval_every")
+                           "batch_size", "val_fraction", "seed", "dtype", "epochs", "max_sentences", "eval_every") + TRAIN_OPTIONS
 
 
 def _cmd_train(a: argparse.Namespace) -> int:
     given = {k for k in _EXPLICIT_TRAIN_OPTIONS if getattr(a, k) is not None}
     defaults = TrainConfig()
     opts = {k: getattr(a, k) if k in given else getattr(defaults, k) for k in _EXPLICIT_TRAIN_OPTIONS}
+    if opts["tutorial"] and "val_fraction" not in given:
+        opts["val_fraction"] = 0.0  # train_with_sgd trains on every sentence and reports the training loss
     trunc = a.bptt_truncate
     if trunc == "auto":
         trunc = 4 if opts["cell"] == "rnn" else None

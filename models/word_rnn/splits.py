@@ -1,0 +1,38 @@
+"""``--data DIR``: a corpus already split into ``train.txt``, ``valid.txt`` and ``test.txt``, the layout of
+pytorch/examples' word_language_model (PTB, WikiText): one sentence (or line) per line, already tokenized, so
+words are split on whitespace as that example does; blank lines are skipped. The vocabulary comes from
+``train.txt`` alone; words of the other files that it lacks are UNKNOWN_TOKEN."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..common import UserError, read_text_file
+
+SPLITS = ("train", "valid", "test")
+
+
+def is_split_dir(data: str | None) -> bool:
+    return data is not None and Path(data).is_dir()
+
+
+def whitespace_tokens(line: str, lowercase: bool = False) -> list[str]:
+    """The tokens of one line of a split directory (and of text scored or prompted for a model trained on one)."""
+    return (line.lower() if lowercase else line).split()
+
+
+def read_split(directory: str | Path, split: str, lowercase: bool = False) -> list[list[str]]:
+    """Tokenized lines of ``DIR/{split}.txt``; UserError naming the file if it is missing or holds no words."""
+    path = Path(directory) / f"{split}.txt"
+    if not path.exists():
+        raise UserError(f"--data {str(directory)!r} is a directory without {split}.txt; a corpus directory holds "
+                        "train.txt, valid.txt and test.txt (one sentence per line)")
+    sentences = [tokens for line in read_text_file(path).splitlines() if (tokens := whitespace_tokens(line, lowercase))]
+    if not sentences:
+        raise UserError(f"{str(path)!r} holds no words; give one sentence per line")
+    return sentences
+
+
+def pretokenized(settings: dict[str, Any]) -> bool:
+    """Whether a checkpoint's model was trained on a split directory (its text is split on whitespace)."""
+    return bool(settings.get("pretokenized", False))
