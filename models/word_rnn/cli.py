@@ -13,7 +13,6 @@ from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
 from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
 
-from . import data as wdata
 from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
 from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments

@@ -68,5 +68,5 @@ def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any]
                                              int(settings.get("seed", 0)))
     idx = train_idx if split == "train" else val_idx
     if not len(idx):
-        raise UserError(f"the checkpoint's run held out no validation sentences (--val-fraction 0); use --split train")
+        raise UserError("the checkpoint's run held out no validation sentences (--val-fraction 0); use --split train")
     return [corpus.sentences[i] for i in idx], f"{name} ({split} part of the checkpoint's split)"

@@ -185,8 +185,8 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
 
 
 def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
-    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count."""
-    total, words = 0.0, 0
+    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count
+    (dropout off)."""
     with eval_mode(model):
         return _evaluate(model, encoded, idx)
 
