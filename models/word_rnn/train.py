@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import RowSparseGrad, nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
@@ -226,6 +226,9 @@ class TrainStep:
     def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
         """The step's loss (per-sentence sum, averaged over the batch); a non-finite loss skips the update."""
         self.opt.zero_grad(set_to_none=False)
+        for p in self.params:  # an empty sparse gradient is no gradient; None spares coalescing the next with it
+            if type(p.grad) is RowSparseGrad:
+                p.grad = None
         loss = self.model.loss(x, y)
         value = loss.item()
         if not math.isfinite(value):
