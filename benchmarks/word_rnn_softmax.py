@@ -101,14 +101,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
     ap.add_argument("--threads", default="1", help="BLAS threads (default 1)")
-    args = ap.parse_args()
-    reps = 3 if args.quick else 5
+    run(ap.parse_args().quick)
+
+
+def run(quick: bool = False) -> None:
+    """Print the four comparisons (``benchmarks/word_rnn.py --softmaxes`` runs this after its own)."""
+    reps = 3 if quick else 5
     rng = np.random.default_rng(0)
     print(f"word-rnn softmaxes: H {H}, bptt_truncate {K}, float32, per-sentence SGD; BLAS threads "
           f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
 
     V = 8000
-    sents = sentences(rng, V, 20 if args.quick else 60)
+    sents = sentences(rng, V, 20 if quick else 60)
     times = {sm: per_sentence(V, sm, sents, reps) for sm in SOFTMAXES}
     floor = full_floor(V, 22, reps * 3)
     print(f"\n1. per-sentence step, V {V}, 22 tokens:")
@@ -118,7 +122,7 @@ def main() -> None:
           f"the full step is {times['full'] / floor:.2f}x its floor")
 
     print("\n3. cost per token (µs) of the per-sentence step:")
-    sizes = (2000, 8000, 32000) if args.quick else (2000, 8000, 32000, 100000)
+    sizes = (2000, 8000, 32000) if quick else (2000, 8000, 32000, 100000)
     print("   " + f"{'V':>8}" + "".join(f"{sm:>11}" for sm in SOFTMAXES) + "   class/full  adaptive/full")
     for v in sizes:
         few = sentences(rng, v, 6 if v >= 32000 else 15)
@@ -128,7 +132,7 @@ def main() -> None:
               + f"   {row['class'] / row['full']:10.3f}  {row['adaptive'] / row['full']:13.3f}")
 
     batch = 32
-    mix = sentences(rng, V, batch * (8 if args.quick else 24), length=None)
+    mix = sentences(rng, V, batch * (8 if quick else 24), length=None)
     lengths = np.asarray([len(s) - 1 for s in mix])
     plan = wdata.epoch_plan(lengths, batch, np.random.default_rng(1))
     print(f"\n4. epoch of {EPOCH_SENTENCES:,} sentences (mean {lengths.mean():.1f} tokens) at --batch-size {batch}, "

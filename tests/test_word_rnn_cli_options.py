@@ -101,6 +101,8 @@ def test_split_directory_and_eval_split(tmp_path, capsys):
     assert code == 0 and "valid.txt: 20 sentences" in out
     code, _, err = _run(capsys, ["eval", "--data", str(d / "train.txt"), "--split", "test", "--checkpoint", ck])
     assert code == 2 and "--split test needs --data DIR" in err
+    code, _, err = _run(capsys, ["train", "--data", str(d), "--out", str(tmp_path / "v"), "--val-fraction", "0.1", *TINY])
+    assert code == 2 and "valid.txt" in err and len(err.strip().splitlines()) == 1
     (d / "test.txt").unlink()
     code, _, err = _run(capsys, ["train", "--data", str(d), "--out", str(tmp_path / "n"), *TINY])
     assert code == 2 and "test.txt" in err and len(err.strip().splitlines()) == 1

@@ -66,6 +66,17 @@ def check_tutorial(cfg: Any) -> None:
                         f"{flag} {got} contradicts it: drop {flag} or --tutorial")
 
 
+def check_split_dir_options(cfg: Any, explicit: frozenset[str]) -> None:
+    """A --data DIR brings its own validation file: a held-out fraction or the tutorial's training-set loss
+    would contradict it."""
+    if "val_fraction" in explicit and not cfg.tutorial:
+        raise UserError(f"--val-fraction splits a single file; --data {cfg.data!r} has valid.txt for validation: "
+                        "drop --val-fraction")
+    if cfg.tutorial:
+        raise UserError(f"--tutorial trains and evaluates on one set of sentences; --data {cfg.data!r} is a "
+                        "train/valid/test directory: give its train.txt as --data, or drop --tutorial")
+
+
 def target_counts(train_set: Sequence[np.ndarray], vocab_size: int) -> np.ndarray:
     """How often each word id is a target (predicted) in the training sentences: the class/adaptive layout."""
     if not train_set:

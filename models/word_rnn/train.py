@@ -27,7 +27,7 @@ from .checkpoint import DEFAULT_OUT, best_path, load_checkpoint, restore_model, 
 from .model import CELLS, PAD, WordRNNLM
 from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
-from .options import ARCHITECTURE, build_model, check_architecture, check_tutorial, eval_mode, in_order_plan, target_counts
+from .options import ARCHITECTURE, build_model, check_architecture, check_split_dir_options, check_tutorial, eval_mode, in_order_plan, target_counts
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 SPARSE_OPTIMIZERS = ("sgd", "adagrad")  # apply the embedding's row-sparse gradient to the used rows only
@@ -354,6 +354,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                      hint="--hidden-size, --vocab-size or --batch-size")
     say(vocab.summary())
     encoded = encode_sentences(vocab, corpus.sentences)
+    if corpus.valid is not None and ckpt is None:
+        check_split_dir_options(cfg, explicit_options(cfg))
     if corpus.valid is not None:  # --data DIR: train.txt trains, valid.txt validates (the vocabulary is train's)
         train_idx = np.arange(len(encoded))
         encoded = encoded + encode_sentences(vocab, corpus.valid)
