@@ -100,6 +100,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
     ap.add_argument("--threads", default="1", help="BLAS / torch threads for every contender (default 1)")
+    ap.add_argument("--softmaxes", action="store_true",
+                    help="then compare --softmax full|class|adaptive (benchmarks/word_rnn_softmax.py: the full "
+                         "step's floor, the ratios, the scaling table, the batch-32 epoch)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     n, reps = (40, 3) if args.quick else (150, 5)
@@ -163,6 +166,11 @@ def main() -> None:
     tokens_b = int(lengths.sum())
     print(f"--batch-size {batch} (bucketed, padded): {tokens_b / dt:,.0f} tokens/s, epoch of {EPOCH_SENTENCES:,} "
           f"sentences ≈ {dt / len(encoded) * EPOCH_SENTENCES / 60:.2f} min (extrapolated from {len(encoded)} sentences)")
+    if args.softmaxes:
+        from benchmarks.word_rnn_softmax import run
+
+        print()
+        run(args.quick)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,14 @@ UNRECORDED = "not recorded (the run began before checkpoints carried a results c
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file's bytes (read in blocks: a corpus can be large)."""
+    """sha256 of a file's bytes (read in blocks: a corpus can be large).
+
+    For a directory (``--data DIR`` with train/valid/test.txt) it is the sha256 of the lines
+    ``<name> <sha256 of the file>`` of its files, in name order: it changes when any of them does."""
+    path = Path(path)
+    if path.is_dir():
+        listing = "".join(f"{f.name} {file_sha256(f)}\n" for f in sorted(path.iterdir()) if f.is_file())
+        return hashlib.sha256(listing.encode()).hexdigest()
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -30,8 +30,10 @@ def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary
     """Atomically write model + vocabulary + text settings (+ optimizer/schedule/data order/RNG state)."""
     save_envelope({
         "config": model.config(),
-        "dtype": str(model.output.weight.data.dtype),
+        "dtype": str(model.dtype),
         "model": dict(model.state_dict()),
+        # the target frequencies a class/adaptive softmax's layout is built from (absent for the full softmax)
+        **({"word_counts": model.word_counts} if model.word_counts is not None else {}),
         "vocab": vocab.to_dict(),
         "settings": settings,
         "training": training,
@@ -47,6 +49,22 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return obj
 
 
+def model_options(cfg: dict[str, Any], word_counts: Any = None) -> dict[str, Any]:
+    """The keyword options of ``WordRNNLM`` a checkpoint's config records (a tutorial model's records none)."""
+    opts: dict[str, Any] = {}
+    for key, kind in (("num_layers", int), ("dropout", float), ("embedding_size", int), ("tied", bool),
+                      ("softmax", str), ("n_classes", int)):
+        if key in cfg:
+            opts[key] = kind(cfg[key])
+    if "cutoffs" in cfg:
+        opts["cutoffs"] = [int(c) for c in np.asarray(cfg["cutoffs"]).reshape(-1)]
+    if opts.get("softmax", "full") != "full":
+        if word_counts is None:
+            raise KeyError("word_counts")
+        opts["word_counts"] = np.asarray(word_counts)
+    return opts
+
+
 def restore_model(obj: dict[str, Any], path: str | os.PathLike = "checkpoint") -> tuple[WordRNNLM, Vocabulary]:
     """Model with the checkpoint's weights, and its vocabulary."""
     vocab = Vocabulary.from_dict(obj["vocab"])
@@ -54,7 +72,8 @@ def restore_model(obj: dict[str, Any], path: str | os.PathLike = "checkpoint") -
     try:
         model = WordRNNLM(int(cfg["vocab_size"]), int(cfg["hidden_size"]),
                           None if cfg["bptt_truncate"] is None else int(cfg["bptt_truncate"]),
-                          cell=str(cfg["cell"]), seed=0, dtype=np.dtype(obj.get("dtype", "float32")))
+                          cell=str(cfg["cell"]), seed=0, dtype=np.dtype(obj.get("dtype", "float32")),
+                          **model_options(cfg, obj.get("word_counts")))
     except (KeyError, TypeError, ValueError) as err:
         raise UserError(f"checkpoint {str(path)!r} has a bad model config ({one_line(err)}); the file is corrupted") from None
     if model.vocab_size != len(vocab):
@@ -68,4 +87,5 @@ def restore_model(obj: dict[str, Any], path: str | os.PathLike = "checkpoint") -
     for name, p in model.named_parameters():
         if not np.all(np.isfinite(p.data)):
             raise UserError(f"checkpoint {str(path)!r} holds non-finite values in {name}; it is unusable")
+    model.eval()  # dropout off: restored models score and generate; the trainer switches back to train()
     return model, vocab

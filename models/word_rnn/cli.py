@@ -14,9 +14,11 @@ from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
 from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
 
-from . import data as wdata
 from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
 from .model import CELLS
+from .options import TRAIN_OPTIONS, add_train_arguments
+from .prompting import add_generate_arguments, check_generate_options, print_beam, prompt_tokens
+from .splits import SPLITS, eval_sentences, pretokenized
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
 
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="steps the gradient of each output flows back (default 4 for rnn; 'none' = full BPTT, "
                         "the only choice for gru/lstm)")
     t.add_argument("--cell", choices=CELLS, help="recurrence (default rnn, the tutorial's)")
+    add_train_arguments(t)
     t.add_argument("--optimizer", choices=OPTIMIZERS, help="default sgd (the tutorial's)")
     t.add_argument("--lr", type=float, help="learning rate (default 0.005 sgd, 0.01 adagrad, 0.001 adam)")
     t.add_argument("--clip", type=float, help="clip the gradient norm to this value")
@@ -116,11 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="sample sentences")
     g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
-    g.add_argument("--num", type=int, default=5, help="sentences to generate (default 5)")
+    g.add_argument("--num", type=int, help="sentences to generate (default 5; 1 with --argmax, K with --beam K)")
     g.add_argument("--seed", type=seed_value, help="random seed (default: different every run)")
     g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
     g.add_argument("--min-length", type=int, default=1, help="fewest words per sentence (default 1)")
-    g.add_argument("--max-length", type=int, default=100, help="cut a sentence after this many words (default 100)")
+    g.add_argument("--max-length", type=int, help="cut a sentence after this many words (default 100; 30 with --beam)")
+    add_generate_arguments(g)
 
     s = sub.add_parser("score", help="log-probability, per-word loss, perplexity and OOV words of sentences")
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
@@ -128,7 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
 
     e = sub.add_parser("eval", help="per-word loss and perplexity of a whole text or CSV file")
-    e.add_argument("--data", required=True, help="UTF-8 text or .csv file")
+    e.add_argument("--data", help="UTF-8 text or .csv file, or a directory of train/valid/test.txt (default with "
+                                  "--split: the checkpoint's training data)")
+    e.add_argument("--split", choices=SPLITS, help="with --data DIR: which file (default test); with a single "
+                                                   "file: the train or valid part of the checkpoint's own split")
     e.add_argument("--column", help="CSV column (default: the first)")
     e.add_argument("--csv", action="store_true", default=None)
     e.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
@@ -157,13 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 # train options whose argparse default is None, so that "given" and "left at the default" can be told apart
 _EXPLICIT_TRAIN_OPTIONS = ("lowercase", "vocab_size", "hidden_size", "cell", "optimizer", "lr", "clip", "schedule",
-                           "batch_size", "val_fraction", "seed", "dtype", "epochs", "max_sentences", "eval_every")
+                           "batch_size", "val_fraction", "seed", "dtype", "epochs", "max_sentences", "eval_every") + TRAIN_OPTIONS
 
 
 def _cmd_train(a: argparse.Namespace) -> int:
     given = {k for k in _EXPLICIT_TRAIN_OPTIONS if getattr(a, k) is not None}
     defaults = TrainConfig()
     opts = {k: getattr(a, k) if k in given else getattr(defaults, k) for k in _EXPLICIT_TRAIN_OPTIONS}
+    if opts["tutorial"] and "val_fraction" not in given:
+        opts["val_fraction"] = 0.0  # train_with_sgd trains on every sentence and reports the training loss
     trunc = a.bptt_truncate
     if trunc == "auto":
         trunc = 4 if opts["cell"] == "rnn" else None
@@ -189,10 +198,16 @@ def _cmd_train(a: argparse.Namespace) -> int:
 
 
 def _load(path: str | None):
+    model, vocab, lowercase, _ = _load_for_text(path)
+    return model, vocab, lowercase
+
+
+def _load_for_text(path: str | None):
+    """``_load`` plus whether the model's text is split on whitespace (trained on a --data DIR)."""
     path = path if path is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
-    return model, vocab, bool(obj["settings"].get("lowercase", False))
+    return model, vocab, bool(obj["settings"].get("lowercase", False)), pretokenized(obj["settings"])
 
 
 def _cmd_generate(a: argparse.Namespace) -> int:
@@ -200,12 +215,20 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     from .generate import iter_sentences
 
     check_temperature(a.temperature)
+    check_generate_options(a)
+    a.num = a.num if a.num is not None else (a.beam if a.beam is not None else 1 if a.argmax else 5)
+    a.max_length = a.max_length if a.max_length is not None else (30 if a.beam is not None else 100)
     if a.num < 1 or a.min_length < 0 or a.max_length < 1:
         raise UserError("--num and --max-length must be >= 1 and --min-length >= 0")
     if a.min_length > a.max_length:
         raise UserError(f"--min-length {a.min_length} exceeds --max-length {a.max_length}")
-    model, vocab, _ = _load(a.checkpoint)
-    for text in iter_sentences(model, vocab, a.num, a.seed, a.temperature, a.min_length, a.max_length):
+    model, vocab, lowercase, pretokenized = _load_for_text(a.checkpoint)
+    tokens = prompt_tokens(a.prompt, vocab, lowercase, pretokenized)
+    if a.beam is not None:
+        print_beam(model, vocab, tokens, a.beam, a.num, a.min_length, a.max_length)
+        return 0
+    for text in iter_sentences(model, vocab, a.num, a.seed, a.temperature, a.min_length, a.max_length, tokens,
+                               a.top_k, a.argmax):
         print(text, flush=True)  # streamed, as char-rnn sample does
     return 0
 
@@ -219,9 +242,9 @@ def _cmd_score(a: argparse.Namespace) -> int:
         sentences += [line for line in _read_sentence_file(a.file).splitlines() if line.strip()]
     if not sentences:
         raise UserError("give sentences to score as arguments or with --file")
-    model, vocab, lowercase = _load(a.checkpoint)
+    model, vocab, lowercase, pretok = _load_for_text(a.checkpoint)
     total_oov = 0
-    for sc in score_sentences(model, vocab, sentences, lowercase):
+    for sc in score_sentences(model, vocab, sentences, lowercase, pretokenized=pretok):
         total_oov += len(sc.oov)
         oov = f"{len(sc.oov)}" + (f" ({', '.join(sc.oov)} -> UNKNOWN_TOKEN)" if sc.oov else "")
         print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/word {sc.per_word_loss:.4f}  "
@@ -235,10 +258,12 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     stop_when_stdout_closes()
     from .score import corpus_perplexity
 
-    model, vocab, lowercase = _load(a.checkpoint)
-    corpus = wdata.load_corpus(a.data, a.column, lowercase, a.csv)
-    r = corpus_perplexity(model, vocab, corpus.sentences)
-    print(f"{a.data}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
+    path = a.checkpoint if a.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
+    obj = load_checkpoint(path)
+    model, vocab = restore_model(obj, path)
+    sentences, name = eval_sentences(a.data, a.split, obj["settings"], a.column, a.csv)
+    r = corpus_perplexity(model, vocab, sentences)
+    print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")
     return 0
 

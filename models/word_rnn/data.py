@@ -18,6 +18,7 @@ from ..common import UserError, stdlib_docstring_corpus
 
 from . import text as wtext
 from .model import PAD
+from .splits import SPLITS, is_split_dir, read_split
 
 DEFAULT_CORPUS_CHARS = 2_000_000
 DEFAULT_CORPUS_NAME = "prose of the Python standard library's docstrings (built-in default corpus)"
@@ -27,6 +28,12 @@ DEFAULT_CORPUS_NAME = "prose of the Python standard library's docstrings (built-
 class Corpus:
     sentences: list[list[str]]
     description: str  # where the text came from and how sentences were split
+    valid: list[list[str]] | None = None  # --data DIR: valid.txt (then no split of ``sentences`` is made)
+    test: list[list[str]] | None = None  # --data DIR: test.txt
+
+    @property
+    def pretokenized(self) -> bool:
+        return self.valid is not None
 
 
 def _cache_dir() -> Path:
@@ -117,11 +124,18 @@ def default_corpus(lowercase: bool, max_chars: int | None = None, use_cache: boo
 
 def load_corpus(data: str | None, column: str | None = None, lowercase: bool = False,
                 csv_format: bool | None = None) -> Corpus:
-    """Tokenized sentences of ``data`` (text or CSV), or of the built-in corpus when ``data`` is None."""
+    """Tokenized sentences of ``data`` (text or CSV, or a directory of train/valid/test.txt), or of the
+    built-in corpus when ``data`` is None."""
     if data is None:
         if column is not None:
             raise UserError("--column needs --data with a CSV file")
         return default_corpus(lowercase)
+    if is_split_dir(data):
+        if column is not None or csv_format:
+            raise UserError(f"--data {data!r} is a corpus directory of .txt files; drop --column/--csv")
+        train, valid, test = (read_split(data, split, lowercase) for split in SPLITS)
+        return Corpus(train, f"{data} (train.txt, valid.txt, test.txt: one sentence per line, split on whitespace)",
+                      valid, test)
     docs = wtext.read_documents(data, column=column, csv_format=csv_format)
     sentences, origin = wtext.tokenize_documents(docs, lowercase=lowercase)
     if not sentences:

@@ -135,3 +135,25 @@ class RNNNumpy:
                 worst[name] = max(worst[name], rel)
                 it.iternext()
         return worst
+
+
+def train_with_sgd(model: RNNNumpy, X_train: Sequence[Sequence[int]], y_train: Sequence[Sequence[int]],
+                   learning_rate: float = 0.005, nepoch: int = 100,
+                   evaluate_loss_after: int = 5) -> list[tuple[int, float, float]]:
+    """The tutorial's outer SGD loop (printing left out): every ``evaluate_loss_after`` epochs the loss on
+    the whole training set, the learning rate halved if it rose, then one SGD step per sentence in order.
+    Returns ``(num_examples_seen, loss, learning rate used after it)`` per evaluation."""
+    losses: list[tuple[int, float]] = []
+    record: list[tuple[int, float, float]] = []
+    num_examples_seen = 0
+    for epoch in range(nepoch):
+        if epoch % evaluate_loss_after == 0:
+            loss = model.calculate_loss(X_train, y_train)
+            losses.append((num_examples_seen, loss))
+            if len(losses) > 1 and losses[-1][1] > losses[-2][1]:
+                learning_rate = learning_rate * 0.5
+            record.append((num_examples_seen, loss, learning_rate))
+        for i in range(len(y_train)):
+            model.sgd_step(X_train[i], y_train[i], learning_rate)
+            num_examples_seen += 1
+    return record

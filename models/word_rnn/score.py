@@ -9,6 +9,7 @@ from typing import Sequence
 from ..common import UserError
 
 from .model import WordRNNLM
+from .splits import whitespace_tokens
 from .text import tokenize_sentence
 from .vocab import SPECIAL_TOKENS, Vocabulary
 from .wording import perplexity
@@ -33,11 +34,13 @@ def score_tokens(model: WordRNNLM, vocab: Vocabulary, tokens: Sequence[str], tex
     return SentenceScore(text, list(tokens), -total, per, perplexity(per), oov)
 
 
-def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str], lowercase: bool) -> list[SentenceScore]:
-    """Each string is one sentence (word-tokenized as in training, not split further)."""
+def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str], lowercase: bool,
+                    pretokenized: bool = False) -> list[SentenceScore]:
+    """Each string is one sentence (word-tokenized as in training, not split further; split on whitespace
+    for a model trained on a --data DIR)."""
     scores = []
     for i, s in enumerate(sentences):
-        tokens = tokenize_sentence(s, lowercase)
+        tokens = whitespace_tokens(s, lowercase) if pretokenized else tokenize_sentence(s, lowercase)
         if not tokens:
             raise UserError(f"sentence {i + 1} is empty; give at least one word to score")
         scores.append(score_tokens(model, vocab, tokens, s))

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import RowSparseGrad, nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
@@ -30,6 +30,7 @@ from .init_from import InitFrom
 from .model import CELLS, PAD, WordRNNLM
 from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
+from .options import ARCHITECTURE, build_model, check_architecture, check_split_dir_options, check_tutorial, eval_mode, in_order_plan, target_counts
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 SPARSE_OPTIMIZERS = ("sgd", "adagrad")  # apply the embedding's row-sparse gradient to the used rows only
@@ -52,6 +53,14 @@ class TrainConfig:
     hidden_size: int = 100
     bptt_truncate: int | None = 4
     cell: str = "rnn"
+    softmax: str = "full"  # full (the tutorial's) | class | adaptive
+    cutoffs: tuple[int, ...] | None = None  # adaptive softmax (default: model.default_cutoffs)
+    num_layers: int = 1
+    dropout: float = 0.0
+    embedding_size: int | None = None  # default: hidden_size
+    tied: bool = False
+    tutorial: bool = False  # the seed tutorial's train_with_sgd: in order, loss on the training set before epochs
+    evaluate_loss_after: int = 5  # --tutorial: evaluate every N epochs (the tutorial's evaluate_loss_after)
     optimizer: str = "sgd"
     lr: float | None = None
     clip: float | None = None
@@ -80,7 +89,7 @@ class TrainConfig:
 
 # options that define the run; a resumed run takes them from the checkpoint
 _FIXED = ("data", "column", "csv", "lowercase", "vocab_size", "hidden_size", "bptt_truncate", "cell", "optimizer",
-          "lr", "clip", "schedule", "batch_size", "val_fraction", "seed", "dtype")
+          "lr", "clip", "schedule", "batch_size", "val_fraction", "seed", "dtype") + ARCHITECTURE
 # when the run stops; saved so that a resumed run keeps the goal of the interrupted one unless given again.
 # --max-time is not among them: it is a budget for one session, counted from its start
 _GOAL = ("epochs", "max_sentences", "eval_every")
@@ -119,6 +128,8 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--cell must be one of {', '.join(CELLS)}, got {cfg.cell!r}")
     if cfg.cell != "rnn" and cfg.bptt_truncate is not None:
         raise UserError(f"--bptt-truncate applies to --cell rnn only; use --bptt-truncate none with --cell {cfg.cell}")
+    check_architecture(cfg)
+    check_tutorial(cfg)
 
 
 def run_paths(cfg: TrainConfig) -> tuple[Path, Path]:
@@ -179,7 +190,13 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
 
 
 def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
-    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count."""
+    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count
+    (dropout off)."""
+    with eval_mode(model):
+        return _evaluate(model, encoded, idx)
+
+
+def _evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
     total, words = 0.0, 0
     order = idx[np.argsort([len(encoded[i]) for i in idx], kind="stable")]
     start = 0
@@ -214,6 +231,9 @@ class TrainStep:
     def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
         """The step's loss (per-sentence sum, averaged over the batch); a non-finite loss skips the update."""
         self.opt.zero_grad(set_to_none=False)
+        for p in self.params:  # an empty sparse gradient is no gradient; None spares coalescing the next with it
+            if type(p.grad) is RowSparseGrad:
+                p.grad = None
         loss = self.model.loss(x, y)
         value = loss.item()
         if not math.isfinite(value):
@@ -239,8 +259,9 @@ class _State:
     curve: list[tuple[float, float]] = field(default_factory=list)
 
 
-def _settings(cfg: TrainConfig, requested_vocab_size: int) -> dict[str, Any]:
-    return {**{k: getattr(cfg, k) for k in _FIXED + _GOAL}, "requested_vocab_size": requested_vocab_size}
+def _settings(cfg: TrainConfig, requested_vocab_size: int, pretokenized: bool = False) -> dict[str, Any]:
+    return {**{k: getattr(cfg, k) for k in _FIXED + _GOAL}, "requested_vocab_size": requested_vocab_size,
+            "pretokenized": pretokenized}
 
 
 def _flag(name: str) -> str:
@@ -255,6 +276,8 @@ def _refuse_conflicts(cfg: TrainConfig, stored: dict[str, Any], explicit: frozen
         if k in ("data", "column", "csv") or k not in explicit or k not in stored:
             continue
         given, saved = getattr(cfg, k), stored[k]
+        if k == "cutoffs":  # saved as an array
+            given, saved = (None if v is None else [int(c) for c in np.asarray(v).reshape(-1)] for v in (given, saved))
         if k == "lr" and saved is None:
             saved = DEFAULT_LR.get(str(stored.get("optimizer")), saved)
         if k == "vocab_size" and given == stored.get("requested_vocab_size"):
@@ -339,21 +362,26 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
                      min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
                      hint="--hidden-size, --vocab-size or --batch-size")
-        try:
-            model = WordRNNLM(len(vocab), cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
-                              dtype=np.dtype(cfg.dtype))
-        except ValueError as err:
-            raise UserError(str(err)) from None
     say(vocab.summary())
     encoded = encode_sentences(vocab, corpus.sentences)
-    train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
+    if corpus.valid is not None and ckpt is None:
+        check_split_dir_options(cfg, explicit_options(cfg))
+    if corpus.valid is not None:  # --data DIR: train.txt trains, valid.txt validates (the vocabulary is train's)
+        train_idx = np.arange(len(encoded))
+        encoded = encoded + encode_sentences(vocab, corpus.valid)
+        val_idx = np.arange(len(train_idx), len(encoded))
+    else:
+        train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
     for w in vocab_warnings:  # on stderr with the errors, and only once the data are usable (an error stays one line)
         tqdm.write(f"warning: {w}", file=sys.stderr)
     train_set = [encoded[i] for i in train_idx]
+    if ckpt is None and init is None:  # (an --init-from model keeps its weights and its softmax layout)
+        model = build_model(cfg, len(vocab), target_counts(train_set, len(vocab)))
     lengths = np.asarray([len(s) - 1 for s in train_set])
     print_val = f"{len(val_idx)} validation" if len(val_idx) else "no validation (loss reported on training sentences)"
     say(f"{plural(len(train_set), 'training sentence')}, {print_val}; model {model.config()}")
-    eval_idx = val_idx if len(val_idx) else train_idx[:2000]
+    # --tutorial: calculate_loss over the whole training set, as train_with_sgd does
+    eval_idx = val_idx if len(val_idx) else (train_idx if cfg.tutorial else train_idx[:2000])
     digest = wdata.fingerprint(train_set)
 
     opt = make_optimizer(cfg.optimizer, list(model.parameters()), lr)
@@ -410,7 +438,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         if not final and watch.suspect:
             return False  # never a periodic save of a model whose loss is exploding (the end of a run saves)
         path = Path(path or last_path)
-        ok = files.save(lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab), snapshot()), path)
+        ok = files.save(lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab, corpus.pretokenized), snapshot()), path)
         if ok and path == last_path:
             saved_at[0] = st.steps
             cadence.saved()
@@ -447,14 +475,18 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     budget.start()  # the corpus is ready: --max-time counts training from here
     recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"
-    model.embedding.sparse = cfg.optimizer in SPARSE_OPTIMIZERS
+    model.set_sparse_gradients(cfg.optimizer in SPARSE_OPTIMIZERS)
+    model.train()
     step = TrainStep(model, opt, cfg.clip)
     # non-finite values are detected and reported below; numpy's overflow warnings would only add noise
     with StopOnSignal() as interrupt, np.errstate(over="ignore", invalid="ignore"):
         try:
             while st.epoch < cfg.epochs:
                 if st.plan is None:
-                    st.plan, st.position = wdata.epoch_plan(lengths, cfg.batch_size, rng), 0
+                    if cfg.tutorial and st.epoch % cfg.evaluate_loss_after == 0:
+                        run_eval()  # train_with_sgd: the loss on the training set before the epoch's steps
+                    plan = in_order_plan(len(lengths)) if cfg.tutorial else wdata.epoch_plan(lengths, cfg.batch_size, rng)
+                    st.plan, st.position = plan, 0
                 while st.position < len(st.plan):
                     if interrupt.requested:
                         stop_reason = "interrupted"
@@ -497,7 +529,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                 else:
                     st.epoch += 1
                     st.plan, st.position = None, 0
-                    run_eval()
+                    if not cfg.tutorial:
+                        run_eval()
                     if saved_at[0] != st.steps:
                         save()
                     continue
@@ -508,7 +541,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             save(final=True)
         if files.failing is not None:
             raise files.final_failure(
-                lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab), snapshot()))
+                lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab, corpus.pretokenized), snapshot()))
         if cfg.plot:
             _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
             say(f"loss curve: {plot_path}")

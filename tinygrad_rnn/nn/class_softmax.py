@@ -10,10 +10,12 @@ The output weights of a class are looked up with ``F.embedding``, so with ``spar
 ``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
 
-Speed: ``forward`` is a fixed handful of the library's ops whatever the batch: each row's class members
-are gathered from one padded table ((N, K, H) for the widest class K the batch touches), scored with one
-batched product and masked; ``benchmarks/softmax_wall.py`` measures it against the full softmax and the
-adaptive softmax.
+Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; the rows
+are grouped by their target's class and each class touched scores its own words with one small product,
+forward and backward, in numpy (no padding, no per-row gathers, no graph of small ops). Its backward
+gives ``weight`` the rows of the touched classes only (distinct, sorted: already coalesced).
+``benchmarks/softmax_wall.py`` and ``benchmarks/word_rnn_softmax.py`` measure it against the full softmax
+and the adaptive softmax.
 """
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..autograd import Context, Function
 from ..random import get_generator
+from ..sparse import RowSparseGrad
 from ..tensor import Tensor
 from . import functional as F
 from ._dtype import param_dtype
@@ -59,6 +63,86 @@ def frequency_classes(counts: Sequence[int] | np.ndarray, n_classes: int | None 
     return class_of_word
 
 
+def _log_softmax_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log-softmax, softmax) of each row of ``z``."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return shifted - np.log(total), e / total
+
+
+class _ClassLogProb(Function):
+    """log P(target | x) (N,) of a class-factorised softmax, forward and backward fused.
+
+    Inputs: x (N, H), class_weight (C, H), class_bias (C,) or None, weight (V, H), bias (V,) or None;
+    keywords: the targets, the module's class tables and whether ``weight``'s gradient is row-sparse.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, class_of_word, members,
+                position, sparse):
+        z = x @ class_weight.T
+        if class_bias is not None:
+            z = z + class_bias
+        class_lp, class_p = _log_softmax_rows(z)
+        target_class = class_of_word[target]
+        n = len(target)
+        out = class_lp[np.arange(n), target_class]
+        order = np.argsort(target_class, kind="stable")
+        classes, starts = np.unique(target_class[order], return_index=True)
+        groups = []  # (class, its rows, its words' softmax over those rows)
+        for c, lo, hi in zip(classes.tolist(), starts.tolist(), [*starts[1:].tolist(), n]):
+            rows = order[lo:hi]
+            words = members[c]
+            xr, wr = x[rows], weight[words]
+            scores = xr @ wr.T
+            if bias is not None:
+                scores = scores + bias[words]
+            word_lp, word_p = _log_softmax_rows(scores)
+            out[rows] += word_lp[np.arange(len(rows)), position[target[rows]]]
+            groups.append((words, rows, xr, wr, word_p))
+        ctx.saved = (x, class_weight, weight, class_p, target_class, target, groups, members, position, sparse,
+                     class_bias is not None, bias is not None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (x, class_weight, weight, class_p, target_class, target, groups, members, position, sparse,
+         has_class_bias, has_bias) = ctx.saved
+        n = len(target)
+        grad = np.asarray(grad, dtype=x.dtype).reshape(n, 1)
+        # d out / d z = onehot(class) - softmax, scaled by the upstream gradient
+        dz = -class_p * grad
+        dz[np.arange(n), target_class] += grad[:, 0]
+        dx = dz @ class_weight
+        d_class_weight = dz.T @ x
+        d_class_bias = dz.sum(axis=0) if has_class_bias else None
+        indices, values, bias_values = [], [], []
+        for words, rows, xr, wr, word_p in groups:
+            g = grad[rows]
+            ds = word_p * -g
+            ds[np.arange(len(rows)), position[target[rows]]] += g[:, 0]
+            dx[rows] += ds @ wr
+            indices.append(words)
+            values.append(ds.T @ xr)
+            if has_bias:
+                bias_values.append(ds.sum(axis=0))
+        idx = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+        vals = np.concatenate(values) if values else np.zeros((0, x.shape[1]), x.dtype)
+        d_bias = None
+        if has_bias:
+            d_bias = np.zeros(weight.shape[0], dtype=x.dtype)
+            if bias_values:
+                d_bias[idx] = np.concatenate(bias_values)
+        if sparse:
+            sort = np.argsort(idx, kind="stable")  # classes are disjoint: distinct rows, sorted = coalesced
+            d_weight = RowSparseGrad(idx[sort], vals[sort], weight.shape, coalesced=True)
+        else:
+            d_weight = np.zeros(weight.shape, dtype=vals.dtype)
+            d_weight[idx] = vals
+        return dx, d_class_weight, d_class_bias, d_weight, d_bias
+
+
 class ClassSoftmax(Module):
     """``ClassSoftmax(in_features, class_of_word, bias=True, sparse=False, dtype=None)``.
 
@@ -86,13 +170,6 @@ class ClassSoftmax(Module):
         self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
         for words in self.members:
             self.position[words] = np.arange(len(words))
-        # every class's words in one padded table, so a batch gathers all its rows' classes at once
-        width = max(len(words) for words in self.members)
-        self._padded = np.zeros((n_classes, width), dtype=np.int64)
-        self._real = np.zeros((n_classes, width), dtype=bool)
-        for c, words in enumerate(self.members):
-            self._padded[c, :len(words)] = words
-            self._real[c, :len(words)] = True
         dt = param_dtype(dtype)
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
         rng = get_generator()  # PyTorch's Linear init, uniform(±1/sqrt(in_features)), from the library's generator
@@ -118,21 +195,9 @@ class ClassSoftmax(Module):
         """``(output (N,), loss)``: log P(target | input) for each row and the mean negative log-likelihood."""
         x, unbatched = self._batched(input)
         target = class_targets(target, len(x), self.n_words, type(self).__name__)
-        n = len(target)
-        target_class = self.class_of_word[target]
-        class_logprob = F.log_softmax(F.linear(x, self.class_weight, self.class_bias), dim=1)
-        # each row scores the words of its own class only: (n, K) for the widest class K of the batch
-        width = int(self._real[target_class].sum(axis=1).max())
-        words, real = self._padded[target_class, :width], self._real[target_class, :width]
-        weights = F.embedding(self.weight, words, sparse=self.sparse)  # (n, K, H): the rows touched
-        scores = (weights @ x.reshape(n, self.in_features, 1)).reshape(n, width)
-        if self.bias is not None:
-            scores = scores + self.bias[words]
-        if not real.all():  # padding never wins: its probability is exactly 0
-            scores = F.where(real, scores, float(np.finfo(scores.dtype).min) / 4)
-        word_logprob = F.log_softmax(scores, dim=1)
-        rows = np.arange(n)
-        output = class_logprob[rows, target_class] + word_logprob[rows, self.position[target]]
+        output = _ClassLogProb.apply(x, self.class_weight, self.class_bias, self.weight, self.bias,
+                                     target=target, class_of_word=self.class_of_word, members=self.members,
+                                     position=self.position, sparse=self.sparse)
         loss = (-output).mean()
         return ASMoutput(output[0] if unbatched else output, loss)
 

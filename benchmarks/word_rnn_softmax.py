@@ -1,0 +1,151 @@
+"""Word-RNN output layers side by side: ``--softmax full|class|adaptive`` in the step ``word-rnn train`` runs.
+
+    python benchmarks/word_rnn_softmax.py [--quick] [--threads N]
+
+In one process (ratios, never absolute claims), with targets drawn from a Zipf distribution (as word
+frequencies are; the class and adaptive layouts come from their counts, as the trainer builds them):
+
+1. the per-sentence SGD step at V = 8000, H = 100, bptt_truncate 4, 22 tokens, float32, for each softmax,
+   and class/adaptive as multiples of full's speed;
+2. the floor of the full step: the three V x H matrix products it cannot avoid (logits = h W^T,
+   dh = dlogits W, dW = dlogits^T h) and the exp over the (22, V) logits, timed alone with numpy; the full
+   step's ratio to it;
+3. scaling: cost per token of the per-sentence step for V in {2k, 8k, 32k, 100k}, each softmax;
+4. the epoch estimate: 80,000 sentences (mean ~22 tokens) at --batch-size 32, each softmax, from timed batches.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _threads_from_argv() -> str:
+    # BLAS reads its thread count when numpy is imported; default 1 (a shared machine makes threads noise)
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads_from_argv()
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, THREADS)
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.timing import best_time  # noqa: E402
+from tinygrad_rnn import optim  # noqa: E402
+from models.word_rnn import data as wdata  # noqa: E402
+from models.word_rnn.model import SOFTMAXES, WordRNNLM  # noqa: E402
+from models.word_rnn.train import TrainStep  # noqa: E402
+
+H, K, LR = 100, 4, 0.005
+EPOCH_SENTENCES = 80_000
+
+
+def zipf(V: int) -> np.ndarray:
+    p = 1.0 / np.arange(1, V + 1)
+    return p / p.sum()
+
+
+def sentences(rng: np.random.Generator, V: int, n: int, length: int | None = 23) -> list[np.ndarray]:
+    """``n`` id arrays of ``length`` tokens (start/end included), or a length mix of mean ~23."""
+    lengths = (np.full(n, length) if length else np.clip(rng.gamma(4.0, 5.75, size=n).round().astype(int), 3, 80))
+    p = zipf(V)
+    return [rng.choice(V, size=int(L), p=p) for L in lengths]
+
+
+def model_and_step(V: int, softmax: str):
+    counts = np.round(zipf(V) * 1e7).astype(np.int64)
+    model = WordRNNLM(V, H, K, seed=0, dtype=np.float32, softmax=softmax,
+                      word_counts=counts if softmax != "full" else None)
+    model.set_sparse_gradients(True)  # what `word-rnn train` does for SGD
+    return model, TrainStep(model, optim.SGD(model.parameters(), lr=LR))
+
+
+def per_sentence(V: int, softmax: str, sents: list[np.ndarray], repeats: int) -> float:
+    """Seconds per per-sentence SGD step (best of ``repeats`` passes over ``sents``)."""
+    _, step = model_and_step(V, softmax)
+
+    def run():
+        for s in sents:
+            step(s[:-1], s[1:])
+    return best_time(run, repeats, min_seconds=0.3) / len(sents)
+
+
+def full_floor(V: int, n: int, repeats: int) -> float:
+    """Seconds of the full softmax's unavoidable work for ``n`` tokens: three V x H GEMMs and one exp."""
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((n, H)).astype(np.float32)
+    W = rng.standard_normal((V, H)).astype(np.float32) * 0.1
+    g = rng.standard_normal((n, V)).astype(np.float32)
+    logits = np.empty((n, V), np.float32)
+    dh = np.empty((n, H), np.float32)
+    dW = np.empty((V, H), np.float32)
+
+    def run():
+        np.matmul(h, W.T, out=logits)
+        np.exp(logits, out=logits)
+        np.matmul(g, W, out=dh)
+        np.matmul(g.T, h, out=dW)
+    return best_time(run, repeats)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
+    ap.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+    run(ap.parse_args().quick)
+
+
+def run(quick: bool = False) -> None:
+    """Print the four comparisons (``benchmarks/word_rnn.py --softmaxes`` runs this after its own)."""
+    reps = 3 if quick else 5
+    rng = np.random.default_rng(0)
+    print(f"word-rnn softmaxes: H {H}, bptt_truncate {K}, float32, per-sentence SGD; BLAS threads "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS')}; {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
+
+    V = 8000
+    sents = sentences(rng, V, 20 if quick else 60)
+    times = {sm: per_sentence(V, sm, sents, reps) for sm in SOFTMAXES}
+    floor = full_floor(V, 22, reps * 3)
+    print(f"\n1. per-sentence step, V {V}, 22 tokens:")
+    for sm, t in times.items():
+        print(f"   {sm:<9} {t * 1e3:7.3f} ms   {times['full'] / t:5.2f}x the full step's speed")
+    print(f"2. floor of the full step (3 GEMMs of 22x{H}x{V} + exp of 22x{V}, numpy alone): {floor * 1e3:.3f} ms; "
+          f"the full step is {times['full'] / floor:.2f}x its floor")
+
+    print("\n3. cost per token (µs) of the per-sentence step:")
+    sizes = (2000, 8000, 32000) if quick else (2000, 8000, 32000, 100000)
+    print("   " + f"{'V':>8}" + "".join(f"{sm:>11}" for sm in SOFTMAXES) + "   class/full  adaptive/full")
+    for v in sizes:
+        few = sentences(rng, v, 6 if v >= 32000 else 15)
+        row = {sm: (times[sm] if v == V else per_sentence(v, sm, few, 2 if v >= 32000 else reps)) / 22 * 1e6
+               for sm in SOFTMAXES}
+        print("   " + f"{v:>8}" + "".join(f"{row[sm]:>11.1f}" for sm in SOFTMAXES)
+              + f"   {row['class'] / row['full']:10.3f}  {row['adaptive'] / row['full']:13.3f}")
+
+    batch = 32
+    mix = sentences(rng, V, batch * (8 if quick else 24), length=None)
+    lengths = np.asarray([len(s) - 1 for s in mix])
+    plan = wdata.epoch_plan(lengths, batch, np.random.default_rng(1))
+    print(f"\n4. epoch of {EPOCH_SENTENCES:,} sentences (mean {lengths.mean():.1f} tokens) at --batch-size {batch}, "
+          f"V {V}, {os.environ.get('OPENBLAS_NUM_THREADS')} BLAS thread(s):")
+    for sm in SOFTMAXES:
+        _, step = model_and_step(V, sm)
+
+        def run():
+            for idx in plan:
+                step(*wdata.make_batch(mix, idx))
+        t = best_time(run, 2, min_seconds=0.0)
+        print(f"   {sm:<9} {lengths.sum() / t:9,.0f} tokens/s   epoch ≈ {t / len(mix) * EPOCH_SENTENCES / 60:.2f} min")
+
+
+if __name__ == "__main__":
+    main()
