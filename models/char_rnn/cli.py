@@ -24,6 +24,7 @@ from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, Di
                                SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
+from . import evaluate, gradflow
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
 from .model import CELLS
 from .sample import generate
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Character-level RNN language model (Karpathy's min-char-rnn, rebuilt on tinygrad_rnn): "
                     "train on any UTF-8 text, then sample from it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,eval,gradflow}")
     sub.required = True
     d = TrainConfig()
 
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, default=None, help="sample only among the K likeliest characters")
     s.add_argument("--argmax", action="store_true", help="always take the likeliest character (greedy)")
     s.add_argument("--seed", type=seed_value, default=None, help="seed for a reproducible sample")
+    evaluate.add_parser(sub, _HelpFormatter)
+    gradflow.add_parser(sub, _HelpFormatter)
     return parser
 
 
@@ -357,6 +360,10 @@ def _main(argv: Sequence[str] | None) -> int:
     print_deprecations(args)
     if args.command == "train":
         return train_command(args)
+    if args.command == "eval":
+        return evaluate.eval_command(args)
+    if args.command == "gradflow":
+        return gradflow.gradflow_command(args)
     return sample_command(args)
 
 
