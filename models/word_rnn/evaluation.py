@@ -20,8 +20,9 @@ from .vocab import Vocabulary, encode_sentences
 from .wording import perplexity
 
 
-def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[np.ndarray] | None, str]:
-    """The encoded training sentences of a checkpoint's run, or (None, why they cannot be had)."""
+def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[list[str]] | None, str]:
+    """The tokenized training sentences of a checkpoint's run (checked against its fingerprint with the
+    checkpoint's ``vocab``), or (None, why they cannot be had)."""
     settings = ckpt.get("settings") or {}
     data = settings.get("data")
     if data is not None and not Path(data).is_file():
@@ -29,14 +30,13 @@ def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[np
     try:
         corpus = wdata.load_corpus(data, settings.get("column"), bool(settings.get("lowercase", False)),
                                    settings.get("csv"))
-        encoded = encode_sentences(vocab, corpus.sentences)
-        train_idx, _ = wdata.split_indices(len(encoded), float(settings.get("val_fraction", 0.05)),
+        train_idx, _ = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
                                            int(settings.get("seed", 0)))
     except (UserError, OSError, ValueError, TypeError) as err:
         return None, f"its training data cannot be read ({err})"
-    train_set = [encoded[i] for i in train_idx]
+    train_set = [corpus.sentences[i] for i in train_idx]
     recorded = (ckpt.get("training") or {}).get("fingerprint")
-    if recorded is not None and recorded != wdata.fingerprint(train_set):
+    if recorded is not None and recorded != wdata.fingerprint(encode_sentences(vocab, train_set)):
         return None, "its training data have changed since training"
     return train_set, ""
 
@@ -47,7 +47,7 @@ def print_baselines(ckpt: dict[str, Any], vocab: Vocabulary, sentences: Sequence
     evaluated = encode_sentences(vocab, sentences)
     train_set, why = training_sentences(ckpt, vocab)
     counted_on = "the training sentences" if train_set is not None else "these sentences"
-    base = train_set if train_set is not None else evaluated
+    base = encode_sentences(vocab, train_set) if train_set is not None else evaluated
     targets = np.concatenate([s[1:] for s in evaluated])
     uni = unigram_nats(np.concatenate([s[1:] for s in base]), targets, len(vocab))
     bi = bigram_nats(base, evaluated, len(vocab))

@@ -97,14 +97,15 @@ def measure(model: WordRNNLM, inputs: np.ndarray, targets: np.ndarray, lengths: 
 
 
 def _sentences(data: str | None, ckpt: dict[str, Any], vocab: Vocabulary, column: str | None,
-               csv: bool | None) -> tuple[list[np.ndarray], str]:
-    lowercase = bool((ckpt.get("settings") or {}).get("lowercase", False))
+               csv: bool | None) -> tuple[list[list[str]], str]:
+    """Tokenized sentences of --data (tokenized as the checkpoint's run did), else its training sentences."""
     if data is not None:
-        return encode_sentences(vocab, wdata.load_corpus(data, column, lowercase, csv).sentences), data
-    encoded, why = training_sentences(ckpt, vocab)
-    if encoded is None:
+        lowercase = bool((ckpt.get("settings") or {}).get("lowercase", False))
+        return wdata.load_corpus(data, column, lowercase, csv).sentences, data
+    sentences, why = training_sentences(ckpt, vocab)
+    if sentences is None:
         raise UserError(f"no --data given and {why}; pass --data FILE")
-    return encoded, "the training sentences"
+    return sentences, "the training sentences"
 
 
 def gradflow_command(args: argparse.Namespace) -> int:
@@ -113,22 +114,22 @@ def gradflow_command(args: argparse.Namespace) -> int:
 
     gf.check_arguments(args)
     paths = args.checkpoint or [default_checkpoint(DEFAULT_OUT, "word-rnn train")]
-    flows, what = [], ""
-    loaded = [(p, load_checkpoint(p)) for p in paths]
-    models = [(p, ckpt, *restore_model(ckpt, p)) for p, ckpt in loaded]
+    models = [(p, ckpt, *restore_model(ckpt, p)) for p, ckpt in ((p, load_checkpoint(p)) for p in paths)]
+    # the first checkpoint's text for all (so the curves compare models, not texts), each in its own vocabulary
+    sentences, source = _sentences(args.data, models[0][1], models[0][3], args.column, args.csv)
     labels = gf.labels([m.cell for _, _, m, _ in models], [str(p) for p, _, _, _ in models])
-    for label, (path, ckpt, model, vocab) in zip(labels, models):
-        encoded, source = _sentences(args.data, models[0][1] if args.data is None else ckpt, vocab, args.column,
-                                     args.csv)
-        inputs, targets, lengths = pick_sentences(encoded, args.length, args.sequences, args.max_distance)
+    flows, picked = [], 0
+    for label, (path, _, model, vocab) in zip(labels, models):
+        inputs, targets, lengths = pick_sentences(encode_sentences(vocab, sentences), args.length, args.sequences,
+                                                  args.max_distance)
         try:
             trained = measure(model.double(), inputs, targets, lengths, args.max_distance)
             fresh = measure(fresh_like(model, args.seed), inputs, targets, lengths, args.max_distance)
         except (gf.UnsupportedModel, TypeError) as err:
             raise UserError(f"gradflow cannot unroll {str(path)!r}: {err}") from None
         flows += [gf.GradientFlow(f"{label} (trained)", *trained), gf.GradientFlow(f"{label} (fresh)", *fresh)]
-        what = f"{len(lengths)} sentence(s) of {source}, up to {args.length} words each"
-    gf.report(flows, args, what, "word-rnn")
+        picked = len(lengths)
+    gf.report(flows, args, f"{picked} sentence(s) of {source}, up to {args.length} words each", "word-rnn")
     return 0
 
 
