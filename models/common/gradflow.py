@@ -206,7 +206,7 @@ def report(flows: Sequence[GradientFlow], args: Any, what: str, program: str, no
            out: Callable[[str], None] = print) -> None:
     """Print the table (and the ratio that summarises each curve), write --plot."""
     K = args.max_distance
-    out(f"{program} gradflow: mean |dL_t/dh_(t-k)| over {what}")
+    out(f"mean |dL_t/dh_(t-k)| over {what}")
     out(format_table(flows, args.every))
     for f in flows:
         ok = np.isfinite(f.mean_norm)
