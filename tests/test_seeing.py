@@ -303,7 +303,8 @@ def test_char_gradflow_table_and_plot(char_runs, tmp_path, capsys):
     assert png.stat().st_size > 1000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("argv,problem", [(["--length", "0"], "--length"), (["--max-distance", "-1"], "--max-distance")])
+@pytest.mark.parametrize("argv,problem", [(["--length", "0"], "--length"), (["--max-distance", "-1"], "--max-distance"),
+                                          (["--length", "400"], "length² x sequences")])
 def test_gradflow_bad_sizes_are_one_line(char_runs, capsys, argv, problem):
     root, _ = char_runs
     assert char_cli.main(["gradflow", "--checkpoint", str(root / "rnn" / "last.npz"), *argv]) == 2

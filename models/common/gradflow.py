@@ -166,6 +166,9 @@ DESCRIPTION = ("For each target position t, L_t is the cross-entropy of the pred
                "the checkpoint's weights, the gradients read with Tensor.retain_grad().")
 
 
+MAX_COST = 100_000  # length² x sequences: ~1 GB of graph for a 100-unit LSTM in float64
+
+
 def add_arguments(parser: Any, program: str, default_dir: str, length: int, sequences: int, max_distance: int) -> None:
     """The options both models' ``gradflow`` share."""
     parser.add_argument("--checkpoint", metavar="CKPT", action="append",
@@ -191,8 +194,11 @@ def check_arguments(args: Any) -> None:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
     if args.max_distance < 0:
         raise UserError(f"--max-distance must be >= 0, got {args.max_distance}")
-    if args.length * args.sequences > 20_000:
-        raise UserError("--length x --sequences is the batch of one backward pass; keep it at most 20000")
+    if args.length ** 2 * args.sequences > MAX_COST:
+        # every (t, sequence) pair is a column of one graph of --length steps: memory grows as T² x B
+        raise UserError(f"--length {args.length} and --sequences {args.sequences} need one backward pass over "
+                        f"{args.length ** 2 * args.sequences:,} (length² x sequences) hidden states; keep that at "
+                        f"most {MAX_COST:,}")
     if args.plot:
         require_matplotlib()
 
