@@ -366,3 +366,19 @@ def test_word_gradflow_runs_on_the_training_sentences(word_run, capsys):
     assert "of the training sentences" in out[0]
     rows = [line.split() for line in out[2:8]]
     assert [int(r[0]) for r in rows] == list(range(6)) and all(float(r[1]) > 0 for r in rows)
+
+
+def test_word_eval_without_the_training_data_says_so(word_run, tmp_path, capsys):
+    from tinygrad_rnn import load, save
+
+    ckpt, data = word_run
+    moved = tmp_path / "moved.npz"
+    payload = load(ckpt)
+    payload["settings"]["data"] = str(tmp_path / "gone.txt")
+    save(payload, moved)
+    capsys.readouterr()
+    assert word_cli.main(["eval", "--checkpoint", str(moved), "--data", str(data)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any("unigram, add-one (counted on these sentences)" in line for line in out)
+    notes = [line for line in out if line.startswith("note:")]
+    assert len(notes) == 1 and "is not there any more" in notes[0]
