@@ -7,6 +7,12 @@ stays an ``int``, a tuple stays a tuple, a float32 array stays a float32 array o
 That covers ``Module.state_dict()``, ``Optimizer.state_dict()``, scheduler state, configs and
 vocabularies.
 
+A whole ``nn.Module`` may stand anywhere in the structure (``save(model, path)``, as ``torch.save(model, f)``):
+the file records each submodule's class and constructor arguments and the model's state_dict, and ``load``
+rebuilds it, constructing only tinygrad_rnn's classes and those the caller allows with
+``add_safe_globals([Net])`` or ``with safe_globals([Net]):`` (PyTorch's ``weights_only`` model; see
+:mod:`tinygrad_rnn.module_checkpoint` and :mod:`tinygrad_rnn.safe_classes`).
+
 File layout (a plain zip of ``.npy`` members, exactly what ``np.savez`` writes):
 
 * every array is one member, named by its escaped path in the structure, e.g. ``model/weight_ih_l0``
@@ -37,11 +43,14 @@ from urllib.parse import quote
 import numpy as np
 
 from .device import check_device, device
+from .safe_classes import (UnsafeClassError, add_safe_globals, clear_safe_globals, get_safe_globals,
+                           safe_globals)
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "atomic_write", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
+           "safe_globals", "UnsafeClassError"]
 
 _FORMAT = "tinygrad_rnn.checkpoint"
-_VERSION = 1
+_VERSION = 2  # 2: whole modules; a file without one is still written as version 1, for older readers
 STRUCTURE_KEY = "%structure"
 _ROOT_KEY = "%root"
 
@@ -102,6 +111,12 @@ def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], acti
             return {tag: [_encode(v, path + (str(i),), arrays, active) for i, v in enumerate(obj)]}
         finally:
             active.discard(id(obj))
+    from .nn.module import Module  # here, not at the top: nn imports this module's package first
+
+    if isinstance(obj, Module):
+        from .module_checkpoint import encode_module
+
+        return {"module": encode_module(obj, _where(path), lambda state: _encode(state, path, arrays, active))}
     hint = " (use .numpy() or a state_dict())" if hasattr(obj, "data") and hasattr(obj, "grad") else ""
     raise TypeError(f"cannot save {_where(path)}: unsupported type {type(obj).__name__}{hint}; "
                     f"checkpoints hold dicts, lists, tuples, numpy arrays, numbers, bools, strings and None")
@@ -157,7 +172,9 @@ def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
 
     Args:
         obj: nested dicts (str/int keys), lists and tuples of numpy arrays, numpy scalars, Python
-            numbers, bools, strings and None.
+            numbers, bools, strings and None; and whole ``nn.Module`` s, stored as their classes, constructor
+            arguments and state_dict (a module whose constructor was given something a file cannot record,
+            such as a Tensor or a function, raises TypeError naming it: save its ``state_dict()`` instead).
         path: destination file. Its directory must exist. An existing file is replaced atomically.
         compress: deflate the arrays (smaller file, slower save/load). Either way the file loads with
             ``np.load(path, allow_pickle=False)``.
@@ -172,7 +189,7 @@ def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
         path = os.fsdecode(path)
     arrays: dict[str, np.ndarray] = {}
     root = _encode(obj, (), arrays, set())
-    header = {"format": _FORMAT, "version": _VERSION, "root": root}
+    header = {"format": _FORMAT, "version": _VERSION if _has_modules(root) else 1, "root": root}
     text = json.dumps(header, allow_nan=True, ensure_ascii=True, separators=(",", ":"))
     members = {STRUCTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     members.update(arrays)
@@ -212,6 +229,12 @@ class _Corrupt(Exception):
     """Internal: the structure entry is inconsistent (turned into a ValueError naming the file)."""
 
 
+def _has_modules(root: Any) -> bool:
+    from .module_checkpoint import module_nodes
+
+    return next(module_nodes(root), None) is not None
+
+
 def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
@@ -237,6 +260,10 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
                     raise _Corrupt("a dict entry in the structure is malformed")
                 out[item[0]] = _decode(item[1], arrays)
             return out
+        if tag == "module":
+            from .module_checkpoint import decode_module
+
+            return decode_module(value, lambda state: _decode(state, arrays))
     raise _Corrupt(f"unknown node in the structure: {str(node)[:80]}")
 
 
@@ -262,7 +289,15 @@ def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool |
 
     ``map_location`` (a device, which must be the CPU, a dict or a function) and ``weights_only`` are accepted
     for PyTorch's signature: arrays always load on the CPU, and nothing is ever unpickled, so loading is
-    always weights-only.
+    always weights-only: ``weights_only=False`` does not enable pickle, nor any class outside the allowlist.
+
+    A saved ``nn.Module`` comes back rebuilt (its class called with the recorded arguments, then
+    ``load_state_dict(strict=True)``, its train/eval mode and frozen parameters restored). Only tinygrad_rnn's
+    own classes are constructed unless the caller allows more with ``add_safe_globals([Net])`` or
+    ``with safe_globals([Net]): load(path)``; any other class raises :class:`UnsafeClassError` (a
+    ``pickle.UnpicklingError``, as PyTorch's weights-only load) naming it and that call, before anything is
+    built. A model that no longer rebuilds as saved (its class builds other submodules, other arguments, or
+    state of other shapes) raises ValueError saying what differs.
 
     Never unpickles. Raises ``FileNotFoundError`` if ``path`` does not exist and ``ValueError`` naming
     the file and the problem if it is a directory, not an ``.npz``, truncated or corrupted, an ``.npz``
@@ -296,6 +331,8 @@ def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool |
     if not has_structure:
         raise ValueError(f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
                          f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")
+    from .module_checkpoint import ModuleMismatch, check_classes, module_nodes
+
     try:
         raw = arrays.pop(STRUCTURE_KEY)
         if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -307,7 +344,10 @@ def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool |
         if not isinstance(version, int) or version > _VERSION:
             raise _Corrupt(f"checkpoint format version {version!r} is not supported (this tinygrad_rnn reads "
                            f"versions up to {_VERSION}); a newer tinygrad_rnn may read it")
+        nodes = list(module_nodes(header["root"]))
+        if nodes:
+            check_classes(nodes, f"checkpoint {path!r}")  # refuses before any constructor runs
         return _decode(header["root"], arrays)
-    except (_Corrupt, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (_Corrupt, ModuleMismatch, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"cannot load checkpoint {path!r}: {e}") from e
 

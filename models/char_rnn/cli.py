@@ -24,8 +24,14 @@ from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, Di
                                SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
+from ..common.card import read_card
+from ..common.init_from import refuse_with_resume
+
 from . import evaluate, gradflow
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
+from .export import export_command
+from .info import info_command, results_card
+from .init_from import InitFrom
 from .model import CELLS
 from .sample import generate
 from .train import DTYPES, OPTIMIZERS, DivergedError, TrainConfig, Trainer
@@ -52,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Character-level RNN language model (Karpathy's min-char-rnn, rebuilt on tinygrad_rnn): "
                     "train on any UTF-8 text, then sample from it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,eval,gradflow}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,export,info,eval,gradflow}")
     sub.required = True
     d = TrainConfig()
 
@@ -110,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(without it a new run refuses to)")
     r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
                    "the --data recorded in CKPT unless given)")
+    r.add_argument("--init-from", metavar="CKPT", help="start a new run from the weights of CKPT's model (fine-tuning "
+                   "on another text: its characters must all be in CKPT's vocabulary; the model options come from "
+                   "CKPT, the optimizer state and the iteration count start afresh)")
     r.add_argument("--plot", action="store_true", help=f"write OUT/{PLOT_NAME} (needs matplotlib)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--no-progress", action=DeprecatedFlag, dest="quiet", command="char-rnn train",
@@ -127,6 +136,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, default=None, help="sample only among the K likeliest characters")
     s.add_argument("--argmax", action="store_true", help="always take the likeliest character (greedy)")
     s.add_argument("--seed", type=seed_value, default=None, help="seed for a reproducible sample")
+
+    x = sub.add_parser("export", help="write a checkpoint's model for PyTorch (safetensors + config.json)",
+                       description="Write OUTDIR/model.safetensors (PyTorch names and layouts), config.json, "
+                                   "vocab.json, check.safetensors and README.md (how to load it).")
+    x.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train`")
+    x.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) directory for the export")
+    x.add_argument("--overwrite", action="store_true", help="replace the export files of a non-empty OUTDIR")
+
+    i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
+    i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train`")
+
     evaluate.add_parser(sub, _HelpFormatter)
     gradflow.add_parser(sub, _HelpFormatter)
     return parser
@@ -184,6 +204,7 @@ def it_rate(bar, it: int, elapsed: float, first: int) -> float:
 
 def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], None] | None = None) -> int:
     _check_run_args(args)
+    refuse_with_resume(args.init_from, args.resume)
     out = out_dir(args.out, args.resume, DEFAULT_OUT)
     check_out_dir(out, args.resume, args.overwrite)
     say = print
@@ -210,9 +231,12 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         trainer.best_val = better_best(trainer.best_val, checkpoint_paths(out)[1], best_of)
     else:
         config = _config_from_args(args)
+        init = InitFrom(args, config) if args.init_from else None  # read and checked before the corpus
         config.validate()  # before reading a large corpus
         text = _load_text(args, say)
-        trainer = Trainer(config, text)
+        trainer = Trainer(config, text) if init is None else init.trainer(config, text)
+        if init is not None:
+            say(f"starting from the weights of {args.init_from} (a new run: fresh optimizer state, iteration 0)")
     trainer.data_source = ({"path": str(Path(args.data).resolve())} if args.data is not None
                            else {"corpus_chars": args.corpus_chars})
     cfg = trainer.config
@@ -258,6 +282,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     chars_per_iter = cfg.seq_length * cfg.batch_size
     bar = progress_bar(args.max_iters, trainer.iteration, "it", quiet=args.quiet)
     write = (lambda s: bar.write(s, file=sys.stdout)) if not args.quiet else print
+    trainer.card = results_card(trainer, args, len(text), read_card(ckpt) if args.resume else None)
     budget.start()  # the text is read and the model built: --max-time counts training from here
     session_start_iter = trainer.iteration
     status = 0
@@ -357,9 +382,14 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the results card
     print_deprecations(args)
     if args.command == "train":
         return train_command(args)
+    if args.command == "export":
+        return export_command(args.checkpoint, args.outdir, args.overwrite)
+    if args.command == "info":
+        return info_command(args.checkpoint)
     if args.command == "eval":
         return evaluate.eval_command(args)
     if args.command == "gradflow":

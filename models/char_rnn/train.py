@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -131,6 +132,7 @@ class Trainer:
         self.best_val: float | None = None
         self.history: dict[str, list[float]] = {"iter": [], "smooth_loss": [], "val_iter": [], "val_bpc": []}
         self.data_source: dict[str, Any] = {}  # where the text came from (set by the CLI, used by --resume)
+        self.card: Callable[[], str] | None = None  # renders the results card (set by the CLI; models/common/card.py)
 
     # ------------------------------------------------------------------ one step
     def step(self) -> float:
@@ -216,6 +218,7 @@ class Trainer:
                          "history": {k: np.asarray(v, dtype=np.float64) for k, v in self.history.items()}},
             "text_sha256": self.text_sha256,
             "data_source": dict(self.data_source),
+            **({"card": self.card()} if self.card is not None else {}),
         }
 
     @classmethod

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli
+from ..common.card import command_line
 from ..common.cli import OneLineParser, deprecation_notice, seed_value
 from ..common.errors import EXIT_CHECK_FAILED, stop_when_stdout_closes
 from ..common.plotting import PLOT_NAME
@@ -59,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Word-level RNN language model (the RNNNumpy tutorial model on tinygrad_rnn): train it on a text or "
         "CSV file, generate sentences, score sentences. Without --data, training uses the docstrings of "
         "Python's standard library as a built-in English corpus."))
-    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck,gradflow}", parser_class=OneLineParser)
+    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck,export,info,gradflow}",
+                           parser_class=OneLineParser)
 
     t = sub.add_parser("train", help="train a model (per-sentence SGD by default)",
                        description="Train; checkpoints go to OUT/last.npz (the last state, to resume) and "
@@ -100,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                  f"{DEFAULT_OUT}; with --resume: the directory of CKPT)")
     t.add_argument("--resume", metavar="CKPT", nargs="?", const=_BARE_RESUME,
                    help="continue exactly where the run saved in CKPT stopped (e.g. OUT/last.npz)")
+    t.add_argument("--init-from", metavar="CKPT", help="start a new run from the weights of CKPT's model (fine-tuning "
+                   "on another text: CKPT's vocabulary and model options are kept, other words read as UNKNOWN_TOKEN; "
+                   "the optimizer state and counters start afresh)")
     t.add_argument("--overwrite", action="store_true",
                    help="replace the checkpoints of an earlier run in --out (and delete its best.npz); without "
                         "--resume or --overwrite a new run refuses to")
@@ -141,6 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--hidden-size", type=int, default=10, help="small hidden size for the check (default 10)")
     c.add_argument("--length", type=int, default=8, help="sentence length (default 8)")
     c.add_argument("--seed", type=seed_value, default=0)
+
+    x = sub.add_parser("export", help="write a checkpoint's model for PyTorch (safetensors + config.json)",
+                       description="Write OUTDIR/model.safetensors (PyTorch names and layouts), config.json, "
+                                   "vocab.json, check.safetensors and README.md (how to load it).")
+    x.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `word-rnn train`")
+    x.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) directory for the export")
+    x.add_argument("--overwrite", action="store_true", help="replace the export files of a non-empty OUTDIR")
+
+    i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
+    i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `word-rnn train`")
+
     gradflow.add_parser(sub)
     return p
 
@@ -172,7 +188,8 @@ def _cmd_train(a: argparse.Namespace) -> int:
     cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, bptt_truncate=trunc, max_time=a.max_time,
                       checkpoint_every=a.checkpoint_every, checkpoint_minutes=a.checkpoint_minutes,
                       out=a.out, resume=resume, checkpoint=a.checkpoint, overwrite=a.overwrite, quiet=a.quiet,
-                      plot=a.plot, explicit=frozenset(given), **opts)
+                      plot=a.plot, explicit=frozenset(given), init_from=a.init_from,
+                      command=command_line("word-rnn", a.argv), **opts)
     result = train(cfg)
     return EXIT_INTERRUPTED if result["stop"] == "interrupted" else 0
 
@@ -269,8 +286,19 @@ def _cmd_gradcheck(a: argparse.Namespace) -> int:
     return 0 if ok else EXIT_CHECK_FAILED
 
 
+def _cmd_export(a: argparse.Namespace) -> int:
+    from .export import export_command
+    return export_command(a.checkpoint, a.outdir, a.overwrite)
+
+
+def _cmd_info(a: argparse.Namespace) -> int:
+    from .info import info_command
+    return info_command(a.checkpoint)
+
+
 _COMMANDS = {"train": _cmd_train, "generate": _cmd_generate, "score": _cmd_score, "eval": _cmd_eval,
-             "gradcheck": _cmd_gradcheck, "gradflow": gradflow.gradflow_command}
+             "gradcheck": _cmd_gradcheck, "export": _cmd_export, "info": _cmd_info,
+             "gradflow": gradflow.gradflow_command}
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -286,6 +314,7 @@ def _main(argv: Sequence[str] | None) -> int:
         except SystemExit as exit_:
             return int(exit_.code or 0)
     a = parser.parse_args(argv)
+    a.argv = list(argv)  # for the results card
     if a.command is None:
         parser.print_help()
         return 2

@@ -23,7 +23,10 @@ from ..common.training import (DTYPES, Budget, better_best, check_max_time, chec
                                progress_bar, refuse_resume_conflicts)
 
 from . import data as wdata
+from ..common.card import read_card
 from .checkpoint import DEFAULT_OUT, best_path, load_checkpoint, restore_model, save_checkpoint
+from .info import render_card, results_card
+from .init_from import InitFrom
 from .model import CELLS, PAD, WordRNNLM
 from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
@@ -71,6 +74,8 @@ class TrainConfig:
     plot: bool = False
     # the options the user gave explicitly (the CLI fills it in); None = those that differ from the defaults
     explicit: frozenset[str] | None = None
+    init_from: str | None = None  # start a new run from this checkpoint's weights (init_from.py)
+    command: str | None = None  # the command line, for the results card
 
 
 # options that define the run; a resumed run takes them from the checkpoint
@@ -284,6 +289,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     if cfg.plot:
         require_matplotlib()
     check_outputs(cfg)
+    init = InitFrom(cfg, explicit_options(cfg)) if cfg.init_from else None  # before the corpus is read
     last_path, best = run_paths(cfg)
     resume_hint = f"--resume {last_path}" if cfg.checkpoint is None else f"--checkpoint {last_path} --resume"
     ckpt = None
@@ -320,6 +326,10 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     if ckpt is not None:
         requested_vocab = int(ckpt["settings"].get("requested_vocab_size", cfg.vocab_size))
         model, vocab = restore_model(ckpt, cfg.resume)
+    elif init is not None:
+        model, vocab = init.model, init.vocab
+        cfg.vocab_size = len(vocab)
+        say(init.oov_note(corpus.sentences))
     else:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", VocabSizeWarning)
@@ -384,6 +394,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             "rng": json.dumps(rng.bit_generator.state), "fingerprint": digest,
             "curve": {"sentences": np.asarray([c[0] for c in st.curve], dtype=np.float64),
                       "loss": np.asarray([c[1] for c in st.curve], dtype=np.float64)},
+            "card": render_card(card, st.epoch, st.position, len(st.plan or ()), st.sentences, st.words, st.steps,
+                                cfg.batch_size, st.best_val),
         }
 
     plot_path = last_path.parent / PLOT_NAME if cfg.checkpoint is None else last_path.with_suffix(".loss.png")
@@ -430,6 +442,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         total_planned = min(total_planned, cfg.max_sentences)
     bar = progress_bar(total_planned, min(st.sentences, total_planned), "sent", quiet=cfg.quiet, smoothing=0.05)
     budget = Budget(max_time=cfg.max_time, max_count=cfg.max_sentences, count_name="max-sentences")
+    card = results_card(cfg, len(train_set), len(val_idx), read_card(ckpt) if ckpt is not None else None,
+                        resumed=ckpt is not None)
     budget.start()  # the corpus is ready: --max-time counts training from here
     recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"

@@ -61,6 +61,13 @@ class Module:
 
     training: bool
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Module:
+        # The constructor call, kept (not copied) for whole-module save(): __new__ runs once per construction,
+        # with the outermost class's arguments, however many __init__s call super().__init__().
+        self = object.__new__(cls)
+        self.__dict__["_constructor_args"] = (args, kwargs)
+        return self
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())

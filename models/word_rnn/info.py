@@ -1,0 +1,62 @@
+"""The word model's results card (what a run writes into its checkpoints) and ``word-rnn info CKPT``."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from ..common.card import RunCard, file_sha256, print_info, read_card
+from .checkpoint import load_checkpoint, restore_model
+from .wording import perplexity
+
+
+def per_word(nats: float) -> str:
+    return f"{nats:.4f} nats/word (perplexity {perplexity(nats):.5g})"
+
+
+def results_card(cfg: Any, n_train: int, n_val: int, previous: dict[str, Any] | None = None,
+                 resumed: bool = False) -> RunCard:
+    """The card of a run of ``word-rnn train`` (``cfg`` its TrainConfig); render it with ``render_card``."""
+    if cfg.data is not None:
+        data, sha = str(Path(cfg.data).resolve()), file_sha256(cfg.data)
+    else:
+        data, sha = "built-in corpus: the docstrings of the Python standard library", None
+    split = (f"{n_train:,} sentences training, {n_val:,} validation (fraction {cfg.val_fraction:g}, drawn with "
+             f"seed {cfg.seed})")
+    return RunCard(cfg.command or "word-rnn train (called from Python)", cfg.seed, data, sha, split,
+                   previous=previous, started_from=cfg.init_from, resumed_without_card=resumed)
+
+
+def render_card(card: RunCard, epoch: int, position: int, plan_len: int, sentences: int, words: int, steps: int,
+                batch_size: int, best_val: float | None) -> str:
+    epochs = epoch + (position / plan_len if plan_len else 0.0)
+    trained = (f"{epochs:.2f} epochs ({sentences:,} sentences, {words:,} words, {steps:,} steps of up to "
+               f"{batch_size} sentence(s))")
+    best = None if best_val is None else per_word(best_val) + " on the validation split"
+    return card.json(trained, words, "words", best)
+
+
+def _recorded(obj: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """What an older checkpoint (without a card) records about its run."""
+    st, tr = obj.get("settings") or {}, obj.get("training") or {}
+    yield "data", str(st.get("data") or "built-in corpus (stdlib docstrings)")
+    yield "seed", str(st.get("seed"))
+    yield "split", f"fraction {st.get('val_fraction')} of the sentences for validation"
+    yield "optimisation", f"{st.get('optimizer')} lr {st.get('lr') or 'default'}, batch {st.get('batch_size')}"
+    if tr:
+        yield "trained", (f"epoch {int(tr.get('epoch', 0))} done, {int(tr.get('sentences', 0)):,} sentences, "
+                          f"{int(tr.get('words', 0)):,} words")
+    best = tr.get("best_val") if tr else None
+    yield "best validation", per_word(float(best)) if best is not None else "not recorded"
+
+
+def info_command(path: str, out: Callable[[str], None] = print) -> int:
+    obj = load_checkpoint(path)
+    model, vocab = restore_model(obj, path)
+    n = sum(p.data.size for p in model.parameters())
+    cfg = model.config()
+    truncate = "full BPTT" if cfg.get("bptt_truncate") is None else f"BPTT truncated at {cfg['bptt_truncate']}"
+    header = [("model", (f"word_rnn: {cfg['cell']}, hidden {cfg['hidden_size']}, vocabulary {len(vocab):,}, "
+                        f"{obj.get('dtype', 'float32')}, {n:,} parameters, {truncate}"))]
+    print_info(path, header, read_card(obj), lambda: _recorded(obj), out)
+    return 0
