@@ -26,6 +26,8 @@ from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, Di
 
 from ..common.card import read_card
 from ..common.init_from import refuse_with_resume
+
+from . import evaluate, gradflow
 from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint, save_checkpoint
 from .export import export_command
 from .info import info_command, results_card
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Character-level RNN language model (Karpathy's min-char-rnn, rebuilt on tinygrad_rnn): "
                     "train on any UTF-8 text, then sample from it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{train,sample,export,info}")
+    sub = parser.add_subparsers(dest="command", metavar="{train,sample,export,info,eval,gradflow}")
     sub.required = True
     d = TrainConfig()
 
@@ -144,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
     i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train`")
+
+    evaluate.add_parser(sub, _HelpFormatter)
+    gradflow.add_parser(sub, _HelpFormatter)
     return parser
 
 
@@ -385,6 +390,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return export_command(args.checkpoint, args.outdir, args.overwrite)
     if args.command == "info":
         return info_command(args.checkpoint)
+    if args.command == "eval":
+        return evaluate.eval_command(args)
+    if args.command == "gradflow":
+        return gradflow.gradflow_command(args)
     return sample_command(args)
 
 

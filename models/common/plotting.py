@@ -20,8 +20,9 @@ def require_matplotlib() -> None:
 
 
 def plot_curves(path: str | os.PathLike, curves: Sequence[tuple[Sequence[float], Sequence[float], str, str]],
-                xlabel: str, ylabel: str, title: str) -> None:
-    """Write ``path``: one line per ``(x, y, label, style)`` curve (empty curves are left out)."""
+                xlabel: str, ylabel: str, title: str, yscale: str = "linear") -> None:
+    """Write ``path``: one line per ``(x, y, label, style)`` curve (empty curves are left out);
+    ``yscale`` is matplotlib's ("log" for quantities spanning decades)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -30,6 +31,7 @@ def plot_curves(path: str | os.PathLike, curves: Sequence[tuple[Sequence[float],
     for x, y, label, style in curves:
         if len(x):
             ax.plot(x, y, style, label=label)
+    ax.set_yscale(yscale)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)

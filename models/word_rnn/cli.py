@@ -14,6 +14,7 @@ from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
 from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
 
+from . import gradflow
 from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
 from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Word-level RNN language model (the RNNNumpy tutorial model on tinygrad_rnn): train it on a text or "
         "CSV file, generate sentences, score sentences. Without --data, training uses the docstrings of "
         "Python's standard library as a built-in English corpus."))
-    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck,export,info}",
+    sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck,export,info,gradflow}",
                            parser_class=OneLineParser)
 
     t = sub.add_parser("train", help="train a model (per-sentence SGD by default)",
@@ -130,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
     s.add_argument("--file", help="a UTF-8 file with one sentence per line")
     s.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
+    s.add_argument("--tokens", action="store_true", help="also print each word with its -log p (nats), the most "
+                                                         "surprising marked")
+    s.add_argument("--top", type=int, default=3, metavar="K", help="with --tokens: mark the K most surprising (default 3)")
 
     e = sub.add_parser("eval", help="per-word loss and perplexity of a whole text or CSV file")
     e.add_argument("--data", help="UTF-8 text or .csv file, or a directory of train/valid/test.txt (default with "
@@ -159,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
     i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `word-rnn train`")
+
+    gradflow.add_parser(sub)
     return p
 
 
@@ -236,12 +242,15 @@ def _cmd_generate(a: argparse.Namespace) -> int:
 def _cmd_score(a: argparse.Namespace) -> int:
     stop_when_stdout_closes()
     from .score import score_sentences
+    from .surprisal import tokens_view
 
     sentences = list(a.sentences)
     if a.file:
         sentences += [line for line in _read_sentence_file(a.file).splitlines() if line.strip()]
     if not sentences:
         raise UserError("give sentences to score as arguments or with --file")
+    if a.top < 0:
+        raise UserError(f"--top must be >= 0, got {a.top}")
     model, vocab, lowercase, pretok = _load_for_text(a.checkpoint)
     total_oov = 0
     for sc in score_sentences(model, vocab, sentences, lowercase, pretokenized=pretok):
@@ -249,6 +258,8 @@ def _cmd_score(a: argparse.Namespace) -> int:
         oov = f"{len(sc.oov)}" + (f" ({', '.join(sc.oov)} -> UNKNOWN_TOKEN)" if sc.oov else "")
         print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/word {sc.per_word_loss:.4f}  "
               f"perplexity {sc.perplexity:.1f}  words {len(sc.tokens)}  out-of-vocabulary {oov}")
+        if a.tokens:
+            print(tokens_view(model, vocab, sc.tokens, a.top))
     if total_oov:
         print(f"note: {total_oov} out-of-vocabulary word(s) were scored as UNKNOWN_TOKEN", file=sys.stderr)
     return 0
@@ -256,6 +267,7 @@ def _cmd_score(a: argparse.Namespace) -> int:
 
 def _cmd_eval(a: argparse.Namespace) -> int:
     stop_when_stdout_closes()
+    from .evaluation import print_baselines
     from .score import corpus_perplexity
 
     path = a.checkpoint if a.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
@@ -265,6 +277,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     r = corpus_perplexity(model, vocab, sentences)
     print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")
+    print_baselines(obj, vocab, sentences, r["loss"])
     return 0
 
 
@@ -308,7 +321,8 @@ def _cmd_info(a: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"train": _cmd_train, "generate": _cmd_generate, "score": _cmd_score, "eval": _cmd_eval,
-             "gradcheck": _cmd_gradcheck, "export": _cmd_export, "info": _cmd_info}
+             "gradcheck": _cmd_gradcheck, "export": _cmd_export, "info": _cmd_info,
+             "gradflow": gradflow.gradflow_command}
 
 
 def _main(argv: Sequence[str] | None) -> int:
