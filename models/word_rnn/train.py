@@ -444,17 +444,19 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             cadence.saved()
         return ok
 
-    def run_eval() -> float:
+    def run_eval(schedule: bool = True) -> float:
+        """Evaluate, report, save best.npz when better; ``schedule``: also let the lr schedule see the loss."""
         loss, words = evaluate(model, encoded, eval_idx)
         which = "validation" if len(val_idx) else "training"
         if not math.isfinite(loss):
             raise UserError(f"the {which} loss became {loss} after {st.steps} steps: training diverged; "
                             f"{files.kept_message()}; lower --lr or use --clip")
         prev_lr = opt.param_groups[0]["lr"]
-        if sched is not None:
+        if sched is not None and schedule:
             sched.step(loss)
         now_lr = opt.param_groups[0]["lr"]
-        st.history.append({"sentences": float(st.sentences), "loss": loss, "lr": prev_lr})
+        if schedule:  # the history is the schedule's: what a resumed run must repeat exactly
+            st.history.append({"sentences": float(st.sentences), "loss": loss, "lr": prev_lr})
         note = f"; loss rose, lr halved to {now_lr:g}" if now_lr < prev_lr else ""
         progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
         say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per word, "
@@ -535,6 +537,10 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                         save()
                     continue
                 break
+            if stop_reason not in ("done", "interrupted") and len(val_idx) and saved_at[0] != st.steps:
+                # a run stopped by its budget ends with a validation, so that it has a best.npz; the schedule is
+                # not stepped (it halves at the evaluations the run defines), so a resumed run is unchanged
+                run_eval(schedule=False)
         finally:
             bar.close()
         if saved_at[0] != st.steps or files.failing is not None:
