@@ -43,7 +43,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         (out,) = ctx.saved_arrays
-        return grad * (1 - out * out)
+        return grad - grad * out * out  # grad * (1 - out**2) without a Python scalar (numpy is slower on those)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -63,7 +63,8 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         (out,) = ctx.saved_arrays
-        return grad * out * (1 - out)
+        d = grad * out
+        return d - d * out  # grad * out * (1 - out) without a Python scalar
 
 
 class Relu(Function):
