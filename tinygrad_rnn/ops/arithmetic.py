@@ -31,7 +31,7 @@ class Mul(Function):
     def forward(ctx: Context, a, b):
         # each factor is needed only for the other's gradient (what is not saved cannot go stale)
         need_a, need_b = ctx.needs_input_grad
-        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.saved_arrays = (a if need_b else None, b if need_a else None)  # save_for_backward, minus a call
         return np.multiply(a, b)
 
     @staticmethod
