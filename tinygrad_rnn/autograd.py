@@ -351,10 +351,7 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as err:
-            # numpy's messages name the shapes; saying which op failed makes them actionable
-            message = str(err)
-            if cls.__name__.lower() not in message.replace("_", "").lower():
-                err.args = (f"{cls.__name__}: {message}",) + err.args[1:]
+            _wrap_forward_error(cls, err)
             raise
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -372,6 +369,96 @@ class Function:
             result._ctx = None
             result._requires_grad = False
         return result
+
+
+def _wrap_forward_error(cls: type[Function], err: ValueError) -> None:
+    # numpy's messages name the shapes; saying which op failed makes them actionable
+    message = str(err)
+    if cls.__name__.lower() not in message.replace("_", "").lower():
+        err.args = (f"{cls.__name__}: {message}",) + err.args[1:]
+
+
+def unary_op(cls: type[Function]) -> Callable[[Any], Tensor]:
+    """``cls.apply`` for a Tensor method of one tensor (``x.tanh()``): the same, in one call frame instead
+    of two (the method and apply) -- the methods behind every recurrent step are worth it."""
+    forward = cls.forward
+
+    def op(a: Any) -> Tensor:
+        record = a._requires_grad and _grad_enabled
+        ctx = _new(Context)
+        ctx.fn = cls
+        ctx.needs_input_grad = (True,) if record else _NO_GRAD_1
+        ctx.saved_arrays = ()
+        try:
+            out = forward(ctx, a.data)
+        except ValueError as err:
+            _wrap_forward_error(cls, err)
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._vc = None if out.base is None else _view_counter(out, (a,))
+        if record:
+            ctx.inputs = (a,)
+            ctx.seq = next(_clock)
+            result._ctx = ctx
+            result._requires_grad = True
+        else:
+            result._ctx = None
+            result._requires_grad = False
+        return result
+
+    op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
+    return op
+
+
+def binary_op(cls: type[Function], reflected: bool = False) -> Callable[[Any, Any], Tensor]:
+    """``cls.apply`` for a binary operator of a Tensor (``x * y``; with ``reflected``, ``y * x`` as
+    ``__rmul__``), in one call frame: see ``unary_op``."""
+    forward = cls.forward
+
+    def op(x: Any, y: Any) -> Tensor:
+        a, b = (y, x) if reflected else (x, y)
+        if isinstance(a, Tensor):
+            xa, ra = a.data, a._requires_grad
+        else:
+            xa, ra = a, False
+        if isinstance(b, Tensor):
+            xb, rb = b.data, b._requires_grad
+        else:
+            xb, rb = b, False
+        record = (ra or rb) and _grad_enabled
+        ctx = _new(Context)
+        ctx.fn = cls
+        ctx.needs_input_grad = (ra, rb) if record else _NO_GRAD_2
+        ctx.saved_arrays = ()
+        try:
+            out = forward(ctx, xa, xb)
+        except ValueError as err:
+            _wrap_forward_error(cls, err)
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._vc = None if out.base is None else _view_counter(out, (a, b))
+        if record:
+            ctx.inputs = (a, b)
+            ctx.seq = next(_clock)
+            result._ctx = ctx
+            result._requires_grad = True
+        else:
+            result._ctx = None
+            result._requires_grad = False
+        return result
+
+    op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
+    return op
 
 
 class IndexedGrad:

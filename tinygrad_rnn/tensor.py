@@ -194,29 +194,16 @@ class Tensor:
         run_backward(self, grad_array, retain_graph)
 
     # ---- arithmetic -------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _Add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _Add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _Sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _Sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _Mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _Mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _Div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _Div(other, self)
+    # the arithmetic operators and the elementwise functions of recurrent steps call their op in one frame
+    # (autograd.binary_op / unary_op); the rest go through Function.apply
+    __add__ = autograd.binary_op(ops.Add)
+    __radd__ = autograd.binary_op(ops.Add, reflected=True)
+    __sub__ = autograd.binary_op(ops.Sub)
+    __rsub__ = autograd.binary_op(ops.Sub, reflected=True)
+    __mul__ = autograd.binary_op(ops.Mul)
+    __rmul__ = autograd.binary_op(ops.Mul, reflected=True)
+    __truediv__ = autograd.binary_op(ops.Div)
+    __rtruediv__ = autograd.binary_op(ops.Div, reflected=True)
 
     def __pow__(self, other: Any) -> Tensor:
         return _Pow(self, other)
@@ -276,20 +263,15 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     # ---- elementwise functions --------------------------------------------------------------
-    def exp(self) -> Tensor:
-        return _Exp(self)
+    exp = autograd.unary_op(ops.Exp)
 
-    def log(self) -> Tensor:
-        return _Log(self)
+    log = autograd.unary_op(ops.Log)
 
-    def tanh(self) -> Tensor:
-        return _Tanh(self)
+    tanh = autograd.unary_op(ops.Tanh)
 
-    def sigmoid(self) -> Tensor:
-        return _Sigmoid(self)
+    sigmoid = autograd.unary_op(ops.Sigmoid)
 
-    def relu(self) -> Tensor:
-        return _Relu(self)
+    relu = autograd.unary_op(ops.Relu)
 
     def sqrt(self) -> Tensor:
         return _Sqrt(self)
@@ -1040,11 +1022,6 @@ _Div = ops.Div.apply
 _Pow = ops.Pow.apply
 _MatMul = ops.MatMul.apply
 _Neg = ops.Neg.apply
-_Exp = ops.Exp.apply
-_Log = ops.Log.apply
-_Tanh = ops.Tanh.apply
-_Sigmoid = ops.Sigmoid.apply
-_Relu = ops.Relu.apply
 _Sqrt = ops.Sqrt.apply
 _Abs = ops.Abs.apply
 _GetItem = ops.GetItem.apply
