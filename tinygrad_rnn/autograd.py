@@ -8,7 +8,9 @@ when a tensor is used more than once, and releasing the graph afterwards.
 from __future__ import annotations
 
 import functools
+import itertools
 import weakref
+from heapq import heappop, heappush
 from typing import Any, Callable
 
 import numpy as np
@@ -126,25 +128,102 @@ class set_grad_enabled(_GradMode):
         _grad_enabled = self._previous.pop()
 
 
+class VersionCounter:
+    """How many times a tensor's values were changed in place (``Tensor._version``), shared by the tensors
+    that view one array (views made by ops, ``detach()``, a ``FlatParameter``'s members).
+
+    ``clocks`` holds the engine-clock times of the latest changes: a node recorded at clock ``seq`` was
+    recorded before every change whose clock is larger, which is all backward needs to know. Recording
+    an op therefore costs no version bookkeeping at all; only the rare in-place change does.
+    """
+
+    __slots__ = ("version", "clocks")
+    HISTORY = 32  # changes remembered, so the message can name the version a node expected
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.clocks: list[int] = []
+
+
+# One clock orders both the recorded nodes (``Context.seq``) and the in-place changes. A node always has
+# a larger seq than the nodes of its inputs, so the backward walk visits nodes in decreasing seq.
+_clock = itertools.count(1)
+_last_change = 0  # the clock of the latest in-place change of any tensor
+_frees_saved = False  # what Context.frees_saved says while backward runs
+
+
+def bump_version(tensor: Any) -> None:
+    """Record that ``tensor``'s values were just changed in place (every in-place Tensor method calls this)."""
+    global _last_change
+    vc = tensor._vc
+    if vc is None:
+        vc = tensor._vc = VersionCounter()
+    vc.version += 1
+    _last_change = now = next(_clock)
+    clocks = vc.clocks
+    clocks.append(now)
+    if len(clocks) > VersionCounter.HISTORY:
+        del clocks[0]
+
+
+def share_version(source: Any, view: Any) -> None:
+    """Make ``view`` (a tensor over ``source``'s memory) count its in-place changes with ``source``."""
+    vc = source._vc
+    if vc is None:
+        vc = source._vc = VersionCounter()
+    view._vc = vc
+
+
+def _view_counter(out: np.ndarray, args: tuple) -> VersionCounter | None:
+    """The version counter of the input whose memory ``out`` views, if any (it is then shared)."""
+    base = out.base
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a.data
+            if base is d or base is d.base:
+                vc = a._vc
+                if vc is None:
+                    vc = a._vc = VersionCounter()
+                return vc
+    return None
+
+
 class Context:
     """What a Function's forward leaves for its backward: saved arrays and any attributes it sets.
 
-    ``frees_saved`` is True while backward runs if the graph is released right after it (no
-    ``retain_graph``): the backward may then reuse its saved arrays' memory.
+    ``inputs`` are the positional arguments of the op (``needs_input_grad`` says which get a gradient;
+    None once backward has released the node), ``seq`` its place on the engine's clock.
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "saved_arrays", "released", "frees_saved", "__dict__")
+    __slots__ = ("fn", "inputs", "needs_input_grad", "saved_arrays", "seq", "__dict__")
 
     def __init__(self, fn: type[Function]):
         self.fn = fn
-        self.parents: tuple[Tensor | None, ...] = ()
+        self.inputs: tuple[Any, ...] | None = ()
         self.needs_input_grad: tuple[bool, ...] = ()
         self.saved_arrays: tuple[np.ndarray, ...] = ()
-        self.released = False
-        self.frees_saved = False
+        self.seq = next(_clock)
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         self.saved_arrays = arrays
+
+    @property
+    def frees_saved(self) -> bool:
+        """True while backward runs if the graph is released right after it (no ``retain_graph``): the
+        backward may then reuse its saved arrays' memory."""
+        return _frees_saved
+
+    @property
+    def released(self) -> bool:
+        """True once a backward without ``retain_graph`` went through this node and freed what it saved."""
+        return self.inputs is None
+
+    @property
+    def parents(self) -> tuple[Any, ...]:
+        """The inputs that receive a gradient, None in the place of the others."""
+        if self.inputs is None:
+            return ()
+        return tuple([a if n else None for a, n in zip(self.inputs, self.needs_input_grad)])
 
     # a Context is also the tensor's ``grad_fn``, named as PyTorch names its nodes
     def name(self) -> str:
@@ -159,6 +238,11 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
+
+
+_new = object.__new__
+_NO_GRAD_1 = (False,)
+_NO_GRAD_2 = (False, False)
 
 
 class AccumulateGrad:
@@ -207,6 +291,9 @@ class Function:
     ``backward`` may return ``None`` for an input that needs no gradient (``ctx.needs_input_grad``
     says which do). It may return gradients in the *broadcast* shape: the engine sums them back to
     each input's shape and casts them to its dtype.
+
+    Saved arrays are checked for in-place changes: if a tensor whose array was saved (an input, or the
+    output) is changed in place through the Tensor API before backward, backward raises, as PyTorch does.
     """
 
     @staticmethod
@@ -219,7 +306,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         if kwargs:
             for name, value in kwargs.items():
                 if isinstance(value, Tensor):
@@ -227,28 +313,152 @@ class Function:
                         f"{cls.__name__}.apply: pass tensors positionally; keyword argument {name!r} is a Tensor, "
                         "and keyword arguments are not recorded in the graph (no gradient would reach it)"
                     )
-        ctx = Context(cls)
-        # known before forward (as in PyTorch), so a forward can skip saving what no backward will use
-        # (list comprehensions, not generator expressions: this runs for every op and they cost half)
-        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args]) if _grad_enabled else ()
-        record = any(needs)
-        ctx.needs_input_grad = needs if record else (False,) * len(args)
+        # Which inputs need a gradient is known before forward (as in PyTorch), so a forward can skip saving
+        # what no backward will use. This runs for every op: one and two inputs (nearly all ops) are spelled
+        # out, as comprehensions and any() cost more than the op's own bookkeeping.
+        n = len(args)
+        if n == 1:
+            a = args[0]
+            if isinstance(a, Tensor):
+                arrays: Any = (a.data,)
+                record = a._requires_grad and _grad_enabled
+                needs = (True,) if record else _NO_GRAD_1
+            else:
+                arrays, record, needs = args, False, _NO_GRAD_1
+        elif n == 2:
+            a, b = args
+            if isinstance(a, Tensor):
+                xa, ra = a.data, a._requires_grad
+            else:
+                xa, ra = a, False
+            if isinstance(b, Tensor):
+                xb, rb = b.data, b._requires_grad
+            else:
+                xb, rb = b, False
+            arrays = (xa, xb)
+            record = (ra or rb) and _grad_enabled
+            needs = (ra, rb) if record else _NO_GRAD_2
+        else:
+            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args]) if _grad_enabled else ()
+            record = True in needs
+            if not record:
+                needs = (False,) * n
+        ctx = _new(Context)
+        ctx.fn = cls
+        ctx.needs_input_grad = needs
+        ctx.saved_arrays = ()
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as err:
-            # numpy's messages name the shapes; saying which op failed makes them actionable
-            message = str(err)
-            if cls.__name__.lower() not in message.replace("_", "").lower():
-                err.args = (f"{cls.__name__}: {message}",) + err.args[1:]
+            _wrap_forward_error(cls, err)
             raise
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        result = Tensor._wrap(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._vc = None if out.base is None else _view_counter(out, args)
         if record:
-            ctx.parents = tuple([a if n else None for a, n in zip(args, needs)])
+            ctx.inputs = args
+            ctx.seq = next(_clock)
             result._ctx = ctx
             result._requires_grad = True
+        else:
+            result._ctx = None
+            result._requires_grad = False
         return result
+
+
+def _wrap_forward_error(cls: type[Function], err: ValueError) -> None:
+    # numpy's messages name the shapes; saying which op failed makes them actionable
+    message = str(err)
+    if cls.__name__.lower() not in message.replace("_", "").lower():
+        err.args = (f"{cls.__name__}: {message}",) + err.args[1:]
+
+
+def unary_op(cls: type[Function]) -> Callable[[Any], Tensor]:
+    """``cls.apply`` for a Tensor method of one tensor (``x.tanh()``): the same, in one call frame instead
+    of two (the method and apply) -- the methods behind every recurrent step are worth it."""
+    forward = cls.forward
+
+    def op(a: Any) -> Tensor:
+        record = a._requires_grad and _grad_enabled
+        ctx = _new(Context)
+        ctx.fn = cls
+        ctx.needs_input_grad = (True,) if record else _NO_GRAD_1
+        ctx.saved_arrays = ()
+        try:
+            out = forward(ctx, a.data)
+        except ValueError as err:
+            _wrap_forward_error(cls, err)
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._vc = None if out.base is None else _view_counter(out, (a,))
+        if record:
+            ctx.inputs = (a,)
+            ctx.seq = next(_clock)
+            result._ctx = ctx
+            result._requires_grad = True
+        else:
+            result._ctx = None
+            result._requires_grad = False
+        return result
+
+    op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
+    return op
+
+
+def binary_op(cls: type[Function], reflected: bool = False) -> Callable[[Any, Any], Tensor]:
+    """``cls.apply`` for a binary operator of a Tensor (``x * y``; with ``reflected``, ``y * x`` as
+    ``__rmul__``), in one call frame: see ``unary_op``."""
+    forward = cls.forward
+
+    def op(x: Any, y: Any) -> Tensor:
+        a, b = (y, x) if reflected else (x, y)
+        if isinstance(a, Tensor):
+            xa, ra = a.data, a._requires_grad
+        else:
+            xa, ra = a, False
+        if isinstance(b, Tensor):
+            xb, rb = b.data, b._requires_grad
+        else:
+            xb, rb = b, False
+        record = (ra or rb) and _grad_enabled
+        ctx = _new(Context)
+        ctx.fn = cls
+        ctx.needs_input_grad = (ra, rb) if record else _NO_GRAD_2
+        ctx.saved_arrays = ()
+        try:
+            out = forward(ctx, xa, xb)
+        except ValueError as err:
+            _wrap_forward_error(cls, err)
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result._hooks = None
+        result._vc = None if out.base is None else _view_counter(out, (a, b))
+        if record:
+            ctx.inputs = (a, b)
+            ctx.seq = next(_clock)
+            result._ctx = ctx
+            result._requires_grad = True
+        else:
+            result._ctx = None
+            result._requires_grad = False
+        return result
+
+    op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
+    return op
 
 
 class IndexedGrad:
@@ -283,74 +493,227 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes of the graph below ``root``, each after all nodes that use it; iterative (graphs are deep)."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            for parent in ctx.parents:
-                if parent is not None and id(parent) not in visited:
-                    stack.append((parent, False))
-    order.reverse()
-    return order
+_RELEASED = (
+    "trying to backward through the graph a second time: its saved arrays were freed by the "
+    "first backward(). If you carry a hidden state from one batch to the next, pass h.detach() so "
+    "the new graph starts there; if you really need to go through it twice, call "
+    "backward(retain_graph=True) the first time"
+)
 
 
 def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
-    """Propagate ``grad`` from ``root`` to every leaf that requires grad, accumulating into ``.grad``."""
-    pending: dict[int, np.ndarray] = {id(root): grad}
+    """Propagate ``grad`` from ``root`` to every leaf that requires grad, accumulating into ``.grad``.
+
+    Nodes are visited in decreasing ``seq`` (a max-heap): every use of a tensor was recorded after the
+    tensor itself, so when a node is popped all its gradient has arrived. One pass, no separate
+    topological sort. Leaves come last, once all their gradient is summed.
+    """
+    pending: dict[int, Any] = {id(root): grad}
     owned: set[int] = set()  # pending arrays the engine allocated itself: safe to add into in place
-    for node in _topological_order(root):
-        key = id(node)
-        g = pending.pop(key, None)
-        if g is None:
-            continue
+    leaves: list[Tensor] = []
+    heap: list[tuple[int, Tensor]] = []
+    if root._ctx is None:
+        leaves.append(root)
+    else:
+        heap.append((-root._ctx.seq, root))
+    global _frees_saved
+    free = not retain_graph
+    outer_frees, _frees_saved = _frees_saved, free  # a backward run from inside a backward restores it
+    try:
+        _walk(heap, leaves, pending, owned, free)
+    finally:
+        _frees_saved = outer_frees
+    for leaf in leaves:
+        key = id(leaf)
+        g = pending.pop(key)
+        if type(g) is not np.ndarray and type(g) is not RowSparseGrad:  # a leaf keeps a sparse gradient sparse
+            g = np.asarray(g)
+        if leaf._hooks:
+            g = _run_hooks(leaf, g)
+        if leaf._requires_grad:
+            _store_leaf_grad(leaf, g, key in owned)
+
+
+def _walk(heap: list[tuple[int, Tensor]], leaves: list[Tensor], pending: dict[int, Any], owned: set[int],
+          free: bool) -> None:
+    """The backward walk over the recorded nodes (see ``run_backward``); leaves are collected in ``leaves``."""
+    ndarray = np.ndarray
+    while heap:
+        node = heappop(heap)[1]
         ctx = node._ctx
-        # 0-d arithmetic gives numpy scalars; backwards are promised arrays (a sparse gradient reaching an
-        # op is made dense; a leaf keeps it sparse)
-        if type(g) is not np.ndarray and not (type(g) is RowSparseGrad and ctx is None):
+        g = pending.pop(id(node))
+        # 0-d arithmetic gives numpy scalars and a sparse gradient reaching an op is made dense:
+        # backwards are promised arrays
+        if type(g) is not ndarray:
             g = np.asarray(g)
         if node._hooks:
             g = _run_hooks(node, g)
-        if ctx is None:
-            if node._requires_grad:
-                _store_leaf_grad(node, g, key in owned)
-            continue
-        if ctx.released:
-            raise RuntimeError(
-                "trying to backward through the graph a second time: its saved arrays were freed by the "
-                "first backward(). If you carry a hidden state from one batch to the next, pass h.detach() so "
-                "the new graph starts there; if you really need to go through it twice, call "
-                "backward(retain_graph=True) the first time"
-            )
-        # read-only: a backward that wrote into its upstream gradient would corrupt its siblings' gradients
-        g.flags.writeable = False
-        ctx.frees_saved = not retain_graph
+        inputs = ctx.inputs
+        if inputs is None:
+            raise RuntimeError(_RELEASED)
+        if ctx.seq < _last_change:  # something changed in place after this node was recorded
+            inputs = _inputs_at(ctx, node)
         input_grads = ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.parents):
-            raise RuntimeError(
-                f"{ctx.fn.__name__}.backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
-            )
-        for parent, pg in zip(ctx.parents, input_grads):
-            if parent is not None and pg is not None:
+        n = len(input_grads)
+        if n != len(inputs):
+            raise RuntimeError(f"{ctx.fn.__name__}.backward returned {n} gradients for {len(inputs)} inputs")
+        if n == 2:
+            if input_grads[0] is input_grads[1]:
+                _protect_shared(input_grads)
+        elif n > 2:
+            _protect_shared(input_grads)
+        for parent, need, pg in zip(inputs, ctx.needs_input_grad, input_grads):
+            if not need or pg is None:
+                continue
+            key = id(parent)
+            if type(pg) is ndarray:
+                # the common case inline: a dense gradient, usually already of the input's shape and dtype
+                data = parent.data
+                if pg.shape != data.shape:
+                    pg = _unbroadcast_for(pg, data.shape, ctx.fn)
+                if pg.dtype is not data.dtype and pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
+                previous = pending.get(key)
+                if previous is not None:
+                    if key in owned and type(previous) is ndarray:
+                        np.add(previous, pg, out=previous)
+                    else:
+                        _accumulate(pending, owned, parent, pg, ctx.fn)
+                    continue
+                pending[key] = pg
+            else:
+                arrived = key in pending
                 _accumulate(pending, owned, parent, pg, ctx.fn)
-        if not retain_graph:
-            ctx.parents = ()
+                if arrived:
+                    continue
+            # the first gradient for this tensor: schedule it
+            parent_ctx = parent._ctx
+            if parent_ctx is None:
+                leaves.append(parent)
+            else:
+                heappush(heap, (-parent_ctx.seq, parent))
+        if free:
+            # what an op saved and its inputs (the rest of the graph) go; its few attributes (shapes, axes)
+            # stay, as clearing an instance dict costs more than the whole node's bookkeeping
+            ctx.inputs = None
             ctx.saved_arrays = ()
-            ctx.__dict__.clear()
-            ctx.released = True
+
+
+def _protect_shared(grads: tuple[Any, ...]) -> None:
+    """Make an array that a backward returned for two inputs (``Add``'s ``(grad, grad)``) read-only: a later
+    backward that wrote into its upstream gradient would otherwise corrupt its sibling's. (Every other
+    gradient reaches one backward only, which may use it as it likes.)"""
+    a = grads[0]
+    if len(grads) == 2:
+        if a is grads[1] and type(a) is np.ndarray:
+            a.setflags(write=False)
+        return
+    seen: set[int] = set()
+    for x in grads:
+        if type(x) is np.ndarray:
+            if id(x) in seen:
+                x.setflags(write=False)
+            seen.add(id(x))
+
+
+def _unbroadcast_for(pg: np.ndarray, shape: tuple[int, ...], fn: type[Function]) -> np.ndarray:
+    try:
+        return unbroadcast(pg, shape)
+    except RuntimeError:
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned a gradient of shape {np.shape(pg)} for an input of "
+            f"shape {shape}; it must be that shape or broadcast to it"
+        ) from None
+
+
+def _same_memory(a: np.ndarray, b: Any) -> bool:
+    """Whether ``b`` is ``a`` or a view of the same memory (the arrays' owners are compared)."""
+    if type(b) is not np.ndarray:
+        return False
+    return (a if a.base is None else a.base) is (b if b.base is None else b.base)
+
+
+# Tensors that a recorded ``x[index] = value`` turned into a new node: id(x) -> (weak x, [(seq of the
+# new node, weak tensor of x's value before)]). Ops recorded before that write used the earlier value.
+_replaced: dict[int, tuple[Any, list[tuple[int, Any]]]] = {}
+
+
+def record_replacement(tensor: Tensor, before: Tensor) -> None:
+    """``tensor`` now stands for a new node (seq ``tensor._ctx.seq``) over a new array; ``before`` holds its
+    earlier value and array, which keep their version counter (views of that array still share it).
+    ``tensor`` counts one change more, on a counter of its own."""
+    global _last_change
+    key = id(tensor)
+    entry = _replaced.get(key)
+    if entry is None or entry[0]() is not tensor:
+        entry = _replaced[key] = (weakref.ref(tensor, lambda _, key=key: _replaced.pop(key, None)), [])
+    entry[1].append((tensor._ctx.seq, weakref.ref(before)))
+    old = tensor._vc
+    before._vc = old
+    vc = tensor._vc = VersionCounter()
+    vc.version = (0 if old is None else old.version) + 1
+    _last_change = now = next(_clock)  # ops recorded before now resolve their inputs in backward
+    vc.clocks.append(now)
+
+
+def _inputs_at(ctx: Context, node: Tensor) -> tuple[Any, ...]:
+    """``ctx``'s inputs as they were when it was recorded (an input a later ``x[i] = v`` made a new node
+    is replaced by its earlier value), after checking that no array ``ctx`` saved was changed since."""
+    inputs = ctx.inputs
+    if _replaced:
+        resolved = []
+        for a in inputs:
+            entry = _replaced.get(id(a))
+            if entry is not None and entry[0]() is a:
+                for seq, before in entry[1]:
+                    if seq > ctx.seq:
+                        # the earlier value; if nothing holds it any more it needed no gradient, and a
+                        # stand-in that requires none takes what this op sends it
+                        earlier = before()
+                        a = Tensor._wrap(a.data) if earlier is None else earlier
+                        break
+            resolved.append(a)
+        inputs = tuple(resolved)
+    _check_saved_versions(ctx, node, inputs)
+    return inputs
+
+
+def _check_saved_versions(ctx: Context, node: Tensor, inputs: tuple[Any, ...]) -> None:
+    """Raise PyTorch's error if a tensor whose array ``ctx`` saved (its output ``node`` or an input) was
+    changed in place after ``ctx`` was recorded. Only called when some change happened since then."""
+    saved = ctx.saved_arrays
+    if not saved:
+        return
+    for tensor in (node, *inputs):
+        if not isinstance(tensor, Tensor):
+            continue
+        vc = tensor._vc
+        if vc is None or not vc.clocks or vc.clocks[-1] < ctx.seq:
+            continue
+        if any(_same_memory(tensor.data, s) for s in saved):
+            raise RuntimeError(_modified_message(tensor, vc, ctx.seq, node is tensor))
+
+
+def _modified_message(tensor: Tensor, vc: VersionCounter, seq: int, is_output: bool) -> str:
+    from .dtypes import legacy_type_name
+
+    later = sum(1 for c in vc.clocks if c > seq)
+    expected = vc.version - later
+    # the history is bounded: if every remembered change is later than the node, earlier ones may be too
+    exact = later < len(vc.clocks) or len(vc.clocks) == vc.version
+    maker = tensor._ctx
+    which = f", which is output 0 of {maker.name()}," if maker is not None else ""
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{legacy_type_name(tensor.data.dtype)} {list(tensor.data.shape)}]{which} is at version {vc.version}; "
+        f"expected version {expected if exact else f'{expected} or lower'} instead. Hint: the op that saved it "
+        f"{'made it' if is_output else 'took it as an input'}; change it in place only after backward() (an "
+        "optimizer step, `with no_grad(): p -= lr * p.grad`), use the out-of-place form (x = x + y instead of "
+        "x += y, x.add(y) instead of x.add_(y)), or pass the op x.clone(). Writes into a tensor's .data (a numpy "
+        "array) are not tracked."
+    )
 
 
 def _run_hooks(node: Tensor, g: Any) -> np.ndarray:

@@ -25,13 +25,16 @@ class Tensor:
     (float32, see ``set_default_dtype``); integer arrays stay integer and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_hooks", "_vc", "__weakref__")
     __array_priority__ = 1000  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None):
+        self._vc = None
         if isinstance(data, Tensor):
-            data = data.data
+            source, data = data, data.data
+            if dtype is None or to_dtype(dtype) == data.dtype:
+                autograd.share_version(source, self)  # the same array: in-place changes count for both
         elif isinstance(data, np.generic):
             data = np.asarray(data)  # a numpy scalar keeps its dtype, like an array
         if dtype is not None:
@@ -57,6 +60,7 @@ class Tensor:
         t._ctx = None
         t._requires_grad = False
         t._hooks = None
+        t._vc = None
         return t
 
     # ---- basic properties -------------------------------------------------------------------
@@ -82,6 +86,12 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._ctx is None
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's values were changed in place through the Tensor API (PyTorch's
+        ``_version``; views share it). Writes into ``.data``, the numpy array, are not counted."""
+        return 0 if self._vc is None else self._vc.version
 
     def __len__(self) -> int:
         return len(self.data)
@@ -151,8 +161,11 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A new leaf tensor sharing this data, cut from the graph (no gradient flows through it)."""
-        return Tensor._wrap(self.data)
+        """A new leaf tensor sharing this data, cut from the graph (no gradient flows through it); an
+        in-place change of either counts for both, as in PyTorch."""
+        out = Tensor._wrap(self.data)
+        autograd.share_version(self, out)
+        return out
 
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
@@ -181,44 +194,31 @@ class Tensor:
         run_backward(self, grad_array, retain_graph)
 
     # ---- arithmetic -------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(other, self)
+    # the arithmetic operators and the elementwise functions of recurrent steps call their op in one frame
+    # (autograd.binary_op / unary_op); the rest go through Function.apply
+    __add__ = autograd.binary_op(ops.Add)
+    __radd__ = autograd.binary_op(ops.Add, reflected=True)
+    __sub__ = autograd.binary_op(ops.Sub)
+    __rsub__ = autograd.binary_op(ops.Sub, reflected=True)
+    __mul__ = autograd.binary_op(ops.Mul)
+    __rmul__ = autograd.binary_op(ops.Mul, reflected=True)
+    __truediv__ = autograd.binary_op(ops.Div)
+    __rtruediv__ = autograd.binary_op(ops.Div, reflected=True)
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(self, other)
+        return _Pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(other, self)
+        return _Pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(self, other)
+        return _MatMul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(other, self)
+        return _MatMul(other, self)
 
     def __neg__(self) -> Tensor:
-        return ops.Neg.apply(self)
+        return _Neg(self)
 
     def __floordiv__(self, other: Any) -> Tensor:
         """``floor(self / other)``: piecewise constant, so never recorded (PyTorch's floor_divide)."""
@@ -263,26 +263,21 @@ class Tensor:
         return self._compare(other, np.not_equal)
 
     # ---- elementwise functions --------------------------------------------------------------
-    def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+    exp = autograd.unary_op(ops.Exp)
 
-    def log(self) -> Tensor:
-        return ops.Log.apply(self)
+    log = autograd.unary_op(ops.Log)
 
-    def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
+    tanh = autograd.unary_op(ops.Tanh)
 
-    def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+    sigmoid = autograd.unary_op(ops.Sigmoid)
 
-    def relu(self) -> Tensor:
-        return ops.Relu.apply(self)
+    relu = autograd.unary_op(ops.Relu)
 
     def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+        return _Sqrt(self)
 
     def abs(self) -> Tensor:
-        return ops.Abs.apply(self)
+        return _Abs(self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Clamp values to [min, max]; the gradient passes where the value was inside (bounds included)."""
@@ -309,12 +304,12 @@ class Tensor:
         return ops.Cos.apply(self)
 
     def neg(self) -> Tensor:
-        return ops.Neg.apply(self)
+        return _Neg(self)
 
     negative = neg
 
     def square(self) -> Tensor:
-        return ops.Mul.apply(self, self)
+        return _Mul(self, self)
 
     def minimum(self, other: Any) -> Tensor:
         return ops.Minimum.apply(self, other)
@@ -322,36 +317,36 @@ class Tensor:
     # method forms of the operators (PyTorch's add/sub with alpha; other may be a Tensor, array or number)
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``."""
-        return ops.Add.apply(self, other if alpha == 1 else other * alpha)
+        return _Add(self, other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self - alpha * other``."""
-        return ops.Sub.apply(self, other if alpha == 1 else other * alpha)
+        return _Sub(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, other)
+        return _Mul(self, other)
 
     def div(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, other)
+        return _Div(self, other)
 
     def pow(self, exponent: Any) -> Tensor:
-        return ops.Pow.apply(self, exponent)
+        return _Pow(self, exponent)
 
     def matmul(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(self, other)
+        return _MatMul(self, other)
 
     def mm(self, mat2: Any) -> Tensor:
         """(n, m) @ (m, p) -> (n, p); both must be 2-D (use matmul for broadcasting)."""
         if self.ndim != 2 or np.ndim(_array(mat2)) != 2:
             raise RuntimeError(f"mm: both arguments must be 2-D, got shapes {self.shape} and {np.shape(_array(mat2))}")
-        return ops.MatMul.apply(self, mat2)
+        return _MatMul(self, mat2)
 
     def bmm(self, mat2: Any) -> Tensor:
         """(b, n, m) @ (b, m, p) -> (b, n, p); both must be 3-D with the same batch size."""
         other = np.shape(_array(mat2))
         if self.ndim != 3 or len(other) != 3 or other[0] != self.shape[0]:
             raise RuntimeError(f"bmm: expected 3-D tensors with one batch size, got shapes {self.shape} and {other}")
-        return ops.MatMul.apply(self, mat2)
+        return _MatMul(self, mat2)
 
     # comparisons as methods (bool tensors, never requiring grad)
     def eq(self, other: Any) -> Tensor:
@@ -417,7 +412,7 @@ class Tensor:
             keepdims: bool | None = None) -> Tensor:
         """Sum over ``dim`` (all dimensions if None); ``(..)`` with those dimensions removed (kept as 1 with keepdim)."""
         x = self if dtype is None else self.to(dtype)
-        return ops.Sum.apply(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+        return _Sum(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:
@@ -539,7 +534,7 @@ class Tensor:
         if idx.ndim > 1 or idx.dtype.kind not in "iu":
             raise IndexError(f"index_select: index must be a 1-D integer tensor, got shape {idx.shape} dtype {idx.dtype}")
         d = _check_dim(dim, self.ndim)
-        return ops.GetItem.apply(self, index=(slice(None),) * d + (idx.reshape(-1),))
+        return _GetItem(self, index=(slice(None),) * d + (idx.reshape(-1),))
 
     def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
         """``num_samples`` indices drawn with probabilities proportional to the (non-negative) weights of each
@@ -599,7 +594,7 @@ class Tensor:
         return ops.Transpose.apply(self, axes=None)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=index)
+        return _GetItem(self, index=index)
 
     @staticmethod
     def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
@@ -621,12 +616,14 @@ class Tensor:
         """In-place ``squeeze`` (of a tensor that records no graph); returns self."""
         self._check_inplace("squeeze_")
         self.data = self.data.reshape(_squeezed(self.shape, dim))
+        _changed(self)
         return self
 
     def unsqueeze_(self, dim: int) -> Tensor:
         """In-place ``unsqueeze`` (of a tensor that records no graph); returns self."""
         self._check_inplace("unsqueeze_")
         self.data = self.data.reshape(_unsqueezed(self.shape, dim))
+        _changed(self)
         return self
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -665,7 +662,7 @@ class Tensor:
         start = start + n if start < 0 else start
         if not (0 <= start <= n and 0 <= length and start + length <= n):
             raise IndexError(f"narrow: start {start} + length {length} exceeds dimension {dim} of size {n}")
-        return ops.GetItem.apply(self, index=(slice(None),) * d + (slice(start, start + length),))
+        return _GetItem(self, index=(slice(None),) * d + (slice(start, start + length),))
 
     def expand(self, *sizes: int | Sequence[int]) -> Tensor:
         """A broadcast view of ``sizes`` (-1 keeps a dimension); only size-1 dimensions grow, new ones lead."""
@@ -688,7 +685,7 @@ class Tensor:
         index = [slice(None)] * self.ndim
         for d in _sizes(dims):
             index[_check_dim(d, self.ndim)] = slice(None, None, -1)
-        return ops.GetItem.apply(self, index=tuple(index))
+        return _GetItem(self, index=tuple(index))
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along ``dim``: each of ``split_size`` entries (the last may be shorter), or the given section sizes."""
@@ -719,7 +716,7 @@ class Tensor:
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, that dimension removed."""
         d = _check_dim(dim, self.ndim)
-        return tuple(ops.GetItem.apply(self, index=(slice(None),) * d + (i,)) for i in range(self.shape[d]))
+        return tuple(_GetItem(self, index=(slice(None),) * d + (i,)) for i in range(self.shape[d]))
 
     def dim(self) -> int:
         return self.data.ndim
@@ -860,6 +857,7 @@ class Tensor:
             raise RuntimeError(f"{what}: an in-place op with an operand that requires grad is not recorded here; "
                                "use the out-of-place form (x = x + y) or the operator (x += y)")
         ufunc(self.data, _array(other), out=self.data)
+        _changed(self)
         return self
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -880,17 +878,20 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = _array(value)
+        _changed(self)
         return self
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src``'s values (broadcast, cast to self's dtype) into self."""
         self._check_inplace("copy_")
         np.copyto(self.data, np.broadcast_to(_array(src), self.shape), casting="unsafe")
+        _changed(self)
         return self
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace("clamp_")
         np.clip(self.data, min, max, out=self.data)
+        _changed(self)
         return self
 
     clip_ = clamp_
@@ -898,11 +899,23 @@ class Tensor:
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         self._check_inplace("uniform_")
         self.data[...] = get_generator(generator).uniform(a, b, size=self.shape)
+        _changed(self)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         self._check_inplace("normal_")
         self.data[...] = get_generator(generator).normal(mean, std, size=self.shape)
+        _changed(self)
+        return self
+
+    def masked_fill_(self, mask: Any, value: float) -> Tensor:
+        """In place: ``value`` where the boolean ``mask`` (broadcast to self's shape) is true."""
+        self._check_inplace("masked_fill_")
+        m = np.asarray(_array(mask))
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: the mask must be a bool tensor, got dtype {m.dtype}")
+        np.copyto(self.data, np.asarray(_array(value), dtype=self.dtype), where=np.broadcast_to(m, self.shape))
+        _changed(self)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -914,12 +927,15 @@ class Tensor:
         if not recording:
             self._check_inplace("__setitem__")
             self.data[_plain_index(index)] = _array(value)
+            _changed(self)
             return
         self._check_inplace_leaf("__setitem__")
         before = Tensor._wrap(self.data)
         before._ctx, before._requires_grad = self._ctx, self._requires_grad
         after = ops.IndexPut.apply(before, value, index=index)
         self.data, self._ctx, self._requires_grad = after.data, after._ctx, True
+        # ops recorded earlier used the value before this write: backward sends their gradient there
+        autograd.record_replacement(self, before)
 
     def _augmented(self, other: Any, what: str, ufunc: Any, op: Any) -> Tensor:
         # recording (a non-leaf in the graph, or `loss += l` with l in the graph): x += y rebinds x to the
@@ -994,6 +1010,22 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+_changed = autograd.bump_version  # every in-place change made through the Tensor API goes through this
+
+# the ops behind the operators, bound once: the method bodies are the hot path of every model
+_Add = ops.Add.apply
+_Sub = ops.Sub.apply
+_Mul = ops.Mul.apply
+_Div = ops.Div.apply
+_Pow = ops.Pow.apply
+_MatMul = ops.MatMul.apply
+_Neg = ops.Neg.apply
+_Sqrt = ops.Sqrt.apply
+_Abs = ops.Abs.apply
+_GetItem = ops.GetItem.apply
+_Sum = ops.Sum.apply
 
 
 def _array(x: Any) -> Any:

@@ -23,6 +23,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..autograd import share_version
 from ..tensor import Tensor
 from .module import Parameter
 
@@ -42,6 +43,7 @@ class FlatParameter(Parameter):
         for p in members:
             view = self.data[offset:offset + p.data.size].reshape(p.data.shape)
             p.data = view
+            share_version(self, p)  # one buffer: an optimizer step on it changes every member
             self._views.append(view)
             offset += p.data.size
         self._grad_buffer: np.ndarray | None = None

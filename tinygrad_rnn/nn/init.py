@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..autograd import bump_version
 from ..random import get_generator
 from ..tensor import Tensor
 
@@ -43,23 +44,31 @@ def _array(tensor: Tensor | np.ndarray) -> np.ndarray:
     return arr
 
 
+def _filled(tensor: Any) -> Any:
+    """``tensor`` after its values were replaced in place: a Tensor's version counter moves (autograd then
+    refuses a backward that would use the values an op saved before); returns ``tensor``."""
+    if isinstance(tensor, Tensor):
+        bump_version(tensor)
+    return tensor
+
+
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None) -> Any:
     """Fill with samples from uniform(a, b), in place; returns ``tensor``."""
     arr = _array(tensor)
     arr[...] = get_generator(generator).uniform(a, b, size=arr.shape)
-    return tensor
+    return _filled(tensor)
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None) -> Any:
     """Fill with samples from normal(mean, std), in place; returns ``tensor``."""
     arr = _array(tensor)
     arr[...] = get_generator(generator).normal(mean, std, size=arr.shape)
-    return tensor
+    return _filled(tensor)
 
 
 def constant_(tensor: Any, value: float) -> Any:
     _array(tensor)[...] = value
-    return tensor
+    return _filled(tensor)
 
 
 def zeros_(tensor: Any) -> Any:
@@ -148,7 +157,7 @@ def orthogonal_(tensor: Any, gain: float = 1.0, generator: np.random.Generator |
     if rows < cols:
         q = q.T
     arr[...] = (gain * q).reshape(arr.shape)
-    return tensor
+    return _filled(tensor)
 
 
 def eye_(tensor: Any) -> Any:
@@ -157,7 +166,7 @@ def eye_(tensor: Any) -> Any:
     if arr.ndim != 2:
         raise ValueError("eye_ needs a 2-D tensor")
     arr[...] = np.eye(*arr.shape)
-    return tensor
+    return _filled(tensor)
 
 
 def check_scheme(scheme: str) -> None:

@@ -29,7 +29,9 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
-        ctx.save_for_backward(a, b)
+        # each factor is needed only for the other's gradient (what is not saved cannot go stale)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.saved_arrays = (a if need_b else None, b if need_a else None)  # save_for_backward, minus a call
         return np.multiply(a, b)
 
     @staticmethod
@@ -42,7 +44,7 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return np.divide(a, b)
 
     @staticmethod
@@ -104,7 +106,9 @@ class MatMul(Function):
                 f"shapes {a.shape} and {b.shape} do not fit for a @ b: the last dimension of a ({a.shape[-1]}) "
                 f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of b ({inner_b})"
             )
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.shapes = (a.shape, b.ndim)
         if a.ndim > 2 and b.ndim == 2:
             # (..., k) @ (k, n) is one 2-D product; numpy's batched path would loop over the leading axes
             return np.dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
@@ -112,31 +116,33 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx: Context, grad):
-        a, b = ctx.saved_arrays
+        a, b = ctx.saved_arrays  # a is None unless b needs a gradient, b None unless a does
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if a.ndim == 1 and b.ndim == 1:
+        a_shape, b_ndim = ctx.shapes
+        a_ndim = len(a_shape)
+        if a_ndim == 1 and b_ndim == 1:
             return (grad * b if need_a else None), (grad * a if need_b else None)
-        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
+        if a_ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
             if need_a:
                 grad_a = (grad[..., None, :] @ _swap_last(b))[..., 0, :]
             if need_b:
                 grad_b = a[:, None] * grad[..., None, :]
-        elif b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
+        elif b_ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
             if need_a:
                 grad_a = grad[..., :, None] * b
             if need_b:
                 grad_b = (_swap_last(a) @ grad[..., :, None])[..., 0]
-        elif a.ndim == 2 and b.ndim == 2:
+        elif a_ndim == 2 and b_ndim == 2:
             # np.dot on transposed 2-D views goes straight to BLAS; matmul takes a slow path for one-row inputs
             if need_a:
                 grad_a = np.dot(grad, b.T)
             if need_b:
                 grad_b = np.dot(a.T, grad)
-        elif b.ndim == 2:  # (..., m, k) @ (k, n): fold the leading axes into rows
+        elif b_ndim == 2:  # (..., m, k) @ (k, n): fold the leading axes into rows
             grad2d = grad.reshape(-1, grad.shape[-1])
             if need_a:
-                grad_a = np.dot(grad2d, b.T).reshape(a.shape)
+                grad_a = np.dot(grad2d, b.T).reshape(a_shape)
             if need_b:
                 grad_b = np.dot(a.reshape(-1, a.shape[-1]).T, grad2d)
         else:

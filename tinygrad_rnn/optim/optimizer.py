@@ -14,8 +14,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..autograd import bump_version, enable_grad
 from ..sparse import RowSparseGrad, zeroed_grad
+from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
 
@@ -139,6 +140,9 @@ class Optimizer:
                     self._sparse_update(p.data, grad.coalesce(), state, group, p)
                 else:
                     self._update(p.data, grad, state, group, p)
+                if isinstance(p, Tensor):
+                    # as in PyTorch, a graph recorded before the step can no longer backward through p
+                    bump_version(p)
         return loss
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
