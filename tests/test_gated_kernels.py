@@ -21,10 +21,10 @@ def _problem(kind, dtype, scale=1.0, T=5, B=3, I=4, H=3, seed=0):
 def _run(kind, x, h0, c0, w, upstream_rng, needs):
     if kind == "lstm":
         y, acts, tc = lstm_forward(x, h0, c0, *w)
-        g = upstream_rng.normal(size=y.shape).astype(x.dtype)
+        g = upstream_rng.normal(size=y.shape).astype(y.dtype)
         return y, lstm_backward(g, x, h0, c0, y, acts, tc, w[0], w[1], True, needs)
     hs, acts, ghn = gru_forward(x, h0, *w)
-    g = upstream_rng.normal(size=hs.shape).astype(x.dtype)
+    g = upstream_rng.normal(size=hs.shape).astype(hs.dtype)
     return hs, gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True, needs)
 
 
@@ -68,3 +68,41 @@ def test_saturated_gates_give_exact_limits_without_warnings(kind):
         acts = gru_forward(x, h0, *w)[1]
     assert ((acts >= -1.0) & (acts <= 1.0)).all()
     assert np.isin(acts, [-1.0, 0.0, 1.0]).mean() > 0.5  # mostly saturated, to exactly the limits
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_one_hot_input_equals_the_dense_one_hot(kind):
+    from tinygrad_rnn.kernels.gated import OneHotInput
+
+    r, _, h0, c0, w = _problem(kind, np.float64, I=6)
+    ids = r.integers(0, 6, (5, 3))
+    dense = np.eye(6)[ids]
+    y_d, g_d = _run(kind, dense, h0, c0, w, np.random.default_rng(4), (True,) * 6)
+    y_o, g_o = _run(kind, OneHotInput(ids, 6), h0, c0, w, np.random.default_rng(4), (True,) * 6)
+    np.testing.assert_array_equal(y_o, y_d)
+    assert g_o[0] is None  # a one-hot input has no gradient
+    for k, (a, b) in enumerate(zip(g_o[1:], g_d[1:]), start=1):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=f"output {k}")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_char_model_gather_path_matches_nn_layers_with_dropout(cell):
+    import tinygrad_rnn as tg
+    from models.char_rnn.model import CharRNN
+
+    a = CharRNN(7, 5, 2, cell, dropout=0.4, dtype=np.float64, generator=np.random.default_rng(0))
+    b = CharRNN(7, 5, 2, cell, dropout=0.4, dtype=np.float64, fused=False)
+    b.load_state_dict(a.state_dict())
+    rng = np.random.default_rng(1)
+    ids, targets = rng.integers(0, 7, (6, 3)), rng.integers(0, 7, (6, 3))
+    losses = []
+    for m in (a, b):
+        tg.manual_seed(5)
+        loss, state = m.chunk_loss(ids, targets)
+        loss.backward()
+        losses.append((loss.item(), state, [p.grad for p in m.trainable_parameters()]))
+    assert losses[0][0] == pytest.approx(losses[1][0], rel=1e-12)
+    for x, y in zip(losses[0][1], losses[1][1]):
+        np.testing.assert_allclose(x, y, rtol=1e-12)
+    for x, y in zip(losses[0][2], losses[1][2]):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)

@@ -15,9 +15,32 @@ that does not depend on the running gradient is computed for all steps at once b
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["lstm_forward", "lstm_backward", "gru_forward", "gru_backward"]
+from .scatter import scatter_add_columns
+
+__all__ = ["OneHotInput", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward"]
+
+
+@dataclass(frozen=True)
+class OneHotInput:
+    """The one-hot vectors of ``ids`` (T, B) over ``size`` classes, as a layer input ``x`` (T, B, size)
+    that is never built: its input projection is a gather of W_ih's columns, and W_ih's gradient a
+    scatter-add into the columns used (a char model's first layer). It has no gradient of its own."""
+
+    ids: np.ndarray
+    size: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        T, B = self.ids.shape
+        return (T, B, self.size)
+
+
+def _dtype(x, w_ih: np.ndarray, w_hh: np.ndarray) -> np.dtype:
+    return np.result_type(w_ih, w_hh) if isinstance(x, OneHotInput) else np.result_type(x, w_ih, w_hh)
 
 
 def _project(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray | None, out: np.ndarray,
@@ -27,7 +50,11 @@ def _project(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray | None, out: np.n
     The scale goes into a (I, G) copy of W_ih^T and into the bias, not over the (T, B, G) result.
     """
     T, B, I = x.shape
-    np.dot(x.reshape(T * B, I), _scaled_t(w_ih, scale, out.dtype), out=out.reshape(T * B, out.shape[-1]))
+    out2 = out.reshape(T * B, out.shape[-1])
+    if isinstance(x, OneHotInput):
+        np.take(_scaled_t(w_ih, scale, out.dtype), x.ids.reshape(-1), axis=0, out=out2)
+    else:
+        np.dot(x.reshape(T * B, I), _scaled_t(w_ih, scale, out.dtype), out=out2)
     if bias is not None:
         out += bias * scale
 
@@ -71,15 +98,19 @@ def _input_and_weight_grads(
     G = d_in.shape[2]
     H = hs.shape[2]
     d_in2 = d_in.reshape(T * B, G)
-    dx = np.dot(d_in2, w_ih).reshape(T, B, I) if need_x else None
-    if need_wih and need_whh and d_rec is d_in:
+    one_hot = isinstance(x, OneHotInput)
+    dx = np.dot(d_in2, w_ih).reshape(T, B, I) if need_x and not one_hot else None
+    if one_hot:
+        dw_ih = scatter_add_columns(x.ids.reshape(-1), d_in2, I) if need_wih else None
+    elif need_wih and need_whh and d_rec is d_in:
         xh = np.empty((T, B, I + H), dtype=d_in.dtype)
         xh[:, :, :I] = x
         xh[0, :, I:] = 0.0 if h0 is None else h0
         xh[1:, :, I:] = hs[:-1]
         dw = np.dot(d_in2.T, xh.reshape(T * B, I + H))
         return dx, np.ascontiguousarray(dw[:, :I]), np.ascontiguousarray(dw[:, I:])
-    dw_ih = np.dot(d_in2.T, x.reshape(T * B, I)) if need_wih else None
+    else:
+        dw_ih = np.dot(d_in2.T, x.reshape(T * B, I)) if need_wih else None
     dw_hh = None
     if need_whh:
         dw_hh = np.dot(d_rec[1:].reshape((T - 1) * B, G).T, hs[:-1].reshape((T - 1) * B, H))
@@ -106,7 +137,7 @@ def lstm_forward(
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    dtype = np.result_type(x, w_ih, w_hh)
+    dtype = _dtype(x, w_ih, w_hh)
     neg = _gate_scale(4, H, (2,), (0, 1, 3), dtype)  # -1 on i, f, o; -2 on g
     acts = np.empty((T, B, 4 * H), dtype=dtype)
     _project(x, w_ih, _bias_sum(b_ih, b_hh), acts, neg)
@@ -235,7 +266,7 @@ def gru_forward(
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    dtype = np.result_type(x, w_ih, w_hh)
+    dtype = _dtype(x, w_ih, w_hh)
     scale = _gate_scale(3, H, (), (0, 1), dtype)  # r, z negated for 1 / (1 + exp(-a)); n untouched
     acts = np.empty((T, B, 3 * H), dtype=dtype)
     _project(x, w_ih, b_ih, acts, scale)
