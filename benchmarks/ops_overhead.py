@@ -9,13 +9,16 @@ Ratios are other / ours: above 1 means tinygrad_rnn is faster.
 """
 from __future__ import annotations
 
-import argparse
-from typing import Callable
+from timing import best_time, blas_threads, machine_line  # benchmarks/timing.py (this script's folder is on sys.path)
 
-import numpy as np
+THREADS = blas_threads()  # before numpy is imported: without --threads, runs with 1 and with 2
 
-from tinygrad_rnn import Tensor
-from timing import best_time  # benchmarks/timing.py (this script's folder is on sys.path)
+import argparse  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from tinygrad_rnn import Tensor  # noqa: E402
 
 CHAIN = 100  # ops per chain: x*w + b, tanh, repeated
 
@@ -57,7 +60,9 @@ def large_ours(a0: np.ndarray, b0: np.ndarray) -> Callable[[], None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=THREADS, help="BLAS and torch threads (default: run 1 and 2)")
     args = parser.parse_args()
+    print(machine_line(args.threads))
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal((4, 4)).astype(np.float32)
     w0 = rng.standard_normal((4, 4)).astype(np.float32) * 0.5
@@ -71,6 +76,8 @@ def main() -> None:
     torch_small = torch_large = None
     try:
         import torch
+
+        torch.set_num_threads(args.threads)
 
         def torch_small_run() -> None:
             x = torch.tensor(x0, requires_grad=True)
