@@ -5,13 +5,17 @@ which the tests compare against): gates i,f,g,o (LSTM) and r,z,n (GRU) stacked a
 axis of ``W_ih (G*H, I)``, ``W_hh (G*H, H)``, ``b_ih``/``b_hh (G*H,)``; x ``(T, B, I)``, states
 ``(B, H)`` (None = zeros).
 
-Speed notes: the input projection of all steps is one matmul; each time step is about ten numpy
-calls on preallocated buffers, forward and backward. Sigmoid is evaluated as
-``0.5 * tanh(0.5 * a) + 0.5`` (exact identity, no overflow) so that a single ``tanh`` call activates
-every gate of a step: the sigmoid gates' pre-activations are pre-scaled by 0.5 (weights once per
-call, input projection once for all steps), then one multiply-add by per-column constants maps
-tanh to sigmoid on those columns and leaves the tanh gate as is. Every factor the backward needs
-that does not depend on the running gradient is computed for all steps at once before its loop.
+Speed notes: the input projection of all steps is one matmul (a gather for a ``OneHotInput``); each
+time step is about ten numpy calls on preallocated buffers, forward and backward. One ``exp`` call
+activates every LSTM gate of a step (the GRU's r and z): sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) =
+2 / (1 + exp(-2a)) - 1, the factors -1 / -2 folded into the weights and biases once per call, so the
+projection already holds -a (-2a); exp overflowing to inf gives the exact limits 0 and -1 (the warning
+is silenced), and ``exp`` costs about half of ``tanh`` per element here. The factors of the backward
+that do not depend on the running gradient are computed for all steps at once, in place in one
+(T, B, 4H) buffer that the loop then turns into the gates' gradient (one broadcast multiply for the
+three LSTM gates driven by dc). The weight gradients are one matmul over all steps (for the LSTM one
+for both weights: ``dA^T [x | h_prev]``). Measured (callgrind, LSTM T=25 B=32 H=100): two thirds of the
+instructions of forward + backward are OpenBLAS's sgemm.
 """
 from __future__ import annotations
 
