@@ -16,22 +16,29 @@ generated text (a fixed random character Markov chain, so nothing is downloaded)
 3. With ``--bpc-seconds S``: train each ``--bpc-config`` (classic, batch32, lstm-batch32) for S seconds
    of wall-clock time and report validation bits/char on the held-out last 10% of the text.
 
-Times are CPU time of the process (time.process_time), so BLAS runs single-threaded: set
-OPENBLAS_NUM_THREADS (default here: 1; the matrices are small). Timings on a loaded machine still
-vary; the ratio is the figure that matters.
+4. Gated char models vs PyTorch: a full training iteration (one-hot input, LSTM/GRU layers, linear
+   decoder, summed cross-entropy averaged over the streams, backward, clip_grad_value_ 5, Adam) of
+   ``Trainer.step()`` against the same model written in torch (the same one-hot input, nn.LSTM/GRU,
+   nn.Linear, F.cross_entropy, clip_grad_value_, torch.optim.Adam), alternating rounds, medians.
+
+Without ``--threads`` the script runs twice, with 1 and 2 BLAS threads (a subprocess each; numpy's BLAS
+thread count is fixed when numpy is imported). With one thread times are CPU time of the process
+(time.process_time: on a shared machine wall-clock time mostly measures the neighbours), with more they
+are wall-clock time (waiting BLAS threads spin). The ratios are the figures that matter.
 """
 from __future__ import annotations
 
-import os
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import blas_threads, clock_for, interleaved_rounds, machine_line  # noqa: E402
+
+THREADS = blas_threads()  # before numpy is imported
 
 import argparse  # noqa: E402
 import math  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -58,12 +65,14 @@ def load_text() -> tuple[str, str]:
     return "".join(out), "generated Markov-chain text (pride-and-prejudice.txt not found)"
 
 
+CLOCK = clock_for(THREADS)
+
+
 def time_per_call(fn, n: int) -> float:
-    # CPU time of this process: on a shared machine wall-clock time mostly measures the neighbours
-    start = time.process_time()
+    start = CLOCK()
     for _ in range(n):
         fn()
-    return (time.process_time() - start) / n
+    return (CLOCK() - start) / n
 
 
 def classic(text: str, rounds: int) -> None:
@@ -97,6 +106,21 @@ def classic(text: str, rounds: int) -> None:
     print(f"  tinygrad_rnn CharRNN (float64)   {b64 * 1e3:7.3f} ms/chunk   {bref / b64:5.1f}x faster")
     print(f"  (median-round ratios: {np.median(tref) / np.median(t32):.1f}x float32, "
           f"{np.median(tref) / np.median(t64):.1f}x float64)")
+    call = numpy_call_cost()
+    print(f"  one numpy call on this machine (np.add(a, a, out=a), 100 float32): {call * 1e6:.2f} µs; a chunk costs "
+          f"{b32 / call:,.0f} such calls (ours, float32) and {bref / call:,.0f} (reference)")
+
+
+def numpy_call_cost() -> float:
+    """Seconds of the cheapest useful numpy call: the per-call floor every step of these loops pays."""
+    a = np.zeros(100, dtype=np.float32)
+    add = np.add
+
+    def calls() -> None:
+        for _ in range(1000):
+            add(a, a, a)
+
+    return min(time_per_call(calls, 20) for _ in range(5)) / 1000
 
 
 def throughput(text: str, label: str, rounds: int, **config) -> None:
@@ -120,6 +144,65 @@ def fixed_time_bpc(text: str, seconds: float, label: str, **config) -> None:
           f"validation {nats:.4f} nats/char = {nats / math.log(2):.4f} bits/char")
 
 
+# (cell, hidden, layers, batch, seq_length): batch 1, 32 and 50; the last is char-rnn's default LSTM
+GATED_CONFIGS = [("lstm", 100, 1, 1, 25), ("lstm", 100, 1, 32, 25), ("lstm", 128, 2, 50, 50), ("lstm", 256, 1, 32, 50),
+                 ("gru", 100, 1, 1, 25), ("gru", 100, 1, 32, 25), ("gru", 128, 2, 50, 50), ("gru", 256, 1, 32, 50)]
+
+
+def torch_char_step(torch, trainer: Trainer):
+    """The trainer's model and step written in torch: one-hot input, nn.LSTM/GRU, nn.Linear, summed
+    cross-entropy / batch, backward, clip_grad_value_, Adam. Same data stream, same starting weights."""
+    cfg, model = trainer.config, trainer.model
+    V = model.vocab_size
+    layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cfg.cell](V, cfg.hidden_size, cfg.num_layers)
+    layer.load_state_dict({k: torch.from_numpy(np.array(v, copy=True)) for k, v in model.rnn.state_dict().items()})
+    decoder = torch.nn.Linear(cfg.hidden_size, V)
+    decoder.load_state_dict({k: torch.from_numpy(np.array(v, copy=True)) for k, v in model.decoder.state_dict().items()})
+    params = list(layer.parameters()) + list(decoder.parameters())
+    opt = torch.optim.Adam(params, lr=cfg.lr)
+    stream = trainer.stream
+    eye = torch.eye(V)
+    zeros = torch.zeros(cfg.num_layers, cfg.batch_size, cfg.hidden_size)
+    state = {"s": (zeros, zeros) if cfg.cell == "lstm" else zeros}
+
+    def step() -> None:
+        chunk = stream.next_chunk()
+        if chunk.reset:
+            state["s"] = (zeros, zeros) if cfg.cell == "lstm" else zeros
+        x = eye[torch.from_numpy(chunk.inputs)]
+        out, new_state = layer(x, state["s"])
+        logits = decoder(out).reshape(-1, V)
+        loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(chunk.targets).reshape(-1), reduction="sum")
+        loss = loss / cfg.batch_size
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(params, cfg.clip)
+        opt.step()
+        state["s"] = tuple(s.detach() for s in new_state) if cfg.cell == "lstm" else new_state.detach()
+
+    return step
+
+
+def gated_vs_torch(text: str, rounds: int) -> None:
+    try:
+        import torch
+    except ImportError:
+        print("gated char models vs PyTorch: torch not installed")
+        return
+    torch.set_num_threads(THREADS)
+    print("gated char models, one training iteration (forward, BPTT, clip 5, Adam), float32, medians of "
+          f"{rounds} alternating rounds:")
+    print(f"  {'cell':>4} {'H':>4} {'L':>2} {'B':>3} {'T':>3} | {'ours ms':>8} {'torch ms':>8} | torch/ours")
+    for cell, H, L, B, T in GATED_CONFIGS:
+        config = TrainConfig(cell=cell, hidden_size=H, num_layers=L, batch_size=B, seq_length=T, optimizer="adam",
+                             lr=2e-3)
+        ours = Trainer(config, text)
+        theirs = torch_char_step(torch, Trainer(config, text))
+        t_ours, t_torch = (float(np.median(r)) for r in interleaved_rounds([ours.step, theirs], rounds, clock=CLOCK))
+        print(f"  {cell:>4} {H:>4} {L:>2} {B:>3} {T:>3} | {t_ours * 1e3:>8.2f} {t_torch * 1e3:>8.2f} | "
+              f"{t_torch / t_ours:>10.2f}", flush=True)
+
+
 BPC_CONFIGS = {
     "classic": {},
     "batch32": {"batch_size": 32},
@@ -135,16 +218,24 @@ def main() -> None:
     parser.add_argument("--bpc-config", action="append", choices=sorted(BPC_CONFIGS),
                         help="configurations for --bpc-seconds (default: classic)")
     parser.add_argument("--skip-speed", action="store_true", help="only the --bpc-seconds runs")
+    parser.add_argument("--sections", default="classic,throughput,gated",
+                        help="comma-separated subset of classic,throughput,gated (the speed sections)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="BLAS threads (default: run with 1 and with 2)")
     args = parser.parse_args()
     text, source = load_text()
-    print(f"data: {source} ({len(text):,} characters); OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+    sections = set(args.sections.split(","))
+    print(f"data: {source} ({len(text):,} characters); " + machine_line(THREADS))
     if not args.skip_speed:
-        classic(text, args.rounds)
-        print("throughput (float32, Adagrad, clip 5):")
-        throughput(text, "tanh RNN H=100, T=25, batch 1", args.rounds)
-        throughput(text, "tanh RNN H=100, T=25, batch 32", args.rounds, batch_size=32)
-        throughput(text, "LSTM H=100, T=25, batch 1", args.rounds, cell="lstm")
-        throughput(text, "LSTM H=100, T=25, batch 32", args.rounds, cell="lstm", batch_size=32)
+        if "classic" in sections:
+            classic(text, args.rounds)
+        if "throughput" in sections:
+            print("throughput (float32, Adagrad, clip 5):")
+            throughput(text, "tanh RNN H=100, T=25, batch 1", args.rounds)
+            throughput(text, "tanh RNN H=100, T=25, batch 32", args.rounds, batch_size=32)
+            throughput(text, "LSTM H=100, T=25, batch 1", args.rounds, cell="lstm")
+            throughput(text, "LSTM H=100, T=25, batch 32", args.rounds, cell="lstm", batch_size=32)
+        if "gated" in sections:
+            gated_vs_torch(text, args.rounds)
     if args.bpc_seconds > 0:
         for name in args.bpc_config or ["classic"]:
             fixed_time_bpc(text, args.bpc_seconds, name, **BPC_CONFIGS[name])

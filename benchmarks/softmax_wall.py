@@ -16,14 +16,19 @@ Printed as times and as ratios to the full softmax (> 1 = faster), with the thre
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import best_time, blas_threads, machine_line  # noqa: E402
+
+THREADS = blas_threads()  # before numpy is imported: without --threads, runs with 1 and with 2
+
+import argparse  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.timing import best_time  # noqa: E402
 from tinygrad_rnn import F, Tensor, manual_seed, nn  # noqa: E402
 
 
@@ -39,9 +44,11 @@ def main() -> None:
     ap.add_argument("--vocab", type=int, default=8000)
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=THREADS, help="BLAS and torch threads (default: run 1 and 2)")
     args = ap.parse_args()
+    print(machine_line(args.threads))
     V, H = args.vocab, args.hidden
-    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or str(os.cpu_count())
+    threads = str(args.threads)
     print(f"output layer fwd+bwd, V={V}, H={H}, float32; BLAS threads {threads}; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cpus")
     rng = np.random.default_rng(0)

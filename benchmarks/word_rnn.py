@@ -18,20 +18,12 @@ import time
 from pathlib import Path
 
 
-def _threads_from_argv() -> str:
-    # BLAS reads its thread count when numpy is imported, so this is decided before that import.
-    # Default 1: on a shared 2-core machine, threaded BLAS waiting for busy cores makes every number noise.
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return "1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import blas_threads, machine_line  # noqa: E402
 
-
-THREADS = _threads_from_argv()
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, THREADS)
+# BLAS reads its thread count when numpy is imported, so this is decided before that import: --threads N,
+# or without it one run with 1 and one with 2 threads (a subprocess each)
+THREADS = str(blas_threads())
 
 import numpy as np  # noqa: E402
 
@@ -99,11 +91,12 @@ def torch_step_fn(seed):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
-    ap.add_argument("--threads", default="1", help="BLAS / torch threads for every contender (default 1)")
+    ap.add_argument("--threads", default=THREADS, help="BLAS / torch threads for every contender (default: 1 and 2)")
     ap.add_argument("--softmaxes", action="store_true",
                     help="then compare --softmax full|class|adaptive (benchmarks/word_rnn_softmax.py: the full "
                          "step's floor, the ratios, the scaling table, the batch-32 epoch)")
     args = ap.parse_args()
+    print(machine_line(int(args.threads)))
     rng = np.random.default_rng(0)
     n, reps = (40, 3) if args.quick else (150, 5)
     print(f"word-rnn per-sentence SGD step: vocab {V}, hidden {H}, bptt_truncate {K}, float32, 22-token sentences")

@@ -3,8 +3,8 @@
 Architecture: characters → recurrent layers (tanh RNN, LSTM or GRU; ``num_layers`` deep) → a linear
 decoder to one logit per character. The first layer's input is the character's one-hot vector, so
 its ``weight_ih_l0`` has min-char-rnn's ``Wxh`` layout ``(H, V)``. The tanh RNN never builds the
-one-hot matrix: it gathers columns of ``weight_ih_l0`` (the library's ``F.fused_rnn_one_hot``). LSTM/GRU feed the
-one-hot vectors to ``nn.LSTM``/``nn.GRU`` (their per-step gate arithmetic dominates the cost anyway).
+one-hot matrix: it gathers columns of ``weight_ih_l0`` (the library's ``F.fused_rnn_one_hot``); so do LSTM/GRU
+(``F.fused_lstm``/``F.fused_gru`` on a ``OneHotInput``), layer by layer over ``nn.LSTM``/``nn.GRU``'s parameters.
 
 Mapping to the numpy reference (``reference.py``) for ``cell="rnn", num_layers=1``::
 
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn import F, Tensor, nn
+from tinygrad_rnn.kernels.gated import OneHotInput
 
 
 CELLS = ("rnn", "lstm", "gru")
@@ -116,6 +117,8 @@ class CharRNN(nn.Module):
                                                          ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
                     last.append(x.data[T - 1])
                 new_state = (np.stack(last).astype(self.dtype, copy=False),)
+        elif self.fused:
+            x, new_state = self._gated_layers(ids, state)
         elif self.cell == "lstm":
             x, (h, c) = self.rnn(self._input(ids), (Tensor(state[0]), Tensor(state[1])))
             new_state = (h.data.copy(), c.data.copy())
@@ -125,6 +128,26 @@ class CharRNN(nn.Module):
         if self.dropout > 0 and self.training:
             x = nn.Dropout(self.dropout)(x)
         return x, new_state
+
+    def _gated_layers(self, ids: np.ndarray, state: State) -> tuple[Tensor, State]:
+        """The LSTM/GRU stack of ``self.rnn`` run layer by layer as fused ops, the first reading the one-hot
+        vectors of ids as a gather of ``weight_ih_l0``'s columns (no (T, B, V) input, no (4H, T*B) x (T*B, V)
+        products). The same numbers as ``self.rnn`` on the one-hot input (dropout between layers included)."""
+        T = ids.shape[0]
+        x: Any = OneHotInput(ids, self.vocab_size)
+        finals: list[list[np.ndarray]] = [[] for _ in state]
+        for k in range(self.num_layers):
+            w = [getattr(self.rnn, f"{name}_l{k}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            if self.cell == "lstm":
+                y = F.fused_lstm(x, state[0][k], state[1][k], *w)
+                out = y[0]
+                finals[0].append(y.data[0, T - 1])
+                finals[1].append(y.data[1, T - 1])
+            else:
+                out = F.fused_gru(x, state[0][k], *w)
+                finals[0].append(out.data[T - 1])
+            x = self.rnn._between_layers(out, k)
+        return out, tuple(np.stack(f).astype(self.dtype, copy=False) for f in finals)
 
     def _input(self, ids: np.ndarray) -> Tensor:
         # a one-hot input is what makes weight_ih_l0 have min-char-rnn's (H, V) layout

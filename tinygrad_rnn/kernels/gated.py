@@ -5,27 +5,62 @@ which the tests compare against): gates i,f,g,o (LSTM) and r,z,n (GRU) stacked a
 axis of ``W_ih (G*H, I)``, ``W_hh (G*H, H)``, ``b_ih``/``b_hh (G*H,)``; x ``(T, B, I)``, states
 ``(B, H)`` (None = zeros).
 
-Speed notes: the input projection of all steps is one matmul; each time step is about ten numpy
-calls on preallocated buffers, forward and backward. Sigmoid is evaluated as
-``0.5 * tanh(0.5 * a) + 0.5`` (exact identity, no overflow) so that a single ``tanh`` call activates
-every gate of a step: the sigmoid gates' pre-activations are pre-scaled by 0.5 (weights once per
-call, input projection once for all steps), then one multiply-add by per-column constants maps
-tanh to sigmoid on those columns and leaves the tanh gate as is. Every factor the backward needs
-that does not depend on the running gradient is computed for all steps at once before its loop.
+Speed notes: the input projection of all steps is one matmul (a gather for a ``OneHotInput``); each
+time step is about ten numpy calls on preallocated buffers, forward and backward. One ``exp`` call
+activates every LSTM gate of a step (the GRU's r and z): sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) =
+2 / (1 + exp(-2a)) - 1, the factors -1 / -2 folded into the weights and biases once per call, so the
+projection already holds -a (-2a); exp overflowing to inf gives the exact limits 0 and -1 (the warning
+is silenced), and ``exp`` costs about half of ``tanh`` per element here. The factors of the backward
+that do not depend on the running gradient are computed for all steps at once, in place in one
+(T, B, 4H) buffer that the loop then turns into the gates' gradient (one broadcast multiply for the
+three LSTM gates driven by dc). The weight gradients are one matmul over all steps (for the LSTM one
+for both weights: ``dA^T [x | h_prev]``). Measured (callgrind, LSTM T=25 B=32 H=100): two thirds of the
+instructions of forward + backward are OpenBLAS's sgemm.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["lstm_forward", "lstm_backward", "gru_forward", "gru_backward"]
+from .scatter import scatter_add_columns
+
+__all__ = ["OneHotInput", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward"]
 
 
-def _project(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray | None, out: np.ndarray) -> None:
-    """out (T, B, G) = x W_ih^T + bias, one matmul for every step."""
+@dataclass(frozen=True)
+class OneHotInput:
+    """The one-hot vectors of ``ids`` (T, B) over ``size`` classes, as a layer input ``x`` (T, B, size)
+    that is never built: its input projection is a gather of W_ih's columns, and W_ih's gradient a
+    scatter-add into the columns used (a char model's first layer). It has no gradient of its own."""
+
+    ids: np.ndarray
+    size: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        T, B = self.ids.shape
+        return (T, B, self.size)
+
+
+def _dtype(x, w_ih: np.ndarray, w_hh: np.ndarray) -> np.dtype:
+    return np.result_type(w_ih, w_hh) if isinstance(x, OneHotInput) else np.result_type(x, w_ih, w_hh)
+
+
+def _project(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray | None, out: np.ndarray,
+             scale: np.ndarray) -> None:
+    """out (T, B, G) = (x W_ih^T + bias) * scale (per column), one matmul for every step.
+
+    The scale goes into a (I, G) copy of W_ih^T and into the bias, not over the (T, B, G) result.
+    """
     T, B, I = x.shape
-    np.dot(x.reshape(T * B, I), w_ih.T, out=out.reshape(T * B, out.shape[-1]))
+    out2 = out.reshape(T * B, out.shape[-1])
+    if isinstance(x, OneHotInput):
+        np.take(_scaled_t(w_ih, scale, out.dtype), x.ids.reshape(-1), axis=0, out=out2)
+    else:
+        np.dot(x.reshape(T * B, I), _scaled_t(w_ih, scale, out.dtype), out=out2)
     if bias is not None:
-        out += bias
+        out += bias * scale
 
 
 def _bias_sum(b_ih: np.ndarray | None, b_hh: np.ndarray | None) -> np.ndarray | None:
@@ -34,19 +69,58 @@ def _bias_sum(b_ih: np.ndarray | None, b_hh: np.ndarray | None) -> np.ndarray | 
     return b_ih if b_hh is None else b_ih + b_hh
 
 
-def _scaled_t(w_hh: np.ndarray, scale: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """C-contiguous (H, G) array W_hh^T * scale (columns scaled)."""
-    out = np.empty((w_hh.shape[1], w_hh.shape[0]), dtype=dtype)
-    np.multiply(w_hh.T, scale, out=out)
+def _scaled_t(w: np.ndarray, scale: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """C-contiguous (in, G) array w^T * scale (columns scaled) of a (G, in) weight."""
+    out = np.empty((w.shape[1], w.shape[0]), dtype=dtype)
+    np.multiply(w.T, scale, out=out)
     return out
 
 
-def _prev(h0: np.ndarray | None, hs: np.ndarray) -> np.ndarray:
-    """The state entering every step: (T, B, H) = [h0, hs[0], ..., hs[T-2]] (zeros for a missing h0)."""
-    prev = np.empty_like(hs)
-    prev[0] = 0.0 if h0 is None else h0
-    prev[1:] = hs[:-1]
-    return prev
+def _gate_scale(gates: int, H: int, tanh_gates: tuple[int, ...], sigmoid_gates: tuple[int, ...],
+                dtype: np.dtype) -> np.ndarray:
+    """Per-column factor (gates*H,) of the pre-activations: -1 on ``sigmoid_gates`` (sigmoid(a) =
+    1 / (1 + exp(-a))), -2 on ``tanh_gates`` (tanh(a) = 2 / (1 + exp(-2a)) - 1), 1 elsewhere."""
+    scale = np.ones(gates * H, dtype=dtype)
+    for k in sigmoid_gates:
+        scale[k * H : (k + 1) * H] = -1.0
+    for k in tanh_gates:
+        scale[k * H : (k + 1) * H] = -2.0
+    return scale
+
+
+def _input_and_weight_grads(
+    d_in: np.ndarray, d_rec: np.ndarray, x: np.ndarray, hs: np.ndarray, h0: np.ndarray | None,
+    w_ih: np.ndarray, need_x: bool, need_wih: bool, need_whh: bool,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """dx (T, B, I), dW_ih and dW_hh from the gradients of every step's input projection ``d_in`` and
+    recurrent projection ``d_rec`` (T, B, G), each one matmul over all steps (None where not needed).
+
+    When both projections have the same gradient (LSTM) and both weights need theirs, the two are one
+    matmul ``d^T [x | h_prev]`` (one wide product runs faster than two narrow ones).
+    """
+    T, B, I = x.shape
+    G = d_in.shape[2]
+    H = hs.shape[2]
+    d_in2 = d_in.reshape(T * B, G)
+    one_hot = isinstance(x, OneHotInput)
+    dx = np.dot(d_in2, w_ih).reshape(T, B, I) if need_x and not one_hot else None
+    if one_hot:
+        dw_ih = scatter_add_columns(x.ids.reshape(-1), d_in2, I) if need_wih else None
+    elif need_wih and need_whh and d_rec is d_in:
+        xh = np.empty((T, B, I + H), dtype=d_in.dtype)
+        xh[:, :, :I] = x
+        xh[0, :, I:] = 0.0 if h0 is None else h0
+        xh[1:, :, I:] = hs[:-1]
+        dw = np.dot(d_in2.T, xh.reshape(T * B, I + H))
+        return dx, np.ascontiguousarray(dw[:, :I]), np.ascontiguousarray(dw[:, I:])
+    else:
+        dw_ih = np.dot(d_in2.T, x.reshape(T * B, I)) if need_wih else None
+    dw_hh = None
+    if need_whh:
+        dw_hh = np.dot(d_rec[1:].reshape((T - 1) * B, G).T, hs[:-1].reshape((T - 1) * B, H))
+        if h0 is not None:
+            dw_hh += np.dot(d_rec[0].T, h0)
+    return dx, dw_ih, dw_hh
 
 
 # ---- LSTM ---------------------------------------------------------------------------------------------
@@ -67,41 +141,41 @@ def lstm_forward(
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    dtype = np.result_type(x, w_ih, w_hh)
-    scale = np.full(4 * H, 0.5, dtype=dtype)
-    scale[2 * H : 3 * H] = 1.0
-    offset = np.full(4 * H, 0.5, dtype=dtype)
-    offset[2 * H : 3 * H] = 0.0
+    dtype = _dtype(x, w_ih, w_hh)
+    neg = _gate_scale(4, H, (2,), (0, 1, 3), dtype)  # -1 on i, f, o; -2 on g
     acts = np.empty((T, B, 4 * H), dtype=dtype)
-    _project(x, w_ih, _bias_sum(b_ih, b_hh), acts)
-    acts *= scale
-    w_hh_t = _scaled_t(w_hh, scale, dtype)
+    _project(x, w_ih, _bias_sum(b_ih, b_hh), acts, neg)
+    w_hh_t = _scaled_t(w_hh, neg, dtype)
+    numer = -neg  # 1 / (1 + exp(-a)) on i, f, o; 2 / (1 + exp(-2a)) on g (then minus 1)
     y = np.empty((2, T, B, H), dtype=dtype)
     tc = np.empty((T, B, H), dtype=dtype)
-    dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
+    dot, add, sub, mul, div, exp, tanh = np.dot, np.add, np.subtract, np.multiply, np.divide, np.exp, np.tanh
     A, HS, CS, TC = list(acts), list(y[0]), list(y[1]), list(tc)
     I_, F_, G_, O_ = (list(acts[:, :, k * H : (k + 1) * H]) for k in range(4))
     rec = np.empty((B, 4 * H), dtype=dtype)
     tmp = np.empty((B, H), dtype=dtype)
     h_prev, c_prev = h0, c0
-    for t in range(T):
-        a = A[t]
-        if h_prev is not None:
-            dot(h_prev, w_hh_t, rec)
-            add(a, rec, a)
-        tanh(a, a)
-        mul(a, scale, a)
-        add(a, offset, a)
-        c = CS[t]
-        if c_prev is not None:
-            mul(F_[t], c_prev, c)
-            mul(I_[t], G_[t], tmp)
-            add(c, tmp, c)
-        else:
-            mul(I_[t], G_[t], c)
-        tanh(c, TC[t])
-        mul(O_[t], TC[t], HS[t])
-        h_prev, c_prev = HS[t], c
+    with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limit 0 (or 1) below
+        for t in range(T):
+            a = A[t]
+            if h_prev is not None:
+                dot(h_prev, w_hh_t, rec)
+                add(a, rec, a)
+            exp(a, a)
+            add(a, 1.0, a)
+            div(numer, a, a)
+            g = G_[t]
+            sub(g, 1.0, g)
+            c = CS[t]
+            if c_prev is not None:
+                mul(F_[t], c_prev, c)
+                mul(I_[t], g, tmp)
+                add(c, tmp, c)
+            else:
+                mul(I_[t], g, c)
+            tanh(c, TC[t])
+            mul(O_[t], TC[t], HS[t])
+            h_prev, c_prev = HS[t], c
     return y, acts, tc
 
 
@@ -126,53 +200,57 @@ def lstm_backward(
     need_x, need_h0, need_c0, need_wih, need_whh, need_b = needs
     need_h0 = need_h0 and h0 is not None
     need_c0 = need_c0 and c0 is not None
-    T, B, I = x.shape
+    T, B, _ = x.shape
     H = w_hh.shape[1]
     dtype = y.dtype
     hs, cs = y[0], y[1]
     d_hs, d_cs = grad_y[0], grad_y[1]
     i, f, g, o = (acts[:, :, k * H : (k + 1) * H] for k in range(4))
-    # factors of the running gradient, for all steps at once
-    k_o = o * (1.0 - o) * tc  # dA_o = dh * k_o
-    k_c = o * (1.0 - tc * tc)  # dc += dh * k_c
-    k_i = g * i * (1.0 - i)  # dA_i = dc * k_i
-    k_g = i * (1.0 - g * g)  # dA_g = dc * k_g
-    c_prev = _prev(c0, cs)
-    k_f = c_prev * f * (1.0 - f)  # dA_f = dc * k_f
-    f_steps = list(np.ascontiguousarray(f))
-    KO, KC, KI, KG, KF = list(k_o), list(k_c), list(k_i), list(k_g), list(k_f)
-    dA = np.empty((T, B, 4 * H), dtype=dtype)  # gradient of the gate pre-activations
-    DA = list(dA)
-    DI, DF, DG, DO = (list(dA[:, :, k * H : (k + 1) * H]) for k in range(4))
-    DHS = list(d_hs)
-    DCS = list(d_cs) if d_cs.any() else None  # usually only c_n's gradient, often none at all
-    dot, add, mul = np.dot, np.add, np.multiply
+    mul, sub = np.multiply, np.subtract
+    # k (T, B, 4H): the factor of each gate's pre-activation gradient, for all steps at once, in place;
+    # the loop multiplies it by dc (gates i, f, g) or dh (gate o), turning it into dA
+    k = np.subtract(1.0, acts)
+    mul(k, acts, k)  # s (1 - s) on i, f, o
+    k_i, k_f, k_g, k_o = (k[:, :, j * H : (j + 1) * H] for j in range(4))
+    mul(g, g, k_g)
+    sub(1.0, k_g, k_g)
+    mul(k_g, i, k_g)  # dA_g = dc * i (1 - g^2)
+    mul(k_i, g, k_i)  # dA_i = dc * g i (1 - i)
+    mul(k_f[1:], cs[:-1], k_f[1:])  # dA_f = dc * c_prev f (1 - f)
+    if c0 is None:
+        k_f[0] = 0.0
+    else:
+        mul(k_f[0], c0, k_f[0])
+    mul(k_o, tc, k_o)  # dA_o = dh * tanh(c) o (1 - o)
+    k_c = mul(tc, tc)
+    sub(1.0, k_c, k_c)
+    mul(k_c, o, k_c)  # dc += dh * o (1 - tanh(c)^2)
+    KIFG = [s.reshape(B, 3, H) for s in k[:, :, : 3 * H]]
+    KO, KC, F_ = list(k_o), list(k_c), list(f)
+    DHS, DA = list(d_hs), list(k)
+    c_steps = d_cs.reshape(T, -1).any(axis=1)  # usually only c_n's gradient, often none at all
+    DCS = list(d_cs)
+    dot, add = np.dot, np.add
     carry_h = np.zeros((B, H), dtype=dtype)
     carry_c = np.zeros((B, H), dtype=dtype)
     dh = np.empty((B, H), dtype=dtype)
     dc = np.empty((B, H), dtype=dtype)
+    dc3 = dc.reshape(B, 1, H)
     for t in range(T - 1, -1, -1):
         add(DHS[t], carry_h, dh)
-        mul(dh, KO[t], DO[t])
         mul(dh, KC[t], dc)
         add(dc, carry_c, dc)
-        if DCS is not None:
+        if c_steps[t]:
             add(dc, DCS[t], dc)
-        mul(dc, KI[t], DI[t])
-        mul(dc, KG[t], DG[t])
-        mul(dc, KF[t], DF[t])
-        mul(dc, f_steps[t], carry_c)
+        kifg = KIFG[t]
+        mul(kifg, dc3, kifg)
+        mul(KO[t], dh, KO[t])
+        if t > 0 or need_c0:
+            mul(dc, F_[t], carry_c)
         if t > 0 or need_h0:
             dot(DA[t], w_hh, carry_h)
-    dA2 = dA.reshape(T * B, 4 * H)
-    dx = np.dot(dA2, w_ih).reshape(T, B, I) if need_x else None
-    dw_ih = np.dot(dA2.T, x.reshape(T * B, I)) if need_wih else None
-    dw_hh = None
-    if need_whh:
-        dw_hh = np.dot(dA[1:].reshape((T - 1) * B, 4 * H).T, hs[:-1].reshape((T - 1) * B, H))
-        if h0 is not None:
-            dw_hh += np.dot(dA[0].T, h0)
-    db = dA2.sum(axis=0) if need_b and has_bias else None
+    dx, dw_ih, dw_hh = _input_and_weight_grads(k, k, x, hs, h0, w_ih, need_x, need_wih, need_whh)
+    db = k.reshape(T * B, 4 * H).sum(axis=0) if need_b and has_bias else None
     return dx, (carry_h if need_h0 else None), (carry_c if need_c0 else None), dw_ih, dw_hh, db
 
 
@@ -192,17 +270,15 @@ def gru_forward(
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
-    dtype = np.result_type(x, w_ih, w_hh)
-    scale = np.full(3 * H, 0.5, dtype=dtype)
-    scale[2 * H :] = 1.0
+    dtype = _dtype(x, w_ih, w_hh)
+    scale = _gate_scale(3, H, (), (0, 1), dtype)  # r, z negated for 1 / (1 + exp(-a)); n untouched
     acts = np.empty((T, B, 3 * H), dtype=dtype)
-    _project(x, w_ih, b_ih, acts)
-    acts *= scale  # r, z pre-scaled for the tanh form of sigmoid; n untouched
+    _project(x, w_ih, b_ih, acts, scale)
     w_hh_t = _scaled_t(w_hh, scale, dtype)
     b_hh_s = None if b_hh is None else b_hh * scale
-    gh = np.empty((T, B, 3 * H), dtype=dtype)  # h W_hh^T + b_hh per step (r, z columns scaled)
+    gh = np.empty((T, B, 3 * H), dtype=dtype)  # h W_hh^T + b_hh per step (r, z columns negated)
     hs = np.empty((T, B, H), dtype=dtype)
-    dot, add, sub, mul, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
+    dot, add, sub, mul, div, exp, tanh = np.dot, np.add, np.subtract, np.multiply, np.divide, np.exp, np.tanh
     GH, HS = list(gh), list(hs)
     RZ = list(acts[:, :, : 2 * H])
     R_ = list(acts[:, :, :H])
@@ -212,26 +288,25 @@ def gru_forward(
     GH_N = list(gh[:, :, 2 * H :])
     tmp = np.empty((B, H), dtype=dtype)
     h_prev = np.zeros((B, H), dtype=dtype) if h0 is None else h0
-    for t in range(T):
-        if b_hh_s is not None:
+    with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limit 0 below
+        for t in range(T):
             dot(h_prev, w_hh_t, GH[t])
-            add(GH[t], b_hh_s, GH[t])
-        else:
-            dot(h_prev, w_hh_t, GH[t])
-        rz = RZ[t]
-        add(rz, GH_RZ[t], rz)
-        tanh(rz, rz)
-        mul(rz, 0.5, rz)
-        add(rz, 0.5, rz)
-        n = N_[t]
-        mul(R_[t], GH_N[t], tmp)
-        add(n, tmp, n)
-        tanh(n, n)
-        h = HS[t]
-        sub(h_prev, n, tmp)
-        mul(Z_[t], tmp, tmp)
-        add(n, tmp, h)
-        h_prev = h
+            if b_hh_s is not None:
+                add(GH[t], b_hh_s, GH[t])
+            rz = RZ[t]
+            add(rz, GH_RZ[t], rz)
+            exp(rz, rz)
+            add(rz, 1.0, rz)
+            div(1.0, rz, rz)
+            n = N_[t]
+            mul(R_[t], GH_N[t], tmp)
+            add(n, tmp, n)
+            tanh(n, n)
+            h = HS[t]
+            sub(h_prev, n, tmp)
+            mul(Z_[t], tmp, tmp)
+            add(n, tmp, h)
+            h_prev = h
     return hs, acts, np.ascontiguousarray(gh[:, :, 2 * H :])
 
 
@@ -254,42 +329,47 @@ def gru_backward(
     """
     need_x, need_h0, need_wih, need_whh, need_bih, need_bhh = needs
     need_h0 = need_h0 and h0 is not None
-    T, B, I = x.shape
+    T, B, _ = x.shape
     H = w_hh.shape[1]
     dtype = hs.dtype
     r, z, n = acts[:, :, :H], acts[:, :, H : 2 * H], acts[:, :, 2 * H :]
-    h_prev = _prev(h0, hs)
-    k_n = (1.0 - z) * (1.0 - n * n)  # dGI_n = dh * k_n
-    k_z = (h_prev - n) * z * (1.0 - z)  # dGI_z = dh * k_z
-    k_r = ghn * r * (1.0 - r)  # dGI_r = dGI_n * k_r
-    KN, KZ, KR = list(k_n), list(k_z), list(k_r)
-    R_, Z_ = list(np.ascontiguousarray(r)), list(np.ascontiguousarray(z))
+    add, sub, mul, dot = np.add, np.subtract, np.multiply, np.dot
+    # the factors of the running gradient, for all steps at once, without temporaries
+    k_z = np.empty((T, B, H), dtype=dtype)  # dGI_z = dh * (h_prev - n) z (1 - z)
+    k_z[0] = 0.0 if h0 is None else h0
+    sub(k_z[0], n[0], k_z[0])
+    sub(hs[:-1], n[1:], k_z[1:])
+    one_z = sub(1.0, z)
+    mul(k_z, z, k_z)
+    mul(k_z, one_z, k_z)
+    k_n = mul(n, n)  # dGI_n = dh * (1 - z) (1 - n^2)
+    sub(1.0, k_n, k_n)
+    mul(k_n, one_z, k_n)
+    k_r = sub(1.0, r)  # dGI_r = dGI_n * ghn r (1 - r)
+    mul(k_r, r, k_r)
+    mul(k_r, ghn, k_r)
+    KN, KZ, KR, R_, Z_ = list(k_n), list(k_z), list(k_r), list(r), list(z)
     d_gi = np.empty((T, B, 3 * H), dtype=dtype)  # gradient of x W_ih^T + b_ih per step
     d_gh = np.empty((T, B, 3 * H), dtype=dtype)  # gradient of h W_hh^T + b_hh per step
-    DGI_R, DGI_Z, DGI_N = (list(d_gi[:, :, k * H : (k + 1) * H]) for k in range(3))
-    DGI_RZ, DGH_RZ = list(d_gi[:, :, : 2 * H]), list(d_gh[:, :, : 2 * H])
-    DGH_N, DGH = list(d_gh[:, :, 2 * H :]), list(d_gh)
-    DHS = list(grad_hs)
-    dot, add, mul, copyto = np.dot, np.add, np.multiply, np.copyto
+    DGI_N = list(d_gi[:, :, 2 * H :])
+    DGH_R, DGH_Z, DGH_N = (list(d_gh[:, :, k * H : (k + 1) * H]) for k in range(3))
+    DGH, DHS = list(d_gh), list(grad_hs)
     carry = np.zeros((B, H), dtype=dtype)
     dh = np.empty((B, H), dtype=dtype)
     rec = np.empty((B, H), dtype=dtype)
     for t in range(T - 1, -1, -1):
         add(DHS[t], carry, dh)
-        mul(dh, KN[t], DGI_N[t])
-        mul(dh, KZ[t], DGI_Z[t])
-        mul(DGI_N[t], KR[t], DGI_R[t])
-        copyto(DGH_RZ[t], DGI_RZ[t])
-        mul(DGI_N[t], R_[t], DGH_N[t])
+        dgi_n = DGI_N[t]
+        mul(dh, KN[t], dgi_n)
+        mul(dh, KZ[t], DGH_Z[t])
+        mul(dgi_n, KR[t], DGH_R[t])
+        mul(dgi_n, R_[t], DGH_N[t])
         if t > 0 or need_h0:
             mul(dh, Z_[t], carry)
             dot(DGH[t], w_hh, rec)
             add(carry, rec, carry)
-    gi2 = d_gi.reshape(T * B, 3 * H)
-    gh2 = d_gh.reshape(T * B, 3 * H)
-    dx = np.dot(gi2, w_ih).reshape(T, B, I) if need_x else None
-    dw_ih = np.dot(gi2.T, x.reshape(T * B, I)) if need_wih else None
-    dw_hh = np.dot(gh2.T, h_prev.reshape(T * B, H)) if need_whh else None
-    db_ih = gi2.sum(axis=0) if need_bih and has_bias else None
-    db_hh = gh2.sum(axis=0) if need_bhh and has_bias else None
+    d_gi[:, :, : 2 * H] = d_gh[:, :, : 2 * H]  # r and z enter both projections alike
+    dx, dw_ih, dw_hh = _input_and_weight_grads(d_gi, d_gh, x, hs, h0, w_ih, need_x, need_wih, need_whh)
+    db_ih = d_gi.reshape(T * B, 3 * H).sum(axis=0) if need_bih and has_bias else None
+    db_hh = d_gh.reshape(T * B, 3 * H).sum(axis=0) if need_bhh and has_bias else None
     return dx, (carry if need_h0 else None), dw_ih, dw_hh, db_ih, db_hh

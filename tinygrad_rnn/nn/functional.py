@@ -362,12 +362,16 @@ def fused_lstm(
     x: Tensor, h0: Tensor | None, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor,
     b_ih: Tensor | None = None, b_hh: Tensor | None = None,
 ) -> Tensor:
-    """Hidden and cell states ``(2, T, B, H)`` of one LSTM layer, as one autograd node."""
+    """Hidden and cell states ``(2, T, B, H)`` of one LSTM layer, as one autograd node.
+
+    ``x`` ``(T, B, I)``, or ``kernels.gated.OneHotInput(ids (T, B), I)``: the one-hot vectors of ids, never
+    built (the input projection gathers columns of ``w_ih``, its gradient scatter-adds into them).
+    """
     return ops.FusedLSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
 
 
 def fused_gru(
     x: Tensor, h0: Tensor | None, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
 ) -> Tensor:
-    """All hidden states ``(T, B, H)`` of one GRU layer, as one autograd node."""
+    """All hidden states ``(T, B, H)`` of one GRU layer, as one autograd node (``x`` as in ``fused_lstm``)."""
     return ops.FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
-from ..kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+from ..kernels.gated import OneHotInput, gru_backward, gru_forward, lstm_backward, lstm_forward
 from ..kernels.truncated_rnn import tanh_rnn_backward, tanh_rnn_forward
 from ..kernels.rnn import rnn_backward, rnn_backward_from_ids, rnn_forward, rnn_forward_from_ids
 
@@ -21,12 +21,13 @@ __all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction"]
 
 
 def _as(a: Any, dtype: np.dtype) -> Any:
-    return a if a is None or a.dtype == dtype else a.astype(dtype)
+    return a if a is None or isinstance(a, OneHotInput) or a.dtype == dtype else a.astype(dtype)
 
 
 def _common(*arrays: Any) -> np.dtype:
-    """The library's promotion rule, as for every op: the widest floating dtype among the inputs wins."""
-    return np.result_type(*[a.dtype for a in arrays if a is not None])
+    """The library's promotion rule, as for every op: the widest floating dtype among the inputs wins
+    (a one-hot input has none of its own)."""
+    return np.result_type(*[a.dtype for a in arrays if a is not None and not isinstance(a, OneHotInput)])
 
 
 class FusedRNNFunction(Function):
@@ -61,7 +62,8 @@ class FusedRNNFunction(Function):
 class FusedLSTMFunction(Function):
     """``y = FusedLSTMFunction.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)``.
 
-    x ``(T, B, I)``, h0/c0 ``(B, H)`` or None (zeros), w_ih ``(4H, I)``, w_hh ``(4H, H)``, biases
+    x ``(T, B, I)`` (or a ``kernels.gated.OneHotInput``: ids never expanded, no gradient), h0/c0
+    ``(B, H)`` or None (zeros), w_ih ``(4H, I)``, w_hh ``(4H, H)``, biases
     ``(4H,)`` or None -> y ``(2, T, B, H)``: y[0] every hidden state, y[1] every cell state.
     """
 
@@ -87,7 +89,7 @@ class FusedLSTMFunction(Function):
 class FusedGRUFunction(Function):
     """``hs = FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)``.
 
-    x ``(T, B, I)``, h0 ``(B, H)`` or None (zeros), w_ih ``(3H, I)``, w_hh ``(3H, H)``, biases
+    x ``(T, B, I)`` (or a ``kernels.gated.OneHotInput``), h0 ``(B, H)`` or None (zeros), w_ih ``(3H, I)``, w_hh ``(3H, H)``, biases
     ``(3H,)`` or None -> hs ``(T, B, H)``, every hidden state.
     """
 

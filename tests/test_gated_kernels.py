@@ -1,0 +1,108 @@
+"""The LSTM/GRU kernels' own paths: gradient subsets (merged and separate weight products), float32
+against float64, and saturated gates (exp overflowing to inf) — kernels.gated."""
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn.kernels.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+
+
+def _problem(kind, dtype, scale=1.0, T=5, B=3, I=4, H=3, seed=0):
+    r = np.random.default_rng(seed)
+    G = 4 if kind == "lstm" else 3
+    x = (r.normal(size=(T, B, I)) * scale).astype(dtype)
+    h0, c0 = r.normal(size=(B, H)).astype(dtype), r.normal(size=(B, H)).astype(dtype)
+    w = [(r.normal(size=s) * scale).astype(dtype) for s in [(G * H, I), (G * H, H), (G * H,), (G * H,)]]
+    return r, x, h0, c0, w
+
+
+def _run(kind, x, h0, c0, w, upstream_rng, needs):
+    if kind == "lstm":
+        y, acts, tc = lstm_forward(x, h0, c0, *w)
+        g = upstream_rng.normal(size=y.shape).astype(y.dtype)
+        return y, lstm_backward(g, x, h0, c0, y, acts, tc, w[0], w[1], True, needs)
+    hs, acts, ghn = gru_forward(x, h0, *w)
+    g = upstream_rng.normal(size=hs.shape).astype(hs.dtype)
+    return hs, gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True, needs)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_any_subset_of_gradients_equals_the_full_computation(kind):
+    _, x, h0, c0, w = _problem(kind, np.float64)
+    full = _run(kind, x, h0, c0, w, np.random.default_rng(1), (True,) * 6)[1]
+    for needs in itertools.product([False, True], repeat=6):
+        got = _run(kind, x, h0, c0, w, np.random.default_rng(1), needs)[1]
+        for k, (want, have) in enumerate(zip(full, got)):
+            if needs[k]:
+                np.testing.assert_allclose(have, want, rtol=1e-12, atol=1e-12, err_msg=f"{needs} output {k}")
+            else:
+                assert have is None
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_float32_matches_float64(kind):
+    _, x, h0, c0, w = _problem(kind, np.float64, T=7, B=4, I=6, H=5)
+    y64, g64 = _run(kind, x, h0, c0, w, np.random.default_rng(2), (True,) * 6)
+    y32, g32 = _run(kind, x.astype(np.float32), h0.astype(np.float32), c0.astype(np.float32),
+                    [a.astype(np.float32) for a in w], np.random.default_rng(2), (True,) * 6)
+    assert y32.dtype == np.float32
+    np.testing.assert_allclose(y32, y64, atol=2e-6)
+    for a, b in zip(g32, g64):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(b).max())))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_saturated_gates_give_exact_limits_without_warnings(kind):
+    # pre-activations of several hundred: exp overflows to inf, the gates must still be exactly 0 or 1
+    _, x, h0, c0, w = _problem(kind, np.float32, scale=60.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, grads = _run(kind, x, h0, c0, w, np.random.default_rng(3), (True,) * 6)
+    assert np.isfinite(y).all() and all(np.isfinite(g).all() for g in grads)
+    if kind == "lstm":
+        acts = lstm_forward(x, h0, c0, *w)[1]
+    else:
+        acts = gru_forward(x, h0, *w)[1]
+    assert ((acts >= -1.0) & (acts <= 1.0)).all()
+    assert np.isin(acts, [-1.0, 0.0, 1.0]).mean() > 0.5  # mostly saturated, to exactly the limits
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_one_hot_input_equals_the_dense_one_hot(kind):
+    from tinygrad_rnn.kernels.gated import OneHotInput
+
+    r, _, h0, c0, w = _problem(kind, np.float64, I=6)
+    ids = r.integers(0, 6, (5, 3))
+    dense = np.eye(6)[ids]
+    y_d, g_d = _run(kind, dense, h0, c0, w, np.random.default_rng(4), (True,) * 6)
+    y_o, g_o = _run(kind, OneHotInput(ids, 6), h0, c0, w, np.random.default_rng(4), (True,) * 6)
+    np.testing.assert_array_equal(y_o, y_d)
+    assert g_o[0] is None  # a one-hot input has no gradient
+    for k, (a, b) in enumerate(zip(g_o[1:], g_d[1:]), start=1):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=f"output {k}")
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_char_model_gather_path_matches_nn_layers_with_dropout(cell):
+    import tinygrad_rnn as tg
+    from models.char_rnn.model import CharRNN
+
+    a = CharRNN(7, 5, 2, cell, dropout=0.4, dtype=np.float64, generator=np.random.default_rng(0))
+    b = CharRNN(7, 5, 2, cell, dropout=0.4, dtype=np.float64, fused=False)
+    b.load_state_dict(a.state_dict())
+    rng = np.random.default_rng(1)
+    ids, targets = rng.integers(0, 7, (6, 3)), rng.integers(0, 7, (6, 3))
+    losses = []
+    for m in (a, b):
+        tg.manual_seed(5)
+        loss, state = m.chunk_loss(ids, targets)
+        loss.backward()
+        losses.append((loss.item(), state, [p.grad for p in m.trainable_parameters()]))
+    assert losses[0][0] == pytest.approx(losses[1][0], rel=1e-12)
+    for x, y in zip(losses[0][1], losses[1][1]):
+        np.testing.assert_allclose(x, y, rtol=1e-12)
+    for x, y in zip(losses[0][2], losses[1][2]):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
