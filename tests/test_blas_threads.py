@@ -37,3 +37,17 @@ def test_the_default_is_set_when_the_package_has_not_imported_numpy_yet():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "(1, 'default') 1"
+
+
+def test_the_console_scripts_set_the_default_before_numpy_and_the_trainers_say_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    code = ("import sys\n"
+            "import models.console\n"
+            "assert 'numpy' not in sys.modules, 'the console module imports numpy before the thread count is set'\n"
+            "sys.argv = ['char-rnn', 'train', '--max-iters', '2', '--corpus-chars', '2000', '--quiet', "
+            f"'--out', {str(tmp_path / 'out')!r}]\n"
+            "sys.exit(models.console.char_rnn())\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "BLAS threads: 1 (the default" in res.stdout

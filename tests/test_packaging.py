@@ -58,8 +58,8 @@ def test_console_scripts_point_at_the_installed_name(wheel):
     with zipfile.ZipFile(wheel) as zf:
         (entry,) = [n for n in zf.namelist() if n.endswith("entry_points.txt")]
         text = zf.read(entry).decode()
-    assert "char-rnn = tinygrad_rnn_models.char_rnn.cli:main" in text
-    assert "word-rnn = tinygrad_rnn_models.word_rnn.cli:main" in text
+    assert "char-rnn = tinygrad_rnn_models.console:char_rnn" in text
+    assert "word-rnn = tinygrad_rnn_models.console:word_rnn" in text
 
 
 def test_models_import_each_other_relatively():

@@ -1,9 +1,5 @@
 import sys
 
-from ..common.threads import configure_blas_threads
+from ..console import char_rnn
 
-BLAS_THREADS = configure_blas_threads()  # before numpy is imported: BLAS reads it only then
-
-from .cli import main  # noqa: E402
-
-sys.exit(main())
+sys.exit(char_rnn())

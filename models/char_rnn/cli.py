@@ -20,6 +20,7 @@ from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations, seed
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
+from ..common.threads import chosen_blas_threads_line
 from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, DivergenceWatch, RunFiles,
                                SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
                                progress_bar, refuse_resume_conflicts)
@@ -244,6 +245,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     say(f"{len(text):,} characters, vocabulary {trainer.vocab.size}, {len(trainer.val_ids):,} held out for "
         f"validation; {cfg.cell} x{cfg.num_layers}, hidden {cfg.hidden_size}, {n_params:,} parameters, "
         f"{cfg.dtype}; chunks of {cfg.seq_length} x {cfg.batch_size} stream(s)")
+    say(chosen_blas_threads_line())
     last_path, best_path = checkpoint_paths(out)
     # --overwrite: the earlier run's files stay until this run has written a checkpoint of its own
     files = RunFiles(last_path, best_path, args.overwrite, extra=[out / PLOT_NAME] if args.plot else ())

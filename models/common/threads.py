@@ -16,10 +16,11 @@ import os
 import sys
 from typing import MutableMapping
 
-__all__ = ["THREAD_VARS", "DEFAULT_BLAS_THREADS", "configure_blas_threads", "blas_threads_line"]
+__all__ = ["THREAD_VARS", "DEFAULT_BLAS_THREADS", "configure_blas_threads", "blas_threads_line", "chosen_blas_threads_line"]
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 DEFAULT_BLAS_THREADS = 1
+_chosen: tuple[int | None, str] | None = None  # what configure_blas_threads() decided for this process
 
 
 def configure_blas_threads(environ: MutableMapping[str, str] | None = None,
@@ -30,7 +31,10 @@ def configure_blas_threads(environ: MutableMapping[str, str] | None = None,
     no variable is set, so BLAS chose by itself), source one of "environment", "default" or
     "numpy already imported". Sets the variables only when none is set and numpy is not imported yet.
     """
-    environ = os.environ if environ is None else environ
+    global _chosen
+    if environ is None:
+        _chosen = configure_blas_threads(os.environ, default)
+        return _chosen
     for var in THREAD_VARS:
         value = environ.get(var, "").strip()
         if value:
@@ -49,3 +53,8 @@ def blas_threads_line(count: int | None, source: str) -> str:
     if source == "default":
         return f"BLAS threads: {count} (the default; set OPENBLAS_NUM_THREADS=2 before starting to change it)"
     return "BLAS threads: chosen by the BLAS library (numpy was imported before the default could be set)"
+
+
+def chosen_blas_threads_line() -> str:
+    """The trainers' line: the count this process's entry point chose (or what can be told after the fact)."""
+    return blas_threads_line(*(_chosen or configure_blas_threads(dict(os.environ))))

@@ -19,6 +19,7 @@ from tinygrad_rnn import RowSparseGrad, nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
+from ..common.threads import chosen_blas_threads_line
 from ..common.training import (DTYPES, Budget, better_best, check_max_time, check_memory, Conflict, DivergenceWatch, RunFiles, SaveCadence, check_out_dir, checkpoint_paths, make_optimizer, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
@@ -380,6 +381,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     lengths = np.asarray([len(s) - 1 for s in train_set])
     print_val = f"{len(val_idx)} validation" if len(val_idx) else "no validation (loss reported on training sentences)"
     say(f"{plural(len(train_set), 'training sentence')}, {print_val}; model {model.config()}")
+    say(chosen_blas_threads_line())
     # --tutorial: calculate_loss over the whole training set, as train_with_sgd does
     eval_idx = val_idx if len(val_idx) else (train_idx if cfg.tutorial else train_idx[:2000])
     digest = wdata.fingerprint(train_set)
