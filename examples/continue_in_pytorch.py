@@ -117,6 +117,7 @@ def load_export(outdir: str | os.PathLike) -> tuple[ExportedLM, dict[str, Any], 
 def check_logits(model: ExportedLM, outdir: str | os.PathLike) -> tuple[float, float, bool]:
     """(max |difference|, tolerance, ok) between PyTorch's logits and the stored ones for the stored ids."""
     check = read_safetensors(Path(outdir) / "check.safetensors")
+    model.eval()  # the stored logits are the model's at inference: no dropout
     with torch.no_grad():
         logits, _ = model(check["ids"].long())
     expected = check["logits"]

@@ -35,9 +35,9 @@ def char_checkpoint(tmp_path, cell="rnn", layers=1, dtype="float64"):
     return path, trainer
 
 
-def word_checkpoint(tmp_path, cell="rnn", dtype=np.float64):
+def word_checkpoint(tmp_path, cell="rnn", dtype=np.float64, **options):
     vocab = Vocabulary.build(SENTENCES, 12)
-    model = WordRNNLM(len(vocab), 5, 4 if cell == "rnn" else None, cell=cell, seed=3, dtype=dtype)
+    model = WordRNNLM(len(vocab), 5, 4 if cell == "rnn" else None, cell=cell, seed=3, dtype=dtype, **options)
     path = tmp_path / f"word_{cell}.npz"
     save_word(path, model, vocab, {"lowercase": False}, None)
     return path, model, vocab
@@ -103,9 +103,11 @@ def test_word_mapping_refuses_configs_it_cannot_map():
     base = {"vocab_size": 6, "hidden_size": 3, "bptt_truncate": 4, "cell": "rnn"}
     assert [m.torch_class for m in word_modules(base, state)] == ["Embedding", "RNN", "Linear"]
     assert len(word_modules({**base, "num_layers": 1, "softmax": "full", "tied": False}, state)) == 3
-    for extra in ({"softmax": "adaptive"}, {"num_layers": 2}, {"tied": True}, {"embedding_size": 7}, {"new": 1}):
+    for extra in ({"softmax": "adaptive"}, {"softmax": "class"}, {"new": 1}):
         with pytest.raises(UserError, match="cannot export a word model with"):
             word_modules({**base, **extra}, state)
+    with pytest.raises(UserError, match="do not match the layout"):  # two layers need layer 1's weights
+        word_modules({**base, "num_layers": 2}, state)
     with pytest.raises(UserError, match="do not match the layout"):
         word_modules(base, {**state, "extra.bias": np.zeros(3)})
 
@@ -140,14 +142,18 @@ def test_char_export_loads_into_torch_with_our_logits(tmp_path, cell, layers):
     np.testing.assert_allclose(logits, trainer.model(ids)[0].data, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-def test_word_export_loads_into_torch_with_our_logits(tmp_path, cell):
-    ckpt, model, vocab = word_checkpoint(tmp_path, cell)
+@pytest.mark.parametrize("cell,options", [("rnn", {}), ("gru", {}), ("lstm", {}), ("rnn", {"num_layers": 2}),
+                                          ("rnn", {"embedding_size": 3, "num_layers": 2}), ("rnn", {"tied": True}),
+                                          ("lstm", {"num_layers": 2, "embedding_size": 4, "dropout": 0.3})])
+def test_word_export_loads_into_torch_with_our_logits(tmp_path, cell, options):
+    ckpt, model, vocab = word_checkpoint(tmp_path, cell, **options)
+    model.eval()
     out = tmp_path / "wexp"
     assert word_cli.main(["export", str(ckpt), str(out)]) == 0
     torch, _config, m = _torch_from_export(out)
     ids = np.random.default_rng(1).integers(0, len(vocab), (7, 3))
     with torch.no_grad():
+        m["rnn"].eval()
         logits = m["output"](m["rnn"](m["embedding"](torch.from_numpy(ids)))[0]).numpy()
     np.testing.assert_allclose(logits, model.forward(ids).data, rtol=1e-10, atol=1e-12)
 

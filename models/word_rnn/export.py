@@ -13,9 +13,11 @@ which computes the same numbers (``I @ e = e``); to go on training the same mode
 frozen (training it gives a strictly larger model: an extra input projection). For ``cell="gru"|"lstm"`` our
 model already is ``nn.Embedding`` + ``nn.GRU|LSTM(H, H)`` (with biases) + ``nn.Linear(H, V, bias=False)``.
 
-``torch_modules`` is the one function from a model's config and weights to torch modules: a configuration
-it does not know (another softmax, tied weights, stacked layers, ...) is refused with one line until the
-mapping is written for it.
+Stacked layers, ``--embedding-size`` E != H (the tanh model's ``weight_ih`` (H, E) is then ``weight_ih_l0``,
+trainable) and dropout map onto the same modules' arguments; ``--tied`` exports the shared matrix twice
+(embedding.weight and output.weight; tie them again in torch). ``torch_modules`` is the one function from a
+model's config and weights to torch modules: what it does not know (the class and adaptive softmaxes) is
+refused with one line.
 """
 from __future__ import annotations
 
@@ -41,50 +43,65 @@ from .vocab import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, Vocabulary
 
 _TORCH_CLASS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 _GATES = {"rnn": "", "lstm": " (gates i, f, g, o stacked)", "gru": " (gates r, z, n stacked)"}
-# config entries the mapping understands, with the values it can map (the rest of a model's config must be
-# absent or at one of these values; anything else is refused rather than exported wrongly)
-_MAPPABLE = {"num_layers": (1,), "softmax": (None, "full", "softmax"), "tied": (False, None),
-             "embedding_size": (None,)}
-_SIZES = ("vocab_size", "hidden_size", "bptt_truncate", "cell")
+# config entries that change nothing in the mapping's shape (sizes and training choices), and those it maps
+_SIZES = ("vocab_size", "hidden_size", "bptt_truncate", "cell", "num_layers", "embedding_size", "dropout", "tied",
+          "softmax")
+
+
+def _rnn_weights(config: dict[str, Any], state: dict[str, np.ndarray]) -> tuple[dict[str, tuple], tuple[str, ...]]:
+    """The tanh model's recurrence as ``torch.nn.RNN(E, H, num_layers=L, bias=False)`` tensors, and the frozen ones."""
+    H, E, L = int(config["hidden_size"]), int(config.get("embedding_size", config["hidden_size"])), int(config.get("num_layers", 1))
+    expected = {"embedding.weight", "weight_hh"} | ({"weight_ih"} if E != H else set())
+    expected |= {f"weight_{k}_l{layer}" for layer in range(1, L) for k in ("ih", "hh")}
+    check_state("word", state, expected | {"output.weight"})  # (a tied model's state_dict names both, as torch's)
+    frozen: tuple[str, ...] = ()
+    if E == H:  # the embedding row enters the recurrence unchanged
+        first = (np.eye(H, dtype=state["weight_hh"].dtype), "identity: the embedding row enters the recurrence unchanged (frozen)")
+        frozen = ("weight_ih_l0",)
+    else:
+        first = (state["weight_ih"], f"input projection (H, E) = ({H}, {E}) of the embedding row")
+    tensors = {"weight_ih_l0": first, "weight_hh_l0": (state["weight_hh"], "recurrent weights of layer 0 (the tutorial's W)")}
+    for layer in range(1, L):
+        tensors[f"weight_ih_l{layer}"] = (state[f"weight_ih_l{layer}"], f"input weights of layer {layer} (reading layer {layer - 1})")
+        tensors[f"weight_hh_l{layer}"] = (state[f"weight_hh_l{layer}"], f"recurrent weights of layer {layer}")
+    return tensors, frozen
 
 
 def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[ModuleSpec]:
     """The torch modules (and tensors) a word model with ``config`` (``WordRNNLM.config()``) and weights
     ``state`` (its ``state_dict()`` as arrays) maps onto; UserError for a configuration with no mapping."""
-    for key, value in config.items():
-        if key in _SIZES:
-            continue
-        if key == "embedding_size" and value == config.get("hidden_size"):
-            continue
-        if key not in _MAPPABLE or value not in _MAPPABLE[key]:
-            raise UserError(f"cannot export a word model with {key}={value!r} yet: the PyTorch mapping covers "
-                            "one-layer rnn/gru/lstm models with a full softmax and untied weights")
+    softmax = config.get("softmax", "full")
+    if softmax != "full":
+        raise UserError(f"cannot export a word model with --softmax {softmax}: the PyTorch mapping covers the full "
+                        "softmax only (torch has no class softmax; its AdaptiveLogSoftmaxWithLoss numbers words by "
+                        "frequency rank, a mapping not written yet); use the checkpoint with word-rnn itself")
+    unknown = sorted(set(config) - set(_SIZES))
+    if unknown:
+        raise UserError(f"cannot export a word model with {unknown[0]}={config[unknown[0]]!r}: the PyTorch mapping "
+                        "does not know it")
     cell, V, H = config["cell"], int(config["vocab_size"]), int(config["hidden_size"])
+    E, L = int(config.get("embedding_size", H)), int(config.get("num_layers", 1))
     if cell not in _TORCH_CLASS:
         raise UserError(f"cannot export a word model with cell {cell!r}; only {', '.join(_TORCH_CLASS)} map to torch")
-    embedding = ModuleSpec("embedding", "Embedding", {"num_embeddings": V, "embedding_dim": H},
+    embedding = ModuleSpec("embedding", "Embedding", {"num_embeddings": V, "embedding_dim": E},
                            {"weight": (state["embedding.weight"], ("one row per word: the input term U x_t "
                                                                   "(the tutorial's U transposed)"))})
+    out_what = "output weights: hidden state -> one logit per word (the tutorial's V)"
+    if config.get("tied"):
+        out_what += "; tied: the same matrix as embedding.weight (set output.weight = embedding.weight to keep them one)"
     output = ModuleSpec("output", "Linear", {"in_features": H, "out_features": V, "bias": False},
-                        {"weight": (state["output.weight"], ("output weights: hidden state -> one logit per word "
-                                                            "(the tutorial's V)"))})
+                        {"weight": (state["output.weight"], out_what)})
+    dropout = {"dropout": float(config["dropout"])} if L > 1 and config.get("dropout") else {}
     if cell == "rnn":
-        check_state("word", state, {"embedding.weight", "weight_hh", "output.weight"})
-        dtype = state["weight_hh"].dtype
-        rnn = ModuleSpec("rnn", "RNN", {"input_size": H, "hidden_size": H, "num_layers": 1, "nonlinearity": "tanh",
-                                        "bias": False},
-                         {"weight_ih_l0": (np.eye(H, dtype=dtype), ("identity: the embedding row enters the "
-                                                                   "recurrence unchanged (frozen)")),
-                          "weight_hh_l0": (state["weight_hh"], "recurrent weights (the tutorial's W)")},
-                         frozen=("weight_ih_l0",))
+        tensors, frozen = _rnn_weights(config, state)
+        rnn = ModuleSpec("rnn", "RNN", {"input_size": E, "hidden_size": H, "num_layers": L, "nonlinearity": "tanh",
+                                        "bias": False, **dropout}, tensors, frozen=frozen)
     else:
-        names = [f"{w}_l0" for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        names = [f"{w}_l{layer}" for layer in range(L) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         check_state("word", state, {f"rnn.{n}" for n in names} | {"embedding.weight", "output.weight"})
         gates = _GATES[cell]
-        whats = {"weight_ih_l0": f"input weights{gates}, reading the embedding",
-                 "weight_hh_l0": f"recurrent weights{gates}", "bias_ih_l0": f"input bias{gates}",
-                 "bias_hh_l0": f"recurrent bias{gates}"}
-        rnn = ModuleSpec("rnn", _TORCH_CLASS[cell], {"input_size": H, "hidden_size": H, "num_layers": 1},
+        whats = {n: f"{n.rsplit('_', 1)[0].replace('_', ' ')}{gates}, layer {n.rsplit('_l', 1)[1]}" for n in names}
+        rnn = ModuleSpec("rnn", _TORCH_CLASS[cell], {"input_size": E, "hidden_size": H, "num_layers": L, **dropout},
                          {n: (state[f"rnn.{n}"], whats[n]) for n in names})
     return [embedding, rnn, output]
 
@@ -120,6 +137,12 @@ def plan_export(obj: dict[str, Any], path: str) -> ExportPlan:
                   "bias=False): the same numbers"),
                   ("keep rnn.weight_ih_l0 frozen to go on training the same model (training it adds an input "
                   "projection the original lacks)")]
+    if model.dropout:
+        notes.append(f"trained with dropout {model.dropout} on the embedding, between layers and before the output; "
+                     "torch's RNN modules drop between layers only (add nn.Dropout around them to train alike)")
+    if model.tied:
+        notes.append("tied: output.weight is embedding.weight (stored twice here; in torch set "
+                     "model.output.weight = model.embedding.weight to keep them one)")
     if model.bptt_truncate is not None:
         notes.append(f"trained with gradients truncated to {model.bptt_truncate} steps back (a training choice, not "
                      "part of the model; PyTorch continues with full BPTT over each sequence)")
