@@ -222,6 +222,33 @@ def test_word_unroll_is_the_model(cell):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("options", [{"num_layers": 2}, {"embedding_size": 3, "num_layers": 2},
+                                     {"softmax": "class"}, {"softmax": "adaptive", "cutoffs": [4, 8]}])
+def test_word_unroll_and_loss_of_other_layouts_are_the_model(options):
+    model = WordRNNLM(12, 5, None, "rnn", seed=2, dtype=np.float64, **options)
+    model.eval()
+    ids = np.random.default_rng(5).integers(0, 12, size=(6, 2))
+    targets = np.random.default_rng(6).integers(0, 12, size=(6, 2))
+    with no_grad():
+        want = model.hidden_states(ids)[0].data
+    got = np.stack([h.data for h in word_gf.unroll_for(model)(ids)])
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # the summed loss of the hidden states is the model's own per-token loss, and its gradient by h is the
+    # central difference of that loss
+    loss = word_gf.summed_loss_for(model)
+    h = Tensor(want[2], requires_grad=True)
+    value = loss(h, targets[2])
+    np.testing.assert_allclose(value.item(), model.token_losses(ids, targets)[2].sum(), rtol=1e-10)
+    value.backward()
+    eps, fd = 1e-6, np.zeros_like(want[2])
+    with no_grad():
+        for idx in np.ndindex(*fd.shape):
+            e = np.zeros_like(fd)
+            e[idx] = eps
+            fd[idx] = (loss(Tensor(want[2] + e), targets[2]).item() - loss(Tensor(want[2] - e), targets[2]).item()) / (2 * eps)
+    np.testing.assert_allclose(h.grad, fd, rtol=1e-6, atol=1e-8)
+
+
 def test_word_model_with_another_output_layer_is_refused():
     model = WordRNNLM(12, 5, None, "gru", seed=2)
     model.output = nn.Identity()

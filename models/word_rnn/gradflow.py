@@ -26,27 +26,39 @@ from .vocab import Vocabulary, encode_sentences
 
 
 def _check_layout(model: WordRNNLM) -> None:
-    if not isinstance(getattr(model, "output", None), nn.Linear):
+    if model.softmax == "full" and not isinstance(getattr(model, "output", None), nn.Linear):
         raise gf.UnsupportedModel("its output layer is not a plain linear softmax")
     names = {name for name, _ in model.named_parameters()}
     if model.cell == "rnn":
-        if names != {"embedding.weight", "weight_hh", "output.weight"}:
+        want = {"embedding.weight", "weight_hh"} | ({"weight_ih"} if model.embedding_size != model.hidden_size else set())
+        want |= {f"weight_{k}_l{layer}" for layer in range(1, model.num_layers) for k in ("ih", "hh")}
+        if {n for n in names if not n.startswith("output.")} != want:
             raise gf.UnsupportedModel(f"unknown tanh-RNN layout ({', '.join(sorted(names))})")
     elif not all(n.startswith(("embedding.", "output.", "rnn.")) for n in names):
         raise gf.UnsupportedModel(f"unknown {model.cell} layout ({', '.join(sorted(names))})")
 
 
+def _tanh_cells(model: WordRNNLM) -> list[nn.RNNCell]:
+    """The tutorial recurrence as bias-free ``nn.RNNCell``s, one per layer: layer 0 reads the embedding row
+    through the identity (it *is* U x_t), or through ``weight_ih`` when the embedding size differs."""
+    H, E, dtype = model.hidden_size, model.embedding_size, model.weight_hh.data.dtype
+    cells = []
+    for layer in range(model.num_layers):
+        first = layer == 0
+        cell = nn.RNNCell(E if first else H, H, bias=False, dtype=dtype)
+        w_ih = (np.eye(H, dtype=dtype) if E == H else model.weight_ih.data) if first else \
+            getattr(model, f"weight_ih_l{layer}").data
+        np.copyto(cell.weight_ih.data, w_ih)
+        np.copyto(cell.weight_hh.data, (model.weight_hh if first else getattr(model, f"weight_hh_l{layer}")).data)
+        cells.append(cell)
+    return cells
+
+
 def unroll_for(model: WordRNNLM) -> gf.Unroll:
-    """ids (T, N) → h_t (N, H) after each step, through per-step cells holding the model's weights."""
+    """ids (T, N) → h_t (N, H) of the top layer after each step, through per-step cells holding the model's
+    weights."""
     _check_layout(model)
-    if model.cell == "rnn":
-        H, dtype = model.hidden_size, model.weight_hh.data.dtype
-        cell = nn.RNNCell(H, H, bias=False, dtype=dtype)
-        np.copyto(cell.weight_ih.data, np.eye(H, dtype=dtype))
-        np.copyto(cell.weight_hh.data, model.weight_hh.data)
-        cells = [cell]
-    else:
-        cells = gf.cells_of(model.rnn)
+    cells = _tanh_cells(model) if model.cell == "rnn" else gf.cells_of(model.rnn)
 
     def unroll(ids: np.ndarray) -> list[Tensor]:
         return gf.unroll_cells(cells, [model.embedding(row) for row in np.asarray(ids, dtype=np.int64)])
@@ -54,10 +66,12 @@ def unroll_for(model: WordRNNLM) -> gf.Unroll:
 
 
 def summed_loss_for(model: WordRNNLM) -> gf.SummedLoss:
-    """hidden (N, H), targets (N,) → Σ −log p(target) through the model's output layer."""
+    """hidden (N, H), targets (N,) → Σ −log p(target) through the model's output layer (any softmax)."""
     def summed_loss(hidden: Tensor, targets: np.ndarray) -> Tensor:
-        return F.linear_cross_entropy(hidden, model.output.weight, model.output.bias, np.asarray(targets),
-                                      reduction="sum")
+        targets = np.asarray(targets)
+        if model.softmax != "full":
+            return -model._target_log_probs(hidden, targets)[0].sum()
+        return F.linear_cross_entropy(hidden, model.output.weight, model.output.bias, targets, reduction="sum")
     return summed_loss
 
 
