@@ -7,8 +7,8 @@ Each configuration trains on the text (default ../shared/data/pride-and-prejudic
 out) with the same ``Trainer`` that ``char-rnn train`` uses. At each wall-clock checkpoint (minutes of
 training only: evaluation and sampling are not counted; ``--clock cpu`` counts the CPU time the process
 got instead, which on a loaded machine is the time the same run takes on an idle core) it prints the validation bits/char, the
-iterations done and the machine's 1-minute load; at the end a sample of --sample-length characters
-from --prime (temperature 1, fixed seed). ``--set name=value`` overrides one TrainConfig field (for the
+iterations done and the machine's 1-minute load, and a sample of --sample-length characters from
+--prime (temperature 1, fixed seed). ``--set name=value`` overrides one TrainConfig field (for the
 short runs that chose the default). The machine is shared: quote the load with the figures.
 """
 from __future__ import annotations
@@ -92,8 +92,8 @@ def run(label: str, config: TrainConfig, text: str, minutes: list[float], prime:
         print(f"{label}: {target:g} {'CPU-' if clock == 'cpu' else ''}min: {trained / 60:.1f} wall-min: validation {bpc:.3f} bits/char ({nats:.3f} nats), iteration "
               f"{trainer.iteration}, {trainer.iteration * config.batch_size * config.seq_length / trained:,.0f} "
               f"chars/s, {cpu / 60:.1f} CPU-min, load {load()}", flush=True)
-    sample = "".join(generate(trainer.model, trainer.vocab, prime, sample_length, seed=1, on_loop=print))
-    print(f"{label}: sample from {prime!r}:\n{prime}{sample}\n", flush=True)
+        sample = "".join(generate(trainer.model, trainer.vocab, prime, sample_length, seed=1, on_loop=print))
+        print(f"{label}: sample from {prime!r}:\n{prime}{sample}\n", flush=True)
 
 
 def main() -> None:

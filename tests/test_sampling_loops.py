@@ -157,3 +157,21 @@ def test_sample_command_says_so_on_stderr_once_after_the_sample(checkpoints, cap
     assert capsys.readouterr().err == ""
     assert cli.main(["sample", "--checkpoint", str(good), "--length", "300", "--seed", "1"]) == 0
     assert capsys.readouterr().err == ""  # an untrained (near-uniform) model's sample is varied
+
+
+def test_a_periodic_training_sample_that_loops_is_reported_on_stderr(tmp_path, capsys):
+    data = tmp_path / "t.txt"
+    data.write_text("the quick brown fox jumps over the lazy dog.\n" * 20)
+    args = cli.build_parser().parse_args([
+        "train", "--data", str(data), "--out", str(tmp_path / "run"), "--preset", "min-char-rnn", "--hidden-size", "6",
+        "--seq-length", "5", "--max-iters", "20", "--sample-every", "10", "--sample-length", "80", "--quiet"])
+
+    def saturate(trainer):  # from iteration 5 on the model only ever says 'z'
+        if trainer.iteration == 5:
+            trainer.model.decoder.bias.data[int(trainer.vocab.encode("z")[0])] = 80.0
+
+    assert cli.train_command(args, on_iteration=saturate) == 0
+    out, err = capsys.readouterr()
+    assert "z" * 80 in out
+    warnings = [line for line in err.splitlines() if line.startswith("warning: the sample repeats 'z'")]
+    assert len(warnings) == 2  # one per periodic sample (iterations 10 and 20)
