@@ -166,7 +166,7 @@ def _load_text(args: argparse.Namespace, say: Callable[[str], None]) -> str:
 
 def _base_config(preset: str | None) -> TrainConfig:
     """The default configuration, or the named preset's."""
-    return TrainConfig(**PRESETS[preset]) if preset is not None else TrainConfig()
+    return TrainConfig.preset(preset) if preset is not None else TrainConfig()
 
 
 def _config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -287,7 +287,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     bar = progress_bar(args.max_iters, trainer.iteration, "it", quiet=args.quiet)
     write = (lambda s: bar.write(s, file=sys.stdout)) if not args.quiet else print
     warn = (lambda s: bar.write(s, file=sys.stderr)) if not args.quiet else (lambda s: print(s, file=sys.stderr))
-    warnings_: list[str] = []  # a degenerate periodic sample's warning (printed after the sample)
+    loop_warnings: list[str] = []  # a degenerate periodic sample's warning (printed after the sample)
     budget.start()  # the text is read and the model built: --max-time counts training from here
     session_start_iter = trainer.iteration
     status = 0
@@ -318,11 +318,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                     if it % args.eval_every == 0:
                         validate()
                     if args.sample_every and it % args.sample_every == 0 and args.sample_length:
-                        text_ = trainer.sample(args.sample_length, on_loop=warnings_.append)
-                        write(f"----- sample at iter {it} -----\n{text_}\n-----")
-                        for line in warnings_:
+                        sample = trainer.sample(args.sample_length, on_loop=loop_warnings.append)
+                        write(f"----- sample at iter {it} -----\n{sample}\n-----")
+                        for line in loop_warnings:
                             warn(line)
-                        warnings_.clear()
+                        loop_warnings.clear()
                     if saved_at[0] != it and cadence.due(it):  # (a failed save is retried at the next one)
                         save_last()
                     if on_iteration is not None:
@@ -381,14 +381,14 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
         raise UserError(f"--prime contains {len(missing)} character(s) the model never saw: {shown}; "
                         "use only characters of the training text")
     out.write(args.prime)
-    warnings_: list[str] = []
+    loop_warnings: list[str] = []
     for ch in generate(model, vocab, args.prime, args.length, args.temperature, args.top_k, args.argmax, args.seed,
-                       on_loop=warnings_.append):
+                       on_loop=loop_warnings.append):
         out.write(ch)
         out.flush()
     out.write("\n")
     out.flush()
-    for line in warnings_:  # after the sample, so it never lands in the middle of it on a terminal
+    for line in loop_warnings:  # after the sample, so it never lands in the middle of it on a terminal
         print(line, file=sys.stderr)
     return 0
 
