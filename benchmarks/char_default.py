@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--config", action="append", choices=["default", *PRESETS],
                         help="configurations to run (default: default and min-char-rnn)")
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 10],
-                        help="wall-clock checkpoints, in minutes of training")
+                        help="checkpoints, in minutes of training (counted by --clock)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a TrainConfig field of every --config")
     parser.add_argument("--threads", default="1", help="BLAS threads (set before numpy loads)")
