@@ -39,7 +39,7 @@ class TrainConfig:
     hidden_size: int = 192
     num_layers: int = 1
     cell: str = "gru"
-    dropout: float = 0.0
+    dropout: float = 0.2
     seq_length: int = 32
     batch_size: int = 16
     optimizer: str = "adam"
