@@ -77,8 +77,8 @@ def time_per_call(fn, n: int) -> float:
 
 def classic(text: str, rounds: int) -> None:
     T, H = 25, 100
-    ours32 = Trainer(TrainConfig(), text)
-    ours64 = Trainer(TrainConfig(dtype="float64"), text)
+    ours32 = Trainer(TrainConfig.preset("min-char-rnn"), text)
+    ours64 = Trainer(TrainConfig.preset("min-char-rnn", dtype="float64"), text)
     vocab = CharVocab.from_text(text)
     data = vocab.encode(text).tolist()
     params = ref.init_params(vocab.size, H, np.random.default_rng(0))
@@ -124,7 +124,7 @@ def numpy_call_cost() -> float:
 
 
 def throughput(text: str, label: str, rounds: int, **config) -> None:
-    trainer = Trainer(TrainConfig(**config), text)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", **config), text)
     chars = trainer.config.seq_length * trainer.config.batch_size
     time_per_call(trainer.step, 5)
     n = max(5, int(2000 / trainer.config.batch_size))
@@ -134,7 +134,7 @@ def throughput(text: str, label: str, rounds: int, **config) -> None:
 
 def fixed_time_bpc(text: str, seconds: float, label: str, **config) -> None:
     """Train for ``seconds`` of wall-clock time, then report validation loss (last 10% of the text)."""
-    trainer = Trainer(TrainConfig(**config), text)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", **config), text)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         trainer.step()

@@ -16,7 +16,7 @@ from models.char_rnn.checkpoint import load_checkpoint
 from tinygrad_rnn import load, save
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
-TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "15",
+TINY = ["--preset", "min-char-rnn", "--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "15",
         "--sample-length", "12", "--checkpoint-every", "10", "--quiet"]
 
 
@@ -80,7 +80,7 @@ def test_interrupted_and_resumed_run_ends_with_identical_parameters(data, tmp_pa
     assert train(data, part, "--max-iters", "13", *extra) == 0
     # --data is not repeated: the checkpoint remembers which text it was trained on
     assert cli.main(["train", "--out", str(part), "--resume", str(part / "last.npz"), "--max-iters", "34",
-                     *TINY]) == 0
+                     *TINY, *extra]) == 0  # the command that started the run, repeated
     a, b = load(whole / "last.npz"), load(part / "last.npz")
     assert a["progress"]["iteration"] == b["progress"]["iteration"] == 34
     for key in a["model"]:

@@ -15,7 +15,7 @@ TEXT = "hello world! the rain in spain stays mainly in the plain.\n" * 5
 @settings(max_examples=8)
 @given(st.integers(1, 9), st.integers(2, 12), st.integers(1, 40), st.integers(0, 1000))
 def test_trainer_reproduces_the_classic_loop(H, T, n_steps, seed):
-    trainer = Trainer(TrainConfig(hidden_size=H, seq_length=T, dtype="float64", val_fraction=0.0, seed=seed), TEXT)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", hidden_size=H, seq_length=T, dtype="float64", val_fraction=0.0, seed=seed), TEXT)
     params = ref.init_params(trainer.vocab.size, H, np.random.default_rng(seed), scale=0.3)
     from_reference(trainer.model, params)  # writes into the flat parameter's views
     data = trainer.vocab.encode(TEXT).tolist()
@@ -36,7 +36,7 @@ def test_trainer_reproduces_the_classic_loop(H, T, n_steps, seed):
 
 
 def test_validation_loss_is_per_character_and_matches_a_direct_computation():
-    trainer = Trainer(TrainConfig(hidden_size=5, seq_length=4, dtype="float64", val_fraction=0.2), TEXT)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", hidden_size=5, seq_length=4, dtype="float64", val_fraction=0.2), TEXT)
     nats = trainer.evaluate(chunk=7)
     val = trainer.val_ids
     params = to_reference(trainer.model)
@@ -47,7 +47,7 @@ def test_validation_loss_is_per_character_and_matches_a_direct_computation():
 
 
 def test_training_lowers_validation_loss():
-    trainer = Trainer(TrainConfig(hidden_size=24, seq_length=10, val_fraction=0.1), TEXT * 4)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", hidden_size=24, seq_length=10, val_fraction=0.1), TEXT * 4)
     before = trainer.evaluate()
     for _ in range(400):
         trainer.step()
@@ -58,7 +58,7 @@ def test_validation_over_many_streams_matches_the_reference_per_stream():
     from models.char_rnn.data import eval_streams
 
     text = TEXT * 12
-    trainer = Trainer(TrainConfig(hidden_size=6, seq_length=4, dtype="float64", val_fraction=0.3), text)
+    trainer = Trainer(TrainConfig.preset("min-char-rnn", hidden_size=6, seq_length=4, dtype="float64", val_fraction=0.3), text)
     for _ in range(30):
         trainer.step()
     streams = eval_streams(trainer.val_ids)

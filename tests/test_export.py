@@ -124,7 +124,7 @@ def _torch_from_export(out):
         mod = getattr(torch.nn, spec["class"].split(".")[-1])(**spec["kwargs"]).to(getattr(torch, config["dtype"]))
         prefix = spec["name"] + "."
         mod.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}, strict=True)
-        modules[spec["name"]] = mod
+        modules[spec["name"]] = mod.eval()  # compared with our logits at inference: no dropout
     return torch, config, modules
 
 
@@ -153,7 +153,6 @@ def test_word_export_loads_into_torch_with_our_logits(tmp_path, cell, options):
     torch, _config, m = _torch_from_export(out)
     ids = np.random.default_rng(1).integers(0, len(vocab), (7, 3))
     with torch.no_grad():
-        m["rnn"].eval()
         logits = m["output"](m["rnn"](m["embedding"](torch.from_numpy(ids)))[0]).numpy()
     np.testing.assert_allclose(logits, model.forward(ids).data, rtol=1e-10, atol=1e-12)
 

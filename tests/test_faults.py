@@ -34,7 +34,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 RNG = random.Random(int(os.environ.get("FAULT_SEED", "0")))
 
 CHAR_TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
-CHAR_TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "50", "--sample-every", "0",
+CHAR_TINY = ["--preset", "min-char-rnn", "--hidden-size", "8", "--seq-length", "6", "--eval-every", "50", "--sample-every", "0",
              "--checkpoint-every", "40", "--quiet"]
 WORD_TINY = ["--vocab-size", "20", "--hidden-size", "8", "--quiet", "--seed", "1", "--eval-every", "40", "--lr", "0.05"]
 CHAR_GOAL, WORD_GOAL = 600, 400  # iterations / sentences of the runs that are interrupted and resumed
@@ -475,7 +475,7 @@ def test_word_generate_into_a_closed_pipe_ends_quietly(word_data, tmp_path):
 
 def test_train_into_a_closed_pipe_trains_on_and_saves(char_data, tmp_path):
     out = tmp_path / "run"
-    cmd = (f"{sys.executable} -m models.char_rnn train --data {char_data} --out {out} --hidden-size 8 "
+    cmd = (f"{sys.executable} -m models.char_rnn train --data {char_data} --out {out} --preset min-char-rnn --hidden-size 8 "
            "--seq-length 6 --eval-every 10 --sample-every 10 --sample-length 50 --max-iters 300 --quiet | head -n 1; "
            "echo ${PIPESTATUS[0]}")
     proc = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=90, check=False)

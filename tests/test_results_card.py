@@ -11,7 +11,7 @@ from models.word_rnn.checkpoint import load_checkpoint as load_word
 from tinygrad_rnn import save
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 8 + "Pack my box with five dozen liquor jugs.\n") * 6
-TINY = ["--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "0", "--quiet"]
+TINY = ["--preset", "min-char-rnn", "--hidden-size", "8", "--seq-length", "6", "--eval-every", "10", "--sample-every", "0", "--quiet"]
 SCREEN = 24  # lines
 
 

@@ -282,6 +282,7 @@ def test_char_eval_reports_the_model_and_baselines(char_runs, tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     ckpt = load_char(root / "rnn" / "last.npz")
     model, vocab = model_from_checkpoint(ckpt)
+    model.eval()  # eval reads the file at inference: no dropout
     known = "".join(c for c in other.read_text(encoding="utf-8") if c in vocab)
     streams = eval_streams(vocab.encode(known))
     with no_grad():

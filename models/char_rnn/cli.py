@@ -35,13 +35,26 @@ from .info import info_command, results_card
 from .init_from import InitFrom
 from .model import CELLS
 from .sample import generate
-from .train import DTYPES, OPTIMIZERS, DivergedError, TrainConfig, Trainer
+from .train import DTYPES, OPTIMIZERS, PRESETS, DivergedError, TrainConfig, Trainer
 
 DIVERGENCE_WINDOW = 50  # iterations in a row above twice the uniform loss: a diverged run
 DEFAULT_LR = {"adagrad": 0.1, "sgd": 0.1, "adam": 2e-3, "rmsprop": 2e-3}
 # model/optimizer options fixed by a checkpoint when resuming
 RUN_DEFINING = ("hidden_size", "num_layers", "cell", "dropout", "seq_length", "batch_size", "optimizer", "lr",
                 "clip", "val_fraction", "dtype", "seed", "init")
+
+
+def _show_config(values: dict) -> str:
+    """``rnn x1, hidden 100, seq-length 25, batch 1, adagrad lr 0.1, clip 5, min-char-rnn init``."""
+    v = {**vars(TrainConfig()), **values}
+    init = v["init"] or ("min-char-rnn" if v["cell"] == "rnn" else "pytorch")
+    dropout = f", dropout {v['dropout']:g}" if v["dropout"] else ""
+    return (f"{v['cell']} x{v['num_layers']}, hidden {v['hidden_size']}{dropout}, seq-length {v['seq_length']}, "
+            f"batch {v['batch_size']}, {v['optimizer']} lr {v['lr']:g}, clip {v['clip']:g}, {init} init")
+
+
+def _config_summary() -> str:
+    return f"Default configuration: {_show_config(vars(TrainConfig()))}."
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -63,12 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     d = TrainConfig()
 
-    t = sub.add_parser("train", help="train a model (defaults: min-char-rnn's classic settings)",
+    t = sub.add_parser("train", help="train a model (--preset min-char-rnn: the classic settings)",
                        description="Train with truncated BPTT over chunks of --seq-length characters, the hidden "
                                    "state carried from chunk to chunk. Without --data it trains on the Python "
                                    "standard library's own source code (every machine has it: the 'generate "
-                                   "code' demo).",
+                                   "code' demo). " + _config_summary(),
                        formatter_class=_HelpFormatter)
+    t.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                   help="start from a named configuration instead of the default (flags given with it override "
+                        "its values): " + "; ".join(f"{name} = {_show_config(values)}" for name, values in
+                                                   PRESETS.items()))
     g = t.add_argument_group("data")
     g.add_argument("--data", metavar="FILE", help="UTF-8 text file to train on (default: stdlib source code)")
     g.add_argument("--corpus-chars", type=int, default=1_000_000, metavar="N",
@@ -88,10 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--seq-length", type=int, default=None, metavar="T",
                    help=f"characters per chunk, the BPTT length (default {d.seq_length})")
     o.add_argument("--batch-size", type=int, default=None, metavar="B",
-                   help=f"parallel contiguous streams over the text (default {d.batch_size}: the classic script)")
+                   help=f"parallel contiguous streams over the text (default {d.batch_size}; 1 is the classic script)")
     o.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
-                   help=f"update rule (default {d.optimizer}: min-char-rnn's Adagrad, eps 1e-8 inside the sqrt)")
-    o.add_argument("--lr", type=float, default=None, metavar="LR", help="learning rate (default 0.1 for adagrad and sgd, 0.002 for adam and rmsprop)")
+                   help=f"update rule (default {d.optimizer}; adagrad is min-char-rnn's, eps 1e-8 inside the sqrt)")
+    o.add_argument("--lr", type=float, default=None, metavar="LR",
+                   help=f"learning rate (default {d.lr:g}; with another --optimizer: "
+                        + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items()) + ")")
     o.add_argument("--clip", type=float, default=None, metavar="CLIP",
                    help=f"clip every gradient entry to [-CLIP, CLIP]; 0 = off (default {d.clip})")
     o.add_argument("--seed", type=seed_value, default=None, metavar="N", help=f"seed of initialisation, dropout and samples "
@@ -169,12 +188,18 @@ def _load_text(args: argparse.Namespace, say: Callable[[str], None]) -> str:
     return text
 
 
+def _base_config(preset: str | None) -> TrainConfig:
+    """The default configuration, or the named preset's."""
+    return TrainConfig.preset(preset) if preset is not None else TrainConfig()
+
+
 def _config_from_args(args: argparse.Namespace) -> TrainConfig:
-    defaults = TrainConfig()
+    """The preset (or the default) with every flag given on the command line applied over it."""
+    base = _base_config(getattr(args, "preset", None))
     values = {name: getattr(args, name) for name in RUN_DEFINING}
-    config = TrainConfig(**{k: (getattr(defaults, k) if v is None else v) for k, v in values.items()})
-    if args.lr is None:
-        config.lr = DEFAULT_LR.get(config.optimizer, defaults.lr)
+    config = TrainConfig(**{k: (getattr(base, k) if v is None else v) for k, v in values.items()})
+    if args.lr is None and args.optimizer is not None and args.optimizer != base.optimizer:
+        config.lr = DEFAULT_LR.get(config.optimizer, base.lr)  # another update rule: its own usual rate
     return config
 
 
@@ -217,6 +242,12 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         refuse_resume_conflicts(
             Conflict(f"--{n.replace('_', '-')}", getattr(args, n), saved.get(n, NOT_RECORDED)) for n in RUN_DEFINING
             if getattr(args, n) is not None and getattr(args, n) != saved.get(n))
+        if args.preset is not None:
+            # a flag given with the preset stands for itself (checked above), as when the run was started
+            differs = {k: v for k, v in PRESETS[args.preset].items()
+                       if getattr(args, k) is None and saved.get(k, NOT_RECORDED) != v}
+            shown = ", ".join(f"{k.replace('_', '-')} {saved.get(k, '(none recorded)')}" for k in differs)
+            refuse_resume_conflicts([Conflict("--preset", args.preset, shown)] if differs else [])
         source = ckpt.get("data_source") or {}
         if args.data is None and source.get("path"):
             args.data = source["path"]  # the text the run was trained on, unless told otherwise
@@ -285,6 +316,8 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     bar = progress_bar(args.max_iters, trainer.iteration, "it", quiet=args.quiet)
     write = (lambda s: bar.write(s, file=sys.stdout)) if not args.quiet else print
     trainer.card = results_card(trainer, args, len(text), read_card(ckpt) if args.resume else None)
+    warn = (lambda s: bar.write(s, file=sys.stderr)) if not args.quiet else (lambda s: print(s, file=sys.stderr))
+    loop_warnings: list[str] = []  # a degenerate periodic sample's warning (printed after the sample)
     budget.start()  # the text is read and the model built: --max-time counts training from here
     session_start_iter = trainer.iteration
     status = 0
@@ -315,7 +348,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                     if it % args.eval_every == 0:
                         validate()
                     if args.sample_every and it % args.sample_every == 0 and args.sample_length:
-                        write(f"----- sample at iter {it} -----\n{trainer.sample(args.sample_length)}\n-----")
+                        sample = trainer.sample(args.sample_length, on_loop=loop_warnings.append)
+                        write(f"----- sample at iter {it} -----\n{sample}\n-----")
+                        for line in loop_warnings:
+                            warn(line)
+                        loop_warnings.clear()
                     if saved_at[0] != it and cadence.due(it):  # (a failed save is retried at the next one)
                         save_last()
                     if on_iteration is not None:
@@ -374,11 +411,15 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
         raise UserError(f"--prime contains {len(missing)} character(s) the model never saw: {shown}; "
                         "use only characters of the training text")
     out.write(args.prime)
-    for ch in generate(model, vocab, args.prime, args.length, args.temperature, args.top_k, args.argmax, args.seed):
+    loop_warnings: list[str] = []
+    for ch in generate(model, vocab, args.prime, args.length, args.temperature, args.top_k, args.argmax, args.seed,
+                       on_loop=loop_warnings.append):
         out.write(ch)
         out.flush()
     out.write("\n")
     out.flush()
+    for line in loop_warnings:  # after the sample, so it never lands in the middle of it on a terminal
+        print(line, file=sys.stderr)
     return 0
 
 

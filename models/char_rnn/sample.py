@@ -1,7 +1,7 @@
 """Generating text from a trained CharRNN: prime, temperature, top-k, argmax, seeded and streamed."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -38,12 +38,15 @@ def warm_up(model: CharRNN, ids: np.ndarray, state: State | None = None) -> Stat
 
 def generate(model: CharRNN, vocab: CharVocab, prime: str = "", length: int = 200, temperature: float = 1.0,
              top_k: int | None = None, argmax: bool = False, seed: int | None = None,
-             state: State | None = None) -> Iterator[str]:
+             state: State | None = None, on_loop: Callable[[str], None] | None = None) -> Iterator[str]:
     """Yield ``length`` characters, one at a time, continuing ``prime``.
 
     The hidden state is warmed on ``prime`` (whose last character is the first input). With no prime
     the first input is a newline if the vocabulary has one, else its first character.
     Raises ValueError for a prime with characters outside the vocabulary (``vocab.missing`` names them).
+    ``on_loop`` is called once with a one-line warning (``sampling.loop_warning``) if the sample falls into a
+    degenerate loop (one character, or two alternating, ``sampling.LOOP_LENGTH`` times in a row) at
+    temperature >= 0.5 without ``argmax``.
     """
     if length < 0:
         raise ValueError(f"length must be non-negative, got {length}")
@@ -53,6 +56,7 @@ def generate(model: CharRNN, vocab: CharVocab, prime: str = "", length: int = 20
     was_training = model.training
     model.eval()
     rng = np.random.default_rng(seed)
+    loops = sampling.LoopDetector() if on_loop is not None and sampling.watches_for_loops(temperature, argmax) else None
     try:
         state = warm_up(model, ids[:-1], state)
         current = int(ids[-1])
@@ -60,6 +64,8 @@ def generate(model: CharRNN, vocab: CharVocab, prime: str = "", length: int = 20
             with no_grad():
                 logits, state = model(np.array([[current]]), state)
             current = choose_next(logits.data[0, 0], temperature, top_k, argmax, rng)
+            if loops is not None and loops.update(current):
+                on_loop(sampling.loop_warning(tuple(vocab.chars[i] for i in loops.pattern), loops.min_length))
             yield vocab.chars[current]
     finally:
         model.train(was_training)

@@ -137,7 +137,8 @@ def config_of(plan: ExportPlan) -> dict[str, Any]:
 
 def readme_of(plan: ExportPlan) -> str:
     recurrent = next(m.name for m in plan.modules if m.torch_class in RECURRENT)
-    build = "\n".join(f"{m.name} = {m.constructor()}.to(torch.{plan.dtype})" for m in plan.modules)
+    # .eval(): the logits of the original model at inference (no dropout); .train() to go on training
+    build = "\n".join(f"{m.name} = {m.constructor()}.to(torch.{plan.dtype}).eval()" for m in plan.modules)
     load = "\n".join(f"{m.name}.load_state_dict(part(\"{m.name}\"), strict=True)" for m in plan.modules)
     freeze = "\n".join(f"{name}.requires_grad_(False)" for m in plan.modules for name in
                        (f"{m.name}.{k}" for k in m.frozen)) or "# (nothing is held fixed)"
