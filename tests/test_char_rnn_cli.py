@@ -368,3 +368,20 @@ def test_sigterm_and_sighup_save_and_stop_a_training_subprocess(data, tmp_path, 
     assert f"interrupted: saved {out / 'last.npz'}" in stderr and f"continue with --resume {out / 'last.npz'}" in stderr
     assert "Traceback" not in stderr and "interrupted" not in stdout
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] >= 10
+
+
+def test_resume_with_nothing_to_train_is_refused_and_an_unchanged_best_is_not_claimed(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20") == 0
+    before = (out / "last.npz").read_bytes()
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-iters", "20", "--quiet"]) == 2
+    assert "nothing to train" in error_line(capsys) and (out / "last.npz").read_bytes() == before
+    best = (out / "best.npz").read_bytes()
+    # one more iteration: whether or not it made a better model, the last line says what happened to best.npz
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-iters", "21", "--quiet"]) == 0
+    said = capsys.readouterr().out
+    if (out / "best.npz").read_bytes() == best:
+        assert "the best so far, unchanged" in said and f"and {out / 'best.npz'}" not in said
+    else:
+        assert f"and {out / 'best.npz'}" in said

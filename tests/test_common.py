@@ -157,3 +157,28 @@ def test_one_message_for_resume_conflicts():
     assert str(err.value).startswith("--hidden-size 9, --lowercase, --bptt-truncate none, --init pytorch differ from "
                                      "the checkpoint's 8, run (trained without --lowercase), 4, (none recorded); "
                                      "drop them or start a new run")
+
+
+def test_resuming_best_into_its_own_directory_refuses_to_write_over_the_runs_last(tmp_path):
+    from models.common import UserError
+    from models.common.training import check_out_dir
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "last.npz").write_bytes(b"later")
+    (out / "best.npz").write_bytes(b"earlier")
+    with pytest.raises(UserError, match=r"would write over .*last.npz.*pass a new --out DIR"):
+        check_out_dir(out, str(out / "best.npz"), False)
+    check_out_dir(out, str(out / "last.npz"), False)  # continuing the run itself
+    check_out_dir(tmp_path / "branch", str(out / "best.npz"), False)  # going on from best elsewhere
+    (out / "last.npz").unlink()
+    check_out_dir(out, str(out / "best.npz"), False)  # nothing further along to lose
+
+
+def test_plot_paths_get_png_and_refuse_non_images():
+    from models.common import UserError
+    from models.common.plotting import plot_path
+
+    assert plot_path("curves") == "curves.png" and plot_path("a/b.svg") == "a/b.svg"
+    with pytest.raises(UserError, match=r"--plot 'gf.txt': .txt is not an image format"):
+        plot_path("gf.txt")

@@ -105,3 +105,13 @@ def test_vocab_errors():
     assert v.count_oov(["SENTENCE_END", "a"]) == 1
     with pytest.raises(UserError, match="corrupted"):
         Vocabulary.from_dict({"index_to_word": ["a"]})
+
+
+def test_a_period_inside_a_users_text_is_split_off_where_training_would_have():
+    from models.word_rnn.text import split_inner_periods, tokenize_sentence
+
+    tokens = tokenize_sentence("Mr. Darcy smiled. He laughed.")
+    assert "smiled." in tokens  # the Treebank rules alone split off only the final period
+    known = {"Mr.", "Darcy", "smiled", "He", "laughed", "."}
+    assert split_inner_periods(tokens, known) == ["Mr.", "Darcy", "smiled", ".", "He", "laughed", "."]
+    assert split_inner_periods(["e.g.", "etc."], {"e.g", "etc."}) == ["e.g", ".", "etc."]

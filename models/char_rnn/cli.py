@@ -255,6 +255,9 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             args.corpus_chars = int(source["corpus_chars"])
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
+        if args.max_iters is not None and args.max_iters <= trainer.iteration:
+            raise UserError(f"nothing to train: {args.resume} is already at iteration {trainer.iteration} and "
+                            f"--max-iters is {args.max_iters}; pass a larger --max-iters (or --max-time alone)")
         say(f"resuming {args.resume} at iteration {trainer.iteration}")
 
         def best_of(path: Path) -> float | None:
@@ -287,6 +290,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     cadence = SaveCadence(args.checkpoint_every, args.checkpoint_minutes)
 
     saved_at = [-1]  # the iteration last.npz was last written at
+    best_saved = False  # best.npz written by this session
 
     def save_last(final: bool = False) -> bool:
         if not final and watch.suspect:
@@ -301,12 +305,13 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
 
     def validate(final: bool = False) -> float | None:
         """Evaluate, record, and save best.npz (with last.npz first, so both carry the new best value)."""
+        nonlocal best_saved
         nats = trainer.evaluate()
         if nats is None:
             return None
         best = trainer.record_validation(nats, watch.better_than_uniform(nats))
-        if best:
-            save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path)
+        if best and save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path):
+            best_saved = True
         if not final:
             write(f"iter {trainer.iteration}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
                   f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
@@ -384,7 +389,8 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if args.plot:
             _plot(trainer, out / PLOT_NAME)
             say(f"loss curve: {out / PLOT_NAME}")
-        saved = f"saved {last_path}" + (f" and {best_path}" if best_path.exists() else "")
+        saved = f"saved {last_path}" + (f" and {best_path}" if best_saved else
+                                        f" ({best_path}, the best so far, unchanged)" if best_path.exists() else "")
         if stop.requested:  # a status report, not output: keeps stdout to the run's own lines
             status = EXIT_INTERRUPTED
             print(f"interrupted: {saved}; continue with --resume {last_path}", file=sys.stderr)

@@ -187,7 +187,7 @@ def add_arguments(parser: Any, program: str, default_dir: str, length: int, sequ
 def check_arguments(args: Any) -> None:
     """One-line errors for impossible sizes (and a missing matplotlib) before any work."""
     from .errors import UserError
-    from .plotting import require_matplotlib
+    from .plotting import plot_path, require_matplotlib
 
     for name in ("length", "sequences", "every"):
         if getattr(args, name) < 1:
@@ -201,6 +201,7 @@ def check_arguments(args: Any) -> None:
                         f"most {MAX_COST:,}")
     if args.plot:
         require_matplotlib()
+        args.plot = plot_path(args.plot)
 
 
 def labels(names: Sequence[str], paths: Sequence[str]) -> list[str]:

@@ -8,6 +8,18 @@ from typing import Sequence
 from .errors import UserError
 
 PLOT_NAME = "loss.png"
+IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
+def plot_path(path: str, option: str = "--plot") -> str:
+    """The file a user-named plot goes to: ``path`` with ``.png`` added when it has no suffix; a suffix that is
+    not an image format matplotlib writes is a one-line error (checked before any work)."""
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return path + ".png"
+    if suffix not in IMAGE_SUFFIXES:
+        raise UserError(f"{option} {path!r}: {suffix} is not an image format; name a {', '.join(IMAGE_SUFFIXES)} file")
+    return path
 
 
 def require_matplotlib() -> None:

@@ -208,8 +208,15 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
             break
     if resume and overwrite:
         raise UserError("--resume continues a run and --overwrite replaces one; give only one of them")
-    if overwrite or (resume and out.resolve() == Path(resume).resolve().parent):
+    if resume and out.resolve() == Path(resume).resolve().parent:
+        last = out / LAST
+        if last.exists() and last.resolve() != Path(resume).resolve():
+            # e.g. --resume OUT/best.npz: going on from it would replace the run's further-trained last.npz
+            raise UserError(f"--resume {resume} would write over {last}, the same run's latest checkpoint; to go on "
+                            f"from {Path(resume).name}, pass a new --out DIR (or --resume {last} to continue the run)")
         return  # resuming writes on into its own directory
+    if overwrite:
+        return
     if any((out / name).exists() for name in CHECKPOINT_FILES):
         raise UserError(f"{out} already holds checkpoints of an earlier run; pass --resume {out / LAST} to "
                         "continue it, --overwrite to replace them, or another --out")

@@ -25,13 +25,16 @@ def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[li
     checkpoint's ``vocab``), or (None, why they cannot be had)."""
     settings = ckpt.get("settings") or {}
     data = settings.get("data")
-    if data is not None and not Path(data).is_file():
+    if data is not None and not (Path(data).is_file() or Path(data).is_dir()):
         return None, f"its training data {data!r} is not there any more"
     try:
         corpus = wdata.load_corpus(data, settings.get("column"), bool(settings.get("lowercase", False)),
                                    settings.get("csv"))
-        train_idx, _ = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
-                                           int(settings.get("seed", 0)))
+        if corpus.valid is not None:  # --data DIR: train.txt is the training set, whole
+            train_idx = np.arange(len(corpus.sentences))
+        else:
+            train_idx, _ = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
+                                               int(settings.get("seed", 0)))
     except (UserError, OSError, ValueError, TypeError) as err:
         return None, f"its training data cannot be read ({err})"
     train_set = [corpus.sentences[i] for i in train_idx]

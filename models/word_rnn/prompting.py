@@ -10,7 +10,7 @@ from ..common import UserError
 from .beam import beam_search
 from .model import WordRNNLM
 from .splits import whitespace_tokens
-from .text import detokenize, tokenize_sentence
+from .text import detokenize, split_inner_periods, tokenize_sentence
 from .vocab import SPECIAL_TOKENS, Vocabulary
 
 
@@ -43,7 +43,8 @@ def prompt_tokens(prompt: str | None, vocab: Vocabulary, lowercase: bool, pretok
     """The prompt's tokens (empty without one); a note on stderr names the words the model does not know."""
     if prompt is None:
         return []
-    tokens = whitespace_tokens(prompt, lowercase) if pretokenized else tokenize_sentence(prompt, lowercase)
+    tokens = (whitespace_tokens(prompt, lowercase) if pretokenized
+              else split_inner_periods(tokenize_sentence(prompt, lowercase), vocab.word_to_index))
     if not tokens:
         raise UserError("--prompt is empty; give at least one word, or leave --prompt out")
     oov = [t for t in tokens if t not in vocab.word_to_index or t in SPECIAL_TOKENS]

@@ -10,7 +10,7 @@ from ..common import UserError
 
 from .model import WordRNNLM
 from .splits import whitespace_tokens
-from .text import tokenize_sentence
+from .text import split_inner_periods, tokenize_sentence
 from .vocab import SPECIAL_TOKENS, Vocabulary
 from .wording import perplexity
 
@@ -40,7 +40,8 @@ def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str
     for a model trained on a --data DIR)."""
     scores = []
     for i, s in enumerate(sentences):
-        tokens = whitespace_tokens(s, lowercase) if pretokenized else tokenize_sentence(s, lowercase)
+        tokens = (whitespace_tokens(s, lowercase) if pretokenized
+                  else split_inner_periods(tokenize_sentence(s, lowercase), vocab.word_to_index))
         if not tokens:
             raise UserError(f"sentence {i + 1} is empty; give at least one word to score")
         scores.append(score_tokens(model, vocab, tokens, s))

@@ -14,7 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Container, Iterable, Protocol, Sequence
 
 from ..common import UserError, read_text_file
 
@@ -177,6 +177,19 @@ def tokenize_documents(
 def tokenize_sentence(text: str, lowercase: bool = False) -> list[str]:
     """Word tokens of one sentence given by the user (``score``): no sentence splitting."""
     return WordTokenizer(lowercase)(_SPACES.sub(" ", text).strip())
+
+
+def split_inner_periods(tokens: Sequence[str], known: Container[str]) -> list[str]:
+    """``tokens`` with a period split off the words that carry one only because the Treebank rules split off
+    just a text's final period ("She smiled. He laughed." gives "smiled."): where ``word.`` is not a ``known``
+    token and ``word`` is, as training's sentence splitting would have made it. "Mr." stays whole if known."""
+    out: list[str] = []
+    for token in tokens:
+        if len(token) > 1 and token.endswith(".") and token not in known and token[:-1] in known:
+            out += [token[:-1], "."]
+        else:
+            out.append(token)
+    return out
 
 
 def detokenize(tokens: Iterable[str]) -> str:

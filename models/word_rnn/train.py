@@ -261,8 +261,11 @@ class _State:
 
 
 def _settings(cfg: TrainConfig, requested_vocab_size: int, pretokenized: bool = False) -> dict[str, Any]:
-    return {**{k: getattr(cfg, k) for k in _FIXED + _GOAL}, "requested_vocab_size": requested_vocab_size,
-            "pretokenized": pretokenized}
+    settings = {**{k: getattr(cfg, k) for k in _FIXED + _GOAL}, "requested_vocab_size": requested_vocab_size,
+                "pretokenized": pretokenized}
+    if cfg.data is not None:  # absolute: --resume, eval --split and gradflow find it from any directory
+        settings["data"] = str(Path(cfg.data).resolve())
+    return settings
 
 
 def _flag(name: str) -> str:
@@ -363,7 +366,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
                      min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
                      hint="--hidden-size, --vocab-size or --batch-size")
-    say(vocab.summary())
+    if init is None:  # (an --init-from vocabulary is the checkpoint's, already described by its note)
+        say(vocab.summary())
     encoded = encode_sentences(vocab, corpus.sentences)
     if corpus.valid is not None and ckpt is None:
         check_split_dir_options(cfg, explicit_options(cfg))
