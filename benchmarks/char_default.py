@@ -17,19 +17,12 @@ import argparse
 import os
 import sys
 
-
-def _threads_from_argv() -> str:
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return "1"
+from timing import threads_arg  # benchmarks/timing.py (this script's folder is on sys.path); no numpy
 
 
 # BLAS reads its thread count once, when numpy is first imported
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
+    os.environ[_var] = str(threads_arg(sys.argv[1:]) or 1)  # default 1: a shared machine makes threads noise
 
 import math  # noqa: E402
 import time  # noqa: E402

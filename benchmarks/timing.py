@@ -19,7 +19,8 @@ THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 DEFAULT_THREAD_COUNTS = (1, 2)
 
 
-def _threads_arg(argv: Sequence[str]) -> int | None:
+def threads_arg(argv: Sequence[str]) -> int | None:
+    """N of ``--threads N`` / ``--threads=N`` in ``argv``, else None (read before numpy is imported)."""
     for k, arg in enumerate(argv):
         if arg == "--threads" and k + 1 < len(argv):
             return int(argv[k + 1])
@@ -37,7 +38,7 @@ def blas_threads(counts: Sequence[int] = DEFAULT_THREAD_COUNTS) -> int:
     """
     if "numpy" in sys.modules:
         raise RuntimeError("blas_threads() must run before numpy is imported")
-    n = _threads_arg(sys.argv[1:])
+    n = threads_arg(sys.argv[1:])
     if n is not None:
         for var in THREAD_VARS:
             os.environ[var] = str(n)

@@ -18,20 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
 from pathlib import Path
 
-
-def _threads_from_argv() -> str:
-    # BLAS reads its thread count when numpy is imported; default 1 (a shared machine makes threads noise)
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.split("=", 1)[1]
-    return "1"
+from timing import threads_arg  # benchmarks/timing.py (this script's folder is on sys.path); no numpy
 
 
-THREADS = _threads_from_argv()
+THREADS = str(threads_arg(sys.argv[1:]) or 1)  # default 1: a shared machine makes threads noise
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, THREADS)
 

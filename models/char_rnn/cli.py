@@ -16,6 +16,8 @@ import numpy as np
 
 from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli, stdlib_source_corpus
 from ..common.errors import stop_when_stdout_closes
+from ..common.card import add_info_parser
+from ..common.export import add_export_parser
 from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations, seed_value
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
@@ -157,15 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--argmax", action="store_true", help="always take the likeliest character (greedy)")
     s.add_argument("--seed", type=seed_value, default=None, help="seed for a reproducible sample")
 
-    x = sub.add_parser("export", help="write a checkpoint's model for PyTorch (safetensors + config.json)",
-                       description="Write OUTDIR/model.safetensors (PyTorch names and layouts), config.json, "
-                                   "vocab.json, check.safetensors and README.md (how to load it).")
-    x.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train`")
-    x.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) directory for the export")
-    x.add_argument("--overwrite", action="store_true", help="replace the export files of a non-empty OUTDIR")
-
-    i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
-    i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train`")
+    add_export_parser(sub, "char-rnn")
+    add_info_parser(sub, "char-rnn")
 
     evaluate.add_parser(sub, _HelpFormatter)
     gradflow.add_parser(sub, _HelpFormatter)

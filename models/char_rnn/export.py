@@ -21,6 +21,8 @@ from tinygrad_rnn import no_grad
 from ..common import UserError
 from ..common.card import read_card
 from ..common.export import (
+    GATE_NOTES,
+    TORCH_RNN_CLASS,
     ExportPlan,
     ModuleSpec,
     check_export_dir,
@@ -32,16 +34,14 @@ from .checkpoint import load_checkpoint, model_from_checkpoint
 from .model import CharRNN
 from .vocab import CharVocab
 
-_TORCH_CLASS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-_GATES = {"rnn": "", "lstm": " (gates i, f, g, o stacked)", "gru": " (gates r, z, n stacked)"}
 
 
 def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[ModuleSpec]:
     """The torch modules (and their tensors) a char model with ``config`` (``CharRNN.config()``) and weights
     ``state`` (its ``state_dict()`` as arrays) is made of."""
     cell, V, H, L = config["cell"], int(config["vocab_size"]), int(config["hidden_size"]), int(config["num_layers"])
-    if cell not in _TORCH_CLASS:
-        raise UserError(f"cannot export a char model with cell {cell!r}; only {', '.join(_TORCH_CLASS)} map to torch")
+    if cell not in TORCH_RNN_CLASS:
+        raise UserError(f"cannot export a char model with cell {cell!r}; only {', '.join(TORCH_RNN_CLASS)} map to torch")
     rnn_names = [f"{w}_l{k}" for k in range(L) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
     check_state("char", state, {f"rnn.{n}" for n in rnn_names} | {"decoder.weight", "decoder.bias"})
     kwargs: dict[str, Any] = {"input_size": V, "hidden_size": H, "num_layers": L}
@@ -49,7 +49,7 @@ def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[
         kwargs["nonlinearity"] = "tanh"
     if L > 1 and config.get("dropout"):
         kwargs["dropout"] = float(config["dropout"])  # between layers, as ours (ours also drops before the decoder)
-    gates = _GATES[cell]
+    gates = GATE_NOTES[cell]
 
     def what(name: str) -> str:
         kind, k = name.rsplit("_l", 1)
@@ -60,7 +60,7 @@ def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[
                 "bias_hh": f"layer {k} recurrent bias{gates}" + (" (zero, frozen in training)" if cell == "rnn"
                                                                   else "")}[kind]
 
-    rnn = ModuleSpec("rnn", _TORCH_CLASS[cell], kwargs, {n: (state[f"rnn.{n}"], what(n)) for n in rnn_names},
+    rnn = ModuleSpec("rnn", TORCH_RNN_CLASS[cell], kwargs, {n: (state[f"rnn.{n}"], what(n)) for n in rnn_names},
                      frozen=tuple(f"bias_hh_l{k}" for k in range(L)) if cell == "rnn" else ())
     decoder = ModuleSpec("decoder", "Linear", {"in_features": H, "out_features": V},
                          {"weight": (state["decoder.weight"], "output weights: top hidden state -> one logit per character"),

@@ -151,3 +151,9 @@ def print_info(path: str | os.PathLike, header: Iterable[tuple[str, str]], card:
     width = max(len(label) for label, _ in rows)
     for label, text in rows:
         out(f"{label:<{width}}  {text}")
+
+
+def add_info_parser(sub: Any, program: str) -> None:
+    """``PROGRAM info CKPT`` (both models)."""
+    i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
+    i.add_argument("checkpoint", metavar="CKPT", help=f"a .npz written by `{program} train`")

@@ -34,6 +34,20 @@ FILES = ("model.safetensors", "config.json", "vocab.json", "check.safetensors", 
 RECURRENT = ("RNN", "LSTM", "GRU")
 
 
+TORCH_RNN_CLASS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}  # our cell name -> its torch.nn module
+GATE_NOTES = {"rnn": "", "lstm": " (gates i, f, g, o stacked)", "gru": " (gates r, z, n stacked)"}
+
+
+def add_export_parser(sub: Any, program: str) -> None:
+    """``PROGRAM export CKPT OUTDIR [--overwrite]`` (both models: the same options)."""
+    x = sub.add_parser("export", help="write a checkpoint's model for PyTorch (safetensors + config.json)",
+                       description="Write OUTDIR/model.safetensors (PyTorch names and layouts), config.json, "
+                                   "vocab.json, check.safetensors and README.md (how to load it).")
+    x.add_argument("checkpoint", metavar="CKPT", help=f"a .npz written by `{program} train`")
+    x.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) directory for the export")
+    x.add_argument("--overwrite", action="store_true", help="replace the export files of a non-empty OUTDIR")
+
+
 @dataclass
 class ModuleSpec:
     """One torch module of an export: ``torch.nn.<torch_class>(**kwargs)`` named ``name``.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .errors import UserError
-from .training import Conflict
+from .training import Conflict, conflict_phrase
 
 RESUME_CONFLICT = ("--init-from starts a new run from a checkpoint's weights and --resume continues a run; "
                    "give only one of them")
@@ -19,11 +19,8 @@ def refuse_with_resume(init_from: str | None, resume: str | None) -> None:
 
 def refuse_model_conflicts(conflicts: Iterable[Conflict], path: str) -> None:
     """One UserError naming every model option that contradicts the checkpoint --init-from starts from."""
-    conflicts = list(conflicts)
-    if not conflicts:
-        return
-    options = ", ".join(c.shown_given() for c in conflicts)
-    theirs = ", ".join(c.shown_saved() for c in conflicts)
-    verb, pronoun = ("differs", "it") if len(conflicts) == 1 else ("differ", "them")
-    raise UserError(f"{options} {verb} from the model in {path!r} ({theirs}); drop {pronoun}: --init-from takes "
-                    "the model's configuration from its checkpoint")
+    phrase = conflict_phrase(conflicts)
+    if phrase is not None:
+        options, verb, theirs, pronoun = phrase
+        raise UserError(f"{options} {verb} from the model in {path!r} ({theirs}); drop {pronoun}: --init-from "
+                        "takes the model's configuration from its checkpoint")

@@ -433,11 +433,19 @@ def refuse_resume_conflicts(conflicts: Iterable[Conflict]) -> None:
     """One UserError listing every option that contradicts the checkpoint ("--lr 0.5 differs from the
     checkpoint's 0.1; drop it or start a new run"): a resumed run keeps its model and optimiser settings,
     so such an option would otherwise be silently ignored."""
+    phrase = conflict_phrase(conflicts)
+    if phrase is not None:
+        options, verb, theirs, pronoun = phrase
+        raise UserError(f"{options} {verb} from the checkpoint's {theirs}; drop {pronoun} or start a new run "
+                        "(a resumed run keeps the checkpoint's model and optimiser settings)")
+
+
+def conflict_phrase(conflicts: Iterable[Conflict]) -> tuple[str, str, str, str] | None:
+    """(the options given, "differs"/"differ", the checkpoint's values, "it"/"them"), or None for no conflict."""
     conflicts = list(conflicts)
     if not conflicts:
-        return
+        return None
     options = ", ".join(c.shown_given() for c in conflicts)
     theirs = ", ".join(c.shown_saved() for c in conflicts)
     verb, pronoun = ("differs", "it") if len(conflicts) == 1 else ("differ", "them")
-    raise UserError(f"{options} {verb} from the checkpoint's {theirs}; drop {pronoun} or start a new run "
-                    "(a resumed run keeps the checkpoint's model and optimiser settings)")
+    return options, verb, theirs, pronoun

@@ -8,6 +8,8 @@ from typing import Sequence
 
 from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli
 from ..common.card import command_line
+from ..common.card import add_info_parser
+from ..common.export import add_export_parser
 from ..common.cli import OneLineParser, deprecation_notice, seed_value
 from ..common.errors import EXIT_CHECK_FAILED, stop_when_stdout_closes
 from ..common.plotting import PLOT_NAME
@@ -154,15 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--length", type=int, default=8, help="sentence length (default 8)")
     c.add_argument("--seed", type=seed_value, default=0)
 
-    x = sub.add_parser("export", help="write a checkpoint's model for PyTorch (safetensors + config.json)",
-                       description="Write OUTDIR/model.safetensors (PyTorch names and layouts), config.json, "
-                                   "vocab.json, check.safetensors and README.md (how to load it).")
-    x.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `word-rnn train`")
-    x.add_argument("outdir", metavar="OUTDIR", help="a new (or empty) directory for the export")
-    x.add_argument("--overwrite", action="store_true", help="replace the export files of a non-empty OUTDIR")
-
-    i = sub.add_parser("info", help="print a checkpoint's results card (how its model was trained)")
-    i.add_argument("checkpoint", metavar="CKPT", help="a .npz written by `word-rnn train`")
+    add_export_parser(sub, "word-rnn")
+    add_info_parser(sub, "word-rnn")
 
     gradflow.add_parser(sub)
     return p

@@ -30,6 +30,8 @@ from tinygrad_rnn import no_grad
 from ..common import UserError
 from ..common.card import read_card
 from ..common.export import (
+    GATE_NOTES,
+    TORCH_RNN_CLASS,
     ExportPlan,
     ModuleSpec,
     check_export_dir,
@@ -41,8 +43,6 @@ from .checkpoint import load_checkpoint, restore_model
 from .model import WordRNNLM
 from .vocab import SENTENCE_END, SENTENCE_START, UNKNOWN_TOKEN, Vocabulary
 
-_TORCH_CLASS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
-_GATES = {"rnn": "", "lstm": " (gates i, f, g, o stacked)", "gru": " (gates r, z, n stacked)"}
 # config entries that change nothing in the mapping's shape (sizes and training choices), and those it maps
 _SIZES = ("vocab_size", "hidden_size", "bptt_truncate", "cell", "num_layers", "embedding_size", "dropout", "tied",
           "softmax")
@@ -81,8 +81,8 @@ def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[
                         "does not know it")
     cell, V, H = config["cell"], int(config["vocab_size"]), int(config["hidden_size"])
     E, L = int(config.get("embedding_size", H)), int(config.get("num_layers", 1))
-    if cell not in _TORCH_CLASS:
-        raise UserError(f"cannot export a word model with cell {cell!r}; only {', '.join(_TORCH_CLASS)} map to torch")
+    if cell not in TORCH_RNN_CLASS:
+        raise UserError(f"cannot export a word model with cell {cell!r}; only {', '.join(TORCH_RNN_CLASS)} map to torch")
     embedding = ModuleSpec("embedding", "Embedding", {"num_embeddings": V, "embedding_dim": E},
                            {"weight": (state["embedding.weight"], ("one row per word: the input term U x_t "
                                                                   "(the tutorial's U transposed)"))})
@@ -99,9 +99,9 @@ def torch_modules(config: dict[str, Any], state: dict[str, np.ndarray]) -> list[
     else:
         names = [f"{w}_l{layer}" for layer in range(L) for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         check_state("word", state, {f"rnn.{n}" for n in names} | {"embedding.weight", "output.weight"})
-        gates = _GATES[cell]
+        gates = GATE_NOTES[cell]
         whats = {n: f"{n.rsplit('_', 1)[0].replace('_', ' ')}{gates}, layer {n.rsplit('_l', 1)[1]}" for n in names}
-        rnn = ModuleSpec("rnn", _TORCH_CLASS[cell], {"input_size": E, "hidden_size": H, "num_layers": L, **dropout},
+        rnn = ModuleSpec("rnn", TORCH_RNN_CLASS[cell], {"input_size": E, "hidden_size": H, "num_layers": L, **dropout},
                          {n: (state[f"rnn.{n}"], whats[n]) for n in names})
     return [embedding, rnn, output]
 
