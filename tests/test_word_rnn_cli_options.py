@@ -106,3 +106,22 @@ def test_split_directory_and_eval_split(tmp_path, capsys):
     (d / "test.txt").unlink()
     code, _, err = _run(capsys, ["train", "--data", str(d), "--out", str(tmp_path / "n"), *TINY])
     assert code == 2 and "test.txt" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_file_is_read_as_the_split_directory_was_and_the_tutorial_refuses_other_models(tmp_path, capsys):
+    from models.word_rnn import cli as wcli
+    from models.word_rnn.options import check_tutorial
+    from models.word_rnn.splits import eval_sentences
+    from models.word_rnn.train import TrainConfig
+    from models.common import UserError
+
+    test = tmp_path / "test.txt"
+    test.write_text("the cat sat . on the mat\nMr. Darcy left .\n\n")
+    # a model trained on a split directory: one sentence per line, split on whitespace, not re-split by Punkt
+    got, _ = eval_sentences(str(test), None, {"pretokenized": True}, None, None)
+    assert got == [["the", "cat", "sat", ".", "on", "the", "mat"], ["Mr.", "Darcy", "left", "."]]
+    for option in ({"softmax": "class"}, {"num_layers": 2}, {"cell": "gru", "bptt_truncate": None}):
+        with pytest.raises(UserError, match=f"--tutorial is train_with_sgd exactly.*--{next(iter(option)).replace('_', '-')}"):
+            check_tutorial(TrainConfig(tutorial=True, val_fraction=0.0, **option))
+    assert wcli.main(["generate", "--num", "-1", "--checkpoint", str(tmp_path / "none.npz")]) == 2
+    assert "got --num -1" in capsys.readouterr().err

@@ -220,7 +220,8 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     a.num = a.num if a.num is not None else (a.beam if a.beam is not None else 1 if a.argmax else 5)
     a.max_length = a.max_length if a.max_length is not None else (30 if a.beam is not None else 100)
     if a.num < 1 or a.min_length < 0 or a.max_length < 1:
-        raise UserError("--num and --max-length must be >= 1 and --min-length >= 0")
+        raise UserError(f"--num and --max-length must be >= 1 and --min-length >= 0, got --num {a.num}, "
+                        f"--max-length {a.max_length}, --min-length {a.min_length}")
     if a.min_length > a.max_length:
         raise UserError(f"--min-length {a.min_length} exceeds --max-length {a.max_length}")
     model, vocab, lowercase, pretokenized = _load_for_text(a.checkpoint)

@@ -59,7 +59,9 @@ def check_tutorial(cfg: Any) -> None:
     wrong = [(flag, got, want) for flag, got, want in (
         ("--batch-size", cfg.batch_size, 1), ("--optimizer", cfg.optimizer, "sgd"), ("--schedule", cfg.schedule, "halve"),
         ("--val-fraction", cfg.val_fraction, 0.0), ("--max-sentences", cfg.max_sentences, None),
-        ("--eval-every", cfg.eval_every, None), ("--clip", cfg.clip, None)) if got != want]
+        ("--eval-every", cfg.eval_every, None), ("--clip", cfg.clip, None), ("--softmax", cfg.softmax, "full"),
+        ("--cell", cfg.cell, "rnn"), ("--num-layers", cfg.num_layers, 1), ("--dropout", cfg.dropout, 0.0),
+        ("--tied", cfg.tied, False)) if got != want]
     if wrong:
         flag, got, want = wrong[0]
         raise UserError(f"--tutorial is train_with_sgd exactly ({flag} {want if want is not None else 'unset'}); "

@@ -27,6 +27,11 @@ def read_split(directory: str | Path, split: str, lowercase: bool = False) -> li
     if not path.exists():
         raise UserError(f"--data {str(directory)!r} is a directory without {split}.txt; a corpus directory holds "
                         "train.txt, valid.txt and test.txt (one sentence per line)")
+    return read_lines(path, lowercase)
+
+
+def read_lines(path: str | Path, lowercase: bool = False) -> list[list[str]]:
+    """Tokenized lines of a file of one sentence per line; UserError naming it if it holds no words."""
     sentences = [tokens for line in read_text_file(path).splitlines() if (tokens := whitespace_tokens(line, lowercase))]
     if not sentences:
         raise UserError(f"{str(path)!r} holds no words; give one sentence per line")
@@ -57,6 +62,10 @@ def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any]
     if is_split_dir(data):
         split = split or "test"
         return read_split(data, split, lowercase), f"{data}/{split}.txt"
+    if split is None and pretokenized(settings) and data is not None and Path(data).is_file():
+        # a model trained on a split directory reads any file as those are read: one sentence per line, words
+        # split on whitespace (--data DIR/test.txt gives what --split test gives)
+        return read_lines(data, lowercase), data
     corpus = wdata.load_corpus(data, column, lowercase, csv_format)
     name = data if data is not None else "the built-in corpus"
     if split is None:
