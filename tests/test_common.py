@@ -182,3 +182,27 @@ def test_plot_paths_get_png_and_refuse_non_images():
     assert plot_path("curves") == "curves.png" and plot_path("a/b.svg") == "a/b.svg"
     with pytest.raises(UserError, match=r"--plot 'gf.txt': .txt is not an image format"):
         plot_path("gf.txt")
+
+
+class _UserNet(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.lin = nn.Linear(n, n)
+
+
+def test_a_whole_module_file_given_as_a_checkpoint_is_one_line(tmp_path):
+    path = tmp_path / "net.pt"
+    save(_UserNet(3), path)
+    with pytest.raises(UserError, match=r"cannot be read: Weights only load failed"):
+        load_envelope(path, "char_rnn", 1)
+
+
+def test_word_gradflow_fresh_model_keeps_the_trained_class_layout():
+    from models.word_rnn.gradflow import fresh_like
+    from models.word_rnn.model import WordRNNLM
+
+    counts = np.arange(12, 0, -1) * 7
+    model = WordRNNLM(12, 5, None, "rnn", softmax="class", word_counts=counts)
+    fresh = fresh_like(model, seed=1)
+    np.testing.assert_array_equal(fresh.word_counts, counts)
+    np.testing.assert_array_equal(fresh.output.class_of_word, model.output.class_of_word)

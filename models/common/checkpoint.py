@@ -5,6 +5,7 @@ reported as one line that says what to do."""
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def load_envelope(path: str | os.PathLike, kind: str, max_version: int, program:
         raise UserError(f"checkpoint {str(path)!r} is not a regular file; give a .npz written by `{program}`")
     try:
         ckpt = load(path)
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, pickle.UnpicklingError) as err:  # (the last: a whole-module file, refused by load)
         raise UserError(f"checkpoint {str(path)!r} cannot be read: {_problem(err, path)}; use a checkpoint "
                         f"written by `{program}`, or retrain") from None
     if not isinstance(ckpt, dict) or "kind" not in ckpt:

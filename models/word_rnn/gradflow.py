@@ -77,7 +77,8 @@ def summed_loss_for(model: WordRNNLM) -> gf.SummedLoss:
 
 def fresh_like(model: WordRNNLM, seed: int = 0) -> WordRNNLM:
     """An untrained model of the same configuration (the trainer's initialisation, seeded), in float64."""
-    return WordRNNLM(**model.config(), seed=seed).double()
+    counts = model.word_counts if model.softmax != "full" else None  # the same class/adaptive layout
+    return WordRNNLM(**model.config(), word_counts=counts, seed=seed).double()
 
 
 def pick_sentences(encoded: Sequence[np.ndarray], length: int, count: int, max_distance: int
