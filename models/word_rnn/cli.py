@@ -255,7 +255,7 @@ def _cmd_score(a: argparse.Namespace) -> int:
         print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/word {sc.per_word_loss:.4f}  "
               f"perplexity {sc.perplexity:.1f}  words {len(sc.tokens)}  out-of-vocabulary {oov}")
         if a.tokens:
-            print(tokens_view(model, vocab, sc.tokens, a.top))
+            print(tokens_view(sc, vocab, a.top))
     if total_oov:
         print(f"note: {total_oov} out-of-vocabulary word(s) were scored as UNKNOWN_TOKEN", file=sys.stderr)
     return 0

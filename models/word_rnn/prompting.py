@@ -9,9 +9,9 @@ from typing import Any, Callable
 from ..common import UserError
 from .beam import beam_search
 from .model import WordRNNLM
-from .splits import whitespace_tokens
-from .text import detokenize, split_inner_periods, tokenize_sentence
-from .vocab import SPECIAL_TOKENS, Vocabulary
+from .splits import user_tokens
+from .text import detokenize
+from .vocab import Vocabulary
 
 
 def add_generate_arguments(g: argparse.ArgumentParser) -> None:
@@ -43,11 +43,10 @@ def prompt_tokens(prompt: str | None, vocab: Vocabulary, lowercase: bool, pretok
     """The prompt's tokens (empty without one); a note on stderr names the words the model does not know."""
     if prompt is None:
         return []
-    tokens = (whitespace_tokens(prompt, lowercase) if pretokenized
-              else split_inner_periods(tokenize_sentence(prompt, lowercase), vocab.word_to_index))
+    tokens = user_tokens(prompt, vocab, lowercase, pretokenized)
     if not tokens:
         raise UserError("--prompt is empty; give at least one word, or leave --prompt out")
-    oov = [t for t in tokens if t not in vocab.word_to_index or t in SPECIAL_TOKENS]
+    oov = [t for t in tokens if vocab.is_oov(t)]
     if oov:
         print(f"note: the prompt's {', '.join(oov)} {'is' if len(oov) == 1 else 'are'} not in the vocabulary; "
               "fed as UNKNOWN_TOKEN", file=sys.stderr)

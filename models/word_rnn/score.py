@@ -9,9 +9,8 @@ from typing import Sequence
 from ..common import UserError
 
 from .model import WordRNNLM
-from .splits import whitespace_tokens
-from .text import split_inner_periods, tokenize_sentence
-from .vocab import SPECIAL_TOKENS, Vocabulary
+from .splits import user_tokens
+from .vocab import Vocabulary
 from .wording import perplexity
 
 
@@ -23,6 +22,7 @@ class SentenceScore:
     per_word_loss: float  # −log_prob / number of predicted tokens (words + end)
     perplexity: float
     oov: list[str]  # words mapped to UNKNOWN_TOKEN
+    token_nats: list[float]  # −log p of each token and of the sentence end (len(tokens) + 1 values)
 
 
 def score_tokens(model: WordRNNLM, vocab: Vocabulary, tokens: Sequence[str], text: str = "") -> SentenceScore:
@@ -30,8 +30,8 @@ def score_tokens(model: WordRNNLM, vocab: Vocabulary, tokens: Sequence[str], tex
     losses = model.token_losses(ids[:-1], ids[1:])
     total = float(losses.sum())
     per = total / len(losses)
-    oov = [t for t in tokens if t not in vocab.word_to_index or t in SPECIAL_TOKENS]
-    return SentenceScore(text, list(tokens), -total, per, perplexity(per), oov)
+    oov = [t for t in tokens if vocab.is_oov(t)]
+    return SentenceScore(text, list(tokens), -total, per, perplexity(per), oov, [float(v) for v in losses])
 
 
 def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str], lowercase: bool,
@@ -40,8 +40,7 @@ def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str
     for a model trained on a --data DIR)."""
     scores = []
     for i, s in enumerate(sentences):
-        tokens = (whitespace_tokens(s, lowercase) if pretokenized
-                  else split_inner_periods(tokenize_sentence(s, lowercase), vocab.word_to_index))
+        tokens = user_tokens(s, vocab, lowercase, pretokenized)
         if not tokens:
             raise UserError(f"sentence {i + 1} is empty; give at least one word to score")
         scores.append(score_tokens(model, vocab, tokens, s))

@@ -21,6 +21,17 @@ def whitespace_tokens(line: str, lowercase: bool = False) -> list[str]:
     return (line.lower() if lowercase else line).split()
 
 
+def user_tokens(text: str, vocab: Any, lowercase: bool, pretokenized: bool) -> list[str]:
+    """The tokens of a text a user gives (``score``, ``generate --prompt``), read as the model's training text
+    was: whitespace-split for a model trained on a split directory, else the Treebank rules with inner
+    periods split off where training's sentence splitting would have (``text.split_inner_periods``)."""
+    from .text import split_inner_periods, tokenize_sentence
+
+    if pretokenized:
+        return whitespace_tokens(text, lowercase)
+    return split_inner_periods(tokenize_sentence(text, lowercase), vocab.word_to_index)
+
+
 def read_split(directory: str | Path, split: str, lowercase: bool = False) -> list[list[str]]:
     """Tokenized lines of ``DIR/{split}.txt``; UserError naming the file if it is missing or holds no words."""
     path = Path(directory) / f"{split}.txt"

@@ -104,8 +104,12 @@ class Vocabulary:
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.index_to_word[int(i)] for i in ids]
 
+    def is_oov(self, token: str) -> bool:
+        """Whether ``token`` is read as UNKNOWN_TOKEN (not in the vocabulary, or a special token's spelling)."""
+        return token not in self.word_to_index or token in SPECIAL_TOKENS
+
     def count_oov(self, tokens: Iterable[str]) -> int:
-        return sum(1 for t in tokens if t not in self.word_to_index or t in SPECIAL_TOKENS)
+        return sum(1 for t in tokens if self.is_oov(t))
 
     def least_frequent_kept(self) -> tuple[str, int]:
         """The rarest word in the vocabulary (special tokens aside) and its corpus count."""
