@@ -353,22 +353,28 @@ class Function:
         except ValueError as err:
             _wrap_forward_error(cls, err)
             raise
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        result = _new(Tensor)
-        result.data = out
-        result.grad = None
-        result._hooks = None
-        result._vc = None if out.base is None else _view_counter(out, args)
-        if record:
-            ctx.inputs = args
-            ctx.seq = next(_clock)
-            result._ctx = ctx
-            result._requires_grad = True
-        else:
-            result._ctx = None
-            result._requires_grad = False
-        return result
+        return _result(out, ctx, args, record)
+
+
+def _result(out: Any, ctx: Context, inputs: tuple[Any, ...], record: bool) -> Tensor:
+    """The Tensor an op returns: ``out`` as its data, and, when the op is recorded, ``ctx`` as its node
+    (given its inputs and its place on the clock); a view shares its base tensor's version counter."""
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = _new(Tensor)
+    result.data = out
+    result.grad = None
+    result._hooks = None
+    result._vc = None if out.base is None else _view_counter(out, inputs)
+    if record:
+        ctx.inputs = inputs
+        ctx.seq = next(_clock)
+        result._ctx = ctx
+        result._requires_grad = True
+    else:
+        result._ctx = None
+        result._requires_grad = False
+    return result
 
 
 def _wrap_forward_error(cls: type[Function], err: ValueError) -> None:
@@ -394,22 +400,7 @@ def unary_op(cls: type[Function]) -> Callable[[Any], Tensor]:
         except ValueError as err:
             _wrap_forward_error(cls, err)
             raise
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        result = _new(Tensor)
-        result.data = out
-        result.grad = None
-        result._hooks = None
-        result._vc = None if out.base is None else _view_counter(out, (a,))
-        if record:
-            ctx.inputs = (a,)
-            ctx.seq = next(_clock)
-            result._ctx = ctx
-            result._requires_grad = True
-        else:
-            result._ctx = None
-            result._requires_grad = False
-        return result
+        return _result(out, ctx, (a,), record)
 
     op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
     return op
@@ -440,22 +431,7 @@ def binary_op(cls: type[Function], reflected: bool = False) -> Callable[[Any, An
         except ValueError as err:
             _wrap_forward_error(cls, err)
             raise
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        result = _new(Tensor)
-        result.data = out
-        result.grad = None
-        result._hooks = None
-        result._vc = None if out.base is None else _view_counter(out, (a, b))
-        if record:
-            ctx.inputs = (a, b)
-            ctx.seq = next(_clock)
-            result._ctx = ctx
-            result._requires_grad = True
-        else:
-            result._ctx = None
-            result._requires_grad = False
-        return result
+        return _result(out, ctx, (a, b), record)
 
     op.__name__ = op.__qualname__ = f"{cls.__name__}_apply"
     return op
