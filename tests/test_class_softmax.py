@@ -96,3 +96,35 @@ def test_bad_classes_and_targets_are_refused():
     m = _model(0)
     with pytest.raises(RuntimeError, match="Target values"):
         m(np.zeros((1, 6)), np.array([11]))
+
+
+@pytest.mark.parametrize("union", [True, False])
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 9), bias=st.booleans(), sparse=st.booleans())
+def test_union_and_grouped_layouts_agree_and_match_finite_differences(union, seed, n, bias, sparse):
+    """Both layouts of the fused op (a sentence's union block, a batch's per-class groups) are exact."""
+    from unittest import mock
+
+    from tinygrad_rnn.nn import class_softmax
+
+    m = _model(seed, sparse=sparse, bias=bias)
+    rng = np.random.default_rng(seed + 7)
+    x = Tensor(rng.normal(size=(n, 6)), requires_grad=True)
+    target = rng.integers(0, 11, size=n)
+    with mock.patch.object(class_softmax, "union_is_cheaper", lambda *a: union):
+        out, loss = m(x, target)
+        np.testing.assert_allclose(out.data, m.log_prob(x).data[np.arange(n), target], rtol=1e-12, atol=1e-12)
+        assert gradcheck(lambda x, *ps: m(x, target).loss, [x, *m.parameters()])
+        loss.backward()
+    grad = m.weight.grad
+    if sparse:
+        assert isinstance(grad, RowSparseGrad)
+        assert list(grad.indices) == sorted(set(grad.indices.tolist()))  # coalesced as it claims
+        assert set(grad.indices.tolist()) == set(np.flatnonzero(np.isin(CLASSES, CLASSES[target])).tolist())
+
+
+def test_layout_choice_follows_the_cost_model():
+    from tinygrad_rnn.nn.class_softmax import union_is_cheaper
+
+    assert union_is_cheaper(22, 700, 800, 15)  # a sentence: one block
+    assert not union_is_cheaper(700, 8000, 25_000, 89)  # a batch touching every class: groups

@@ -212,7 +212,7 @@ class WordRNNLM(nn.Module):
         t = targets[rows]
         if self.softmax == "adaptive":
             t = self._rank[t]
-        out, _ = self.output(flat[rows], t)
+        out, _ = self.output(flat if len(rows) == len(targets) else flat[rows], t)  # no padding: no gather
         return out, rows
 
     def loss(self, x: Any, y: Any, divisor: float | None = None) -> Tensor:

@@ -20,11 +20,16 @@ def tanh_rnn_forward(e: np.ndarray, w_hh: np.ndarray, h0: np.ndarray | None) -> 
     dtype = np.result_type(e, w_hh)
     hs = np.empty((T + 1, B, H), dtype=dtype)
     hs[0] = 0 if h0 is None else h0
-    w_t = w_hh.T
+    # a contiguous W^T (BLAS multiplies by it faster than by a transposed view) and the per-step views made
+    # once: at a sentence's batch of 1 the cost of a step is its numpy calls, not their arithmetic
+    w_t = np.ascontiguousarray(w_hh.T, dtype=dtype)
+    dot, add, tanh = np.dot, np.add, np.tanh
+    states, inputs = list(hs), list(e)
     for t in range(T):
-        np.dot(hs[t], w_t, out=hs[t + 1])
-        hs[t + 1] += e[t]
-        np.tanh(hs[t + 1], out=hs[t + 1])
+        cur = states[t + 1]
+        dot(states[t], w_t, cur)
+        add(cur, inputs[t], cur)
+        tanh(cur, cur)
     return hs
 
 
@@ -41,7 +46,8 @@ def tanh_rnn_backward(
     """
     T, B, H = grad_h.shape
     h = hs[1:]
-    deriv = 1.0 - h * h  # tanh' at every step, computed once
+    deriv = np.multiply(h, h)  # tanh' = 1 - h^2 at every step, computed once
+    np.subtract(1.0, deriv, out=deriv)
     grad_e = np.empty_like(grad_h)
     grad_w = np.zeros_like(w_hh)
     if T == 0:
@@ -54,17 +60,20 @@ def tanh_rnn_backward(
             d *= deriv[t]
             if t:
                 np.dot(d, w_hh, out=carry)
-        # every step's weight gradient at once: dW = Σ_t d_t^T h_{t-1}
-        np.dot(grad_e.reshape(T * B, H).T, hs[:T].reshape(T * B, H), out=grad_w)
-        return grad_e, grad_w
-    err = grad_h * deriv  # lag 0: E_0[j] from output j
-    grad_e[...] = err
-    grad_w += err.reshape(T * B, H).T @ hs[:T].reshape(T * B, H)
-    for lag in range(1, truncate + 1):
-        n = T - lag  # steps 0..n-1 receive error from outputs lag..T-1
-        if n <= 0:
-            break
-        err = (err[1:] @ w_hh) * deriv[:n]
-        grad_e[:n] += err
-        grad_w += err.reshape(n * B, H).T @ hs[:n].reshape(n * B, H)
+    else:
+        err = np.multiply(grad_h, deriv)  # lag 0: E_0[j] from output j
+        grad_e[...] = err
+        step = np.empty_like(err)
+        for lag in range(1, truncate + 1):
+            n = T - lag  # steps 0..n-1 receive error from outputs lag..T-1
+            if n <= 0:
+                break
+            nxt = step[:n]
+            np.dot(err[1:].reshape(n * B, H), w_hh, out=nxt.reshape(n * B, H))
+            nxt *= deriv[:n]
+            grad_e[:n] += nxt
+            err, step = nxt, err
+    # every lag's error at step j meets the same state h_{j-1} = hs[j], so the weight gradient of all the
+    # windows is one product over the summed errors: dW = sum_j grad_e[j]^T hs[j]
+    np.dot(grad_e.reshape(T * B, H).T, hs[:T].reshape(T * B, H), out=grad_w)
     return grad_e, grad_w

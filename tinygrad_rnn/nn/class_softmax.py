@@ -10,10 +10,12 @@ The output weights of a class are looked up with ``F.embedding``, so with ``spar
 ``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
 
-Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; the rows
-are grouped by their target's class and each class touched scores its own words with one small product,
-forward and backward, in numpy (no padding, no per-row gathers, no graph of small ops). Its backward
-gives ``weight`` the rows of the touched classes only (distinct, sorted: already coalesced).
+Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; for the
+word factor a sentence's few rows are scored against all words of the touched classes at once (one
+product, each row masked to its own class: a handful of numpy calls), while a large batch, which touches
+every class, groups its rows by class and scores each class's words with one small product (no wasted
+scores); ``union_is_cheaper`` picks. Its backward gives ``weight`` the rows of the touched classes only
+(distinct, sorted: already coalesced).
 ``benchmarks/softmax_wall.py`` and ``benchmarks/word_rnn_softmax.py`` measure it against the full softmax
 and the adaptive softmax.
 """
@@ -71,76 +73,136 @@ def _log_softmax_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return shifted - np.log(total), e / total
 
 
+# Cost model of the two layouts of _ClassLogProb, in units of one (row, word) score (its three products of
+# length H and its share of the elementwise passes; ~20 ns here): one touched class of the grouped layout costs
+# about as much Python and numpy-call overhead as GROUP_COST scores (~30 µs). Both layouts give the same
+# numbers; this only picks the faster one.
+GROUP_COST = 1500
+
+
+def union_is_cheaper(n_rows: int, n_union: int, n_own: int, n_groups: int) -> bool:
+    """True if scoring every row against the union of the touched classes (``n_rows * n_union`` scores,
+    a few whole-block calls) beats one small product per touched class (``n_own`` scores, ``n_groups``
+    groups): a sentence (tens of rows) takes the union, a large batch (every class touched) the groups."""
+    return n_rows * n_union <= n_own + GROUP_COST * n_groups
+
+
 class _ClassLogProb(Function):
     """log P(target | x) (N,) of a class-factorised softmax, forward and backward fused.
 
     Inputs: x (N, H), class_weight (C, H), class_bias (C,) or None, weight (V, H), bias (V,) or None;
     keywords: the targets, the module's class tables and whether ``weight``'s gradient is row-sparse.
+
+    Two layouts of the word factor, the same numbers: *union* scores every row against all words of the
+    touched classes (``cols``, sorted word ids) with one product and masks each row to its own class
+    (a few calls for the whole block: a sentence's tens of rows); *grouped* sorts the rows by class and
+    gives each touched class its own small product (no wasted scores: large batches).
     """
 
     @staticmethod
     def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, class_of_word, members,
-                position, sparse):
+                class_sizes, position, sparse):
+        n = len(target)
         z = x @ class_weight.T
         if class_bias is not None:
-            z = z + class_bias
+            z += class_bias
         class_lp, class_p = _log_softmax_rows(z)
         target_class = class_of_word[target]
-        n = len(target)
-        out = class_lp[np.arange(n), target_class]
-        order = np.argsort(target_class, kind="stable")
-        classes, starts = np.unique(target_class[order], return_index=True)
-        groups = []  # (class, its rows, its words' softmax over those rows)
-        for c, lo, hi in zip(classes.tolist(), starts.tolist(), [*starts[1:].tolist(), n]):
-            rows = order[lo:hi]
-            words = members[c]
-            xr, wr = x[rows], weight[words]
-            scores = xr @ wr.T
+        rows = np.arange(n)
+        out = class_lp[rows, target_class]
+        touched = np.zeros(len(members), dtype=bool)
+        touched[target_class] = True
+        cols = np.flatnonzero(touched[class_of_word])  # the touched classes' words, sorted
+        if union_is_cheaper(n, len(cols), int(class_sizes[target_class].sum()), int(touched.sum())):
+            w_cols = weight[cols]
+            word_p = x @ w_cols.T  # (N, |cols|): scores, then each row's softmax over its own class
             if bias is not None:
-                scores = scores + bias[words]
-            word_lp, word_p = _log_softmax_rows(scores)
-            out[rows] += word_lp[np.arange(len(rows)), position[target[rows]]]
-            groups.append((words, rows, xr, wr, word_p))
-        ctx.saved = (x, class_weight, weight, class_p, target_class, target, groups, members, position, sparse,
+                word_p += bias[cols]
+            np.copyto(word_p, -np.inf, where=class_of_word[cols] != target_class[:, None])
+            word_p -= word_p.max(axis=1, keepdims=True)  # finite: every row's own class holds its target
+            at = np.searchsorted(cols, target)
+            picked = word_p[rows, at]
+            np.exp(word_p, out=word_p)  # exp(-inf) = 0 outside a row's class
+            total = word_p.sum(axis=1, keepdims=True)
+            out += picked - np.log(total[:, 0])
+            word_p /= total
+            groups = ("union", cols, at, word_p, w_cols)
+        else:
+            groups = _grouped_forward(x, weight, bias, target, target_class, members, position, out)
+        ctx.saved = (x, class_weight, weight, class_p, target_class, target, groups, position, sparse,
                      class_bias is not None, bias is not None)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad):
-        (x, class_weight, weight, class_p, target_class, target, groups, members, position, sparse,
+        (x, class_weight, weight, class_p, target_class, target, groups, position, sparse,
          has_class_bias, has_bias) = ctx.saved
         n = len(target)
+        rows = np.arange(n)
         grad = np.asarray(grad, dtype=x.dtype).reshape(n, 1)
         # d out / d z = onehot(class) - softmax, scaled by the upstream gradient
-        dz = -class_p * grad
-        dz[np.arange(n), target_class] += grad[:, 0]
+        dz = class_p * -grad
+        dz[rows, target_class] += grad[:, 0]
         dx = dz @ class_weight
         d_class_weight = dz.T @ x
         d_class_bias = dz.sum(axis=0) if has_class_bias else None
-        indices, values, bias_values = [], [], []
-        for words, rows, xr, wr, word_p in groups:
-            g = grad[rows]
-            ds = word_p * -g
-            ds[np.arange(len(rows)), position[target[rows]]] += g[:, 0]
-            dx[rows] += ds @ wr
-            indices.append(words)
-            values.append(ds.T @ xr)
-            if has_bias:
-                bias_values.append(ds.sum(axis=0))
-        idx = np.concatenate(indices) if indices else np.zeros(0, np.int64)
-        vals = np.concatenate(values) if values else np.zeros((0, x.shape[1]), x.dtype)
+        if groups[0] == "union":
+            _, idx, at, ds, w_cols = groups
+            ds *= -grad  # the saved softmax becomes the scores' gradient (zero outside each row's class)
+            ds[rows, at] += grad[:, 0]
+            dx += ds @ w_cols
+            vals = ds.T @ x
+            bias_vals = ds.sum(axis=0) if has_bias else None
+        else:
+            idx, vals, bias_vals = _grouped_backward(groups, dx, grad, target, position, x, has_bias)
         d_bias = None
         if has_bias:
             d_bias = np.zeros(weight.shape[0], dtype=x.dtype)
-            if bias_values:
-                d_bias[idx] = np.concatenate(bias_values)
-        if sparse:
-            sort = np.argsort(idx, kind="stable")  # classes are disjoint: distinct rows, sorted = coalesced
-            d_weight = RowSparseGrad(idx[sort], vals[sort], weight.shape, coalesced=True)
+            d_bias[idx] = bias_vals
+        if sparse:  # classes are disjoint: distinct rows, sorted = coalesced
+            d_weight = RowSparseGrad(idx, vals, weight.shape, coalesced=True)
         else:
             d_weight = np.zeros(weight.shape, dtype=vals.dtype)
             d_weight[idx] = vals
         return dx, d_class_weight, d_class_bias, d_weight, d_bias
+
+
+def _grouped_forward(x, weight, bias, target, target_class, members, position, out) -> tuple:
+    """The grouped layout's word factor, added to ``out`` in place; returns what its backward needs."""
+    order = np.argsort(target_class, kind="stable")
+    classes, starts = np.unique(target_class[order], return_index=True)
+    groups = []  # (class, its rows, its words' softmax over those rows)
+    for c, lo, hi in zip(classes.tolist(), starts.tolist(), [*starts[1:].tolist(), len(target)]):
+        rows = order[lo:hi]
+        words = members[c]
+        xr, wr = x[rows], weight[words]
+        scores = xr @ wr.T
+        if bias is not None:
+            scores += bias[words]
+        word_lp, word_p = _log_softmax_rows(scores)
+        out[rows] += word_lp[np.arange(len(rows)), position[target[rows]]]
+        groups.append((words, rows, xr, wr, word_p))
+    return ("grouped", groups)
+
+
+def _grouped_backward(saved, dx, grad, target, position, x, has_bias):
+    """The grouped layout's gradients: adds the word factor's part of dx in place; returns the touched word
+    ids (sorted), their weight rows' gradient and their biases' gradient."""
+    indices, values, bias_values = [], [], []
+    for words, rows, xr, wr, word_p in saved[1]:
+        g = grad[rows]
+        ds = word_p * -g
+        ds[np.arange(len(rows)), position[target[rows]]] += g[:, 0]
+        dx[rows] += ds @ wr
+        indices.append(words)
+        values.append(ds.T @ xr)
+        if has_bias:
+            bias_values.append(ds.sum(axis=0))
+    idx = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+    vals = np.concatenate(values) if values else np.zeros((0, x.shape[1]), x.dtype)
+    sort = np.argsort(idx, kind="stable")
+    bias_vals = np.concatenate(bias_values)[sort] if has_bias and bias_values else np.zeros(len(idx), x.dtype)
+    return idx[sort], vals[sort], bias_vals
 
 
 class ClassSoftmax(Module):
@@ -167,6 +229,7 @@ class ClassSoftmax(Module):
         order = np.argsort(self.class_of_word, kind="stable")
         starts = np.searchsorted(self.class_of_word[order], np.arange(n_classes + 1))
         self.members = [order[starts[c]:starts[c + 1]] for c in range(n_classes)]  # word ids of each class
+        self.class_sizes = np.diff(starts)
         self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
         for words in self.members:
             self.position[words] = np.arange(len(words))
@@ -197,7 +260,7 @@ class ClassSoftmax(Module):
         target = class_targets(target, len(x), self.n_words, type(self).__name__)
         output = _ClassLogProb.apply(x, self.class_weight, self.class_bias, self.weight, self.bias,
                                      target=target, class_of_word=self.class_of_word, members=self.members,
-                                     position=self.position, sparse=self.sparse)
+                                     class_sizes=self.class_sizes, position=self.position, sparse=self.sparse)
         loss = (-output).mean()
         return ASMoutput(output[0] if unbatched else output, loss)
 
