@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import sys
 import weakref
 from heapq import heappop, heappush
 from typing import Any, Callable
@@ -764,12 +765,35 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     """Add a leaf's finished gradient ``g`` to its ``.grad``, which accumulates across backward() calls.
 
     ``owned`` says the engine allocated ``g`` itself; any other array may be shared with another input
-    (or be the caller's), so the leaf keeps a copy of it.
+    (or be the caller's, or saved by an op), so the leaf keeps a copy of it — unless nothing else refers
+    to it: like PyTorch's AccumulateGrad, which steals a gradient nobody else holds, a backward's fresh
+    result (a weight gradient's matmul, say: megabytes for a vocabulary-sized layer) is kept as it is.
     """
     if leaf.grad is None:
-        fresh = owned or type(g) is RowSparseGrad  # a sparse gradient's rows are always new arrays
+        refs = sys.getrefcount(g)  # a statement of its own: an argument list being built holds g once more
+        fresh = owned or type(g) is RowSparseGrad or _unshared(g, refs)
         leaf.grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
     elif type(leaf.grad) is RowSparseGrad and type(g) is RowSparseGrad:
         leaf.grad = (leaf.grad + g).coalesce()  # accumulated over many backward() calls it stays <= V rows
     else:
         leaf.grad += g
+
+
+def _refs_seen_by_store(leaf: Any, g: np.ndarray, owned: bool) -> int:
+    return sys.getrefcount(g)
+
+
+def _probe_unshared_refs() -> int:
+    """The reference count ``_store_leaf_grad`` sees for an array that only ``run_backward`` holds: measured
+    once on this interpreter through the same two frames (a local passed as an argument), not assumed."""
+    g = np.empty(1)
+    return _refs_seen_by_store(None, g, False)
+
+
+_UNSHARED_REFS = _probe_unshared_refs() if hasattr(sys, "getrefcount") else -1
+
+
+def _unshared(g: Any, refs: int) -> bool:
+    """True if ``g`` (seen with ``refs`` references) is a writable array that owns its memory and that
+    nothing but the backward pass refers to, so a leaf may keep it as its ``.grad`` without a copy."""
+    return (type(g) is np.ndarray and refs <= _UNSHARED_REFS and g.base is None and g.flags.writeable)

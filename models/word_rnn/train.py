@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tinygrad_rnn import RowSparseGrad, nn, optim
+from tinygrad_rnn import nn, optim
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
@@ -217,12 +217,13 @@ def _evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) 
 class TrainStep:
     """One optimisation step on a batch: loss, backward, optional clipping, optimizer step.
 
-    Gradients are zeroed in place instead of being dropped (PyTorch's ``zero_grad(set_to_none=False)``):
-    the output gradient is a vocab × hidden array (3 MB in the tutorial setting), and allocating a fresh
-    one every sentence costs more in page faults than the arithmetic of the step. The embedding's gradient
-    is row-sparse when the model's ``nn.Embedding`` has ``sparse=True`` (the trainer sets it for SGD and
-    Adagrad): the optimizer then updates only the rows of the batch's words, the same numbers as the dense
-    update without touching the other vocab − k rows.
+    Gradients are dropped before each step (PyTorch's ``zero_grad()``, ``set_to_none=True``): the backward
+    then stores each fresh gradient as it is, where zeroing in place would cost one pass over the vocab × hidden
+    output gradient to zero it and one to add the new gradient into it (measured: ~0.13 ms of a 2 ms step in
+    the tutorial setting; the allocator reuses the freed block, so the fresh array costs no page faults). The
+    embedding's gradient is row-sparse when the model's ``nn.Embedding`` has ``sparse=True`` (the trainer sets
+    it for SGD and Adagrad): the optimizer then updates only the rows of the batch's words, the same numbers as
+    the dense update without touching the other vocab − k rows.
     """
 
     def __init__(self, model: WordRNNLM, opt: optim.Optimizer, clip: float | None = None):
@@ -231,10 +232,7 @@ class TrainStep:
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
         """The step's loss (per-sentence sum, averaged over the batch); a non-finite loss skips the update."""
-        self.opt.zero_grad(set_to_none=False)
-        for p in self.params:  # an empty sparse gradient is no gradient; None spares coalescing the next with it
-            if type(p.grad) is RowSparseGrad:
-                p.grad = None
+        self.opt.zero_grad()
         loss = self.model.loss(x, y)
         value = loss.item()
         if not math.isfinite(value):
