@@ -69,7 +69,7 @@ def reduce_losses(losses: np.ndarray, reduction: str, count: int, dtype: np.dtyp
     """Per-row losses (N,) -> the reduced loss in ``dtype`` (sums accumulate in float64)."""
     if reduction == "none":
         return losses.astype(dtype, copy=False)
-    total = float(np.sum(losses, dtype=np.float64))
+    total = float(losses.sum(dtype=np.float64))
     if reduction == "mean":
         total = total / count if count else float("nan")  # no target left: NaN, as in PyTorch
     return np.asarray(total, dtype=dtype)
