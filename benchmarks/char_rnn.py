@@ -107,8 +107,20 @@ def classic(text: str, rounds: int) -> None:
     print(f"  (median-round ratios: {np.median(tref) / np.median(t32):.1f}x float32, "
           f"{np.median(tref) / np.median(t64):.1f}x float64)")
     call = numpy_call_cost()
+    floor, floor_calls = recurrence_floor(T, H, np.float32)
+    print(f"  floor: the recurrence alone ({T} x (dot+add+tanh) forward, {T} x (add+mul+dot) backward, H={H} "
+          f"float32, 1-D vectors, ndarray.dot): {floor * 1e6:.1f} µs/chunk; ours/floor = {b32 / floor:.2f} "
+          f"(median {np.median(t32) / floor:.2f})")
+    named, c_calls = count_numpy_calls(ours32.step)
+    print(f"  numpy calls in one Trainer.step() (float32), counted: {named + c_calls} = {named} calls of numpy "
+          f"functions and ufuncs by name (np.dot, np.add(..., out=), ...) + {c_calls} numpy builtins and array "
+          f"methods (a.dot, a.max, np.empty, ...), calls made inside numpy not counted again; NOT counted: in-place "
+          f"operators and indexing (a += b, a[i] -= v, a[...] = x), which dispatch to ufuncs in C where no hook sees "
+          f"them. The recurrence floor alone is {floor_calls} calls")
     print(f"  one numpy call on this machine (np.add(a, a, out=a), 100 float32): {call * 1e6:.2f} µs; a chunk costs "
-          f"{b32 / call:,.0f} such calls (ours, float32) and {bref / call:,.0f} (reference)")
+          f"{b32 / call:,.0f} such calls (ours, float32) and {bref / call:,.0f} (reference); "
+          f"{named + c_calls} calls x {call * 1e6:.2f} µs = {(named + c_calls) * call * 1e6:.0f} µs of the "
+          f"{b32 * 1e6:.0f} µs")
 
 
 def numpy_call_cost() -> float:
@@ -121,6 +133,88 @@ def numpy_call_cost() -> float:
             add(a, a, a)
 
     return min(time_per_call(calls, 20) for _ in range(5)) / 1000
+
+
+def recurrence_floor(T: int, H: int, dtype) -> tuple[float, int]:
+    """Seconds per chunk of the bare time loops (forward dot+add+tanh, backward add+mul+dot per step) at these
+    sizes with the cheapest numpy calls, on values a trained tanh RNN sees; and the number of calls they make.
+    Every RNN step needs these three calls in each direction, so no implementation on numpy does less."""
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype)
+    x = rng.standard_normal((T, H)).astype(dtype)
+    hs, g = np.empty((T, H), dtype), (0.1 * rng.standard_normal((T, H))).astype(dtype)
+    rows, g_rows, da = list(hs), list(g), list(np.empty((T, H), dtype))
+    rec, carry = np.empty(H, dtype), np.zeros(H, dtype)
+    add, mul, tanh = np.add, np.multiply, np.tanh
+
+    def loops() -> None:
+        np.copyto(hs, x)
+        prev = carry
+        for cur in rows:  # forward: T x (dot, add, tanh)
+            prev.dot(w, rec)
+            add(cur, rec, cur)
+            tanh(cur, cur)
+            prev = cur
+        c = carry
+        for t in range(T - 1, -1, -1):  # backward: T x (add, mul, dot)
+            add(g_rows[t], c, rec)
+            mul(rows[t], rec, da[t])
+            da[t].dot(w, rec)
+
+    loops()
+    return min(time_per_call(loops, 400) for _ in range(5)), 6 * T
+
+
+def count_numpy_calls(step) -> tuple[int, int]:
+    """Run ``step()`` once and count its numpy calls: ``(named, c_calls)``.
+
+    ``named``: calls of the ufuncs and numpy functions looked up as ``np.<name>`` at call time (replaced by
+    counting wrappers for the run: np.add, np.dot, np.clip, np.ones, ...). ``c_calls``: ``sys.setprofile``
+    c_call events of numpy builtins (array methods such as ``a.dot``/``a.max``, ufunc methods, np.empty) made
+    from code outside numpy. Calls numpy makes internally are not counted again. Invisible to both: ufuncs
+    dispatched by operators and indexing (``a += b``, ``a[i] -= v``).
+    """
+    import types
+
+    numpy_dir = str(Path(np.__file__).resolve().parent)
+    counts = {"named": 0, "c": 0}
+
+    class Counted:
+        def __init__(self, fn):
+            self._fn = fn
+
+        def __call__(self, *args, **kwargs):
+            counts["named"] += 1
+            return self._fn(*args, **kwargs)
+
+        def __getattr__(self, name):  # np.add.reduce etc. reach the ufunc (and are seen as c_calls)
+            return getattr(self._fn, name)
+
+    def hook(frame, event, arg) -> None:
+        if event != "c_call" or frame.f_code.co_filename.startswith(numpy_dir):
+            return
+        owner = getattr(arg, "__self__", None)
+        if isinstance(owner, (np.ndarray, np.generic, np.ufunc)) or (
+                isinstance(owner, types.ModuleType) and owner.__name__.startswith("numpy")):
+            counts["c"] += 1
+
+    originals = {}
+    for name in dir(np):
+        obj = getattr(np, name)
+        if isinstance(obj, np.ufunc) or (callable(obj) and not isinstance(obj, type) and not isinstance(
+                obj, types.BuiltinFunctionType) and getattr(obj, "__module__", "").startswith("numpy")):
+            originals[name] = obj
+    step()  # warm: buffers and caches as in the timed runs
+    try:
+        for name, obj in originals.items():
+            setattr(np, name, Counted(obj))
+        sys.setprofile(hook)
+        step()
+    finally:
+        sys.setprofile(None)
+        for name, obj in originals.items():
+            setattr(np, name, obj)
+    return counts["named"], counts["c"]
 
 
 def throughput(text: str, label: str, rounds: int, **config) -> None:

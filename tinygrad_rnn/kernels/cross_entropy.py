@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_"]
+from .scatter import ones_vector
+
+__all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_", "target_offsets"]
 
 
 def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -22,22 +24,37 @@ def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, n
     return np.where(valid, targets, 0), valid
 
 
+_DOT_SUM_MAX = 1024  # classes up to which a row sum is the dot with ones
+
+
 def cross_entropy_forward_(scores: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """Per-row losses ``logsumexp(scores[n]) - scores[n, t_n]`` (N,), 0 where not ``valid`` (None: all valid).
 
-    ``scores`` (N, C) is overwritten with the softmax probabilities (max-shifted, so it never overflows;
-    the target's score is read before ``exp``, so an underflowed probability never reaches a ``log``).
+    ``scores`` (N, C), C-contiguous, is overwritten with the softmax probabilities (max-shifted, so it never
+    overflows; the target's score is read before ``exp``, so an underflowed probability never reaches a ``log``).
     """
-    rows = np.arange(len(safe_targets))
+    N, C = scores.shape
     scores -= scores.max(axis=1, keepdims=True)
-    picked = scores[rows, safe_targets]
+    # the targets' scores through flat indices: one take instead of a two-array fancy index
+    picked = scores.reshape(-1).take(target_offsets(safe_targets, C))
     np.exp(scores, out=scores)
-    total = scores.sum(axis=1)
-    losses = np.log(total) - picked
+    if C <= _DOT_SUM_MAX and scores.flags.c_contiguous:
+        total = scores.dot(ones_vector(C, scores.dtype))
+    else:  # numpy's pairwise sum: over many classes its rounding grows more slowly than a dot's
+        total = scores.sum(axis=1)
+    losses = np.log(total)
+    losses -= picked
     if valid is not None:
         losses *= valid
     scores /= total[:, None]
     return losses
+
+
+def target_offsets(safe_targets: np.ndarray, num_classes: int) -> np.ndarray:
+    """Flat indices ``n * num_classes + t_n`` (N,) of the targets in a C-contiguous (N, C) block."""
+    offsets = np.arange(0, len(safe_targets) * num_classes, num_classes, dtype=np.intp)
+    offsets += safe_targets
+    return offsets
 
 
 def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_weight: np.ndarray | float,
@@ -51,9 +68,16 @@ def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_wei
     out = probs if out is None else out
     if isinstance(row_weight, float):
         w = probs.dtype.type(row_weight)
-        np.multiply(probs, w, out=out)
+        if row_weight != 1.0:
+            np.multiply(probs, w, out=out)
+        elif out is not probs:
+            np.copyto(out, probs)  # (a weight of 1, a summed loss: x * 1 is x, no multiply needed)
     else:
         w = row_weight.astype(probs.dtype, copy=False)
         np.multiply(probs, w[:, None], out=out)
-    out[np.arange(len(safe_targets)), safe_targets] -= w
+    if out.flags.c_contiguous:
+        flat, at = out.reshape(-1), target_offsets(safe_targets, out.shape[1])
+        flat[at] -= w
+    else:
+        out[np.arange(len(safe_targets)), safe_targets] -= w
     return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["scatter_add_rows", "scatter_add_columns", "scatter_add_unique"]
+__all__ = ["scatter_add_rows", "scatter_add_columns", "scatter_add_unique", "column_sums", "ones_vector"]
 
 _ONE_HOT_MAX_ROWS = 256
 _ONE_HOT_MAX_ENTRIES = 20_000
@@ -88,3 +88,28 @@ def scatter_add_unique(ids: np.ndarray, rows: np.ndarray, num_rows: int) -> tupl
     if not N:
         return np.zeros(0, dtype=np.asarray(ids).dtype), rows[:0].copy()
     return _sorted_sums(ids, rows)
+
+
+def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only ``ones(n)`` of ``dtype``, kept between calls: sums written as BLAS products with it
+    (``column_sums``, a softmax's row sums) are ~4x cheaper than numpy's reductions at small sizes, and
+    allocating the ones every time would cost about as much again."""
+    key = (n, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(n, dtype=dtype)
+        ones.setflags(write=False)
+    return ones
+
+
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def column_sums(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``rows.sum(axis=0)`` of an (N, D) float array as the product ``ones(N) @ rows`` (D,), into ``out`` if given:
+    every id the same (the gradient of a bias added to every row). Like numpy's reduction over axis 0 it
+    adds the rows in turn (no pairwise summation either way), for 1.3 µs less at N=25, D=100."""
+    ones = ones_vector(rows.shape[0], rows.dtype)
+    return ones.dot(rows) if out is None else ones.dot(rows, out)

@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import Context, Function
 from ..kernels.gated import OneHotInput, gru_backward, gru_forward, lstm_backward, lstm_forward
 from ..kernels.truncated_rnn import tanh_rnn_backward, tanh_rnn_forward
-from ..kernels.rnn import rnn_backward, rnn_backward_from_ids, rnn_forward, rnn_forward_from_ids
+from ..kernels.rnn import rnn_backward, rnn_backward_from_ids, rnn_forward, rnn_states_from_ids
 
 __all__ = ["FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction"]
 
@@ -123,17 +123,19 @@ class FusedRNNOneHotFunction(Function):
         dtype = w_hh.dtype
         bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
         h0 = None if h0 is None else np.asarray(h0, dtype=dtype)
-        hs = rnn_forward_from_ids(w_ih, w_hh, bias, ids, h0)
-        ctx.save_for_backward(hs, w_hh)
-        ctx.ids, ctx.h0, ctx.vocab_size = ids, h0, w_ih.shape[1]
-        return hs
+        states = rnn_states_from_ids(w_ih, w_hh, bias, ids, h0)
+        ctx.save_for_backward(states, w_hh)
+        ctx.ids, ctx.vocab_size = ids, w_ih.shape[1]
+        return states[1:]  # (the initial state shares the buffer: dW_hh is one matmul over all steps)
 
     @staticmethod
     def backward(ctx, grad):
-        hs, w_hh = ctx.saved_arrays
+        states, w_hh = ctx.saved_arrays
         need_wih, need_whh, need_bih, need_bhh = ctx.needs_input_grad[:4]
-        dw_ih, dw_hh, db = rnn_backward_from_ids(np.asarray(grad, dtype=hs.dtype), hs, w_hh, ctx.ids, ctx.h0,
-                                                 ctx.vocab_size, needs=(need_wih, need_whh, need_bih or need_bhh))
+        if grad.dtype != states.dtype:
+            grad = grad.astype(states.dtype)
+        dw_ih, dw_hh, db = rnn_backward_from_ids(grad, states, w_hh, ctx.ids, ctx.vocab_size,
+                                                 needs=(need_wih, need_whh, need_bih or need_bhh))
         # the engine copies leaf gradients, so the same db for both biases is safe
         return dw_ih, dw_hh, (db if need_bih else None), (db if need_bhh else None), None, None
 

@@ -9,8 +9,10 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..kernels.cross_entropy import cross_entropy_backward_, cross_entropy_forward_, valid_targets
+from ..kernels.scatter import column_sums
 
 REDUCTIONS = ("mean", "sum", "none")
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
 
 
 def class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
@@ -39,8 +41,15 @@ def check_class_targets(targets, num_classes: int, batch_shape: tuple[int, ...],
             f"cross_entropy: targets of shape {targets.shape} do not match logits of batch shape {batch_shape} "
             f"(logits are (N, C) = {batch_shape + (num_classes,)}, targets must be (N,))"
         )
-    if not targets.size or (targets.min() >= 0 and targets.max() < num_classes):
-        return targets, True  # the common case: two reductions, no temporaries
+    if not targets.size:
+        return targets, True
+    unsigned = _UNSIGNED.get(targets.dtype)
+    if unsigned is not None:
+        # the common case in one reduction: read as unsigned, a negative target is larger than any class
+        if targets.view(unsigned).max() < num_classes:
+            return targets, True
+    elif targets.min() >= 0 and targets.max() < num_classes:
+        return targets, True
     out_of_range = (targets != ignore_index) & ((targets < 0) | (targets >= num_classes))
     if out_of_range.any():
         bad = targets[out_of_range].ravel()[0]
@@ -60,7 +69,7 @@ def reduce_losses(losses: np.ndarray, reduction: str, count: int, dtype: np.dtyp
     """Per-row losses (N,) -> the reduced loss in ``dtype`` (sums accumulate in float64)."""
     if reduction == "none":
         return losses.astype(dtype, copy=False)
-    total = float(np.sum(losses, dtype=np.float64))
+    total = float(losses.sum(dtype=np.float64))
     if reduction == "mean":
         total = total / count if count else float("nan")  # no target left: NaN, as in PyTorch
     return np.asarray(total, dtype=dtype)
@@ -131,7 +140,7 @@ class LinearCrossEntropy(Function):
         lead = input.shape[:-1]
         x = input.reshape(-1, input.shape[-1])
         safe, valid = class_targets(targets, weight.shape[0], lead, ignore_index)
-        scores = np.dot(x, weight.T)
+        scores = x.dot(weight.T)  # (the method: no array-function dispatch)
         if bias is not None:
             scores += bias
         losses = cross_entropy_forward_(scores, safe, valid)
@@ -148,9 +157,9 @@ class LinearCrossEntropy(Function):
         row_weight = row_weights(grad, ctx.reduction, valid, ctx.count)
         # in place when the graph is freed after this backward; a retained graph keeps its softmax
         d = cross_entropy_backward_(probs, safe, row_weight, out=None if ctx.frees_saved else np.empty_like(probs))
-        grad_x = np.dot(d, weight).reshape(ctx.lead + (weight.shape[1],)) if need_x else None
-        grad_w = np.dot(d.T, x) if need_w else None
-        grad_b = d.sum(axis=0) if need_b else None
+        grad_x = d.dot(weight).reshape(ctx.lead + (weight.shape[1],)) if need_x else None
+        grad_w = d.T.dot(x) if need_w else None
+        grad_b = column_sums(d) if need_b else None
         return grad_x, grad_w, grad_b, None
 
 
