@@ -106,3 +106,29 @@ def test_char_model_gather_path_matches_nn_layers_with_dropout(cell):
         np.testing.assert_allclose(x, y, rtol=1e-12)
     for x, y in zip(losses[0][2], losses[1][2]):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("T,B", [(1, 1), (5, 3)])
+def test_reused_scratch_never_leaks_into_saved_or_returned_arrays(kind, T, B):
+    # the kernels reuse per-thread scratch buffers for their temporaries: two problems of the same shape,
+    # run interleaved (forward a, forward b, backward a, backward b), must give what each gives alone,
+    # and what a call returned must not change when the next call runs (T = B = 1 included: there a
+    # column slice of a scratch buffer counts as contiguous, so only an explicit copy is a copy)
+    problems = [_problem(kind, np.float64, T=T, B=B, seed=s)[1:] for s in (10, 11)]
+    alone = [_run(kind, *p, np.random.default_rng(5), (True,) * 6) for p in problems]
+    alone = [(y.copy(), [None if g is None else g.copy() for g in grads]) for y, grads in alone]
+    saved, got = [], []
+    for x, h0, c0, w in problems:
+        saved.append(lstm_forward(x, h0, c0, *w) if kind == "lstm" else gru_forward(x, h0, *w))
+    for (x, h0, c0, w), out in zip(problems, saved):
+        g = np.random.default_rng(5).normal(size=out[0].shape)
+        if kind == "lstm":
+            got.append(lstm_backward(g, x, h0, c0, *out, w[0], w[1], True))
+        else:
+            got.append(gru_backward(g, x, h0, *out, w[0], w[1], True))
+    _run(kind, *problems[1], np.random.default_rng(6), (True,) * 6)  # one more call over the same scratch
+    for (y, want), out, have in zip(alone, saved, got):
+        np.testing.assert_array_equal(out[0], y)
+        for a, b in zip(have, want):
+            np.testing.assert_array_equal(a, b)

@@ -6,19 +6,23 @@ axis of ``W_ih (G*H, I)``, ``W_hh (G*H, H)``, ``b_ih``/``b_hh (G*H,)``; x ``(T, 
 ``(B, H)`` (None = zeros).
 
 Speed notes: the input projection of all steps is one matmul (a gather for a ``OneHotInput``); each
-time step is about ten numpy calls on preallocated buffers, forward and backward. One ``exp`` call
-activates every LSTM gate of a step (the GRU's r and z): sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) =
-2 / (1 + exp(-2a)) - 1, the factors -1 / -2 folded into the weights and biases once per call, so the
-projection already holds -a (-2a); exp overflowing to inf gives the exact limits 0 and -1 (the warning
-is silenced), and ``exp`` costs about half of ``tanh`` per element here. The factors of the backward
+time step is about ten numpy calls on preallocated buffers, forward and backward. One ``tanh`` call
+activates every LSTM gate of a step (the GRU's r and z): sigmoid(a) = 0.5 tanh(a / 2) + 0.5, the
+factor 1/2 folded into the sigmoid gates' weights and biases once per call (exact: a power of two), so
+the projection already holds a / 2; one multiply and one add per step (by per-column vectors, 1 and 0
+on the tanh gate) finish the sigmoids. Saturated gates get the exact limits 0 and 1 (tanh = +-1). With
+numpy's SIMD float32 ``tanh`` this is 2-3x cheaper per step than the equivalent through ``exp`` (exp,
+add, divide: measured at B=32..50, H=100..256; the same in float64). The factors of the backward
 that do not depend on the running gradient are computed for all steps at once, in place in one
 (T, B, 4H) buffer that the loop then turns into the gates' gradient (one broadcast multiply for the
 three LSTM gates driven by dc). The weight gradients are one matmul over all steps (for the LSTM one
-for both weights: ``dA^T [x | h_prev]``). Measured (callgrind, LSTM T=25 B=32 H=100): two thirds of the
-instructions of forward + backward are OpenBLAS's sgemm.
+for both weights: ``dA^T [x | h_prev]``, the two gradients returned as views of its result: the engine
+copies a leaf's gradient anyway, and a copy here costs a second allocation of the weights' size). The
+matrix products alone (``benchmarks/rnn_layer.py``'s "floor") are 70-85% of the time at B >= 32.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +47,33 @@ class OneHotInput:
         return (T, B, self.size)
 
 
+_scratch_pool = threading.local()  # per thread: {(role, dtype): flat buffer}, see _scratch
+
+
+def _scratch(role: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous ``shape`` array for a temporary that never leaves one kernel call
+    (the backward's gate factors, the [x | h_prev] operand, the scaled weight copies), reused from call to
+    call: one flat buffer per ``role`` and dtype and thread, grown when too small, never shrunk.
+
+    Why: a fresh temporary of a few hundred KB or more is fresh memory from the OS on most calls (the
+    allocator returns the freed top of its heap), and the first write to each 4 KB page is a page fault:
+    measured ~600 faults per LSTM backward at T=25 B=32 H=100 before, about 1.4 µs each on this machine,
+    a sixth of the backward. Distinct roles never alias; a kernel never calls out while it holds one, so
+    the same thread cannot reuse a role before the call is done; threads have their own buffers.
+    """
+    pool = getattr(_scratch_pool, "buffers", None)
+    if pool is None:
+        pool = _scratch_pool.buffers = {}
+    n = 1
+    for d in shape:
+        n *= d
+    key = (role, np.dtype(dtype))
+    buf = pool.get(key)
+    if buf is None or buf.size < n:
+        buf = pool[key] = np.empty(n, dtype=dtype)
+    return buf[:n].reshape(shape)
+
+
 def _dtype(x, w_ih: np.ndarray, w_hh: np.ndarray) -> np.dtype:
     return np.result_type(w_ih, w_hh) if isinstance(x, OneHotInput) else np.result_type(x, w_ih, w_hh)
 
@@ -55,10 +86,11 @@ def _project(x: np.ndarray, w_ih: np.ndarray, bias: np.ndarray | None, out: np.n
     """
     T, B, I = x.shape
     out2 = out.reshape(T * B, out.shape[-1])
+    w_t = _scaled_t(w_ih, scale, out.dtype, "w_ih_t")
     if isinstance(x, OneHotInput):
-        np.take(_scaled_t(w_ih, scale, out.dtype), x.ids.reshape(-1), axis=0, out=out2)
+        np.take(w_t, x.ids.reshape(-1), axis=0, out=out2)
     else:
-        np.dot(x.reshape(T * B, I), _scaled_t(w_ih, scale, out.dtype), out=out2)
+        np.dot(x.reshape(T * B, I), w_t, out=out2)
     if bias is not None:
         out += bias * scale
 
@@ -69,22 +101,20 @@ def _bias_sum(b_ih: np.ndarray | None, b_hh: np.ndarray | None) -> np.ndarray | 
     return b_ih if b_hh is None else b_ih + b_hh
 
 
-def _scaled_t(w: np.ndarray, scale: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """C-contiguous (in, G) array w^T * scale (columns scaled) of a (G, in) weight."""
-    out = np.empty((w.shape[1], w.shape[0]), dtype=dtype)
+def _scaled_t(w: np.ndarray, scale: np.ndarray, dtype: np.dtype, role: str) -> np.ndarray:
+    """C-contiguous (in, G) array w^T * scale (columns scaled) of a (G, in) weight, in scratch ``role``."""
+    out = _scratch(role, (w.shape[1], w.shape[0]), dtype)
     np.multiply(w.T, scale, out=out)
     return out
 
 
-def _gate_scale(gates: int, H: int, tanh_gates: tuple[int, ...], sigmoid_gates: tuple[int, ...],
-                dtype: np.dtype) -> np.ndarray:
-    """Per-column factor (gates*H,) of the pre-activations: -1 on ``sigmoid_gates`` (sigmoid(a) =
-    1 / (1 + exp(-a))), -2 on ``tanh_gates`` (tanh(a) = 2 / (1 + exp(-2a)) - 1), 1 elsewhere."""
+def _gate_scale(gates: int, H: int, sigmoid_gates: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Per-column factor (gates*H,): 0.5 on ``sigmoid_gates`` (sigmoid(a) = 0.5 tanh(a / 2) + 0.5), 1
+    elsewhere. The same vector is the multiplier that turns tanh(a / 2) into 0.5 tanh(a / 2); its
+    complement ``1 - scale`` restricted to the sigmoid gates (0.5 there, 0 elsewhere) the addend."""
     scale = np.ones(gates * H, dtype=dtype)
     for k in sigmoid_gates:
-        scale[k * H : (k + 1) * H] = -1.0
-    for k in tanh_gates:
-        scale[k * H : (k + 1) * H] = -2.0
+        scale[k * H : (k + 1) * H] = 0.5
     return scale
 
 
@@ -96,7 +126,9 @@ def _input_and_weight_grads(
     recurrent projection ``d_rec`` (T, B, G), each one matmul over all steps (None where not needed).
 
     When both projections have the same gradient (LSTM) and both weights need theirs, the two are one
-    matmul ``d^T [x | h_prev]`` (one wide product runs faster than two narrow ones).
+    matmul ``d^T [x | h_prev]`` (one wide product runs faster than two narrow ones), and dW_ih, dW_hh are
+    column views of its (G, I + H) result (not copied: copying into two new arrays measured 4-6x the
+    product's own time at B = 1, from the allocations).
     """
     T, B, I = x.shape
     G = d_in.shape[2]
@@ -107,12 +139,12 @@ def _input_and_weight_grads(
     if one_hot:
         dw_ih = scatter_add_columns(x.ids.reshape(-1), d_in2, I) if need_wih else None
     elif need_wih and need_whh and d_rec is d_in:
-        xh = np.empty((T, B, I + H), dtype=d_in.dtype)
+        xh = _scratch("xh", (T, B, I + H), d_in.dtype)
         xh[:, :, :I] = x
         xh[0, :, I:] = 0.0 if h0 is None else h0
         xh[1:, :, I:] = hs[:-1]
         dw = np.dot(d_in2.T, xh.reshape(T * B, I + H))
-        return dx, np.ascontiguousarray(dw[:, :I]), np.ascontiguousarray(dw[:, I:])
+        return dx, dw[:, :I], dw[:, I:]
     else:
         dw_ih = np.dot(d_in2.T, x.reshape(T * B, I)) if need_wih else None
     dw_hh = None
@@ -142,40 +174,38 @@ def lstm_forward(
     T, B, _ = x.shape
     H = w_hh.shape[1]
     dtype = _dtype(x, w_ih, w_hh)
-    neg = _gate_scale(4, H, (2,), (0, 1, 3), dtype)  # -1 on i, f, o; -2 on g
+    half = _gate_scale(4, H, (0, 1, 3), dtype)  # 0.5 on i, f, o: the projection holds a / 2 there
     acts = np.empty((T, B, 4 * H), dtype=dtype)
-    _project(x, w_ih, _bias_sum(b_ih, b_hh), acts, neg)
-    w_hh_t = _scaled_t(w_hh, neg, dtype)
-    numer = -neg  # 1 / (1 + exp(-a)) on i, f, o; 2 / (1 + exp(-2a)) on g (then minus 1)
+    _project(x, w_ih, _bias_sum(b_ih, b_hh), acts, half)
+    w_hh_t = _scaled_t(w_hh, half, dtype, "w_hh_t")
+    offset = 1.0 - half  # + 0.5 on i, f, o; + 0 on g, tanh(a) as it is
     y = np.empty((2, T, B, H), dtype=dtype)
     tc = np.empty((T, B, H), dtype=dtype)
-    dot, add, sub, mul, div, exp, tanh = np.dot, np.add, np.subtract, np.multiply, np.divide, np.exp, np.tanh
+    dot, add, mul, tanh = np.dot, np.add, np.multiply, np.tanh
     A, HS, CS, TC = list(acts), list(y[0]), list(y[1]), list(tc)
     I_, F_, G_, O_ = (list(acts[:, :, k * H : (k + 1) * H]) for k in range(4))
     rec = np.empty((B, 4 * H), dtype=dtype)
     tmp = np.empty((B, H), dtype=dtype)
     h_prev, c_prev = h0, c0
-    with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limit 0 (or 1) below
-        for t in range(T):
-            a = A[t]
-            if h_prev is not None:
-                dot(h_prev, w_hh_t, rec)
-                add(a, rec, a)
-            exp(a, a)
-            add(a, 1.0, a)
-            div(numer, a, a)
-            g = G_[t]
-            sub(g, 1.0, g)
-            c = CS[t]
-            if c_prev is not None:
-                mul(F_[t], c_prev, c)
-                mul(I_[t], g, tmp)
-                add(c, tmp, c)
-            else:
-                mul(I_[t], g, c)
-            tanh(c, TC[t])
-            mul(O_[t], TC[t], HS[t])
-            h_prev, c_prev = HS[t], c
+    for t in range(T):
+        a = A[t]
+        if h_prev is not None:
+            dot(h_prev, w_hh_t, rec)
+            add(a, rec, a)
+        tanh(a, a)
+        mul(a, half, a)
+        add(a, offset, a)
+        g = G_[t]
+        c = CS[t]
+        if c_prev is not None:
+            mul(F_[t], c_prev, c)
+            mul(I_[t], g, tmp)
+            add(c, tmp, c)
+        else:
+            mul(I_[t], g, c)
+        tanh(c, TC[t])
+        mul(O_[t], TC[t], HS[t])
+        h_prev, c_prev = HS[t], c
     return y, acts, tc
 
 
@@ -209,7 +239,9 @@ def lstm_backward(
     mul, sub = np.multiply, np.subtract
     # k (T, B, 4H): the factor of each gate's pre-activation gradient, for all steps at once, in place;
     # the loop multiplies it by dc (gates i, f, g) or dh (gate o), turning it into dA
-    k = np.subtract(1.0, acts)
+    # over all 4H columns, g's included (overwritten next): one contiguous pass measured faster than
+    # three strided ones over i, f and o alone
+    k = sub(1.0, acts, out=_scratch("k", acts.shape, dtype))
     mul(k, acts, k)  # s (1 - s) on i, f, o
     k_i, k_f, k_g, k_o = (k[:, :, j * H : (j + 1) * H] for j in range(4))
     mul(g, g, k_g)
@@ -222,7 +254,7 @@ def lstm_backward(
     else:
         mul(k_f[0], c0, k_f[0])
     mul(k_o, tc, k_o)  # dA_o = dh * tanh(c) o (1 - o)
-    k_c = mul(tc, tc)
+    k_c = mul(tc, tc, out=_scratch("k_c", tc.shape, dtype))
     sub(1.0, k_c, k_c)
     mul(k_c, o, k_c)  # dc += dh * o (1 - tanh(c)^2)
     KIFG = [s.reshape(B, 3, H) for s in k[:, :, : 3 * H]]
@@ -271,14 +303,14 @@ def gru_forward(
     T, B, _ = x.shape
     H = w_hh.shape[1]
     dtype = _dtype(x, w_ih, w_hh)
-    scale = _gate_scale(3, H, (), (0, 1), dtype)  # r, z negated for 1 / (1 + exp(-a)); n untouched
+    scale = _gate_scale(3, H, (0, 1), dtype)  # r, z halved for 0.5 tanh(a / 2) + 0.5; n untouched
     acts = np.empty((T, B, 3 * H), dtype=dtype)
     _project(x, w_ih, b_ih, acts, scale)
-    w_hh_t = _scaled_t(w_hh, scale, dtype)
+    w_hh_t = _scaled_t(w_hh, scale, dtype, "w_hh_t")
     b_hh_s = None if b_hh is None else b_hh * scale
-    gh = np.empty((T, B, 3 * H), dtype=dtype)  # h W_hh^T + b_hh per step (r, z columns negated)
+    gh = _scratch("gh", (T, B, 3 * H), dtype)  # h W_hh^T + b_hh per step (r, z columns halved)
     hs = np.empty((T, B, H), dtype=dtype)
-    dot, add, sub, mul, div, exp, tanh = np.dot, np.add, np.subtract, np.multiply, np.divide, np.exp, np.tanh
+    dot, add, sub, mul, tanh = np.dot, np.add, np.subtract, np.multiply, np.tanh
     GH, HS = list(gh), list(hs)
     RZ = list(acts[:, :, : 2 * H])
     R_ = list(acts[:, :, :H])
@@ -288,26 +320,25 @@ def gru_forward(
     GH_N = list(gh[:, :, 2 * H :])
     tmp = np.empty((B, H), dtype=dtype)
     h_prev = np.zeros((B, H), dtype=dtype) if h0 is None else h0
-    with np.errstate(over="ignore"):  # exp(large) = inf gives the exact limit 0 below
-        for t in range(T):
-            dot(h_prev, w_hh_t, GH[t])
-            if b_hh_s is not None:
-                add(GH[t], b_hh_s, GH[t])
-            rz = RZ[t]
-            add(rz, GH_RZ[t], rz)
-            exp(rz, rz)
-            add(rz, 1.0, rz)
-            div(1.0, rz, rz)
-            n = N_[t]
-            mul(R_[t], GH_N[t], tmp)
-            add(n, tmp, n)
-            tanh(n, n)
-            h = HS[t]
-            sub(h_prev, n, tmp)
-            mul(Z_[t], tmp, tmp)
-            add(n, tmp, h)
-            h_prev = h
-    return hs, acts, np.ascontiguousarray(gh[:, :, 2 * H :])
+    for t in range(T):
+        dot(h_prev, w_hh_t, GH[t])
+        if b_hh_s is not None:
+            add(GH[t], b_hh_s, GH[t])
+        rz = RZ[t]
+        add(rz, GH_RZ[t], rz)
+        tanh(rz, rz)
+        mul(rz, 0.5, rz)
+        add(rz, 0.5, rz)
+        n = N_[t]
+        mul(R_[t], GH_N[t], tmp)
+        add(n, tmp, n)
+        tanh(n, n)
+        h = HS[t]
+        sub(h_prev, n, tmp)
+        mul(Z_[t], tmp, tmp)
+        add(n, tmp, h)
+        h_prev = h
+    return hs, acts, gh[:, :, 2 * H :].copy()  # a copy always: gh is scratch (ascontiguousarray may not copy)
 
 
 def gru_backward(
@@ -335,22 +366,22 @@ def gru_backward(
     r, z, n = acts[:, :, :H], acts[:, :, H : 2 * H], acts[:, :, 2 * H :]
     add, sub, mul, dot = np.add, np.subtract, np.multiply, np.dot
     # the factors of the running gradient, for all steps at once, without temporaries
-    k_z = np.empty((T, B, H), dtype=dtype)  # dGI_z = dh * (h_prev - n) z (1 - z)
+    k_z = _scratch("k_z", (T, B, H), dtype)  # dGI_z = dh * (h_prev - n) z (1 - z)
     k_z[0] = 0.0 if h0 is None else h0
     sub(k_z[0], n[0], k_z[0])
     sub(hs[:-1], n[1:], k_z[1:])
-    one_z = sub(1.0, z)
+    one_z = sub(1.0, z, out=_scratch("one_z", (T, B, H), dtype))
     mul(k_z, z, k_z)
     mul(k_z, one_z, k_z)
-    k_n = mul(n, n)  # dGI_n = dh * (1 - z) (1 - n^2)
+    k_n = mul(n, n, out=_scratch("k_n", (T, B, H), dtype))  # dGI_n = dh * (1 - z) (1 - n^2)
     sub(1.0, k_n, k_n)
     mul(k_n, one_z, k_n)
-    k_r = sub(1.0, r)  # dGI_r = dGI_n * ghn r (1 - r)
+    k_r = sub(1.0, r, out=_scratch("k_r", (T, B, H), dtype))  # dGI_r = dGI_n * ghn r (1 - r)
     mul(k_r, r, k_r)
     mul(k_r, ghn, k_r)
     KN, KZ, KR, R_, Z_ = list(k_n), list(k_z), list(k_r), list(r), list(z)
-    d_gi = np.empty((T, B, 3 * H), dtype=dtype)  # gradient of x W_ih^T + b_ih per step
-    d_gh = np.empty((T, B, 3 * H), dtype=dtype)  # gradient of h W_hh^T + b_hh per step
+    d_gi = _scratch("d_gi", (T, B, 3 * H), dtype)  # gradient of x W_ih^T + b_ih per step
+    d_gh = _scratch("d_gh", (T, B, 3 * H), dtype)  # gradient of h W_hh^T + b_hh per step
     DGI_N = list(d_gi[:, :, 2 * H :])
     DGH_R, DGH_Z, DGH_N = (list(d_gh[:, :, k * H : (k + 1) * H]) for k in range(3))
     DGH, DHS = list(d_gh), list(grad_hs)
