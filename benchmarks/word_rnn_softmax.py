@@ -9,7 +9,8 @@ frequencies are; the class and adaptive layouts come from their counts, as the t
    and class/adaptive as multiples of full's speed;
 2. the floor of the full step: the three V x H matrix products it cannot avoid (logits = h W^T,
    dh = dlogits W, dW = dlogits^T h) and the exp over the (22, V) logits, timed alone with numpy; the full
-   step's ratio to it;
+   step's ratio to it; and the step without any output layer (the bound on what a factorised softmax can
+   gain over full: the recurrence, the embedding, the engine and SGD cost the same under every softmax);
 3. scaling: cost per token of the per-sentence step for V in {2k, 8k, 32k, 100k}, each softmax;
 4. the epoch estimate: 80,000 sentences (mean ~22 tokens) at --batch-size 32, each softmax, from timed batches.
 """
@@ -90,6 +91,24 @@ def full_floor(V: int, n: int, repeats: int) -> float:
     return best_time(run, repeats)
 
 
+def without_output_layer(V: int, sents: list[np.ndarray], repeats: int) -> float:
+    """Seconds per step of everything but the output layer: the same model's embedding, recurrence, backward
+    and SGD, with the loss the plain sum of the top states. No output layer can make a step cheaper than this."""
+    model, _ = model_and_step(V, "full")
+    params = [p for name, p in model.named_parameters() if not name.startswith("output")]
+    opt = optim.SGD(params, lr=LR)
+
+    def run():
+        for s in sents:
+            opt.zero_grad()
+            hs, _ = model.hidden_states(s[:-1][:, None])
+            loss = hs.sum()
+            loss.item()
+            loss.backward()
+            opt.step()
+    return best_time(run, repeats, min_seconds=0.3) / len(sents)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
@@ -108,11 +127,16 @@ def run(quick: bool = False) -> None:
     sents = sentences(rng, V, 20 if quick else 60)
     times = {sm: per_sentence(V, sm, sents, reps) for sm in SOFTMAXES}
     floor = full_floor(V, 22, reps * 3)
+    rest = without_output_layer(V, sents, reps)
     print(f"\n1. per-sentence step, V {V}, 22 tokens:")
     for sm, t in times.items():
         print(f"   {sm:<9} {t * 1e3:7.3f} ms   {times['full'] / t:5.2f}x the full step's speed")
     print(f"2. floor of the full step (3 GEMMs of 22x{H}x{V} + exp of 22x{V}, numpy alone): {floor * 1e3:.3f} ms; "
           f"the full step is {times['full'] / floor:.2f}x its floor")
+    print(f"   the step without its output layer (embedding, recurrence, backward, SGD; loss = sum of the states): "
+          f"{rest * 1e3:.3f} ms, so no output layer can make the step more than {times['full'] / rest:.1f}x faster than "
+          f"full; class's own output layer costs {(times['class'] - rest) * 1e3:.3f} ms, adaptive's "
+          f"{(times['adaptive'] - rest) * 1e3:.3f} ms")
 
     print("\n3. cost per token (µs) of the per-sentence step:")
     sizes = (2000, 8000, 32000) if quick else (2000, 8000, 32000, 100000)
