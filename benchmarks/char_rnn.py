@@ -111,6 +111,12 @@ def classic(text: str, rounds: int) -> None:
     print(f"  floor: the recurrence alone ({T} x (dot+add+tanh) forward, {T} x (add+mul+dot) backward, H={H} "
           f"float32, 1-D vectors, ndarray.dot): {floor * 1e6:.1f} µs/chunk; ours/floor = {b32 / floor:.2f} "
           f"(median {np.median(t32) / floor:.2f})")
+    parts = step_floor_parts(T, H, vocab.size, ours32.flat.data.size, np.float32)
+    whole = floor + sum(parts.values())
+    print(f"  floor of the whole step: the recurrence {floor * 1e6:.1f} + " + " + ".join(
+        f"{name} {t * 1e6:.1f}" for name, t in parts.items()) + f" = {whole * 1e6:.1f} µs/chunk: the reference is "
+        f"{bref / whole:.1f}x that floor (so {bref / whole:.1f}x is the most any numpy implementation of this step "
+        f"can reach here); ours = {b32 / whole:.2f}x the floor")
     named, c_calls = count_numpy_calls(ours32.step)
     print(f"  numpy calls in one Trainer.step() (float32), counted: {named + c_calls} = {named} calls of numpy "
           f"functions and ufuncs by name (np.dot, np.add(..., out=), ...) + {c_calls} numpy builtins and array "
@@ -163,6 +169,42 @@ def recurrence_floor(T: int, H: int, dtype) -> tuple[float, int]:
 
     loops()
     return min(time_per_call(loops, 400) for _ in range(5)), 6 * T
+
+
+def step_floor_parts(T: int, H: int, V: int, n_params: int, dtype) -> dict[str, float]:
+    """Seconds per chunk of the rest of a training step at its least, each timed alone: the output layer's
+    softmax and products (logits, their gradient's two products, the W_hh gradient) and the update passes
+    over all ``n_params`` parameters (clip, and Adagrad's seven: g*g, G+=, +eps, sqrt, *lr, /, p+=)."""
+    rng = np.random.default_rng(0)
+    hs = rng.standard_normal((T, H)).astype(dtype)
+    w_out = (0.01 * rng.standard_normal((V, H))).astype(dtype)
+    logits, dh, dw_out, dw_hh = (np.empty(shape, dtype) for shape in ((T, V), (T, H), (V, H), (H, H)))
+    flat = [np.abs(rng.standard_normal(n_params)).astype(dtype) for _ in range(4)]  # data, grad, G (> 0), tmp
+    step = np.empty(n_params, dtype)
+
+    def output_layer() -> None:
+        np.dot(hs, w_out.T, out=logits)
+        np.exp(logits, out=logits)
+        np.dot(logits, w_out, out=dh)
+        np.dot(logits.T, hs, out=dw_out)
+        np.dot(dh.T, hs, out=dw_hh)
+
+    def update() -> None:
+        data, grad, total, tmp = flat
+        np.clip(grad, -5.0, 5.0, out=grad)
+        np.multiply(grad, grad, out=tmp)
+        np.add(total, tmp, out=total)
+        np.add(total, 1e-8, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        np.multiply(grad, -0.1, out=step)
+        np.divide(step, tmp, out=step)
+        np.add(data, step, out=data)
+
+    parts = {}
+    for name, fn in (("output layer", output_layer), ("clip + Adagrad", update)):
+        fn()
+        parts[name] = min(time_per_call(fn, 400) for _ in range(5))
+    return parts
 
 
 def count_numpy_calls(step) -> tuple[int, int]:
