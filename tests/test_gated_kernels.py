@@ -183,3 +183,24 @@ def test_gru_layouts_and_bias_folding_against_plain_numpy_and_finite_differences
             a[i] = old
             want[i] = (up - down) / (2 * eps)
         np.testing.assert_allclose(grad, want, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize("chunk_steps", [1, 2, 3])
+@pytest.mark.parametrize("use_h0", [True, False])
+def test_gru_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, chunk_steps, use_h0):
+    # the backward computes its gate factors a chunk of steps at a time (c = _GRU_CHUNK // (B H)); any chunking,
+    # with a partial first chunk (T = 7), must give the one-chunk result bit for bit
+    import tinygrad_rnn.kernels.gated as gated
+
+    r, x, h0, _, w = _problem("gru", np.float64, T=7, B=3, I=4, H=2, seed=7)
+    h0 = h0 if use_h0 else None
+    hs, acts, ghn = gru_forward(x, h0, *w)
+    g = r.normal(size=hs.shape)
+    monkeypatch.setattr(gated, "_GRU_CHUNK", 10**9)
+    want = gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True)
+    monkeypatch.setattr(gated, "_GRU_CHUNK", chunk_steps * 3 * 2)
+    have = gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True)
+    for a, b in zip(have, want):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
