@@ -71,11 +71,12 @@ def test_saturated_gates_give_exact_limits_without_warnings(kind):
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_one_hot_input_equals_the_dense_one_hot(kind):
+@pytest.mark.parametrize("B", [1, 3])
+def test_one_hot_input_equals_the_dense_one_hot(kind, B):
     from tinygrad_rnn.kernels.gated import OneHotInput
 
-    r, _, h0, c0, w = _problem(kind, np.float64, I=6)
-    ids = r.integers(0, 6, (5, 3))
+    r, _, h0, c0, w = _problem(kind, np.float64, I=6, B=B)
+    ids = r.integers(0, 6, (5, B))
     dense = np.eye(6)[ids]
     y_d, g_d = _run(kind, dense, h0, c0, w, np.random.default_rng(4), (True,) * 6)
     y_o, g_o = _run(kind, OneHotInput(ids, 6), h0, c0, w, np.random.default_rng(4), (True,) * 6)
@@ -131,4 +132,75 @@ def test_reused_scratch_never_leaks_into_saved_or_returned_arrays(kind, T, B):
     for (y, want), out, have in zip(alone, saved, got):
         np.testing.assert_array_equal(out[0], y)
         for a, b in zip(have, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def _gru_reference(x, h0, w_ih, w_hh, b_ih, b_hh):
+    """PyTorch's GRU equations step by step in plain float64 numpy (r, z, n stacked along W's first axis)."""
+    H = w_hh.shape[1]
+    b_ih = np.zeros(3 * H) if b_ih is None else b_ih
+    b_hh = np.zeros(3 * H) if b_hh is None else b_hh
+    h = np.zeros((x.shape[1], H)) if h0 is None else h0
+    out = []
+    for x_t in x:
+        gi, gh = x_t @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        r = 1.0 / (1.0 + np.exp(-(gi[:, :H] + gh[:, :H])))
+        z = 1.0 / (1.0 + np.exp(-(gi[:, H : 2 * H] + gh[:, H : 2 * H])))
+        n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+        h = (1.0 - z) * n + z * h
+        out.append(h)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("B", [1, 2, 4])  # B = 1 keeps the gates step-major, B > 1 gate-major
+@pytest.mark.parametrize("biases", ["both", "ih", "hh", "none"])
+@pytest.mark.parametrize("use_h0", [True, False])
+def test_gru_layouts_and_bias_folding_against_plain_numpy_and_finite_differences(B, biases, use_h0):
+    # the forward folds b_hh's r, z parts into the input projection's bias and keeps b_hn in the loop; the
+    # states must be the equations', every gradient the central difference of sum(g * hs)
+    r, x, h0, _, (w_ih, w_hh, b_ih, b_hh) = _problem("gru", np.float64, T=4, B=B, I=3, H=2, seed=B)
+    b_ih = b_ih if biases in ("both", "ih") else None
+    b_hh = b_hh if biases in ("both", "hh") else None
+    h0 = h0 if use_h0 else None
+    hs, acts, ghn = gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    np.testing.assert_allclose(hs, _gru_reference(x, h0, w_ih, w_hh, b_ih, b_hh), rtol=1e-13, atol=1e-14)
+    g = r.normal(size=hs.shape)
+    grads = gru_backward(g, x, h0, hs, acts, ghn, w_ih, w_hh, b_ih is not None or b_hh is not None)
+    inputs = {"x": (x, grads[0]), "h0": (h0, grads[1]), "w_ih": (w_ih, grads[2]), "w_hh": (w_hh, grads[3]),
+              "b_ih": (b_ih, grads[4]), "b_hh": (b_hh, grads[5])}
+    eps = 1e-6
+    for name, (a, grad) in inputs.items():
+        if a is None:
+            assert name != "h0" or grad is None  # (an absent bias's gradient is not looked at)
+            continue
+        want = np.empty_like(a)
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + eps
+            up = float((g * _gru_reference(x, h0, w_ih, w_hh, b_ih, b_hh)).sum())
+            a[i] = old - eps
+            down = float((g * _gru_reference(x, h0, w_ih, w_hh, b_ih, b_hh)).sum())
+            a[i] = old
+            want[i] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, want, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize("chunk_steps", [1, 2, 3])
+@pytest.mark.parametrize("use_h0", [True, False])
+def test_gru_backward_in_chunks_of_steps_equals_one_chunk(monkeypatch, chunk_steps, use_h0):
+    # the backward computes its gate factors a chunk of steps at a time (c = _GRU_CHUNK // (B H)); any chunking,
+    # with a partial first chunk (T = 7), must give the one-chunk result bit for bit
+    import tinygrad_rnn.kernels.gated as gated
+
+    r, x, h0, _, w = _problem("gru", np.float64, T=7, B=3, I=4, H=2, seed=7)
+    h0 = h0 if use_h0 else None
+    hs, acts, ghn = gru_forward(x, h0, *w)
+    g = r.normal(size=hs.shape)
+    monkeypatch.setattr(gated, "_GRU_CHUNK", 10**9)
+    want = gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True)
+    monkeypatch.setattr(gated, "_GRU_CHUNK", chunk_steps * 3 * 2)
+    have = gru_backward(g, x, h0, hs, acts, ghn, w[0], w[1], True)
+    for a, b in zip(have, want):
+        assert (a is None) == (b is None)
+        if a is not None:
             np.testing.assert_array_equal(a, b)
