@@ -98,11 +98,12 @@ def test_bad_classes_and_targets_are_refused():
         m(np.zeros((1, 6)), np.array([11]))
 
 
-@pytest.mark.parametrize("union", [True, False])
+@pytest.mark.parametrize("layout", ["union", "pairs", "grouped"])
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**16), n=st.integers(1, 9), bias=st.booleans(), sparse=st.booleans())
-def test_union_and_grouped_layouts_agree_and_match_finite_differences(union, seed, n, bias, sparse):
-    """Both layouts of the fused op (a sentence's union block, a batch's per-class groups) are exact."""
+def test_every_layout_matches_log_prob_and_finite_differences(layout, seed, n, bias, sparse):
+    """Every layout of the fused op (a tiny input's union block, a sentence's needed pairs, a batch's
+    per-class groups) is exact."""
     from unittest import mock
 
     from tinygrad_rnn.nn import class_softmax
@@ -111,7 +112,7 @@ def test_union_and_grouped_layouts_agree_and_match_finite_differences(union, see
     rng = np.random.default_rng(seed + 7)
     x = Tensor(rng.normal(size=(n, 6)), requires_grad=True)
     target = rng.integers(0, 11, size=n)
-    with mock.patch.object(class_softmax, "union_is_cheaper", lambda *a: union):
+    with mock.patch.object(class_softmax, "choose_layout", lambda *a: layout):
         out, loss = m(x, target)
         np.testing.assert_allclose(out.data, m.log_prob(x).data[np.arange(n), target], rtol=1e-12, atol=1e-12)
         assert gradcheck(lambda x, *ps: m(x, target).loss, [x, *m.parameters()])
@@ -124,7 +125,47 @@ def test_union_and_grouped_layouts_agree_and_match_finite_differences(union, see
 
 
 def test_layout_choice_follows_the_cost_model():
-    from tinygrad_rnn.nn.class_softmax import union_is_cheaper
+    from tinygrad_rnn.nn.class_softmax import choose_layout
 
-    assert union_is_cheaper(22, 700, 800, 15)  # a sentence: one block
-    assert not union_is_cheaper(700, 8000, 25_000, 89)  # a batch touching every class: groups
+    assert choose_layout(3, 60, 70, 3) == "union"  # a few rows: one block
+    assert choose_layout(22, 700, 800, 15) == "pairs"  # a sentence: only the needed scores
+    assert choose_layout(704, 8000, 26_000, 89) == "pairs"  # a batch of 32 sentences
+    assert choose_layout(20_000, 8000, 700_000, 89) == "grouped"  # many rows per class: one product each
+    assert choose_layout(0, 0, 0, 0) == "union"
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 12), bias=st.booleans(), distinct=st.booleans())
+def test_pairs_layout_equals_union_for_ascending_classes_and_repeats(seed, n, bias, distinct):
+    """The pairs layout against the union block (an independent formulation): outputs, dx and every
+    parameter gradient, for classes that are ascending id ranges (no final sort) and for targets with
+    and without repeated classes (the (k, m) @ (m, H) sums)."""
+    from unittest import mock
+
+    from tinygrad_rnn.nn import class_softmax
+
+    classes = np.repeat(np.arange(5), [1, 2, 3, 4, 5])  # 15 words in ascending id ranges
+    rng = np.random.default_rng(seed)
+    if distinct:  # one word of each of up to 5 distinct classes, in a shuffled order
+        target = np.array([np.flatnonzero(classes == c)[-1] for c in rng.permutation(5)[:min(n, 5)]])
+    else:
+        target = rng.integers(0, 15, size=n)
+    x0 = rng.normal(size=(len(target), 6))
+    results = {}
+    for layout in ("union", "pairs"):
+        m = nn.ClassSoftmax(6, classes, bias=bias, sparse=True, dtype=np.float64)
+        r = np.random.default_rng(seed + 1)
+        for p in m.parameters():
+            p.data[...] = r.normal(scale=0.5, size=p.shape)
+        x = Tensor(x0, requires_grad=True)
+        with mock.patch.object(class_softmax, "choose_layout", lambda *a, _l=layout: _l):
+            out, _ = m(x, target)
+            (out * Tensor(r.normal(size=len(target)))).sum().backward()
+        grads = [x.grad] + [np.asarray(p.grad) for p in m.parameters()]
+        results[layout] = (out.data, grads, m.weight.grad)
+    np.testing.assert_allclose(results["pairs"][0], results["union"][0], rtol=1e-12, atol=1e-12)
+    for a, b in zip(results["pairs"][1], results["union"][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    sparse = results["pairs"][2]
+    assert list(sparse.indices) == sorted(set(sparse.indices.tolist()))
+    np.testing.assert_array_equal(sparse.indices, results["union"][2].indices)

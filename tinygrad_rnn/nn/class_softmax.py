@@ -10,12 +10,14 @@ The output weights of a class are looked up with ``F.embedding``, so with ``spar
 ``weight`` is a ``RowSparseGrad`` of the target classes' rows only (like ``nn.Embedding(sparse=True)``),
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
 
-Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; for the
-word factor a sentence's few rows are scored against all words of the touched classes at once (one
-product, each row masked to its own class: a handful of numpy calls), while a large batch, which touches
-every class, groups its rows by class and scores each class's words with one small product (no wasted
-scores); ``union_is_cheaper`` picks. Its backward gives ``weight`` the rows of the touched classes only
-(distinct, sorted: already coalesced).
+Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; the word
+factor has three layouts with the same numbers, ``choose_layout`` picks by a cost model: a few rows are
+scored against all words of the touched classes at once (*union*: one product, each row masked to its own
+class); a sentence or a batch computes only the needed (row, word-of-its-class) pairs (*pairs*: rows sorted
+by class, gathered weight rows, row-dots, a segmented softmax, one small product per row for dx and one per
+run of rows sharing a class for the weight gradient); many thousands of rows give each class its own small
+products (*grouped*). The backward gives ``weight`` the rows of the touched classes only (distinct, sorted:
+already coalesced).
 ``benchmarks/softmax_wall.py`` and ``benchmarks/word_rnn_softmax.py`` measure it against the full softmax
 and the adaptive softmax.
 """
@@ -73,18 +75,33 @@ def _log_softmax_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return shifted - np.log(total), e / total
 
 
-# Cost model of the two layouts of _ClassLogProb, in units of one (row, word) score (its three products of
-# length H and its share of the elementwise passes; ~20 ns here): one touched class of the grouped layout costs
-# about as much Python and numpy-call overhead as GROUP_COST scores (~30 µs). Both layouts give the same
-# numbers; this only picks the faster one.
+# Cost model of the three layouts of _ClassLogProb, in units of one (row, word) score of the union block (its
+# three products of length H and its share of the elementwise passes; ~15 ns here). A needed (row, word) pair
+# of the pairs layout costs PAIR_COST such units (its gathered weight and input rows, the row-dot and the
+# gradient passes over the (pairs, H) block), and each row PAIRS_ROW_COST (its small dx product and the
+# Python around it); one touched class of the grouped layout costs about as much Python and numpy-call
+# overhead as GROUP_COST scores (~20 µs). Measured on the module's forward+backward at V 8000, H 100 (float32,
+# one thread): N 2-10 rows union ≈ pairs, N 22: pairs 260 µs vs union 460 and grouped 670; N 704: pairs
+# 6.7 ms vs grouped 7.4 and union 44. All layouts give the same numbers; this only picks the fastest.
+PAIR_COST = 2
+PAIRS_ROW_COST = 100
 GROUP_COST = 1500
 
 
-def union_is_cheaper(n_rows: int, n_union: int, n_own: int, n_groups: int) -> bool:
-    """True if scoring every row against the union of the touched classes (``n_rows * n_union`` scores,
-    a few whole-block calls) beats one small product per touched class (``n_own`` scores, ``n_groups``
-    groups): a sentence (tens of rows) takes the union, a large batch (every class touched) the groups."""
-    return n_rows * n_union <= n_own + GROUP_COST * n_groups
+def choose_layout(n_rows: int, n_union: int, n_own: int, n_groups: int) -> str:
+    """``"union"``, ``"pairs"`` or ``"grouped"``: the cheapest way to score ``n_rows`` rows against their own
+    classes' words (``n_own`` needed scores in all, ``n_groups`` distinct classes holding ``n_union`` words).
+
+    *union* scores every row against all ``n_union`` words (``n_rows * n_union`` scores, a few whole-block
+    calls: a few rows); *pairs* computes only the ``n_own`` needed scores with one small product per row
+    (a sentence's tens of rows up to batches of hundreds); *grouped* gives each class its own products
+    (many thousands of rows, where per-row work would dominate)."""
+    if n_rows == 0:
+        return "union"
+    costs = {"union": n_rows * n_union,
+             "pairs": PAIR_COST * n_own + PAIRS_ROW_COST * n_rows,
+             "grouped": n_own + GROUP_COST * n_groups}
+    return min(costs, key=costs.__getitem__)
 
 
 class _ClassLogProb(Function):
@@ -101,7 +118,7 @@ class _ClassLogProb(Function):
 
     @staticmethod
     def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, class_of_word, members,
-                class_sizes, position, sparse):
+                class_sizes, position, class_start, words_by_class, sparse):
         n = len(target)
         z = x @ class_weight.T
         if class_bias is not None:
@@ -112,9 +129,13 @@ class _ClassLogProb(Function):
         out = class_lp[rows, target_class]
         touched = np.zeros(len(members), dtype=bool)
         touched[target_class] = True
-        cols = np.flatnonzero(touched[class_of_word])  # the touched classes' words, sorted
-        if union_is_cheaper(n, len(cols), int(class_sizes[target_class].sum()), int(touched.sum())):
-            w_cols = weight[cols]
+        n_groups = int(np.count_nonzero(touched))
+        n_own = int(class_sizes[target_class].sum())
+        n_union = int(class_sizes[touched].sum())
+        layout = choose_layout(n, n_union, n_own, n_groups)
+        if layout == "union":
+            cols = np.flatnonzero(touched[class_of_word])  # the touched classes' words, sorted
+            w_cols = np.take(weight, cols, axis=0)
             word_p = x @ w_cols.T  # (N, |cols|): scores, then each row's softmax over its own class
             if bias is not None:
                 word_p += bias[cols]
@@ -127,6 +148,9 @@ class _ClassLogProb(Function):
             out += picked - np.log(total[:, 0])
             word_p /= total
             groups = ("union", cols, at, word_p, w_cols)
+        elif layout == "pairs":
+            groups = _pairs_forward(x, weight, bias, target, target_class, class_sizes, class_start,
+                                    words_by_class, position, out)
         else:
             groups = _grouped_forward(x, weight, bias, target, target_class, members, position, out)
         ctx.saved = (x, class_weight, weight, class_p, target_class, target, groups, position, sparse,
@@ -153,6 +177,8 @@ class _ClassLogProb(Function):
             dx += ds @ w_cols
             vals = ds.T @ x
             bias_vals = ds.sum(axis=0) if has_bias else None
+        elif groups[0] == "pairs":
+            idx, vals, bias_vals = _pairs_backward(groups, dx, grad[:, 0], has_bias)
         else:
             idx, vals, bias_vals = _grouped_backward(groups, dx, grad, target, position, x, has_bias)
         d_bias = None
@@ -165,6 +191,89 @@ class _ClassLogProb(Function):
             d_weight = np.zeros(weight.shape, dtype=vals.dtype)
             d_weight[idx] = vals
         return dx, d_class_weight, d_class_bias, d_weight, d_bias
+
+
+def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(a * b).sum(axis=1)`` (P,) of two (P, H) arrays without the (P, H) temporary."""
+    vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0; einsum's loop otherwise
+    return vecdot(a, b) if vecdot is not None else np.einsum("ph,ph->p", a, b)
+
+
+def _pairs_forward(x, weight, bias, target, target_class, class_sizes, class_start, words_by_class, position,
+                   out) -> tuple:
+    """The pairs layout's word factor, added to ``out`` in place; returns what its backward needs.
+
+    The rows are sorted by class (stable), and row r's pairs are the words of its class, in the class's
+    order: a contiguous segment of the (P,) pair arrays, so the per-row softmax is a segmented reduction and
+    a run of rows sharing a class is one (m, k) block."""
+    n = len(target)
+    order = np.argsort(target_class, kind="stable")
+    sorted_class = target_class[order]
+    sizes = class_sizes[sorted_class]  # (n,) words of each (sorted) row's class
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    n_pairs = int(ends[-1])
+    pair_row = np.repeat(np.arange(n), sizes)
+    pair_word = words_by_class[np.arange(n_pairs) + np.repeat(class_start[sorted_class] - starts, sizes)]
+    xs = np.take(x, order, axis=0)
+    w_pairs = np.take(weight, pair_word, axis=0)  # (P, H)
+    x_pairs = np.take(xs, pair_row, axis=0)  # (P, H)
+    s = _row_dots(w_pairs, x_pairs)
+    if bias is not None:
+        s += bias[pair_word]
+    s -= np.repeat(np.maximum.reduceat(s, starts), sizes)
+    at = starts + position[target[order]]  # each row's target among its pairs
+    picked = s[at]
+    np.exp(s, out=s)
+    total = np.add.reduceat(s, starts)
+    out[order] += picked - np.log(total)
+    s /= np.repeat(total, sizes)
+    return ("pairs", order, sorted_class, sizes, starts, pair_word, w_pairs, x_pairs, xs, s, at)
+
+
+def _pairs_backward(saved, dx, grad, has_bias):
+    """The pairs layout's gradients: adds the word factor's part of dx in place; returns the touched word
+    ids (sorted), their weight rows' gradient and their biases' gradient."""
+    _, order, sorted_class, sizes, starts, pair_word, w_pairs, x_pairs, xs, ds, at = saved
+    n = len(order)
+    g = grad[order]
+    ds *= -np.repeat(g, sizes)  # the saved softmax becomes the scores' gradient
+    ds[at] += g
+    # dx of a row: its pairs' gradients times their weight rows, one (k,) @ (k, H) product per row (a
+    # segmented sum; numpy's reduceat over rows is slower than these small BLAS calls)
+    dxs = np.empty_like(xs)
+    lows, ks = starts.tolist(), sizes.tolist()
+    for r, (lo, k) in enumerate(zip(lows, ks)):
+        np.dot(ds[lo:lo + k], w_pairs[lo:lo + k], out=dxs[r])
+    dx[order] += dxs
+    # a pair's weight-row gradient is ds * x_row (x_pairs is free to overwrite): final for a class used by one
+    # row; a class used by m rows sums its m blocks with one (k, m) @ (m, H) product into its first block
+    vals = np.multiply(x_pairs, ds[:, None], out=x_pairs)
+    bias_vals = ds
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_class[1:], sorted_class[:-1], out=first[1:])
+    keep, idx = None, pair_word
+    if not first.all():
+        firsts = np.flatnonzero(first)
+        counts = np.diff(firsts, append=n)
+        repeated = counts > 1
+        for f, m in zip(firsts[repeated].tolist(), counts[repeated].tolist()):
+            lo, k = lows[f], ks[f]
+            d = ds[lo:lo + m * k].reshape(m, k)  # the run's m rows share their class's k words
+            np.dot(d.T, xs[f:f + m], out=vals[lo:lo + k])
+            if has_bias:
+                bias_vals[lo:lo + k] = d.sum(axis=0)  # after the product: d's first row is this slice
+        keep = np.flatnonzero(np.repeat(first, sizes))  # the first block of each run
+        idx = pair_word[keep]
+    if len(idx) > 1 and not (idx[1:] > idx[:-1]).all():  # classes that are not ascending id ranges
+        perm = np.argsort(idx, kind="stable")
+        keep = perm if keep is None else keep[perm]
+        idx = idx[perm]
+    if keep is not None:
+        vals = np.take(vals, keep, axis=0)
+        bias_vals = bias_vals[keep]
+    return idx, vals, (bias_vals if has_bias else None)
 
 
 def _grouped_forward(x, weight, bias, target, target_class, members, position, out) -> tuple:
@@ -205,6 +314,20 @@ def _grouped_backward(saved, dx, grad, target, position, x, has_bias):
     return idx[sort], vals[sort], bias_vals
 
 
+class _NegMean(Function):
+    """``(-x).mean()`` of the (N,) log-probabilities as one node (the module's loss, often unused by callers
+    that sum the output themselves): the same numbers as the two-op form, at one op's overhead."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        ctx.n, ctx.shape = x.shape[0], x.shape
+        return np.negative(np.mean(x))
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return np.negative(np.broadcast_to(np.asarray(grad) / ctx.n, ctx.shape))
+
+
 class ClassSoftmax(Module):
     """``ClassSoftmax(in_features, class_of_word, bias=True, sparse=False, dtype=None)``.
 
@@ -230,6 +353,8 @@ class ClassSoftmax(Module):
         starts = np.searchsorted(self.class_of_word[order], np.arange(n_classes + 1))
         self.members = [order[starts[c]:starts[c + 1]] for c in range(n_classes)]  # word ids of each class
         self.class_sizes = np.diff(starts)
+        self.class_start = starts  # class c's words are words_by_class[class_start[c]:class_start[c + 1]]
+        self.words_by_class = order
         self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
         for words in self.members:
             self.position[words] = np.arange(len(words))
@@ -260,9 +385,10 @@ class ClassSoftmax(Module):
         target = class_targets(target, len(x), self.n_words, type(self).__name__)
         output = _ClassLogProb.apply(x, self.class_weight, self.class_bias, self.weight, self.bias,
                                      target=target, class_of_word=self.class_of_word, members=self.members,
-                                     class_sizes=self.class_sizes, position=self.position, sparse=self.sparse)
-        loss = (-output).mean()
-        return ASMoutput(output[0] if unbatched else output, loss)
+                                     class_sizes=self.class_sizes, position=self.position,
+                                     class_start=self.class_start, words_by_class=self.words_by_class,
+                                     sparse=self.sparse)
+        return ASMoutput(output[0] if unbatched else output, _NegMean.apply(output))
 
     def log_prob(self, input: Any) -> Tensor:
         """Log-probabilities of every word ``(N, V)`` (or ``(V,)``): they sum to one over the words."""
