@@ -110,10 +110,11 @@ class _ClassLogProb(Function):
     Inputs: x (N, H), class_weight (C, H), class_bias (C,) or None, weight (V, H), bias (V,) or None;
     keywords: the targets, the module's class tables and whether ``weight``'s gradient is row-sparse.
 
-    Two layouts of the word factor, the same numbers: *union* scores every row against all words of the
-    touched classes (``cols``, sorted word ids) with one product and masks each row to its own class
-    (a few calls for the whole block: a sentence's tens of rows); *grouped* sorts the rows by class and
-    gives each touched class its own small product (no wasted scores: large batches).
+    Three layouts of the word factor, the same numbers (``choose_layout`` picks; see the module docstring):
+    *union* scores every row against all words of the touched classes (``cols``, sorted word ids) with one
+    product and masks each row to its own class (a few rows); *pairs* computes only each row's own-class
+    scores (a sentence up to batches); *grouped* gives each touched class its own small product (many
+    thousands of rows).
     """
 
     @staticmethod
