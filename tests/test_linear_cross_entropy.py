@@ -1,7 +1,11 @@
 """``F.linear_cross_entropy``: the fused projection + log-softmax + NLL equals its plain-numpy definition in
 value and, by central differences, in gradient; equals the composition ``cross_entropy(linear(...))``; and
-leaves a retained graph usable twice."""
+leaves a retained graph usable twice. Every test runs in both layouts of the op's scores (row-major (N, C),
+and class-major (C, N) with unnormalised exponentials, which the library picks for many classes and few rows),
+forced by the layout rule's thresholds; the class-major shift rule has tests of its own."""
 from __future__ import annotations
+
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -9,10 +13,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_rnn import F, Tensor
+from tinygrad_rnn.kernels import cross_entropy as ce_kernel
 
 from op_factory import check_backprop, upstream_for
 
 IGNORE = -100
+LAYOUTS = {"row-major": dict(CLASS_MAJOR_MIN_CLASSES=10**9),
+           "class-major": dict(CLASS_MAJOR_MIN_CLASSES=1, CLASS_MAJOR_MAX_ROWS=10**9)}
+
+
+@pytest.fixture(scope="module", params=sorted(LAYOUTS), autouse=True)
+def layout(request):
+    """Each test once per layout (module-scoped: hypothesis runs its examples inside one layout)."""
+    with mock.patch.multiple(ce_kernel, **LAYOUTS[request.param]):
+        yield request.param
 
 
 def numpy_lce(x, w, b, targets, reduction, ignore_index=IGNORE):
@@ -120,3 +134,73 @@ def test_bad_arguments_name_the_problem():
         F.linear_cross_entropy(x, w, target=np.array([0, 4]))
     with pytest.raises(ValueError, match="reduction"):
         F.linear_cross_entropy(x, w, target=np.array([0, 1]), reduction="avg")
+
+
+def _lce_case(x, w, t, reduction="none"):
+    x, w = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    loss = F.linear_cross_entropy(x, w, target=t, reduction=reduction)
+    (loss.sum() if reduction == "none" else loss).backward()
+    return loss.data, x.grad, w.grad
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scores_near_overflow_and_columns_that_underflow_stay_exact(dtype):
+    """Scores beyond exp's range (the whole block is shifted row by row) and rows whose scores are all very
+    negative (their unshifted exponentials underflow; they are recomputed shifted): value and gradients as
+    the float64 definition."""
+    rng = np.random.default_rng(3)
+    big = 200.0 if dtype == np.float32 else 1000.0
+    x = rng.normal(size=(6, 3))
+    w = rng.normal(size=(9, 3))
+    t = rng.integers(0, 9, size=6)
+    for scale_rows in ({0: big}, {1: big, 2: -big}, {3: -big}, {4: -big, 5: -big}):
+        xs = x.copy()
+        for r, s in scale_rows.items():
+            xs[r] = np.abs(xs[r]) * np.sign(s) * abs(s) / 3
+        wp = np.abs(w)  # positive scores on a positive row, negative on a negative one
+        value, gx, gw = _lce_case(xs.astype(dtype), wp.astype(dtype), t, "none")
+        want = numpy_lce(xs, wp, None, t, "none")
+        assert np.isfinite(value).all() and np.isfinite(gx).all() and np.isfinite(gw).all()
+        np.testing.assert_allclose(value, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-3)
+        # the gradient as the definition's: softmax - one_hot, in float64
+        z = xs @ wp.T
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(6), t] -= 1
+        tol = 1e-4 if dtype == np.float32 else 1e-10
+        np.testing.assert_allclose(gx, p @ wp, rtol=tol, atol=tol * big)
+        np.testing.assert_allclose(gw, p.T @ xs, rtol=tol, atol=tol * big)
+
+
+def test_a_nan_row_spoils_only_its_own_loss():
+    rng = np.random.default_rng(4)
+    x, w = rng.normal(size=(4, 3)), rng.normal(size=(7, 3))
+    x[1, 0] = np.nan
+    value = F.linear_cross_entropy(Tensor(x), Tensor(w), target=np.array([0, 1, 2, 3]), reduction="none").data
+    assert np.isnan(value[1]) and np.isfinite(value[[0, 2, 3]]).all()
+    np.testing.assert_allclose(value[[0, 2, 3]], numpy_lce(x[[0, 2, 3]], w, None, np.array([0, 2, 3]), "none"),
+                               rtol=1e-12)
+
+
+def test_the_library_picks_class_major_for_a_sentence_against_a_vocabulary():
+    """At the default thresholds a sentence (22 rows) against 2000 classes is class-major, 1 row or 65
+    classes row-major; the sentence's value and gradients equal the float64 definition."""
+    with mock.patch.multiple(ce_kernel, CLASS_MAJOR_MIN_CLASSES=1000, CLASS_MAJOR_MAX_ROWS=128):
+        assert ce_kernel.use_class_major(22, 2000) and ce_kernel.use_class_major(128, 1000)
+        assert not ce_kernel.use_class_major(1, 8000) and not ce_kernel.use_class_major(25, 65)
+        assert not ce_kernel.use_class_major(704, 8000)
+        rng = np.random.default_rng(5)
+        x, w = np.tanh(rng.normal(size=(22, 16))), rng.normal(size=(2000, 16)) * 0.5
+        t = rng.integers(0, 2000, size=22)
+        t[3] = IGNORE
+        value, gx, gw = _lce_case(x, w, t, "mean")
+    keep = t != IGNORE
+    np.testing.assert_allclose(value, numpy_lce(x, w, None, t, "mean"), rtol=1e-12)
+    z = x @ w.T
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(22)[keep], t[keep]] -= 1
+    p[~keep] = 0
+    p /= keep.sum()
+    np.testing.assert_allclose(gx, p @ w, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(gw, p.T @ x, rtol=1e-10, atol=1e-14)

@@ -2,9 +2,16 @@
 
 ``cross_entropy_forward_`` turns a block of scores (N, C) into softmax probabilities IN PLACE and returns
 the per-row losses; ``cross_entropy_backward`` turns those probabilities into the gradient of the scores,
-``weight[n] * (softmax[n] - one_hot(target[n]))``, again in place. Both ``F.cross_entropy`` (from logits)
-and ``F.linear_cross_entropy`` (fused with the projection) use them, so the (N, C) block is the only
-N×C array either keeps, and the rounding is the same in both.
+``weight[n] * (softmax[n] - one_hot(target[n]))``, again in place. ``F.cross_entropy`` (from logits) and
+``F.linear_cross_entropy`` (fused with the projection) use them, so the (N, C) block is the only N×C array
+either keeps.
+
+``F.linear_cross_entropy`` with many classes and few rows (a sentence against a vocabulary) keeps its
+scores class-major instead, (C, N) = ``weight @ input.T``: that product is ~30% faster than
+``input @ weight.T`` at (22, 100) x (100, 8000) with OpenBLAS (measured, interleaved, one thread), and the
+softmax needs no per-row pass over the block: ``exp_columns_`` exponentiates without a shift whenever no
+score can overflow (one max over the whole block decides), and leaves the columns unnormalised, because the
+backward folds ``1 / total`` into the (N, H) side of its two products (``use_class_major``).
 """
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ import numpy as np
 
 from .scatter import ones_vector
 
-__all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_", "target_offsets"]
+__all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_", "target_offsets",
+           "use_class_major", "exp_columns_"]
 
 
 def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -81,3 +89,53 @@ def cross_entropy_backward_(probs: np.ndarray, safe_targets: np.ndarray, row_wei
     else:
         out[np.arange(len(safe_targets)), safe_targets] -= w
     return out
+
+
+# class-major scores pay from about a thousand classes while the rows are few (measured, float32, H 100, one
+# thread, interleaved: 22 rows x 8000 classes 13% faster for the whole op, x 2000 10%, x 1000 5%, x 500 and
+# 65 (the char model) slower; 8 rows 27% faster, 64 rows 10%, 128 rows 4%, 256 and 704 rows equal)
+CLASS_MAJOR_MIN_CLASSES = 1000
+CLASS_MAJOR_MAX_ROWS = 128
+
+
+def use_class_major(n_rows: int, n_classes: int) -> bool:
+    """Whether ``linear_cross_entropy`` keeps its (C, N) scores class-major (see the module docstring)."""
+    return n_classes >= CLASS_MAJOR_MIN_CLASSES and 1 < n_rows <= CLASS_MAJOR_MAX_ROWS
+
+
+def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | None,
+                 rescore) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column losses and softmax denominators ``(losses (N,), total (N,))`` of class-major scores.
+
+    ``st`` (C, N), C-contiguous, is overwritten with ``exp(st - shift_n)``, a column's softmax times its
+    ``total[n]`` (the shift cancels in the ratio). The shift is 0 when the largest score of the block leaves
+    ``C * exp(max)`` finite; a column whose total then underflows (all its scores very negative), or every
+    column when the block could overflow or holds a NaN/inf, is recomputed from ``rescore(columns)`` (the
+    (C, k) scores of those columns) shifted by its own maximum, the row-major kernel's rule.
+    """
+    C, N = st.shape
+    at = safe_targets * N
+    at += np.arange(N)
+    info = np.finfo(st.dtype)
+    largest = st.max()
+    if largest <= np.log(info.max) - np.log(C) - 1.0:  # False for NaN too
+        picked = st.reshape(-1).take(at)
+        np.exp(st, out=st)
+        total = ones_vector(C, st.dtype).dot(st)
+        bad = np.flatnonzero(total < np.sqrt(info.tiny))  # the largest terms must be normal numbers
+    else:
+        picked = np.empty(N, st.dtype)
+        total = np.empty(N, st.dtype)
+        bad = np.arange(N)
+    if len(bad):
+        cols = rescore(bad)
+        cols -= cols.max(axis=0)
+        picked[bad] = cols[safe_targets[bad], np.arange(len(bad))]
+        np.exp(cols, out=cols)
+        st[:, bad] = cols
+        total[bad] = cols.sum(axis=0)
+    losses = np.log(total)
+    losses -= picked
+    if valid is not None:
+        losses *= valid
+    return losses, total

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
-from ..kernels.cross_entropy import cross_entropy_backward_, cross_entropy_forward_, valid_targets
+from ..kernels.cross_entropy import (cross_entropy_backward_, cross_entropy_forward_, exp_columns_, use_class_major,
+                                     valid_targets)
 from ..kernels.scatter import column_sums
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -124,9 +125,11 @@ class LinearCrossEntropy(Function):
 
     input ``(..., H)`` (read as ``(N, H)``), weight ``(C, H)``, bias ``(C,)`` or None, integer targets of
     the input's leading shape (N values); ``reduction`` and ``ignore_index`` as in ``CrossEntropy``
-    ("none" gives the per-row losses in the leading shape). The logits are never a tensor: forward turns
-    them into the softmax in place, and backward writes ``softmax - one_hot`` (scaled and masked) over it
-    and feeds it to the two products, so the op holds one (N, C) block.
+    ("none" gives the per-row losses in the leading shape). The logits are never a tensor, and the op holds
+    one N x C block: row-major, forward turns the (N, C) scores into the softmax in place and backward writes
+    ``softmax - one_hot`` (scaled and masked) over it for its two products; with many classes and few rows
+    (``kernels.cross_entropy.use_class_major``) the block is (C, N) = ``weight @ input.T``, kept as
+    unnormalised exponentials, and backward folds each row's ``weight / total`` into the (N, H) side.
     """
 
     @staticmethod
@@ -140,18 +143,31 @@ class LinearCrossEntropy(Function):
         lead = input.shape[:-1]
         x = input.reshape(-1, input.shape[-1])
         safe, valid = class_targets(targets, weight.shape[0], lead, ignore_index)
-        scores = x.dot(weight.T)  # (the method: no array-function dispatch)
-        if bias is not None:
-            scores += bias
-        losses = cross_entropy_forward_(scores, safe, valid)
         count = len(safe) if valid is None else int(valid.sum())
-        ctx.save_for_backward(x, weight, scores, safe, valid)
         ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
+        ctx.class_major = use_class_major(len(x), weight.shape[0])
+        if ctx.class_major:  # (C, N) scores: see kernels/cross_entropy.py
+            def rescore(columns):
+                cols = weight.dot(x[columns].T)
+                return cols if bias is None else cols + bias[:, None]
+            scores = weight.dot(x.T)
+            if bias is not None:
+                scores += bias[:, None]
+            losses, total = exp_columns_(scores, safe, valid, rescore)
+            ctx.save_for_backward(x, weight, scores, safe, valid, total)
+        else:
+            scores = x.dot(weight.T)  # (the method: no array-function dispatch)
+            if bias is not None:
+                scores += bias
+            losses = cross_entropy_forward_(scores, safe, valid)
+            ctx.save_for_backward(x, weight, scores, safe, valid)
         out = reduce_losses(losses, reduction, count, scores.dtype)
         return out.reshape(lead) if reduction == "none" else out
 
     @staticmethod
     def backward(ctx: Context, grad):
+        if ctx.class_major:
+            return LinearCrossEntropy._class_major_backward(ctx, grad)
         x, weight, probs, safe, valid = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         row_weight = row_weights(grad, ctx.reduction, valid, ctx.count)
@@ -160,6 +176,29 @@ class LinearCrossEntropy(Function):
         grad_x = d.dot(weight).reshape(ctx.lead + (weight.shape[1],)) if need_x else None
         grad_w = d.T.dot(x) if need_w else None
         grad_b = column_sums(d) if need_b else None
+        return grad_x, grad_w, grad_b, None
+
+    @staticmethod
+    def _class_major_backward(ctx: Context, grad):
+        """The scores' gradient ``w_n * (e[:, n] / total_n - one_hot(t_n))`` is ``(e - total * one_hot) * r``
+        with ``r = w / total`` (N,): ``r`` scales the (N, H) side of each product, never the (C, N) block."""
+        x, weight, e, safe, valid, total = ctx.saved_arrays
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        N = len(safe)
+        r = row_weights(grad, ctx.reduction, valid, ctx.count) / total  # (N,), in the scores' dtype
+        r = r.astype(e.dtype, copy=False)
+        if not ctx.frees_saved:  # a retained graph keeps its exponentials
+            e = e.copy()
+        at = safe * N
+        at += np.arange(N)
+        e.reshape(-1)[at] -= total
+        grad_x = None
+        if need_x:
+            grad_x = e.T.dot(weight)
+            grad_x *= r[:, None]
+            grad_x = grad_x.reshape(ctx.lead + (weight.shape[1],))
+        grad_w = e.dot(x * r[:, None]) if need_w else None
+        grad_b = e.dot(r) if need_b else None
         return grad_x, grad_w, grad_b, None
 
 
