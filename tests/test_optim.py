@@ -413,3 +413,52 @@ def test_load_state_dict_matches_indices_by_position_like_pytorch():
     resumed.step()
     for p, q in zip(params, clones):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, nesterov=True),
+                                    dict(lr=0.1, momentum=0.5, dampening=0.3, weight_decay=0.01)])
+@pytest.mark.parametrize("shape", [(3 * (1 << 16) + 17,), (8000, 100), (2, 5)])
+def test_sgd_large_parameters_update_in_blocks_with_the_same_numbers(kwargs, shape):
+    """A parameter of several update blocks (and one that is not contiguous) gets exactly the numbers of
+    the one-temporary update ``p - lr * g`` element by element, step after step."""
+    from tinygrad_rnn.optim import optimizer as optimizer_module
+    rng = np.random.default_rng(7)
+    p0 = rng.standard_normal(shape).astype(np.float32)
+    grads = [rng.standard_normal(shape).astype(np.float32) for _ in range(3)]
+    views = [p0.copy(), np.asfortranarray(p0).copy(order="F")]  # Fortran order: the one-temporary path
+    results = []
+    for start in views:
+        p = Tensor(start, requires_grad=True)
+        opt = optim.SGD([p], **kwargs)
+        for g in grads:
+            p.grad = g.copy()
+            opt.step()
+        results.append(np.array(p.data))
+    want = p0.copy()
+    buf = None
+    for g in grads:  # the rule in float32, the same operations in the same order
+        g = g + np.float32(kwargs.get("weight_decay", 0.0)) * want if kwargs.get("weight_decay") else g
+        m = kwargs.get("momentum", 0.0)
+        if m:
+            buf = g.copy() if buf is None else (buf * np.float32(m) + (g * np.float32(1 - kwargs.get("dampening", 0.0))
+                                                                        if kwargs.get("dampening") else buf * np.float32(m) + g))
+        if m and kwargs.get("nesterov"):
+            want = want - g * np.float32(kwargs["lr"])
+            want = want - buf * np.float32(kwargs["lr"] * m)
+        else:
+            want = want - (buf if m else g) * np.float32(kwargs["lr"])
+    assert optimizer_module.UPDATE_BLOCK * 2 <= 3 * (1 << 16) + 17
+    want, buf, lr, m = p0.copy(), None, np.float32(kwargs["lr"]), kwargs.get("momentum", 0.0)
+    for g in grads:  # the rule in float32: the same operations in the same order, whole arrays at once
+        if kwargs.get("weight_decay"):
+            g = want * np.float32(kwargs["weight_decay"]) + g
+        if m:
+            dampened = g * np.float32(1 - kwargs["dampening"]) if kwargs.get("dampening") else g
+            buf = g.copy() if buf is None else buf * np.float32(m) + dampened
+        if m and kwargs.get("nesterov"):
+            want = want - g * lr
+            want = want - buf * np.float32(kwargs["lr"] * m)
+        else:
+            want = want - (buf if m else g) * lr
+    for got in results:
+        np.testing.assert_array_equal(got, want)

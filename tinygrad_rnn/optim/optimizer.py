@@ -25,6 +25,9 @@ def _is_param(obj: Any) -> bool:
     return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
 
 
+UPDATE_BLOCK = 1 << 16  # elements of the update's reused temporary (256 KB of float32: fits in L2)
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -163,6 +166,30 @@ class Optimizer:
         if buf is None or buf.shape != param.data.shape or buf.dtype != param.data.dtype:
             buf = self._scratch[key] = np.empty_like(param.data)
         return buf
+
+    def _sub_scaled_(self, data: np.ndarray, d: np.ndarray, alpha: float, param: Any) -> None:
+        """``data -= alpha * d`` in place, for a parameter's update.
+
+        numpy has no axpy: the product needs a temporary. For a large parameter the temporary is one block
+        of ``UPDATE_BLOCK`` elements reused along the arrays, so it stays in cache and the update reads ``d``
+        and ``data`` and writes ``data`` once, instead of also writing and re-reading a parameter-sized
+        temporary (measured in the word model's SGD step, V 8000 x H 100 float32, one thread: 4-5% of the
+        whole step). The numbers are the same, element by element."""
+        if data.size >= 2 * UPDATE_BLOCK and data.flags.c_contiguous and d.flags.c_contiguous:
+            flat_data, flat_d = data.reshape(-1), d.reshape(-1)
+            key = ("block", data.dtype)
+            tmp = self._scratch.get(key)
+            if tmp is None:
+                tmp = self._scratch[key] = np.empty(UPDATE_BLOCK, data.dtype)
+            for lo in range(0, data.size, UPDATE_BLOCK):
+                hi = min(lo + UPDATE_BLOCK, data.size)
+                t = tmp[:hi - lo]
+                np.multiply(flat_d[lo:hi], alpha, out=t)
+                np.subtract(flat_data[lo:hi], t, out=flat_data[lo:hi])
+            return
+        tmp = self._buffer(param, 1)
+        np.multiply(d, alpha, out=tmp)
+        np.subtract(data, tmp, out=data)
 
     def _decayed_grad(self, data: np.ndarray, grad: np.ndarray, weight_decay: float, param: Any) -> np.ndarray:
         """``grad + weight_decay * data`` in scratch buffer 0 (or ``grad`` itself, never written, if no decay)."""

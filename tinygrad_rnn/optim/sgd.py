@@ -58,7 +58,6 @@ class SGD(Optimizer):
                 param: Any) -> None:
         lr, momentum = group["lr"], group["momentum"]
         d = self._decayed_grad(data, grad, group["weight_decay"], param)
-        tmp = self._buffer(param, 1)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -67,20 +66,18 @@ class SGD(Optimizer):
                 np.multiply(buf, momentum, out=buf)
                 dampening = group["dampening"]
                 if dampening != 0:
+                    tmp = self._buffer(param, 1)
                     np.multiply(d, 1 - dampening, out=tmp)
                     np.add(buf, tmp, out=buf)
                 else:
                     np.add(buf, d, out=buf)
             if group["nesterov"]:
-                # p -= lr * (d + momentum * buf), as two in-place subtractions (no temporary array).
-                np.multiply(d, lr, out=tmp)
-                np.subtract(data, tmp, out=data)
-                np.multiply(buf, lr * momentum, out=tmp)
-                np.subtract(data, tmp, out=data)
+                # p -= lr * (d + momentum * buf), as two in-place subtractions
+                self._sub_scaled_(data, d, lr, param)
+                self._sub_scaled_(data, buf, lr * momentum, param)
                 return
             d = buf
-        np.multiply(d, lr, out=tmp)
-        np.subtract(data, tmp, out=data)
+        self._sub_scaled_(data, d, lr, param)
 
     def _sparse_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
                        param: Any) -> None:
