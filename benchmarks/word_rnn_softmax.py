@@ -9,9 +9,10 @@ frequencies are; the class and adaptive layouts come from their counts, as the t
    and class/adaptive as multiples of full's speed;
 2. the floor of the full step: the three V x H matrix products it cannot avoid (logits = h W^T,
    dh = dlogits W, dW = dlogits^T h, each at the faster of its row- and class-major forms) and the exp
-   over the (22, V) logits, timed alone with numpy; the full
-   step's ratio to it; and the step without any output layer (the bound on what a factorised softmax can
-   gain over full: the recurrence, the embedding, the engine and SGD cost the same under every softmax);
+   over the (22, V) logits, timed alone with numpy; the full step's ratio to it; the step without any
+   output layer (the bound on what a factorised softmax can gain over full: the recurrence, the embedding,
+   the engine and SGD cost the same under every softmax); and the least ratio any full step can reach,
+   since it must also run that step and update the V x H weight (one pass ``W -= dW`` at least);
 3. scaling: cost per token of the per-sentence step for V in {2k, 8k, 32k, 100k}, each softmax;
 4. the epoch estimate: 80,000 sentences (mean ~22 tokens) at --batch-size 32, each softmax, from timed batches.
 """
@@ -34,7 +35,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.timing import best_time  # noqa: E402
+from benchmarks.timing import best_time, clock_for, interleaved_rounds  # noqa: E402
 from tinygrad_rnn import optim  # noqa: E402
 from models.word_rnn import data as wdata  # noqa: E402
 from models.word_rnn.model import SOFTMAXES, WordRNNLM  # noqa: E402
@@ -64,6 +65,16 @@ def model_and_step(V: int, softmax: str):
     return model, TrainStep(model, optim.SGD(model.parameters(), lr=LR))
 
 
+def step_pass(V: int, softmax: str, sents: list[np.ndarray]):
+    """A function running one per-sentence SGD step on each of ``sents`` (a fresh model)."""
+    _, step = model_and_step(V, softmax)
+
+    def run():
+        for s in sents:
+            step(s[:-1], s[1:])
+    return run
+
+
 def per_sentence(V: int, softmax: str, sents: list[np.ndarray], repeats: int) -> float:
     """Seconds per per-sentence SGD step (best of ``repeats`` passes over ``sents``)."""
     _, step = model_and_step(V, softmax)
@@ -74,12 +85,12 @@ def per_sentence(V: int, softmax: str, sents: list[np.ndarray], repeats: int) ->
     return best_time(run, repeats, min_seconds=0.3) / len(sents)
 
 
-def full_floor(V: int, n: int, repeats: int) -> float:
-    """Seconds of the full softmax's unavoidable work for ``n`` tokens: three V x H GEMMs and one exp.
+def floor_forms(V: int, n: int) -> dict[str, tuple]:
+    """The full softmax's unavoidable work for ``n`` tokens, as functions: the three V x H GEMMs and one exp.
 
-    Each product is timed in both layouts of the (n, V) block (row-major, and class-major (V, n) as
-    ``F.linear_cross_entropy`` keeps a sentence's scores) and counts at its faster one, so no layout of
-    the op can beat this sum."""
+    Each product comes in both layouts of the (n, V) block (row-major, and class-major (V, n) as
+    ``F.linear_cross_entropy`` keeps a sentence's scores); the floor counts each at its faster one, so no
+    layout of the op can beat it."""
     rng = np.random.default_rng(0)
     h = rng.standard_normal((n, H)).astype(np.float32)
     W = rng.standard_normal((V, H)).astype(np.float32) * 0.1
@@ -89,18 +100,20 @@ def full_floor(V: int, n: int, repeats: int) -> float:
     logits, logits_t = np.empty((n, V), np.float32), np.empty((V, n), np.float32)
     dh = np.empty((n, H), np.float32)
     dW = np.empty((V, H), np.float32)
-    forms = {
+    W_upd, dW_upd = W.copy(), np.zeros((V, H), np.float32)
+    return {
+        "update": (lambda: np.subtract(W_upd, dW_upd, out=W_upd),),  # not in the floor: the least an update does
         "logits": (lambda: np.matmul(h, W.T, out=logits), lambda: np.matmul(W, h.T, out=logits_t)),
         "exp": (lambda: np.exp(scores, out=logits),),
         "dh": (lambda: np.matmul(g, W, out=dh), lambda: np.matmul(gT.T, W, out=dh)),
         "dW": (lambda: np.matmul(g.T, h, out=dW), lambda: np.matmul(gT, h, out=dW)),
     }
-    return sum(min(best_time(form, repeats) for form in alternatives) for alternatives in forms.values())
 
 
-def without_output_layer(V: int, sents: list[np.ndarray], repeats: int) -> float:
-    """Seconds per step of everything but the output layer: the same model's embedding, recurrence, backward
-    and SGD, with the loss the plain sum of the top states. No output layer can make a step cheaper than this."""
+def without_output_layer(V: int, sents: list[np.ndarray]):
+    """A function running, on each of ``sents``, everything of a step but the output layer: the same model's
+    embedding, recurrence, backward and SGD, with the loss the plain sum of the top states. No output layer
+    can make a step cheaper than this."""
     model, _ = model_and_step(V, "full")
     params = [p for name, p in model.named_parameters() if not name.startswith("output")]
     opt = optim.SGD(params, lr=LR)
@@ -113,7 +126,7 @@ def without_output_layer(V: int, sents: list[np.ndarray], repeats: int) -> float
             loss.item()
             loss.backward()
             opt.step()
-    return best_time(run, repeats, min_seconds=0.3) / len(sents)
+    return run
 
 
 def main() -> None:
@@ -132,18 +145,40 @@ def run(quick: bool = False) -> None:
 
     V = 8000
     sents = sentences(rng, V, 20 if quick else 60)
-    times = {sm: per_sentence(V, sm, sents, reps) for sm in SOFTMAXES}
-    floor = full_floor(V, 22, reps * 3)
-    rest = without_output_layer(V, sents, reps)
-    print(f"\n1. per-sentence step, V {V}, 22 tokens:")
-    for sm, t in times.items():
-        print(f"   {sm:<9} {t * 1e3:7.3f} ms   {times['full'] / t:5.2f}x the full step's speed")
-    print(f"2. floor of the full step (3 GEMMs of 22x{H}x{V}, each in its faster layout, + exp of 22x{V}, numpy alone): {floor * 1e3:.3f} ms; "
-          f"the full step is {times['full'] / floor:.2f}x its floor")
+    # sections 1 and 2 in alternating rounds (every step, the no-output-layer step, every floor product),
+    # so that a change in the shared machine's load hits them alike; medians, and each ratio taken per round
+    forms = floor_forms(V, 22)
+    fns = [step_pass(V, sm, sents) for sm in SOFTMAXES] + [without_output_layer(V, sents)]
+    fns += [f for alternatives in forms.values() for f in alternatives]
+    rounds = interleaved_rounds(fns, 9 if quick else 25, min_seconds=0.05,
+                                clock=clock_for(int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))))
+    per_round = {sm: np.asarray(rounds[k]) / len(sents) for k, sm in enumerate(SOFTMAXES)}
+    rest = np.asarray(rounds[len(SOFTMAXES)]) / len(sents)
+    k, floor, update = len(SOFTMAXES) + 1, 0.0, None
+    for name, alternatives in forms.items():
+        fastest = np.min([rounds[k + j] for j in range(len(alternatives))], axis=0)
+        k += len(alternatives)
+        if name == "update":
+            update = fastest
+        else:
+            floor = floor + fastest
+    times = {sm: float(np.median(t)) for sm, t in per_round.items()}
+    full = per_round["full"]
+    print(f"\n1. per-sentence step, V {V}, 22 tokens (medians of {len(full)} alternating rounds; ratios per round):")
+    for sm, t in per_round.items():
+        print(f"   {sm:<9} {times[sm] * 1e3:7.3f} ms   {np.median(full / t):5.2f}x the full step's speed")
+    print(f"2. floor of the full step (3 GEMMs of 22x{H}x{V}, each in its faster layout, + exp of 22x{V}, numpy "
+          f"alone): {np.median(floor) * 1e3:.3f} ms; the full step is {np.median(full / floor):.2f}x its floor "
+          f"(rounds: {np.min(full / floor):.2f}-{np.max(full / floor):.2f})")
     print(f"   the step without its output layer (embedding, recurrence, backward, SGD; loss = sum of the states): "
-          f"{rest * 1e3:.3f} ms, so no output layer can make the step more than {times['full'] / rest:.1f}x faster than "
-          f"full; class's own output layer costs {(times['class'] - rest) * 1e3:.3f} ms, adaptive's "
-          f"{(times['adaptive'] - rest) * 1e3:.3f} ms")
+          f"{np.median(rest) * 1e3:.3f} ms, so no output layer can make the step more than "
+          f"{np.median(full / rest):.1f}x faster than full; class's own output layer costs "
+          f"{np.median(per_round['class'] - rest) * 1e3:.3f} ms, adaptive's "
+          f"{np.median(per_round['adaptive'] - rest) * 1e3:.3f} ms")
+    bound = (floor + rest + update) / floor
+    print(f"   a full step must also run that step ({np.median(rest) * 1e3:.3f} ms) and update the V x H weight (one "
+          f"pass W -= dW at least: {np.median(update) * 1e3:.3f} ms): no full step can be below "
+          f"{np.median(bound):.2f}x the floor here")
 
     print("\n3. cost per token (µs) of the per-sentence step:")
     sizes = (2000, 8000, 32000) if quick else (2000, 8000, 32000, 100000)
