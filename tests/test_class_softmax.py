@@ -98,7 +98,7 @@ def test_bad_classes_and_targets_are_refused():
         m(np.zeros((1, 6)), np.array([11]))
 
 
-@pytest.mark.parametrize("layout", ["union", "pairs", "grouped"])
+@pytest.mark.parametrize("layout", ["union", "pairs", "grouped", "runs"])
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 2**16), n=st.integers(1, 9), bias=st.booleans(), sparse=st.booleans())
 def test_every_layout_matches_log_prob_and_finite_differences(layout, seed, n, bias, sparse):
@@ -128,18 +128,20 @@ def test_layout_choice_follows_the_cost_model():
     from tinygrad_rnn.nn.class_softmax import choose_layout
 
     assert choose_layout(3, 60, 70, 3) == "union"  # a few rows: one block
-    assert choose_layout(22, 700, 800, 15) == "pairs"  # a sentence: only the needed scores
-    assert choose_layout(704, 8000, 26_000, 89) == "pairs"  # a batch of 32 sentences
-    assert choose_layout(20_000, 8000, 700_000, 89) == "grouped"  # many rows per class: one product each
+    assert choose_layout(22, 700, 800, 15) == "runs"  # a sentence: only the needed scores, a product per class
+    assert choose_layout(704, 8000, 26_000, 89) == "runs"  # a batch of 32 sentences
+    assert choose_layout(20_000, 8000, 700_000, 89) == "runs"  # many rows per class: still one product each
+    assert choose_layout(200, 320, 390, 134) == "pairs"  # classes of ~2 words: per-class calls would dominate
     assert choose_layout(0, 0, 0, 0) == "union"
 
 
+@pytest.mark.parametrize("layout", ["pairs", "runs"])
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), n=st.integers(1, 12), bias=st.booleans(), distinct=st.booleans())
-def test_pairs_layout_equals_union_for_ascending_classes_and_repeats(seed, n, bias, distinct):
-    """The pairs layout against the union block (an independent formulation): outputs, dx and every
-    parameter gradient, for classes that are ascending id ranges (no final sort) and for targets with
-    and without repeated classes (the (k, m) @ (m, H) sums)."""
+def test_needed_score_layouts_equal_union_for_ascending_classes_and_repeats(layout, seed, n, bias, distinct):
+    """The pairs and runs layouts against the union block (an independent formulation): outputs, dx and
+    every parameter gradient, for classes that are ascending id ranges (no final sort; runs reads views of
+    the weights) and for targets with and without repeated classes (the (k, m) @ (m, H) sums)."""
     from unittest import mock
 
     from tinygrad_rnn.nn import class_softmax
@@ -152,20 +154,102 @@ def test_pairs_layout_equals_union_for_ascending_classes_and_repeats(seed, n, bi
         target = rng.integers(0, 15, size=n)
     x0 = rng.normal(size=(len(target), 6))
     results = {}
-    for layout in ("union", "pairs"):
+    for lay in ("union", layout):
         m = nn.ClassSoftmax(6, classes, bias=bias, sparse=True, dtype=np.float64)
         r = np.random.default_rng(seed + 1)
         for p in m.parameters():
             p.data[...] = r.normal(scale=0.5, size=p.shape)
         x = Tensor(x0, requires_grad=True)
-        with mock.patch.object(class_softmax, "choose_layout", lambda *a, _l=layout: _l):
+        with mock.patch.object(class_softmax, "choose_layout", lambda *a, _l=lay: _l):
             out, _ = m(x, target)
             (out * Tensor(r.normal(size=len(target)))).sum().backward()
         grads = [x.grad] + [np.asarray(p.grad) for p in m.parameters()]
-        results[layout] = (out.data, grads, m.weight.grad)
-    np.testing.assert_allclose(results["pairs"][0], results["union"][0], rtol=1e-12, atol=1e-12)
-    for a, b in zip(results["pairs"][1], results["union"][1]):
+        results[lay] = (out.data, grads, m.weight.grad)
+    np.testing.assert_allclose(results[layout][0], results["union"][0], rtol=1e-12, atol=1e-12)
+    for a, b in zip(results[layout][1], results["union"][1]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
-    sparse = results["pairs"][2]
+    sparse = results[layout][2]
     assert list(sparse.indices) == sorted(set(sparse.indices.tolist()))
     np.testing.assert_array_equal(sparse.indices, results["union"][2].indices)
+
+
+def _class_table(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """30 words in 6 classes: ascending id ranges in class order, ranges in a shuffled class order, or ranges
+    for classes 0-2 (words 0-14) and the other classes' words scattered among ids 15-29."""
+    classes = np.repeat(np.arange(6), [1, 3, 6, 2, 8, 10])
+    if kind == "shuffled_ranges":
+        return rng.permutation(6)[classes]
+    if kind == "mixed":
+        classes[15:] = rng.permutation(classes[15:])
+    return classes
+
+
+@pytest.mark.parametrize("kind", ["ascending", "shuffled_ranges", "mixed"])
+@pytest.mark.parametrize("layout", ["runs", "pairs", "union", "grouped"])
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 14), bias=st.booleans(), sparse=st.booleans(),
+       few=st.booleans())
+def test_layouts_equal_log_prob_for_range_and_scattered_classes(kind, layout, seed, n, bias, sparse, few):
+    """Every layout against ``log_prob``'s generic autograd graph (per-class log-softmaxes, concatenated):
+    outputs, dx and every parameter gradient, for classes whose words are ascending id ranges (runs reads
+    views of the weights), ranges out of class order (the touched words need a final sort) and words
+    scattered among the ids (runs gathers them), with targets from many classes or from few (repeated
+    classes among the rows); the sparse gradient is coalesced and equals the dense one."""
+    from unittest import mock
+
+    from tinygrad_rnn.nn import class_softmax
+
+    rng = np.random.default_rng(seed)
+    classes = _class_table(kind, rng)
+    pool = np.flatnonzero(np.isin(classes, rng.choice(6, size=2, replace=False))) if few else np.arange(30)
+    target = rng.choice(pool, size=n)
+    x0 = rng.normal(size=(n, 5))
+    weights = rng.normal(size=n)
+    grads = {}
+    for fused in (True, False):
+        m = nn.ClassSoftmax(5, classes, bias=bias, sparse=sparse and fused, dtype=np.float64)
+        if kind == "mixed":
+            assert m.class_is_range.any() and not m.class_is_range.all()
+        r = np.random.default_rng(seed + 1)
+        for p in m.parameters():
+            p.data[...] = r.normal(scale=0.5, size=p.shape)
+        x = Tensor(x0, requires_grad=True)
+        if fused:
+            with mock.patch.object(class_softmax, "choose_layout", lambda *a: layout):
+                out, _ = m(x, target)
+                (out * Tensor(weights)).sum().backward()
+            if sparse:
+                g = m.weight.grad
+                assert isinstance(g, RowSparseGrad)
+                assert list(g.indices) == sorted(set(g.indices.tolist()))  # coalesced as it claims
+                assert set(g.indices.tolist()) == set(np.flatnonzero(np.isin(classes, classes[target])).tolist())
+        else:
+            out = m.log_prob(x)[np.arange(n), target]
+            (out * Tensor(weights)).sum().backward()
+        grads[fused] = [out.data, x.grad] + [p.grad.to_dense() if isinstance(p.grad, RowSparseGrad)
+                                             else np.asarray(p.grad) for p in m.parameters()]
+    for a, b in zip(grads[True], grads[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["union", "runs", "pairs", "grouped"])
+def test_a_retained_graph_backwards_twice_to_twice_the_gradients(layout):
+    """The layouts turn their saved arrays into gradients in place only when the graph is freed: with
+    ``retain_graph`` a second backward gives the same gradients again."""
+    from unittest import mock
+
+    from tinygrad_rnn.nn import class_softmax
+
+    m = _model(3, sparse=True)
+    x = Tensor(np.random.default_rng(3).normal(size=(7, 6)), requires_grad=True)
+    target = np.array([0, 4, 3, 10, 2, 4, 7])
+    with mock.patch.object(class_softmax, "choose_layout", lambda *a: layout):
+        _, loss = m(x, target)
+    loss.backward(retain_graph=True)
+    first = [x.grad.copy()] + [np.array(p.grad.to_dense() if isinstance(p.grad, RowSparseGrad) else p.grad)
+                               for p in m.parameters()]
+    loss.backward()
+    second = [x.grad] + [p.grad.to_dense() if isinstance(p.grad, RowSparseGrad) else p.grad
+                         for p in m.parameters()]
+    for a, b in zip(second, first):
+        np.testing.assert_allclose(a, 2 * b, rtol=1e-12, atol=1e-14)

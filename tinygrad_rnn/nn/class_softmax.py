@@ -11,13 +11,18 @@ The output weights of a class are looked up with ``F.embedding``, so with ``spar
 which ``optim.SGD``/``optim.Adagrad`` apply to those rows alone.
 
 Speed: ``forward`` is one fused op (``_ClassLogProb``): the class softmax is one (N, C) product; the word
-factor has three layouts with the same numbers, ``choose_layout`` picks by a cost model: a few rows are
-scored against all words of the touched classes at once (*union*: one product, each row masked to its own
-class); a sentence or a batch computes only the needed (row, word-of-its-class) pairs (*pairs*: rows sorted
-by class, gathered weight rows, row-dots, a segmented softmax, one small product per row for dx and one per
-run of rows sharing a class for the weight gradient); many thousands of rows give each class its own small
-products (*grouped*). The backward gives ``weight`` the rows of the touched classes only (distinct, sorted:
-already coalesced).
+factor has four layouts with the same numbers, ``choose_layout`` picks by a cost model. A few rows are scored
+against all words of the touched classes at once (*union*: one product, each row masked to its own class).
+From a sentence's rows to batches of thousands, only the needed (row, word-of-its-class) scores are computed
+(*runs*): the rows are sorted by class, so the m rows of a class of k words own m*k consecutive entries of a
+flat score buffer, and each distinct class is one (m, H) @ (H, k) product into it (against a view of
+``weight`` when the class's words are an ascending id range, as frequency classes of a vocabulary ranked by
+frequency are; against its gathered rows otherwise), a softmax segmented over the flat buffer, and two
+products per class in the backward (dx, and the weight and bias gradients at once). Two more layouts compute
+the same needed scores differently: *pairs* (gathered weight and input rows, row-dots, one small product per
+row for dx: faster only when classes hold a few words each) and *grouped* (each class its own products and
+softmax). The backward gives ``weight`` the rows of the touched classes only (distinct, sorted: already
+coalesced).
 ``benchmarks/softmax_wall.py`` and ``benchmarks/word_rnn_softmax.py`` measure it against the full softmax
 and the adaptive softmax.
 """
@@ -75,32 +80,52 @@ def _log_softmax_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return shifted - np.log(total), e / total
 
 
-# Cost model of the three layouts of _ClassLogProb, in units of one (row, word) score of the union block (its
-# three products of length H and its share of the elementwise passes; ~15 ns here). A needed (row, word) pair
-# of the pairs layout costs PAIR_COST such units (its gathered weight and input rows, the row-dot and the
-# gradient passes over the (pairs, H) block), and each row PAIRS_ROW_COST (its small dx product and the
-# Python around it); one touched class of the grouped layout costs about as much Python and numpy-call
-# overhead as GROUP_COST scores (~20 µs). Measured on the module's forward+backward at V 8000, H 100 (float32,
-# one thread): N 2-10 rows union ≈ pairs, N 22: pairs 260 µs vs union 460 and grouped 670; N 704: pairs
-# 6.7 ms vs grouped 7.4 and union 44. All layouts give the same numbers; this only picks the fastest.
-PAIR_COST = 2
+# Cost model of the four layouts of _ClassLogProb, in units of one (row, word) score of the union block at a
+# sentence's size (its three products of length H and its share of the elementwise passes; ~15 ns here). A
+# distinct class of the runs layout costs RUNS_CLASS_COST (its three small products and the Python around them,
+# ~4 µs) and each of its needed scores RUNS_SCORE_COST (~22 ns); a needed (row, word) pair of the pairs layout
+# costs PAIR_COST (its gathered weight and input rows, the row-dot and the gradient passes over the (pairs, H)
+# blocks) and each row PAIRS_ROW_COST (its small dx product and the Python around it); a touched class of the
+# grouped layout costs GROUP_COST (~35 µs of gathers, products and Python) and each of its scores
+# GROUP_SCORE_COST. Fitted (within ~10% from 7 rows up) to the word factor's forward+backward alone, and checked
+# on the module's, at V 8000, H 100, 89 frequency classes, Zipf targets (float32, one thread, medians of 21
+# interleaved rounds on a shared 2-core machine, ±20%; µs):
+#   rows N                 2     5    10    22    60    200    704   5000
+#   word factor  union    32    59    99   271  1211   8073  51925      -
+#                runs     50    66    80   127   225    491   1157   5006
+#                pairs    50    95   130   190   413   1166   6135  49497
+#                grouped  98   222   335   615  1299   2646   4542   9010
+#   module       union   136   225   265   538  1702  12099  67759      -
+#                runs    166   258   291   378   491   1506   3741  13447
+#                pairs   174   307   354   537   900   2947  11256  72770
+#                grouped 222   482   557  1131  2242   5666   8997  18762
+# The model switches from union to runs between 7 and 10 rows (measured: equal at 5-7). Pairs still wins when
+# classes hold a few words each (2000 classes of V 8000, 200 rows: word factor 420 µs vs runs 510); grouped is
+# never the cheapest. All layouts give the same numbers; this only picks the fastest.
+RUNS_CLASS_COST = 270
+RUNS_SCORE_COST = 1.6
+PAIR_COST = 9
 PAIRS_ROW_COST = 100
-GROUP_COST = 1500
+GROUP_COST = 2300
+GROUP_SCORE_COST = 2.1
 
 
 def choose_layout(n_rows: int, n_union: int, n_own: int, n_groups: int) -> str:
-    """``"union"``, ``"pairs"`` or ``"grouped"``: the cheapest way to score ``n_rows`` rows against their own
-    classes' words (``n_own`` needed scores in all, ``n_groups`` distinct classes holding ``n_union`` words).
+    """``"union"``, ``"runs"``, ``"pairs"`` or ``"grouped"``: the cheapest way to score ``n_rows`` rows against
+    their own classes' words (``n_own`` needed scores in all, ``n_groups`` distinct classes holding ``n_union``
+    words).
 
     *union* scores every row against all ``n_union`` words (``n_rows * n_union`` scores, a few whole-block
-    calls: a few rows); *pairs* computes only the ``n_own`` needed scores with one small product per row
-    (a sentence's tens of rows up to batches of hundreds); *grouped* gives each class its own products
-    (many thousands of rows, where per-row work would dominate)."""
+    calls: a few rows); *runs* computes only the ``n_own`` needed scores with three small products per
+    distinct class (a sentence up to large batches); *pairs* computes them by row-dots of gathered rows with
+    one small product per row (classes of a few words each); *grouped* gives each class its own products
+    and softmax (dominated by runs, kept as an independent formulation)."""
     if n_rows == 0:
         return "union"
     costs = {"union": n_rows * n_union,
+             "runs": RUNS_CLASS_COST * n_groups + RUNS_SCORE_COST * n_own,
              "pairs": PAIR_COST * n_own + PAIRS_ROW_COST * n_rows,
-             "grouped": n_own + GROUP_COST * n_groups}
+             "grouped": GROUP_SCORE_COST * n_own + GROUP_COST * n_groups}
     return min(costs, key=costs.__getitem__)
 
 
@@ -110,78 +135,81 @@ class _ClassLogProb(Function):
     Inputs: x (N, H), class_weight (C, H), class_bias (C,) or None, weight (V, H), bias (V,) or None;
     keywords: the targets, the module's class tables and whether ``weight``'s gradient is row-sparse.
 
-    Three layouts of the word factor, the same numbers (``choose_layout`` picks; see the module docstring):
+    Four layouts of the word factor, the same numbers (``choose_layout`` picks; see the module docstring):
     *union* scores every row against all words of the touched classes (``cols``, sorted word ids) with one
-    product and masks each row to its own class (a few rows); *pairs* computes only each row's own-class
-    scores (a sentence up to batches); *grouped* gives each touched class its own small product (many
-    thousands of rows).
+    product and masks each row to its own class (a few rows); *runs* sorts the rows by class and computes
+    only each row's own-class scores with one product per distinct class into a flat (P,) buffer, segmented
+    softmax over it (a sentence up to large batches); *pairs* computes the same P scores as row-dots of
+    gathered (P, H) weight and input rows (classes of a few words); *grouped* gives each touched class its
+    own products and softmax. Each backward turns its saved arrays into gradients in place, unless the graph
+    is retained for another backward.
     """
 
     @staticmethod
     def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, class_of_word, members,
-                class_sizes, position, class_start, words_by_class, sparse):
+                class_sizes, position, class_start, words_by_class, class_is_range, in_class_order, sparse):
+        # (ndarray methods and ufuncs throughout: the np.* wrappers cost ~0.5 µs a call, and a sentence's
+        # step is made of hundreds of small calls)
         n = len(target)
-        z = x @ class_weight.T
+        rows = _iota(n)
+        target_class = class_of_word.take(target)
+        # the class factor: each row's log-softmax at its class; exp(z - max) and its row sums are kept
+        z = x.dot(class_weight.T)
         if class_bias is not None:
             z += class_bias
-        class_lp, class_p = _log_softmax_rows(z)
-        target_class = class_of_word[target]
-        rows = np.arange(n)
-        out = class_lp[rows, target_class]
+        z -= np.maximum.reduce(z, axis=1, keepdims=True)
+        out = z[rows, target_class]
+        np.exp(z, out=z)
+        class_total = np.add.reduce(z, axis=1)
+        out -= np.log(class_total)
+        own_sizes = class_sizes.take(target_class)
         touched = np.zeros(len(members), dtype=bool)
         touched[target_class] = True
         n_groups = int(np.count_nonzero(touched))
-        n_own = int(class_sizes[target_class].sum())
-        n_union = int(class_sizes[touched].sum())
+        n_own = int(np.add.reduce(own_sizes))
+        n_union = int(np.add.reduce(class_sizes[touched]))
         layout = choose_layout(n, n_union, n_own, n_groups)
-        if layout == "union":
-            cols = np.flatnonzero(touched[class_of_word])  # the touched classes' words, sorted
-            w_cols = np.take(weight, cols, axis=0)
-            word_p = x @ w_cols.T  # (N, |cols|): scores, then each row's softmax over its own class
-            if bias is not None:
-                word_p += bias[cols]
-            np.copyto(word_p, -np.inf, where=class_of_word[cols] != target_class[:, None])
-            word_p -= word_p.max(axis=1, keepdims=True)  # finite: every row's own class holds its target
-            at = np.searchsorted(cols, target)
-            picked = word_p[rows, at]
-            np.exp(word_p, out=word_p)  # exp(-inf) = 0 outside a row's class
-            total = word_p.sum(axis=1, keepdims=True)
-            out += picked - np.log(total[:, 0])
-            word_p /= total
-            groups = ("union", cols, at, word_p, w_cols)
+        if layout == "runs":
+            groups = _runs_forward(x, weight, bias, target, target_class, own_sizes, class_sizes, class_start,
+                                   words_by_class, class_is_range, in_class_order, members, position, out)
+        elif layout == "union":
+            groups = _union_forward(x, weight, bias, target, target_class, touched, class_of_word, class_sizes,
+                                    class_start, words_by_class, in_class_order, out)
         elif layout == "pairs":
             groups = _pairs_forward(x, weight, bias, target, target_class, class_sizes, class_start,
                                     words_by_class, position, out)
         else:
             groups = _grouped_forward(x, weight, bias, target, target_class, members, position, out)
-        ctx.saved = (x, class_weight, weight, class_p, target_class, target, groups, position, sparse,
+        ctx.saved = (x, class_weight, weight, z, class_total, target_class, target, groups, position, sparse,
                      class_bias is not None, bias is not None)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad):
-        (x, class_weight, weight, class_p, target_class, target, groups, position, sparse,
+        (x, class_weight, weight, class_e, class_total, target_class, target, groups, position, sparse,
          has_class_bias, has_bias) = ctx.saved
+        # the layouts turn their saved arrays into gradients in place, unless the graph is kept for another
+        # backward (retain_graph): then they work on copies
+        reuse = ctx.frees_saved
+        if not reuse and groups[0] != "runs":
+            groups = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in groups)
         n = len(target)
-        rows = np.arange(n)
-        grad = np.asarray(grad, dtype=x.dtype).reshape(n, 1)
+        rows = _iota(n)
+        g = np.asarray(grad, dtype=x.dtype).reshape(n)
         # d out / d z = onehot(class) - softmax, scaled by the upstream gradient
-        dz = class_p * -grad
-        dz[rows, target_class] += grad[:, 0]
-        dx = dz @ class_weight
-        d_class_weight = dz.T @ x
-        d_class_bias = dz.sum(axis=0) if has_class_bias else None
-        if groups[0] == "union":
-            _, idx, at, ds, w_cols = groups
-            ds *= -grad  # the saved softmax becomes the scores' gradient (zero outside each row's class)
-            ds[rows, at] += grad[:, 0]
-            dx += ds @ w_cols
-            vals = ds.T @ x
-            bias_vals = ds.sum(axis=0) if has_bias else None
+        dz = np.multiply(class_e, (-g / class_total)[:, None], out=class_e if reuse else None)
+        dz[rows, target_class] += g
+        dx = dz.dot(class_weight)
+        d_class_weight = dz.T.dot(x)
+        d_class_bias = np.add.reduce(dz, axis=0) if has_class_bias else None
+        if groups[0] == "runs":
+            idx, vals, bias_vals = _runs_backward(groups, dx, g, has_bias, reuse)
+        elif groups[0] == "union":
+            idx, vals, bias_vals = _union_backward(groups, dx, g, x, has_bias)
         elif groups[0] == "pairs":
-            idx, vals, bias_vals = _pairs_backward(groups, dx, grad[:, 0], has_bias)
+            idx, vals, bias_vals = _pairs_backward(groups, dx, g, has_bias)
         else:
-            idx, vals, bias_vals = _grouped_backward(groups, dx, grad, target, position, x, has_bias)
+            idx, vals, bias_vals = _grouped_backward(groups, dx, g[:, None], target, position, x, has_bias)
         d_bias = None
         if has_bias:
             d_bias = np.zeros(weight.shape[0], dtype=x.dtype)
@@ -192,6 +220,59 @@ class _ClassLogProb(Function):
             d_weight = np.zeros(weight.shape, dtype=vals.dtype)
             d_weight[idx] = vals
         return dx, d_class_weight, d_class_bias, d_weight, d_bias
+
+
+_IOTA = np.arange(0)
+
+
+def _iota(n: int) -> np.ndarray:
+    """``np.arange(n)`` as a read-only view of a cached range (grown on demand): no allocation per call."""
+    global _IOTA
+    if len(_IOTA) < n:
+        _IOTA = np.arange(max(n, 2 * len(_IOTA)))
+        _IOTA.flags.writeable = False
+    return _IOTA[:n]
+
+
+def _class_words(classes, class_sizes, class_start, words_by_class, in_class_order) -> np.ndarray:
+    """The words of ``classes`` (ascending class ids), class after class (each class's words ascending):
+    ascending ids when the classes are ascending id ranges. Costs the touched words, not the vocabulary."""
+    ks = class_sizes.take(classes)
+    ends = ks.cumsum()
+    word = _iota(int(ends[-1]) if len(ends) else 0) + (class_start.take(classes) - (ends - ks)).repeat(ks)
+    return word if in_class_order else words_by_class.take(word)
+
+
+def _union_forward(x, weight, bias, target, target_class, touched, class_of_word, class_sizes, class_start,
+                   words_by_class, in_class_order, out) -> tuple:
+    """The union layout's word factor, added to ``out`` in place: every row against all words of the
+    touched classes (``cols``, sorted ids) in one product, each row masked to its own class."""
+    cols = _class_words(touched.nonzero()[0], class_sizes, class_start, words_by_class, in_class_order)
+    if not in_class_order:
+        cols.sort()
+    w_cols = weight.take(cols, axis=0)
+    word_p = x.dot(w_cols.T)  # (N, |cols|): scores, then each row's softmax over its own class
+    if bias is not None:
+        word_p += bias[cols]
+    np.copyto(word_p, -np.inf, where=class_of_word[cols] != target_class[:, None])
+    word_p -= np.maximum.reduce(word_p, axis=1, keepdims=True)  # finite: each row's class holds its target
+    at = cols.searchsorted(target)
+    picked = word_p[_iota(len(target)), at]
+    np.exp(word_p, out=word_p)  # exp(-inf) = 0 outside a row's class
+    total = np.add.reduce(word_p, axis=1, keepdims=True)
+    out += picked - np.log(total[:, 0])
+    word_p /= total
+    return ("union", cols, at, word_p, w_cols)
+
+
+def _union_backward(saved, dx, grad, x, has_bias):
+    """The union layout's gradients: adds the word factor's part of dx in place; returns the touched word
+    ids (sorted), their weight rows' gradient and their biases' gradient."""
+    _, idx, at, ds, w_cols = saved
+    ds *= -grad[:, None]  # the saved softmax becomes the scores' gradient (zero outside each row's class)
+    ds[_iota(len(grad)), at] += grad
+    dx += ds.dot(w_cols)
+    return idx, ds.T.dot(x), (np.add.reduce(ds, axis=0) if has_bias else None)
 
 
 def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -277,6 +358,94 @@ def _pairs_backward(saved, dx, grad, has_bias):
     return idx, vals, (bias_vals if has_bias else None)
 
 
+def _runs_forward(x, weight, bias, target, target_class, own_sizes, class_sizes, class_start, words_by_class,
+                  class_is_range, in_class_order, members, position, out) -> tuple:
+    """The runs layout's word factor, added to ``out`` in place; returns what its backward needs.
+
+    The rows are sorted by class (stable) as in the pairs layout, so the m rows sharing a class of k words
+    own m*k consecutive entries of the flat (P,) score buffer (each row's k scores in the class's order);
+    one (m, H) @ (H, k) product per distinct class writes them, against a view of ``weight`` when the class
+    is an ascending id range (a vocabulary ranked by frequency) and against its gathered rows otherwise.
+    The bias and the softmax over each row's segment are vectorised over the flat buffer."""
+    n = len(target)
+    order = target_class.argsort(kind="stable")
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = _iota(n)
+    sorted_class = target_class.take(order)
+    sizes = own_sizes.take(order)  # each sorted row's number of scores
+    ends = sizes.cumsum()
+    starts = ends - sizes
+    n_pairs = int(ends[-1])
+    first = np.empty(n, dtype=bool)  # the first row of each distinct class
+    first[0] = True
+    np.not_equal(sorted_class[1:], sorted_class[:-1], out=first[1:])
+    firsts = first.nonzero()[0]
+    classes = sorted_class.take(firsts)
+    xs = x.take(order, axis=0)
+    s = np.empty(n_pairs, dtype=x.dtype if x.dtype == weight.dtype else np.result_type(x, weight))
+    runs = []  # per distinct class: its sorted rows f:e, its (m, k) block of s (at lo), its (k, H) weights
+    bounds = [*firsts.tolist(), n]
+    for j, (c, lo, k, is_range, a) in enumerate(zip(classes.tolist(), starts.take(firsts).tolist(),
+                                                    class_sizes.take(classes).tolist(),
+                                                    class_is_range.take(classes).tolist(),
+                                                    words_by_class.take(class_start.take(classes)).tolist())):
+        f, e = bounds[j], bounds[j + 1]
+        w_c = weight[a:a + k] if is_range else weight.take(members[c], axis=0)
+        block = s[lo:lo + (e - f) * k].reshape(e - f, k)
+        xs[f:e].dot(w_c.T, out=block)
+        runs.append((f, e, lo, block, w_c))
+    if bias is not None:  # a score's word is words_by_class[its class's start + its place in the class]
+        word = _iota(n_pairs) + (class_start.take(sorted_class) - starts).repeat(sizes)
+        s += bias.take(word if in_class_order else words_by_class.take(word))
+    s -= np.maximum.reduceat(s, starts).repeat(sizes)
+    at = starts + position.take(target.take(order))  # each row's target among its scores
+    picked = s.take(at)
+    np.exp(s, out=s)
+    total = np.add.reduceat(s, starts)
+    out += (picked - np.log(total)).take(inverse)
+    return ("runs", order, inverse, sizes, total, runs, xs, s, at, classes, class_sizes, class_start,
+            words_by_class, in_class_order)
+
+
+def _runs_backward(saved, dx, grad, has_bias, reuse):
+    """The runs layout's gradients: adds the word factor's part of dx in place; returns the touched word
+    ids (sorted), their weight rows' gradient and their biases' gradient. Per distinct class: one (m, k) @
+    (k, H) product for its rows' dx and one (k, m) @ (m, H [+ 1 with a bias]) for its words' weights [and
+    biases].
+    ``reuse``: the saved scores may become their gradient in place (else a copy does)."""
+    (_, order, inverse, sizes, total, runs, xs, s, at, classes, class_sizes, class_start, words_by_class,
+     in_class_order) = saved
+    n, H = xs.shape
+    g = grad.take(order)
+    ds = np.multiply(s, (-g / total).repeat(sizes), out=s if reuse else None)  # exp(scores) -> gradient
+    ds[at] += g
+    # a column of ones after x: the weight-gradient product then also sums each word's score gradients,
+    # its bias gradient, at no extra call
+    xs1 = np.empty((n, H + has_bias), dtype=xs.dtype)
+    xs1[:, :H] = xs
+    if has_bias:
+        xs1[:, H] = 1
+    ks = class_sizes.take(classes)
+    word_ends = ks.cumsum()  # the touched words, class after class
+    word_starts = word_ends - ks
+    n_words = int(word_ends[-1])
+    dxs = np.empty((n, H), dtype=ds.dtype)
+    vals = np.empty((n_words, H + has_bias), dtype=ds.dtype)
+    for u, k, (f, e, lo, d, w_c) in zip(word_starts.tolist(), ks.tolist(), runs):
+        if not reuse:  # the saved block is of the scores: take the same block of their gradient
+            d = ds[lo:lo + d.size].reshape(d.shape)
+        d.dot(w_c, out=dxs[f:e])
+        d.T.dot(xs1[f:e], out=vals[u:u + k])
+    dx += dxs.take(inverse, axis=0)
+    idx = _class_words(classes, class_sizes, class_start, words_by_class, in_class_order)
+    if not in_class_order and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
+        perm = idx.argsort(kind="stable")
+        idx, vals = idx.take(perm), vals.take(perm, axis=0)
+    if not has_bias:
+        return idx, vals, None
+    return idx, vals[:, :H], vals[:, H]
+
+
 def _grouped_forward(x, weight, bias, target, target_class, members, position, out) -> tuple:
     """The grouped layout's word factor, added to ``out`` in place; returns what its backward needs."""
     order = np.argsort(target_class, kind="stable")
@@ -356,6 +525,11 @@ class ClassSoftmax(Module):
         self.class_sizes = np.diff(starts)
         self.class_start = starts  # class c's words are words_by_class[class_start[c]:class_start[c + 1]]
         self.words_by_class = order
+        # class c's words are weight[a:a + k] (a view, no gather) when they are an ascending id range
+        self.class_is_range = np.array([w[-1] - w[0] == len(w) - 1 for w in self.members], dtype=bool)
+        # every class a range, in class order (words_by_class is 0..V-1): a word's place in words_by_class
+        # is its id
+        self.in_class_order = bool((np.diff(self.class_of_word) >= 0).all())
         self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
         for words in self.members:
             self.position[words] = np.arange(len(words))
@@ -388,6 +562,7 @@ class ClassSoftmax(Module):
                                      target=target, class_of_word=self.class_of_word, members=self.members,
                                      class_sizes=self.class_sizes, position=self.position,
                                      class_start=self.class_start, words_by_class=self.words_by_class,
+                                     class_is_range=self.class_is_range, in_class_order=self.in_class_order,
                                      sparse=self.sparse)
         return ASMoutput(output[0] if unbatched else output, _NegMean.apply(output))
 
