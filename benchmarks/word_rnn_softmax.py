@@ -9,7 +9,8 @@ frequencies are; the class and adaptive layouts come from their counts, as the t
    and class/adaptive as multiples of full's speed;
 2. the floor of the full step: the three V x H matrix products it cannot avoid (logits = h W^T,
    dh = dlogits W, dW = dlogits^T h, each at the faster of its row- and class-major forms) and the exp
-   over the (22, V) logits, timed alone with numpy; the full step's ratio to it; the step without any
+   over the (22, V) logits, timed alone with numpy (hot, and each product right after a step's other
+   arrays went through the cache, as a step meets it); the full step's ratio to both; the step without any
    output layer (the bound on what a factorised softmax can gain over full: the recurrence, the embedding,
    the engine and SGD cost the same under every softmax); and the least ratio any full step can reach,
    since it must also run that step and update the V x H weight (one pass ``W -= dW`` at least);
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 from pathlib import Path
 
@@ -110,6 +112,25 @@ def floor_forms(V: int, n: int) -> dict[str, tuple]:
     }
 
 
+class Cold:
+    """``fn`` run right after a pass over ``flush`` (untimed): the time of ``fn`` alone, as ``interleaved_rounds``
+    calls it, is recorded here (the round's wall time of this callable includes the flush and is ignored)."""
+
+    def __init__(self, fn, flush: np.ndarray):
+        self.fn, self.flush, self.samples = fn, flush, []
+
+    def __call__(self) -> None:
+        np.add(self.flush, 1.0, out=self.flush)
+        start = time.perf_counter()
+        self.fn()
+        self.samples.append(time.perf_counter() - start)
+
+    def per_round(self, rounds: int) -> np.ndarray:
+        """The median of each round's samples (the first two calls calibrate ``interleaved_rounds``)."""
+        per = np.asarray(self.samples[2:])
+        return np.median(per[: len(per) // rounds * rounds].reshape(rounds, -1), axis=1)
+
+
 def without_output_layer(V: int, sents: list[np.ndarray]):
     """A function running, on each of ``sents``, everything of a step but the output layer: the same model's
     embedding, recurrence, backward and SGD, with the loss the plain sum of the top states. No output layer
@@ -150,8 +171,12 @@ def run(quick: bool = False) -> None:
     forms = floor_forms(V, 22)
     fns = [step_pass(V, sm, sents) for sm in SOFTMAXES] + [without_output_layer(V, sents)]
     fns += [f for alternatives in forms.values() for f in alternatives]
-    rounds = interleaved_rounds(fns, 9 if quick else 25, min_seconds=0.05,
-                                clock=clock_for(int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))))
+    # the same products timed as a step meets them: each right after the rest of a step's working set (the V x H
+    # gradient and one more weight-sized pass, ~2 V x H floats) went through the cache, not repeated hot
+    flush = np.ones(2 * V * H + 22 * V, np.float32)
+    cold = [Cold(f, flush) for name, alternatives in forms.items() if name != "update" for f in alternatives]
+    clock = clock_for(int(os.environ.get("OPENBLAS_NUM_THREADS", "1")))
+    rounds = interleaved_rounds(fns + cold, 9 if quick else 25, min_seconds=0.05, clock=clock)
     per_round = {sm: np.asarray(rounds[k]) / len(sents) for k, sm in enumerate(SOFTMAXES)}
     rest = np.asarray(rounds[len(SOFTMAXES)]) / len(sents)
     k, floor, update = len(SOFTMAXES) + 1, 0.0, None
@@ -162,6 +187,12 @@ def run(quick: bool = False) -> None:
             update = fastest
         else:
             floor = floor + fastest
+    cold_floor, c = 0.0, 0
+    for name, alternatives in forms.items():
+        if name != "update":
+            cold_floor = cold_floor + np.min([cold[c + j].per_round(len(rounds[0])) for j in range(len(alternatives))],
+                                             axis=0)
+            c += len(alternatives)
     times = {sm: float(np.median(t)) for sm, t in per_round.items()}
     full = per_round["full"]
     print(f"\n1. per-sentence step, V {V}, 22 tokens (medians of {len(full)} alternating rounds; ratios per round):")
@@ -170,6 +201,8 @@ def run(quick: bool = False) -> None:
     print(f"2. floor of the full step (3 GEMMs of 22x{H}x{V}, each in its faster layout, + exp of 22x{V}, numpy "
           f"alone): {np.median(floor) * 1e3:.3f} ms; the full step is {np.median(full / floor):.2f}x its floor "
           f"(rounds: {np.min(full / floor):.2f}-{np.max(full / floor):.2f})")
+    print(f"   the same products each timed after a step's other arrays went through the cache (as a step meets "
+          f"them): {np.median(cold_floor) * 1e3:.3f} ms; the full step is {np.median(full / cold_floor):.2f}x that")
     print(f"   the step without its output layer (embedding, recurrence, backward, SGD; loss = sum of the states): "
           f"{np.median(rest) * 1e3:.3f} ms, so no output layer can make the step more than "
           f"{np.median(full / rest):.1f}x faster than full; class's own output layer costs "
