@@ -20,7 +20,7 @@ import numpy as np
 from .scatter import ones_vector
 
 __all__ = ["valid_targets", "cross_entropy_forward_", "cross_entropy_backward_", "target_offsets",
-           "use_class_major", "exp_columns_"]
+           "column_offsets", "use_class_major", "exp_columns_"]
 
 
 def valid_targets(targets: np.ndarray, ignore_index: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -62,6 +62,13 @@ def target_offsets(safe_targets: np.ndarray, num_classes: int) -> np.ndarray:
     """Flat indices ``n * num_classes + t_n`` (N,) of the targets in a C-contiguous (N, C) block."""
     offsets = np.arange(0, len(safe_targets) * num_classes, num_classes, dtype=np.intp)
     offsets += safe_targets
+    return offsets
+
+
+def column_offsets(safe_targets: np.ndarray, num_columns: int) -> np.ndarray:
+    """Flat indices ``t_n * N + n`` (N,) of the targets in a C-contiguous class-major (C, N) block."""
+    offsets = safe_targets * num_columns
+    offsets += np.arange(num_columns)
     return offsets
 
 
@@ -114,8 +121,7 @@ def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | N
     (C, k) scores of those columns) shifted by its own maximum, the row-major kernel's rule.
     """
     C, N = st.shape
-    at = safe_targets * N
-    at += np.arange(N)
+    at = column_offsets(safe_targets, N)
     info = np.finfo(st.dtype)
     largest = st.max()
     if largest <= np.log(info.max) - np.log(C) - 1.0:  # False for NaN too

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
-from ..kernels.cross_entropy import (cross_entropy_backward_, cross_entropy_forward_, exp_columns_, use_class_major,
-                                     valid_targets)
+from ..kernels.cross_entropy import (column_offsets, cross_entropy_backward_, cross_entropy_forward_, exp_columns_,
+                                     use_class_major, valid_targets)
 from ..kernels.scatter import column_sums
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -147,13 +147,13 @@ class LinearCrossEntropy(Function):
         ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
         ctx.class_major = use_class_major(len(x), weight.shape[0])
         if ctx.class_major:  # (C, N) scores: see kernels/cross_entropy.py
-            def rescore(columns):
-                cols = weight.dot(x[columns].T)
-                return cols if bias is None else cols + bias[:, None]
-            scores = weight.dot(x.T)
-            if bias is not None:
-                scores += bias[:, None]
-            losses, total = exp_columns_(scores, safe, valid, rescore)
+            def scores_of(rows):
+                block = weight.dot(rows.T)
+                if bias is not None:
+                    block += bias[:, None]
+                return block
+            scores = scores_of(x)
+            losses, total = exp_columns_(scores, safe, valid, lambda columns: scores_of(x[columns]))
             ctx.save_for_backward(x, weight, scores, safe, valid, total)
         else:
             scores = x.dot(weight.T)  # (the method: no array-function dispatch)
@@ -189,9 +189,7 @@ class LinearCrossEntropy(Function):
         r = r.astype(e.dtype, copy=False)
         if not ctx.frees_saved:  # a retained graph keeps its exponentials
             e = e.copy()
-        at = safe * N
-        at += np.arange(N)
-        e.reshape(-1)[at] -= total
+        e.reshape(-1)[column_offsets(safe, N)] -= total
         grad_x = None
         if need_x:
             grad_x = e.T.dot(weight)
