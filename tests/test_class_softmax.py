@@ -253,3 +253,26 @@ def test_a_retained_graph_backwards_twice_to_twice_the_gradients(layout):
                          for p in m.parameters()]
     for a, b in zip(second, first):
         np.testing.assert_allclose(a, 2 * b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("layout", ["union", "runs", "pairs", "grouped"])
+def test_float32_input_with_float64_parameters_in_every_layout(layout):
+    """Mixed precision (a float32 input, float64 weights) computes in float64 in every layout: the same
+    output and input gradient as the float64 input."""
+    from unittest import mock
+
+    from tinygrad_rnn.nn import class_softmax
+
+    m = _model(3, sparse=True, bias=True)
+    x64 = np.random.default_rng(4).normal(size=(9, 6))
+    x32 = x64.astype(np.float32)
+    target = np.random.default_rng(5).integers(0, 11, size=9)
+    results = []
+    with mock.patch.object(class_softmax, "choose_layout", lambda *a: layout):
+        for x in (x32, x32.astype(np.float64)):
+            xt = Tensor(x, requires_grad=True)
+            out, loss = m(xt, target)
+            loss.backward()
+            results.append((out.data, xt.grad))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

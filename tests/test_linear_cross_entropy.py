@@ -186,9 +186,11 @@ def test_the_library_picks_class_major_for_a_sentence_against_a_vocabulary():
     """At the default thresholds a sentence (22 rows) against 2000 classes is class-major, 1 row or 65
     classes row-major; the sentence's value and gradients equal the float64 definition."""
     with mock.patch.multiple(ce_kernel, CLASS_MAJOR_MIN_CLASSES=1000, CLASS_MAJOR_MAX_ROWS=128):
-        assert ce_kernel.use_class_major(22, 2000) and ce_kernel.use_class_major(128, 1000)
-        assert not ce_kernel.use_class_major(1, 8000) and not ce_kernel.use_class_major(25, 65)
-        assert not ce_kernel.use_class_major(704, 8000)
+        f32 = np.dtype(np.float32)
+        assert ce_kernel.use_class_major(22, 2000, f32) and ce_kernel.use_class_major(128, 1000, np.float64)
+        assert not ce_kernel.use_class_major(1, 8000, f32) and not ce_kernel.use_class_major(25, 65, f32)
+        assert not ce_kernel.use_class_major(704, 8000, f32)
+        assert not ce_kernel.use_class_major(22, 8000, np.float16)  # w / total would be subnormal
         rng = np.random.default_rng(5)
         x, w = np.tanh(rng.normal(size=(22, 16))), rng.normal(size=(2000, 16)) * 0.5
         t = rng.integers(0, 2000, size=22)
@@ -204,3 +206,45 @@ def test_the_library_picks_class_major_for_a_sentence_against_a_vocabulary():
     p /= keep.sum()
     np.testing.assert_allclose(gx, p @ w, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(gw, p.T @ x, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("target_dtype", [np.int8, np.int16, np.uint8, np.uint16, np.int32, np.int64])
+def test_targets_of_any_integer_dtype_give_the_same_numbers(target_dtype):
+    """Target offsets are computed in the index type, not the targets' own (int16 * 22 columns would wrap)."""
+    rng = np.random.default_rng(6)
+    C = 120 if np.iinfo(target_dtype).max < 1500 else 1500  # every target representable
+    x, w = rng.normal(size=(22, 8)), rng.normal(size=(C, 8))
+    t = rng.integers(0, C, size=22)
+    want = _lce_case(x, w, t, "none")
+    got = _lce_case(x, w, t.astype(target_dtype), "none")
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_equal_scores_at_the_edge_of_the_unshifted_range_give_finite_exact_gradients():
+    """Scores of 80 everywhere (float32): the softmax is uniform and the input's gradient is exactly 0 in
+    exact arithmetic; the exponentials must not overflow the backward's products on the way."""
+    x = np.ones((2, 1), np.float32)
+    w = np.full((1000, 1), 80.0, np.float32)
+    value, gx, gw = _lce_case(x, w, np.array([0, 1]), "none")
+    np.testing.assert_allclose(value, np.log(1000.0), rtol=1e-5)
+    assert np.isfinite(gx).all() and np.isfinite(gw).all()
+    np.testing.assert_allclose(gx, 0.0, atol=1e-3)
+    want_gw = np.full((1000, 1), 2 / 1000.0)  # each of the two rows: uniform softmax - its one-hot
+    want_gw[[0, 1]] -= 1.0
+    np.testing.assert_allclose(gw, want_gw, rtol=1e-4, atol=1e-7)
+
+
+def test_half_precision_keeps_row_major_accuracy():
+    """float16 stays row-major (its w / total would be subnormal): gradients as accurate as for 129 rows."""
+    rng = np.random.default_rng(8)
+    x, w = rng.normal(size=(128, 16)), rng.normal(size=(2000, 16)) * 0.5
+    t = rng.integers(0, 2000, size=128)
+    value, gx, gw = _lce_case(x.astype(np.float16), w.astype(np.float16), t, "mean")
+    z = x.astype(np.float16).astype(np.float64) @ w.astype(np.float16).astype(np.float64).T
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(128), t] -= 1
+    p /= 128
+    want = p @ w.astype(np.float16).astype(np.float64)
+    assert np.abs(gx - want).max() <= 2e-3 * np.abs(want).max()

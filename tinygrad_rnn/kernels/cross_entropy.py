@@ -9,8 +9,8 @@ either keeps.
 ``F.linear_cross_entropy`` with many classes and few rows (a sentence against a vocabulary) keeps its
 scores class-major instead, (C, N) = ``weight @ input.T``: that product is ~30% faster than
 ``input @ weight.T`` at (22, 100) x (100, 8000) with OpenBLAS (measured, interleaved, one thread), and the
-softmax needs no per-row pass over the block: ``exp_columns_`` exponentiates without a shift whenever no
-score can overflow (one max over the whole block decides), and leaves the columns unnormalised, because the
+softmax needs no per-row pass over the block: ``exp_columns_`` exponentiates without a shift whenever the
+scores are moderate (one max over the whole block decides), and leaves the columns unnormalised, because the
 backward folds ``1 / total`` into the (N, H) side of its two products (``use_class_major``).
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ def target_offsets(safe_targets: np.ndarray, num_classes: int) -> np.ndarray:
 
 def column_offsets(safe_targets: np.ndarray, num_columns: int) -> np.ndarray:
     """Flat indices ``t_n * N + n`` (N,) of the targets in a C-contiguous class-major (C, N) block."""
-    offsets = safe_targets * num_columns
+    offsets = safe_targets.astype(np.intp) * num_columns  # (the targets' own dtype could wrap: int16, uint8)
     offsets += np.arange(num_columns)
     return offsets
 
@@ -105,9 +105,12 @@ CLASS_MAJOR_MIN_CLASSES = 1000
 CLASS_MAJOR_MAX_ROWS = 128
 
 
-def use_class_major(n_rows: int, n_classes: int) -> bool:
-    """Whether ``linear_cross_entropy`` keeps its (C, N) scores class-major (see the module docstring)."""
-    return n_classes >= CLASS_MAJOR_MIN_CLASSES and 1 < n_rows <= CLASS_MAJOR_MAX_ROWS
+def use_class_major(n_rows: int, n_classes: int, dtype: np.dtype) -> bool:
+    """Whether ``linear_cross_entropy`` keeps its (C, N) scores of ``dtype`` class-major (see the module
+    docstring). Not in half precision: there a row's ``weight / total`` is a subnormal number, which keeps
+    too few digits to scale the backward's products."""
+    return (n_classes >= CLASS_MAJOR_MIN_CLASSES and 1 < n_rows <= CLASS_MAJOR_MAX_ROWS
+            and np.dtype(dtype).itemsize >= 4)
 
 
 def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | None,
@@ -115,16 +118,18 @@ def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | N
     """Per-column losses and softmax denominators ``(losses (N,), total (N,))`` of class-major scores.
 
     ``st`` (C, N), C-contiguous, is overwritten with ``exp(st - shift_n)``, a column's softmax times its
-    ``total[n]`` (the shift cancels in the ratio). The shift is 0 when the largest score of the block leaves
-    ``C * exp(max)`` finite; a column whose total then underflows (all its scores very negative), or every
-    column when the block could overflow or holds a NaN/inf, is recomputed from ``rescore(columns)`` (the
-    (C, k) scores of those columns) shifted by its own maximum, the row-major kernel's rule.
+    ``total[n]`` (the shift cancels in the ratio). The shift is 0 when the largest score of the block keeps
+    ``C * exp(max)`` below the square root of the dtype's largest number, so that the backward's products of
+    the exponentials with weights of any sane size stay finite before their ``1 / total`` scaling; a column
+    whose total then underflows (all its scores very negative), or every column when the block's scores are
+    larger or hold a NaN/inf, is recomputed from ``rescore(columns)`` (the (C, k) scores of those columns)
+    shifted by its own maximum, the row-major kernel's rule.
     """
     C, N = st.shape
     at = column_offsets(safe_targets, N)
     info = np.finfo(st.dtype)
     largest = st.max()
-    if largest <= np.log(info.max) - np.log(C) - 1.0:  # False for NaN too
+    if largest <= 0.5 * np.log(info.max) - np.log(C):  # False for NaN too
         picked = st.reshape(-1).take(at)
         np.exp(st, out=st)
         total = ones_vector(C, st.dtype).dot(st)

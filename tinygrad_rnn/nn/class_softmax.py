@@ -323,14 +323,14 @@ def _pairs_backward(saved, dx, grad, has_bias):
     ds[at] += g
     # dx of a row: its pairs' gradients times their weight rows, one (k,) @ (k, H) product per row (a
     # segmented sum; numpy's reduceat over rows is slower than these small BLAS calls)
-    dxs = np.empty_like(xs)
+    dxs = np.empty(xs.shape, dtype=np.result_type(ds, w_pairs))  # float32 input, float64 weights: float64
     lows, ks = starts.tolist(), sizes.tolist()
     for r, (lo, k) in enumerate(zip(lows, ks)):
         np.dot(ds[lo:lo + k], w_pairs[lo:lo + k], out=dxs[r])
     dx[order] += dxs
     # a pair's weight-row gradient is ds * x_row (x_pairs is free to overwrite): final for a class used by one
     # row; a class used by m rows sums its m blocks with one (k, m) @ (m, H) product into its first block
-    vals = np.multiply(x_pairs, ds[:, None], out=x_pairs)
+    vals = np.multiply(x_pairs, ds[:, None], out=x_pairs if x_pairs.dtype == dxs.dtype else None)
     bias_vals = ds
     first = np.empty(n, dtype=bool)
     first[0] = True

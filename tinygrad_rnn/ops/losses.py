@@ -145,7 +145,7 @@ class LinearCrossEntropy(Function):
         safe, valid = class_targets(targets, weight.shape[0], lead, ignore_index)
         count = len(safe) if valid is None else int(valid.sum())
         ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
-        ctx.class_major = use_class_major(len(x), weight.shape[0])
+        ctx.class_major = use_class_major(len(x), weight.shape[0], np.result_type(x, weight))
         if ctx.class_major:  # (C, N) scores: see kernels/cross_entropy.py
             def scores_of(rows):
                 block = weight.dot(rows.T)
