@@ -86,3 +86,34 @@ def test_same_numbers_as_pytorch_from_the_same_weights():
     for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert name == tname
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+class _Wrapped(nn.Module):
+    """A tail output layer that is not an ``nn.Linear`` (a user's own module): the composed path."""
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        self.inner = linear
+
+    def forward(self, x):
+        return self.inner(x)
+
+
+def test_a_tail_whose_output_is_not_a_linear_gives_the_same_numbers():
+    """forward runs each cluster's output layer fused with its loss when it is an ``nn.Linear`` and composes
+    log_softmax and a gather otherwise: the same outputs and gradients either way."""
+    rng = np.random.default_rng(3)
+    x0 = rng.normal(size=(9, 8))
+    target = rng.integers(0, 12, size=9)
+    results = []
+    for wrap in (False, True):
+        m = _model(11)
+        if wrap:
+            for tail in m.tail:
+                tail[1] = _Wrapped(tail[1])
+        x = Tensor(x0, requires_grad=True)
+        out, loss = m(x, target)
+        loss.backward()
+        results.append((out.data, x.grad, m.tail[0][0].weight.grad))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -363,3 +363,14 @@ def test_apply_and_requires_grad_():
     net.requires_grad_(False)
     assert not any(p.requires_grad for p in net.parameters())
     assert "head" in dir(net) and "scale" in dir(net)
+
+
+def test_module_list_item_assignment_replaces_the_module_under_its_name():
+    """``ml[i] = module`` as in PyTorch: the new module's parameters appear under index i, the old ones go."""
+    seq = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    seq[-1] = nn.Linear(4, 5, bias=False)
+    assert sorted(seq.state_dict()) == ["0.bias", "0.weight", "2.weight"]
+    assert seq.state_dict()["2.weight"].shape == (5, 4)
+    assert seq(np.ones((1, 3))).shape == (1, 5)
+    with pytest.raises(IndexError):
+        seq[3] = nn.Tanh()

@@ -93,6 +93,9 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         target = class_targets(target, len(x), self.n_classes, type(self).__name__)
         n = len(target)
         head_index = target.copy()  # the head's column for each row: the class itself, or its cluster token
+        # each factor's negative log-probability through F.linear_cross_entropy (the output layer and its
+        # log-softmax at the target as one op, no (rows, cluster) log-probability tensor); a shortlist row has
+        # no cluster factor
         pieces: list[Tensor] = []
         order: list[np.ndarray] = []
         shortlist = np.flatnonzero(target < self.shortlist_size)
@@ -105,16 +108,26 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             if not len(rows):
                 continue
             head_index[rows] = self.shortlist_size + i
-            cluster_logprob = F.log_softmax(self.tail[i](x[rows]), dim=1)
-            pieces.append(cluster_logprob[np.arange(len(rows)), target[rows] - low])
+            pieces.append(self._cluster_nll(i, x if len(rows) == n else x[rows], target[rows] - low))
             order.append(rows)
         # the cluster terms, put back in the rows' order
         inverse = np.argsort(np.concatenate(order), kind="stable")
-        cluster_terms = F.concatenate(pieces)[inverse] if len(pieces) > 1 else pieces[0][inverse]
-        head_logprob = F.log_softmax(self.head(x), dim=1)
-        output = head_logprob[np.arange(n), head_index] + cluster_terms
-        loss = (-output).mean()
+        cluster_nll = F.concatenate(pieces)[inverse] if len(pieces) > 1 else pieces[0][inverse]
+        nll = F.linear_cross_entropy(x, self.head.weight, self.head.bias, head_index, reduction="none") + cluster_nll
+        output = -nll
+        loss = nll.mean()
         return ASMoutput(output[0] if unbatched else output, loss)
+
+    def _cluster_nll(self, i: int, x: Tensor, target: np.ndarray) -> Tensor:
+        """−log P(target | cluster i, x) (rows,) of rows ``x`` whose targets (``target``, within the cluster)
+        are in cluster ``i``: the tail's projection, then its output layer fused with the loss."""
+        *project, out = self.tail[i]
+        hidden = x
+        for module in project:
+            hidden = module(hidden)
+        if isinstance(out, Linear):
+            return F.linear_cross_entropy(hidden, out.weight, out.bias, target, reduction="none")
+        return -F.log_softmax(out(hidden), dim=1)[np.arange(len(target)), target]  # a tail changed by the user
 
     def _full_log_prob(self, x: Tensor, head_output: Tensor) -> Tensor:
         head_logprob = F.log_softmax(head_output, dim=1)

@@ -417,6 +417,13 @@ class ModuleList(Module):
             raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
         return self._modules[str(i % n)]
 
+    def __setitem__(self, i: int, module: Module) -> None:
+        """Replace module ``i`` (PyTorch's ``ModuleList.__setitem__``): it keeps the name ``str(i)``."""
+        n = len(self._modules)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
+        self.add_module(str(i % n), module)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList is a container: iterate over it and call its modules")
 

@@ -5,6 +5,8 @@ Both run the one softmax cross-entropy kernel of ``kernels/cross_entropy.py`` an
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Context, Function
@@ -141,7 +143,7 @@ class LinearCrossEntropy(Function):
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ValueError(f"linear_cross_entropy: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         lead = input.shape[:-1]
-        x = input.reshape(-1, input.shape[-1])
+        x = input.reshape(math.prod(lead), input.shape[-1])  # (not -1: an input of H = 0 features has size 0)
         safe, valid = class_targets(targets, weight.shape[0], lead, ignore_index)
         count = len(safe) if valid is None else int(valid.sum())
         ctx.reduction, ctx.count, ctx.lead = reduction, count, lead
