@@ -411,18 +411,19 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, i: int) -> Module:
+    def _name(self, i: int) -> str:
+        """The registered name of index ``i`` (negative counts from the end)."""
         n = len(self._modules)
         if not -n <= i < n:
             raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
-        return self._modules[str(i % n)]
+        return str(i % n)
+
+    def __getitem__(self, i: int) -> Module:
+        return self._modules[self._name(i)]
 
     def __setitem__(self, i: int, module: Module) -> None:
         """Replace module ``i`` (PyTorch's ``ModuleList.__setitem__``): it keeps the name ``str(i)``."""
-        n = len(self._modules)
-        if not -n <= i < n:
-            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
-        self.add_module(str(i % n), module)
+        self.add_module(self._name(i), module)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList is a container: iterate over it and call its modules")
