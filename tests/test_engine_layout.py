@@ -1,5 +1,5 @@
 """The engine's import order is a straight line: dtypes <- autograd <- ops <- tensor, with the numpy-only
-kernels beside it (and ``sparse``, the numpy-only row-sparse gradient type, built on the kernels). These tests read the imports from the source (``ast``), so a cycle or a kernel that
+kernels beside it (and ``sparse`` and ``low_rank``, the numpy-only row-sparse and factored gradient types). These tests read the imports from the source (``ast``), so a cycle or a kernel that
 reaches for autograd fails here by name instead of as a confusing partially-initialised module."""
 from __future__ import annotations
 
@@ -79,14 +79,14 @@ def test_kernels_import_only_numpy_and_each_other(path):
 @pytest.mark.parametrize("path", _files("ops"), ids=lambda p: p.name)
 def test_ops_import_only_autograd_dtypes_kernels_and_ops(path):
     _check_external(path)
-    bad = {m for m in _internal(_imports(path)) if not _under(m, "autograd", "dtypes", "kernels", "ops", "sparse")}
+    bad = {m for m in _internal(_imports(path)) if not _under(m, "autograd", "dtypes", "kernels", "ops", "sparse", "low_rank")}
     assert not bad, f"ops/{path.name} imports {sorted(bad)}: ops sit below tensor, nn and optim"
 
 
 def test_autograd_imports_neither_tensor_nor_ops():
     path = ROOT / "autograd.py"
     _check_external(path)
-    bad = {m for m in _internal(_imports(path)) if not _under(m, "dtypes", "sparse", "kernels")}
+    bad = {m for m in _internal(_imports(path)) if not _under(m, "dtypes", "sparse", "low_rank", "kernels")}
     assert not bad, f"autograd.py imports {sorted(bad)}: tensor.py binds its class into autograd instead"
 
 
@@ -95,6 +95,12 @@ def test_sparse_gradient_type_imports_only_kernels():
     _check_external(path)
     bad = {m for m in _internal(_imports(path)) if not _under(m, "kernels")}
     assert not bad, f"sparse.py imports {sorted(bad)}: it sits beside the kernels, below autograd"
+
+
+def test_low_rank_gradient_type_imports_nothing_of_the_package():
+    path = ROOT / "low_rank.py"
+    _check_external(path)
+    assert not _internal(_imports(path)), "low_rank.py sits beside the kernels, below autograd: numpy only"
 
 
 def test_dtypes_imports_nothing_of_the_package():
@@ -115,7 +121,7 @@ importlib.import_module({PACKAGE!r} + ".autograd")
 assert {PACKAGE!r} + ".tensor" not in sys.modules, "autograd imported tensor"
 importlib.import_module({PACKAGE!r} + ".ops")
 loaded = sorted(m for m in sys.modules if m.startswith({PACKAGE!r} + "."))
-bad = [m for m in loaded if m.split(".")[1] not in ("dtypes", "sparse", "autograd", "kernels", "ops")]
+bad = [m for m in loaded if m.split(".")[1] not in ("dtypes", "sparse", "low_rank", "autograd", "kernels", "ops")]
 assert not bad, "ops imported " + ", ".join(bad)
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

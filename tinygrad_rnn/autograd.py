@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .low_rank import LowRankGrad, stored_grad
 from .sparse import RowSparseGrad
 
 _grad_enabled = True
@@ -503,8 +504,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
     for leaf in leaves:
         key = id(leaf)
         g = pending.pop(key)
-        if type(g) is not np.ndarray and type(g) is not RowSparseGrad:  # a leaf keeps a sparse gradient sparse
-            g = np.asarray(g)
+        if type(g) is not np.ndarray and type(g) is not RowSparseGrad and type(g) is not LowRankGrad:
+            g = np.asarray(g)  # (a leaf keeps a sparse gradient sparse and a factored one factored)
         if leaf._hooks:
             g = _run_hooks(leaf, g)
         if leaf._requires_grad:
@@ -720,6 +721,14 @@ def _accumulate(pending: dict[int, np.ndarray], owned: set[int], parent: Tensor,
     """
     key = id(parent)
     previous = pending.get(key)
+    if type(pg) is LowRankGrad:
+        if previous is None and pg.dtype == parent.data.dtype and pg.shape == parent.data.shape:
+            pending[key] = pg  # kept factored while it is the only gradient (see low_rank.py)
+            return
+        pg = pg.to_dense()
+    if type(previous) is LowRankGrad:  # a second gradient meets it: multiplied out, then added to as usual
+        previous = pending[key] = previous.to_dense()
+        owned.add(key)
     if type(pg) is RowSparseGrad:
         if pg.dtype != parent.data.dtype:
             pg = RowSparseGrad(pg.indices, pg.values.astype(parent.data.dtype), pg.shape, pg._coalesced)
@@ -769,11 +778,14 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     to it: like PyTorch's AccumulateGrad, which steals a gradient nobody else holds, a backward's fresh
     result (a weight gradient's matmul, say: megabytes for a vocabulary-sized layer) is kept as it is.
     """
-    if leaf.grad is None:
+    if stored_grad(leaf) is None:
         refs = sys.getrefcount(g)  # a statement of its own: an argument list being built holds g once more
-        fresh = owned or type(g) is RowSparseGrad or _unshared(g, refs)
+        fresh = owned or type(g) is RowSparseGrad or type(g) is LowRankGrad or _unshared(g, refs)
         leaf.grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
-    elif type(leaf.grad) is RowSparseGrad and type(g) is RowSparseGrad:
+        return
+    if type(g) is LowRankGrad:  # accumulating over backward() calls: the sum is a plain array
+        g = g.to_dense()
+    if type(leaf.grad) is RowSparseGrad and type(g) is RowSparseGrad:
         leaf.grad = (leaf.grad + g).coalesce()  # accumulated over many backward() calls it stays <= V rows
     else:
         leaf.grad += g

@@ -92,6 +92,8 @@ def zeroed_grad(grad: Any, data: np.ndarray, set_to_none: bool) -> Any:
         return None
     if type(grad) is RowSparseGrad:
         return RowSparseGrad(grad.indices[:0], grad.values[:0], grad.shape, coalesced=True)
+    if type(grad) is not np.ndarray:  # a factored gradient (low_rank.LowRankGrad) has no array to zero
+        return np.zeros_like(data)
     if grad.flags.writeable:
         grad.fill(0)
         return grad

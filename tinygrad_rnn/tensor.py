@@ -15,6 +15,8 @@ from .device import is_device as _is_device
 from .dtypes import get_default_dtype, legacy_type_name, to_dtype
 from .ops.shape import _plain_index
 from .random import get_generator
+from . import low_rank
+from .low_rank import LowRankGrad
 
 
 class Tensor:
@@ -25,7 +27,7 @@ class Tensor:
     (float32, see ``set_default_dtype``); integer arrays stay integer and cannot require grad.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_hooks", "_vc", "__weakref__")
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_hooks", "_vc", "__weakref__")
     __array_priority__ = 1000  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -44,7 +46,7 @@ class Tensor:
         else:
             array = np.asarray(data, dtype=get_default_dtype() if dtype is None else dtype)
         self.data: np.ndarray = array
-        self.grad: np.ndarray | None = None
+        self._grad: Any = None  # see the grad property
         self._ctx = None
         self._hooks: list | None = None
         self._requires_grad = False
@@ -56,7 +58,7 @@ class Tensor:
         """A Tensor over ``array`` without any checks: the fast path ops use."""
         t = object.__new__(Tensor)
         t.data = array
-        t.grad = None
+        t._grad = None
         t._ctx = None
         t._requires_grad = False
         t._hooks = None
@@ -64,6 +66,20 @@ class Tensor:
         return t
 
     # ---- basic properties -------------------------------------------------------------------
+    @property
+    def grad(self) -> Any:
+        """The accumulated gradient: a numpy array shaped like ``data`` (a ``RowSparseGrad`` for a sparse
+        embedding), or None. A weight gradient that ``F.linear_cross_entropy`` left factored
+        (``low_rank.LowRankGrad``) is multiplied out here, on first read, and stored as that array."""
+        g = self._grad
+        if type(g) is LowRankGrad:
+            g = self._grad = g.to_dense()
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._grad = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -1085,3 +1101,6 @@ def _made(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
     if device is not None:
         check_device(device)
     return Tensor(array, requires_grad=requires_grad)
+
+
+low_rank._TENSOR_GRAD = Tensor.__dict__["grad"]  # stored_grad's test for "a Tensor's own grad property"

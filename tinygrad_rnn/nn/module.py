@@ -14,6 +14,7 @@ import numpy as np
 
 from ..device import check_device, is_device
 from ..dtypes import to_dtype
+from ..low_rank import stored_grad
 from ..sparse import zeroed_grad
 from ..tensor import Tensor
 
@@ -227,7 +228,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients: ``.grad = None`` (or zeroed in place if set_to_none=False)."""
         for p in self.parameters():
-            grad = p.grad
+            grad = stored_grad(p)
             zeroed = zeroed_grad(grad, p.data, set_to_none)
             if zeroed is not grad:
                 p.grad = zeroed

@@ -13,6 +13,7 @@ from ..autograd import Context, Function
 from ..kernels.cross_entropy import (column_offsets, cross_entropy_backward_, cross_entropy_forward_, exp_columns_,
                                      use_class_major, valid_targets)
 from ..kernels.scatter import column_sums
+from ..low_rank import product_grad
 
 REDUCTIONS = ("mean", "sum", "none")
 _UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
@@ -176,7 +177,7 @@ class LinearCrossEntropy(Function):
         # in place when the graph is freed after this backward; a retained graph keeps its softmax
         d = cross_entropy_backward_(probs, safe, row_weight, out=None if ctx.frees_saved else np.empty_like(probs))
         grad_x = d.dot(weight).reshape(ctx.lead + (weight.shape[1],)) if need_x else None
-        grad_w = d.T.dot(x) if need_w else None
+        grad_w = product_grad(d.T, x, right_is_own=False) if need_w else None  # (factored: see low_rank.py)
         grad_b = column_sums(d) if need_b else None
         return grad_x, grad_w, grad_b, None
 
@@ -197,7 +198,7 @@ class LinearCrossEntropy(Function):
             grad_x = e.T.dot(weight)
             grad_x *= r[:, None]
             grad_x = grad_x.reshape(ctx.lead + (weight.shape[1],))
-        grad_w = e.dot(x * r[:, None]) if need_w else None
+        grad_w = product_grad(e, x * r[:, None], right_is_own=True) if need_w else None
         grad_b = e.dot(r) if need_b else None
         return grad_x, grad_w, grad_b, None
 

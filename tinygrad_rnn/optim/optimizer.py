@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import bump_version, enable_grad
+from ..low_rank import LowRankGrad, stored_grad
 from ..sparse import RowSparseGrad, zeroed_grad
 from ..tensor import Tensor
 
@@ -22,7 +23,7 @@ __all__ = ["Optimizer"]
 
 
 def _is_param(obj: Any) -> bool:
-    return isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad")
+    return isinstance(obj, Tensor) or (isinstance(getattr(obj, "data", None), np.ndarray) and hasattr(obj, "grad"))
 
 
 UPDATE_BLOCK = 1 << 16  # elements of the update's reused temporary (256 KB of float32: fits in L2)
@@ -115,7 +116,7 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
+                grad = stored_grad(p)
                 zeroed = zeroed_grad(grad, p.data, set_to_none)
                 if zeroed is not grad:  # zeroed in place: nothing to rebind
                     p.grad = zeroed
@@ -131,7 +132,7 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
+                grad = stored_grad(p)  # a LowRankGrad stays factored for _low_rank_update
                 if grad is None:
                     continue
                 if grad.shape != p.data.shape:
@@ -141,6 +142,8 @@ class Optimizer:
                     state = self.state[p] = {}
                 if type(grad) is RowSparseGrad:
                     self._sparse_update(p.data, grad.coalesce(), state, group, p)
+                elif type(grad) is LowRankGrad:
+                    self._low_rank_update(p.data, grad, state, group, p)
                 else:
                     self._update(p.data, grad, state, group, p)
                 if isinstance(p, Tensor):
@@ -158,6 +161,20 @@ class Optimizer:
         """Update only the rows ``grad.indices`` (coalesced) of ``data``; optimizers that cannot, refuse."""
         raise RuntimeError(f"{type(self).__name__} does not support sparse gradients (from nn.Embedding(sparse=True)); "
                            "use optim.SGD or optim.Adagrad, or build the Embedding with sparse=False")
+
+    def _low_rank_update(self, data: np.ndarray, grad: LowRankGrad, state: dict[str, Any], group: dict[str, Any],
+                         param: Any) -> None:
+        """Update ``data`` from a factored gradient; by default it is multiplied out (into ``param.grad``, which
+        keeps it, as after any step) and the dense update runs."""
+        self._update(data, param.grad, state, group, param)
+
+    def _block(self, dtype: np.dtype) -> np.ndarray:
+        """The reusable scratch block of ``UPDATE_BLOCK`` elements of ``dtype`` (see ``_sub_scaled_``)."""
+        key = ("block", dtype)
+        tmp = self._scratch.get(key)
+        if tmp is None:
+            tmp = self._scratch[key] = np.empty(UPDATE_BLOCK, dtype)
+        return tmp
 
     def _buffer(self, param: Any, k: int = 0) -> np.ndarray:
         """Reusable scratch array number ``k`` shaped like ``param`` (keeps the hot path allocation-free)."""
@@ -177,10 +194,7 @@ class Optimizer:
         whole step). The numbers are the same, element by element."""
         if data.size >= 2 * UPDATE_BLOCK and data.flags.c_contiguous and d.flags.c_contiguous:
             flat_data, flat_d = data.reshape(-1), d.reshape(-1)
-            key = ("block", data.dtype)
-            tmp = self._scratch.get(key)
-            if tmp is None:
-                tmp = self._scratch[key] = np.empty(UPDATE_BLOCK, data.dtype)
+            tmp = self._block(data.dtype)
             for lo in range(0, data.size, UPDATE_BLOCK):
                 hi = min(lo + UPDATE_BLOCK, data.size)
                 t = tmp[:hi - lo]

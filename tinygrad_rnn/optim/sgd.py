@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_bool, _check_nonneg, _number
+from .optimizer import UPDATE_BLOCK, Optimizer, _check_bool, _check_nonneg, _number
 
 __all__ = ["SGD"]
 
@@ -33,6 +33,10 @@ class SGD(Optimizer):
     A row-sparse gradient (``nn.Embedding(sparse=True)``) updates only its rows: ``p[rows] -= lr * g_rows``,
     the same numbers as the dense step. With momentum or weight decay every row moves, so the gradient is
     made dense first (same result as a dense gradient).
+
+    A factored gradient (``F.linear_cross_entropy``'s weight: ``low_rank.LowRankGrad``) is multiplied out a
+    block of rows at a time, each block applied while it is in cache: the same numbers as the dense step,
+    without the (C, H) gradient array (momentum or weight decay: multiplied out first, as a sparse one).
     """
 
     _optional_state = frozenset({"momentum_buffer"})
@@ -78,6 +82,21 @@ class SGD(Optimizer):
                 return
             d = buf
         self._sub_scaled_(data, d, lr, param)
+
+    def _low_rank_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
+                         param: Any) -> None:
+        if group["momentum"] != 0 or group["weight_decay"] != 0 or not data.flags.c_contiguous:
+            super()._low_rank_update(data, grad, state, group, param)
+            return
+        lr = group["lr"]
+        n_rows, width = data.shape
+        step = max(1, UPDATE_BLOCK // max(1, width))
+        block = self._block(data.dtype)
+        for lo in range(0, n_rows, step):
+            hi = min(lo + step, n_rows)
+            g = grad.rows(lo, hi, out=block[:(hi - lo) * width].reshape(hi - lo, width))
+            np.multiply(g, lr, out=g)
+            np.subtract(data[lo:hi], g, out=data[lo:hi])
 
     def _sparse_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
                        param: Any) -> None:
