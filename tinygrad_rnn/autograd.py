@@ -365,7 +365,7 @@ def _result(out: Any, ctx: Context, inputs: tuple[Any, ...], record: bool) -> Te
         out = np.asarray(out)
     result = _new(Tensor)
     result.data = out
-    result.grad = None
+    result._grad = None
     result._hooks = None
     result._vc = None if out.base is None else _view_counter(out, inputs)
     if record:
