@@ -491,7 +491,9 @@ class _NegMean(Function):
     @staticmethod
     def forward(ctx: Context, x):
         ctx.n, ctx.shape = x.shape[0], x.shape
-        return np.negative(np.mean(x))
+        if x.dtype.itemsize < 4 or not len(x):  # np.mean's float32 accumulation of halves; its empty-slice NaN
+            return np.negative(np.mean(x))
+        return np.negative(np.add.reduce(x) / ctx.n)  # what np.mean computes here, without its ~3 µs of Python
 
     @staticmethod
     def backward(ctx: Context, grad):
