@@ -112,6 +112,38 @@ def floor_forms(V: int, n: int) -> dict[str, tuple]:
     }
 
 
+def bare_full_step(V: int, n: int):
+    """The full softmax's own work for one sentence of ``n`` tokens as plain numpy in a step's order, with no
+    framework around it: the (V, n) scores, their exp and column totals, the target entries' one-hot, the
+    input gradient's product, and the SGD update of W a block of rows at a time from ``E @ (h * r)`` (what the
+    library's step does, op for op). The floor's products and exp plus the update and the few small passes
+    that join them: what a numpy full step reaches without any Python overhead of its own."""
+    rng = np.random.default_rng(0)
+    h = rng.standard_normal((n, H)).astype(np.float32)
+    W = (rng.standard_normal((V, H)) * 0.01).astype(np.float32)
+    target = rng.integers(0, V, n)
+    offsets = target * n + np.arange(n)
+    ones = np.ones(V, np.float32)
+    rows = 65536 // H
+    block = np.empty((rows, H), np.float32)
+
+    def run():
+        e = W.dot(h.T)
+        np.exp(e, out=e)
+        total = ones.dot(e)
+        e.reshape(-1)[offsets] -= total
+        r = (LR / total).astype(np.float32)
+        dh = e.T.dot(W)
+        dh *= r[:, None]
+        right = h * r[:, None]
+        for lo in range(0, V, rows):
+            hi = min(lo + rows, V)
+            b = np.dot(e[lo:hi], right, out=block[:hi - lo])
+            np.subtract(W[lo:hi], b, out=W[lo:hi])
+        return dh
+    return run
+
+
 class Cold:
     """``fn`` run right after a pass over ``flush`` (untimed): the time of ``fn`` alone, as ``interleaved_rounds``
     calls it, is recorded here (the round's wall time of this callable includes the flush and is ignored)."""
@@ -170,6 +202,8 @@ def run(quick: bool = False) -> None:
     # so that a change in the shared machine's load hits them alike; medians, and each ratio taken per round
     forms = floor_forms(V, 22)
     fns = [step_pass(V, sm, sents) for sm in SOFTMAXES] + [without_output_layer(V, sents)]
+    bare = bare_full_step(V, 22)
+    fns += [lambda: [bare() for _ in sents]]
     fns += [f for alternatives in forms.values() for f in alternatives]
     # the same products timed as a step meets them: each right after the rest of a step's working set (the V x H
     # gradient and one more weight-sized pass, ~2 V x H floats) went through the cache, not repeated hot
@@ -179,7 +213,8 @@ def run(quick: bool = False) -> None:
     rounds = interleaved_rounds(fns + cold, 9 if quick else 25, min_seconds=0.05, clock=clock)
     per_round = {sm: np.asarray(rounds[k]) / len(sents) for k, sm in enumerate(SOFTMAXES)}
     rest = np.asarray(rounds[len(SOFTMAXES)]) / len(sents)
-    k, floor, update = len(SOFTMAXES) + 1, 0.0, None
+    bare_step = np.asarray(rounds[len(SOFTMAXES) + 1]) / len(sents)
+    k, floor, update = len(SOFTMAXES) + 2, 0.0, None
     for name, alternatives in forms.items():
         fastest = np.min([rounds[k + j] for j in range(len(alternatives))], axis=0)
         k += len(alternatives)
@@ -212,6 +247,10 @@ def run(quick: bool = False) -> None:
     print(f"   a full step must also run that step ({np.median(rest) * 1e3:.3f} ms) and update the V x H weight (one "
           f"pass W -= dW at least: {np.median(update) * 1e3:.3f} ms): no full step can be below "
           f"{np.median(bound):.2f}x the floor here")
+    print(f"   the full softmax's own work as one bare numpy step (scores, exp, totals, one-hot, the input gradient, W "
+          f"updated block by block; no framework, no recurrence): {np.median(bare_step) * 1e3:.3f} ms = "
+          f"{np.median(bare_step / floor):.2f}x the floor; with the step without output layer added, "
+          f"{np.median((bare_step + rest) / floor):.2f}x: what a numpy full step reaches here")
 
     print("\n3. cost per token (µs) of the per-sentence step:")
     sizes = (2000, 8000, 32000) if quick else (2000, 8000, 32000, 100000)
