@@ -8,8 +8,10 @@ returns its weight gradient in this form instead, and the engine keeps it as the
 - reading ``.grad`` multiplies it out once, into the plain numpy array it always was, and stores that array;
 - ``optim.SGD`` (no momentum, no weight decay) multiplies it out a block of rows at a time and applies each
   block while it is in cache, so the (C, H) array never exists. In the word model's per-sentence step
-  (V 8000, H 100, float32, one thread) that makes the whole step 5-7% faster, with the same numbers:
-  each block of rows is the same product row for row;
+  (V 8000, H 100, float32, one thread) that makes the whole step 5-7% faster. The numbers are the dense
+  step's up to the BLAS's rounding: a block of rows of a product can differ from the same rows of the whole
+  product in the last bit (OpenBLAS here: never for a 22-row float32 sentence, sometimes in float64 or from
+  ~32 rows on), as any change of a product's blocking can;
 - any other use multiplies it out first: added to another gradient, a hook, clipping, other optimizers.
 
 Both factors belong to the gradient alone (never an array a caller could change later), so the numbers are

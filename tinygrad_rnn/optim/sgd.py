@@ -35,8 +35,9 @@ class SGD(Optimizer):
     made dense first (same result as a dense gradient).
 
     A factored gradient (``F.linear_cross_entropy``'s weight: ``low_rank.LowRankGrad``) is multiplied out a
-    block of rows at a time, each block applied while it is in cache: the same numbers as the dense step,
-    without the (C, H) gradient array (momentum or weight decay: multiplied out first, as a sparse one).
+    block of rows at a time, each block applied while it is in cache, without the (C, H) gradient array: the
+    dense step's numbers up to the BLAS's rounding of a block of rows, which can differ from the same rows of
+    the whole product in the last bit (momentum or weight decay: multiplied out first, as a sparse one).
     """
 
     _optional_state = frozenset({"momentum_buffer"})
@@ -85,12 +86,16 @@ class SGD(Optimizer):
 
     def _low_rank_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
                          param: Any) -> None:
-        if group["momentum"] != 0 or group["weight_decay"] != 0 or not data.flags.c_contiguous:
+        n_rows, width = data.shape
+        # the block-wise step is plain SGD's rule on an array it can write blocks into; anything else (momentum,
+        # decay, a subclass's own _update, a weight whose dtype changed since backward, rows wider than the
+        # block) steps from the multiplied-out gradient, as from any dense one
+        if (group["momentum"] != 0 or group["weight_decay"] != 0 or not data.flags.c_contiguous
+                or type(self)._update is not SGD._update or grad.dtype != data.dtype or width > UPDATE_BLOCK):
             super()._low_rank_update(data, grad, state, group, param)
             return
         lr = group["lr"]
-        n_rows, width = data.shape
-        step = max(1, UPDATE_BLOCK // max(1, width))
+        step = UPDATE_BLOCK // max(1, width)
         block = self._block(data.dtype)
         for lo in range(0, n_rows, step):
             hi = min(lo + step, n_rows)
