@@ -474,6 +474,21 @@ def test_backward_inside_no_grad_still_works():
     np.testing.assert_array_equal(x.grad, [2.0, 4.0])
 
 
+def test_a_tensor_of_ids_or_a_mask_indexes_like_its_array():
+    """x[ids_tensor] and x[mask_tensor] (PyTorch's usual spelling) read and set as x[array] does, with gradients."""
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    ids, mask = Tensor(np.array([4, 1, 4])), x > 3.5
+    y = x[ids].sum() + x[mask].sum() * 10
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [0, 1, 0, 0, 12, 10])
+    buf = Tensor(np.zeros(4))
+    buf[Tensor(np.array([1, 3]))] = x[ids][:2]  # recorded: the value needs a gradient
+    np.testing.assert_array_equal(buf.data, [0, 4, 0, 1])
+    plain = Tensor(np.zeros(3))
+    plain[Tensor(np.array([True, False, True]))] = 7.0
+    np.testing.assert_array_equal(plain.data, [7, 0, 7])
+
+
 def test_index_buffers_reused_before_backward_do_not_move_gradients():
     """Data loaders refill one id/mask buffer per batch; what backward uses must be what forward saw."""
     x = Tensor(np.zeros(4), requires_grad=True)

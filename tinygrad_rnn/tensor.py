@@ -610,6 +610,8 @@ class Tensor:
         return ops.Transpose.apply(self, axes=None)
 
     def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):  # x[ids] / x[mask]: an index has no gradient; GetItem copies its array
+            index = index.data
         return _GetItem(self, index=index)
 
     @staticmethod
@@ -948,7 +950,7 @@ class Tensor:
         self._check_inplace_leaf("__setitem__")
         before = Tensor._wrap(self.data)
         before._ctx, before._requires_grad = self._ctx, self._requires_grad
-        after = ops.IndexPut.apply(before, value, index=index)
+        after = ops.IndexPut.apply(before, value, index=index.data if isinstance(index, Tensor) else index)
         self.data, self._ctx, self._requires_grad = after.data, after._ctx, True
         # ops recorded earlier used the value before this write: backward sends their gradient there
         autograd.record_replacement(self, before)
