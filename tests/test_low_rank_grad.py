@@ -266,6 +266,19 @@ def test_word_trainer_float32_batches_match_the_dense_path():
         np.testing.assert_allclose(fast[k], dense[k], rtol=1e-5, atol=1e-6, err_msg=k)
 
 
+def test_sgd_subclass_overriding_its_scaled_subtraction_is_used_for_a_factored_gradient():
+    """A subclass's _sub_scaled_ (the last step of SGD's rule) applies to the factored weight too."""
+    class Halved(optim.SGD):
+        def _sub_scaled_(self, data, d, alpha, param):
+            super()._sub_scaled_(data, d, alpha / 2, param)
+
+    w, x, t = problem()
+    w0 = w.data.copy()
+    backward(w, x, t)
+    Halved([w], lr=0.1).step()
+    close(w.data, w0 - 0.05 * definition_grad(w0, x.data, t))
+
+
 def test_sgd_subclass_overriding_update_is_used_for_a_factored_gradient():
     """An SGD subclass's _update (here: gradient ascent) is applied to the LCE weight as to any dense gradient."""
     class Ascent(optim.SGD):

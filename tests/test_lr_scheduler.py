@@ -147,9 +147,9 @@ _losses = st.lists(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.floats(0.0, 10
 
 
 @given(_losses, st.floats(1e-3, 1.0))
-def test_defaults_reproduce_the_tutorial_halving_rule(losses, lr0):
+def test_the_tutorial_settings_reproduce_its_halving_rule(losses, lr0):
     opt = _opt(lr0)
-    sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=0)
+    sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=0, threshold=0.0, compare_to="last")
     got = []
     for loss in losses:
         sched.step(loss)
@@ -159,8 +159,9 @@ def test_defaults_reproduce_the_tutorial_halving_rule(losses, lr0):
 
 def test_tutorial_rule_differs_from_pytorchs_best_rule():
     losses = [1.0, 3.0, 2.0, 2.0, 2.5]
-    last = ReduceLROnPlateau(opt_last := _opt(1.0))
-    best = ReduceLROnPlateau(opt_best := _opt(1.0), compare_to="best")
+    tutorial = dict(factor=0.5, patience=0, threshold=0.0)
+    last = ReduceLROnPlateau(opt_last := _opt(1.0), compare_to="last", **tutorial)
+    best = ReduceLROnPlateau(opt_best := _opt(1.0), compare_to="best", **tutorial)
     got_last, got_best = [], []
     for loss in losses:
         last.step(loss)
@@ -239,9 +240,29 @@ def test_plateau_matches_the_rule_written_out(compare_to, rule, metrics, kwargs)
     assert got == rule(metrics, 1.0, **kwargs)
 
 
+@given(metrics=_losses)
+def test_the_defaults_are_pytorchs(metrics):
+    """ReduceLROnPlateau(opt): PyTorch's defaults and rule (best so far, factor 0.1, patience 10, rel 1e-4)."""
+    opt = _opt(1.0)
+    sched = ReduceLROnPlateau(opt)
+    got = []
+    for m in metrics:
+        sched.step(m)
+        got.append(sched.get_last_lr()[0])
+    assert got == pytorch_plateau_rule(metrics, 1.0, "min", 0.1, 10, 1e-4, "rel", 0, 0.0, 1e-8)
+
+
+def test_a_plateau_reduces_with_pytorchs_defaults_and_a_shorter_patience():
+    opt = _opt(0.1)
+    sched = ReduceLROnPlateau(opt, factor=0.1, patience=2)
+    for v in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95]:
+        sched.step(v)
+    assert _lrs(opt) == pytest.approx([0.01])
+
+
 def test_plateau_per_group_min_lr_and_nan_counts_as_worse():
     opt = _opt(1.0, 0.1)
-    sched = ReduceLROnPlateau(opt, factor=0.1, min_lr=[0.05, 0.0])
+    sched = ReduceLROnPlateau(opt, factor=0.1, patience=0, threshold=0.0, compare_to="last", min_lr=[0.05, 0.0])
     for loss in [1.0, 2.0, 3.0]:
         sched.step(loss)
     assert _lrs(opt) == pytest.approx([0.05, 0.001])

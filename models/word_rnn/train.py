@@ -389,7 +389,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     digest = wdata.fingerprint(train_set)
 
     opt = make_optimizer(cfg.optimizer, list(model.parameters()), lr)
-    sched = optim.lr_scheduler.ReduceLROnPlateau(opt) if cfg.schedule == "halve" else None
+    sched = (optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=0.0, compare_to="last")
+             if cfg.schedule == "halve" else None)  # the tutorial's rule: halve whenever the loss rose
     rng = np.random.default_rng(cfg.seed)
     st = _State()
     if ckpt is not None:

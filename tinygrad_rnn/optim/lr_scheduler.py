@@ -186,10 +186,10 @@ class ReduceLROnPlateau(LRScheduler):
 
     Each call classifies the metric as *bad* or not, against a reference chosen by ``compare_to``:
 
-    * ``"last"`` (default): bad when it got worse than the previous call's metric, i.e. for
+    * ``"last"``: bad when it got worse than the previous call's metric, i.e. for
       ``mode="min"``: ``metric > last * (1 + threshold)`` (``threshold_mode="rel"``) or
       ``metric > last + threshold`` (``"abs"``); for ``mode="max"`` mirrored. The first call is never bad.
-    * ``"best"``: PyTorch's rule, bad when not better than the best so far, i.e. for ``mode="min"``:
+    * ``"best"`` (default): PyTorch's rule, bad when not better than the best so far, i.e. for ``mode="min"``:
       ``not metric < best * (1 - threshold)`` (``"rel"``) or ``not metric < best - threshold``
       (``"abs"``); mirrored for ``"max"``. Note that with ``threshold=0`` an equal metric is bad here.
 
@@ -197,12 +197,14 @@ class ReduceLROnPlateau(LRScheduler):
     lr becomes ``max(lr * factor, min_lr)`` (skipped if that changes it by ``eps`` or less), the bad
     count restarts, and the next ``cooldown`` calls are not counted.
 
+    The defaults are PyTorch's (``mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+    cooldown=0, min_lr=0, eps=1e-8``, compared with the best metric so far).
+
     **The RNN tutorial's rule** — ``if losses[-1] > losses[-2]: learning_rate *= 0.5`` — is exactly
-    ``ReduceLROnPlateau(optimizer)``, i.e. ``mode="min", factor=0.5, patience=0, threshold=0,
-    compare_to="last", cooldown=0``: the lr is halved on every evaluation whose loss is strictly higher
-    than the previous one. PyTorch's own ``ReduceLROnPlateau`` compares with the best loss and halves on
-    ties, which differs (losses 1, 3, 2 halve once under the tutorial rule, twice under PyTorch's);
-    ``compare_to="best", factor=0.1, patience=10, threshold=1e-4`` gives PyTorch's defaults.
+    ``ReduceLROnPlateau(optimizer, factor=0.5, patience=0, threshold=0, compare_to="last")`` (what
+    ``word-rnn train`` uses): the lr is halved on every evaluation whose loss is strictly higher than the
+    previous one. PyTorch's rule compares with the best loss and counts ties as bad, which differs (losses
+    1, 3, 2 halve once under the tutorial rule, twice under PyTorch's with the same factor and patience).
 
     Args:
         optimizer: the optimizer to adjust.
@@ -214,12 +216,12 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown: calls to wait after a reduction before counting bad calls again (>= 0).
         min_lr: lower bound on the lr, a number or one per parameter group (>= 0).
         eps: minimal lr change worth applying (>= 0).
-        compare_to: "last" (the tutorial rule) or "best" (PyTorch's rule).
+        compare_to: "best" (PyTorch's rule, the default) or "last" (the tutorial rule).
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.5, patience: int = 0,
-                 threshold: float = 0.0, threshold_mode: str = "rel", cooldown: int = 0,
-                 min_lr: float | list[float] = 0.0, eps: float = 1e-8, compare_to: str = "last"):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | list[float] = 0.0, eps: float = 1e-8, compare_to: str = "best"):
         _check_optimizer(optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")

@@ -91,7 +91,7 @@ class SGD(Optimizer):
         # decay, a subclass's own _update, a weight whose dtype changed since backward, rows wider than the
         # block) steps from the multiplied-out gradient, as from any dense one
         if (group["momentum"] != 0 or group["weight_decay"] != 0 or not data.flags.c_contiguous
-                or type(self)._update is not SGD._update or grad.dtype != data.dtype or width > UPDATE_BLOCK):
+                or _overrides_the_rule(type(self)) or grad.dtype != data.dtype or width > UPDATE_BLOCK):
             super()._low_rank_update(data, grad, state, group, param)
             return
         lr = group["lr"]
@@ -111,3 +111,9 @@ class SGD(Optimizer):
         rows = grad.indices
         step = np.multiply(grad.values, group["lr"])
         data[rows] = np.subtract(data[rows], step, out=step)
+
+
+def _overrides_the_rule(cls: type) -> bool:
+    """Whether an SGD subclass defines its own update rule (``_update`` or one of the helpers it is built on):
+    then a factored gradient steps through that rule, multiplied out, like any other gradient."""
+    return any(getattr(cls, name) is not getattr(SGD, name) for name in ("_update", "_sub_scaled_", "_decayed_grad"))
