@@ -245,6 +245,26 @@ def test_sequential_and_activations():
     np.testing.assert_array_equal(nn.ReLU()(Tensor(np.array([-1.0, 2.0]))).data, [0.0, 2.0])
 
 
+def test_sequential_from_an_ordered_dict_keeps_names_and_indexes_by_position():
+    """PyTorch's Sequential(OrderedDict([...])): state_dict keys are the names, seq[i] is the i-th module,
+    seq[a:b] a Sequential under the same names; add_module'd children index by position too."""
+    from collections import OrderedDict
+
+    first, act, last = nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)
+    m = nn.Sequential(OrderedDict([("fc1", first), ("act", act), ("fc2", last)]))
+    assert list(m.state_dict()) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert m[0] is first and m[-1] is last and m.fc2 is last
+    tail = m[1:]
+    assert isinstance(tail, nn.Sequential) and list(tail.state_dict()) == ["fc2.weight", "fc2.bias"]
+    x = Tensor(np.ones((4, 2), np.float32))
+    np.testing.assert_array_equal(m(x).data, last(act(first(x))).data)
+    s = nn.Sequential()
+    s.add_module("fc", first)
+    assert s[0] is first and len(nn.ModuleList([first, last])[1:]) == 1
+    with pytest.raises(IndexError, match="out of range for a Sequential of length 1"):
+        s[1]
+
+
 # ---- init ----------------------------------------------------------------------------------------------
 def test_pytorch_default_bounds():
     tg.manual_seed(1)

@@ -413,13 +413,16 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
     def _name(self, i: int) -> str:
-        """The registered name of index ``i`` (negative counts from the end)."""
+        """The registered name of the module at position ``i`` (negative counts from the end): "0", "1", ...
+        for a list, a Sequential's own names when it was built from an OrderedDict."""
         n = len(self._modules)
         if not -n <= i < n:
-            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
-        return str(i % n)
+            raise IndexError(f"index {i} is out of range for a {type(self).__name__} of length {n}")
+        return list(self._modules)[i % n]
 
-    def __getitem__(self, i: int) -> Module:
+    def __getitem__(self, i: int | slice) -> Module:
+        if isinstance(i, slice):  # PyTorch: a ModuleList of those modules (renumbered)
+            return ModuleList(list(self._modules.values())[i])
         return self._modules[self._name(i)]
 
     def __setitem__(self, i: int, module: Module) -> None:
@@ -434,7 +437,17 @@ class Sequential(ModuleList):
     """Modules applied one after another: ``Sequential(Linear(2, 8), Tanh(), Linear(8, 1))(x)``."""
 
     def __init__(self, *modules: Module):
-        super().__init__(modules)
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):  # PyTorch: Sequential(OrderedDict(...))
+            super().__init__()
+            for name, module in modules[0].items():
+                self.add_module(name, module)
+        else:
+            super().__init__(modules)
+
+    def __getitem__(self, i: int | slice) -> Module:
+        if isinstance(i, slice):  # PyTorch: a Sequential of those modules, under their names
+            return Sequential(OrderedDict(list(self._modules.items())[i]))
+        return super().__getitem__(i)
 
     def forward(self, x: Any) -> Any:
         for m in self:
