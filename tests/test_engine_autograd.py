@@ -396,6 +396,29 @@ def test_custom_function_gradients(data):
     assert tinygrad_rnn.gradcheck(lambda x, w: ScaledCube.apply(x, w, 0.5), [x, w])
 
 
+def test_a_pytorch_style_function_with_saved_tensors_and_autograd_gradcheck():
+    """The tutorials' spelling: torch.autograd.Function, ctx.saved_tensors, torch.autograd.gradcheck."""
+    import tinygrad_rnn as torch
+    from tinygrad_rnn.autograd import gradcheck
+
+    class Exp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            result = np.exp(i)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (result,) = ctx.saved_tensors
+            return grad_output * result
+
+    x = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(Exp.apply, (x,)) and torch.autograd.gradcheck is torch.gradcheck
+    Exp.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp(x.data))
+
+
 def test_custom_function_needs_input_grad():
     ScaledCube.seen_needs.clear()
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)

@@ -8,6 +8,9 @@ module-level forms of the tensor methods (``torch.exp``, ``torch.cat``, ``torch.
 from .autograd import Context, Function, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import get_default_dtype, set_default_dtype
 from .gradcheck import GradcheckError, gradcheck
+from . import autograd as _autograd
+
+_autograd.gradcheck = gradcheck  # PyTorch's torch.autograd.gradcheck (autograd.py sits below gradcheck.py)
 from .tensor import Tensor, return_types
 from .sparse import RowSparseGrad
 from .serialization import load, save

@@ -210,6 +210,12 @@ class Context:
         self.saved_arrays = arrays
 
     @property
+    def saved_tensors(self) -> tuple[np.ndarray, ...]:
+        """PyTorch's name for what ``save_for_backward`` kept: here the numpy arrays themselves, since a
+        Function's forward and backward work on arrays (``saved_arrays``)."""
+        return self.saved_arrays
+
+    @property
     def frees_saved(self) -> bool:
         """True while backward runs if the graph is released right after it (no ``retain_graph``): the
         backward may then reuse its saved arrays' memory."""
