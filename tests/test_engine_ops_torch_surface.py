@@ -355,3 +355,33 @@ def test_setitem_into_a_plain_buffer_carries_the_gradient():
     np.testing.assert_allclose(w.grad, [[0, 0, 0], 1 + 2 * (1 - np.tanh(2 * w.data[1]) ** 2)])
     with pytest.raises(RuntimeError, match="leaf Variable"):
         w[0] = Tensor(np.zeros(3), requires_grad=True)
+
+
+_INT_FLOAT_CASES = {
+    "int / int": (lambda t: t.tensor([1, 2]) / 2, "float32"),
+    "int * float": (lambda t: t.tensor([1, 2]) * 1.5, "float32"),
+    "float * int tensor": (lambda t: 2.5 * t.tensor([1, 2]), "float32"),
+    "int ** float": (lambda t: t.tensor([1, 4]) ** 0.5, "float32"),
+    "int tensor / int tensor": (lambda t: t.tensor([3, 4]) / t.tensor([2, 2]), "float32"),
+    "bool sum / int": (lambda t: (t.tensor([1, 2, 3]) > 1).sum() / 3, "float32"),
+    "arange * float": (lambda t: t.arange(4) * 0.1, "float32"),
+    "int + int": (lambda t: t.tensor([1, 2]) + 1, "int64"),
+    "float64 * float": (lambda t: t.ones(2, dtype=t.float64) * 0.5, "float64"),
+    "float32 / int tensor": (lambda t: t.ones(2) / t.tensor([2, 4]), "float32"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_INT_FLOAT_CASES))
+def test_integer_tensors_meeting_floats_give_the_default_float_dtype(case):
+    """PyTorch's promotion where numpy's differs: integer tensors divided, or meeting a Python float, become
+    float32 (the default dtype), not float64; float tensors keep their dtype; with torch installed, its own."""
+    fn, want = _INT_FLOAT_CASES[case]
+    got = fn(torch)
+    assert str(got.dtype) == want
+    try:
+        import torch as real_torch
+    except ImportError:
+        return
+    expected = fn(real_torch)
+    assert str(expected.dtype) == f"torch.{want}"
+    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-6)

@@ -4,12 +4,28 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
+from ..dtypes import get_default_dtype
+
+_F64 = np.dtype(np.float64)
+
+
+def _torch_float(out, a, b):
+    """``out`` under PyTorch's rule where numpy's differs: integer (or bool) tensors that meet a Python float, or
+    are divided, give the default float dtype (float32), not float64. A float array among the inputs keeps
+    numpy's (= PyTorch's) promotion."""
+    if out.dtype == _F64 and not _is_float(a) and not _is_float(b):
+        return out.astype(get_default_dtype(), copy=False)
+    return out
+
+
+def _is_float(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "fc"
 
 
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
-        return np.add(a, b)
+        return _torch_float(np.add(a, b), a, b)
 
     @staticmethod
     def backward(ctx: Context, grad):
@@ -19,7 +35,7 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
-        return np.subtract(a, b)
+        return _torch_float(np.subtract(a, b), a, b)
 
     @staticmethod
     def backward(ctx: Context, grad):
@@ -32,7 +48,7 @@ class Mul(Function):
         # each factor is needed only for the other's gradient (what is not saved cannot go stale)
         need_a, need_b = ctx.needs_input_grad
         ctx.saved_arrays = (a if need_b else None, b if need_a else None)  # save_for_backward, minus a call
-        return np.multiply(a, b)
+        return _torch_float(np.multiply(a, b), a, b)
 
     @staticmethod
     def backward(ctx: Context, grad):
@@ -45,7 +61,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return np.divide(a, b)
+        return _torch_float(np.divide(a, b), a, b)
 
     @staticmethod
     def backward(ctx: Context, grad):
@@ -60,7 +76,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, a, b):
-        out = np.power(a, b)
+        out = _torch_float(np.power(a, b), a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
