@@ -10,12 +10,16 @@ _F64 = np.dtype(np.float64)
 
 
 def _torch_float(out, a, b):
-    """``out`` under PyTorch's rule where numpy's differs: integer (or bool) tensors that meet a Python float, or
-    are divided, give the default float dtype (float32), not float64. A float array among the inputs keeps
-    numpy's (= PyTorch's) promotion."""
-    if out.dtype == _F64 and not _is_float(a) and not _is_float(b):
-        return out.astype(get_default_dtype(), copy=False)
-    return out
+    """``out`` under PyTorch's rule where numpy's differs (numpy widens to float64 where PyTorch does not):
+    integer (or bool) tensors that meet a Python float, or are divided, give the default float dtype (float32);
+    a float tensor meeting an integer tensor keeps its own float dtype. Between two floats numpy's rule is
+    PyTorch's."""
+    if out.dtype != _F64:
+        return out
+    fa, fb = _is_float(a), _is_float(b)
+    if fa and fb:
+        return out
+    return out.astype(a.dtype if fa else b.dtype if fb else get_default_dtype(), copy=False)
 
 
 def _is_float(x) -> bool:
