@@ -343,8 +343,8 @@ def test_clip_grad_norm_matches_formula(shapes, max_norm, norm_type, seed):
     flat = np.concatenate([g.ravel() for g in grads])
     expected_total = np.abs(flat).max() if norm_type == math.inf else (np.abs(flat) ** norm_type).sum() ** (1 / norm_type)
     total = nn.utils.clip_grad_norm_(iter(params), max_norm, norm_type)  # a generator, as parameters() gives
-    assert isinstance(total, float)
-    assert math.isclose(total, expected_total, rel_tol=1e-12)
+    assert isinstance(total, Tensor) and total.shape == () and total.dtype == np.float64  # PyTorch's return type
+    assert math.isclose(total.item(), expected_total, rel_tol=1e-12)
     coef = min(1.0, max_norm / (expected_total + 1e-6))
     for p, g in zip(params, grads):
         np.testing.assert_allclose(p.grad, g * coef, rtol=1e-12)
@@ -355,11 +355,15 @@ def test_clip_grad_norm_skips_missing_grads_and_does_not_write_into_shared_array
     shared = np.array([3.0, 4.0])
     a.grad = shared
     b.grad = shared
-    assert nn.utils.clip_grad_norm_([a, b, c], 1.0) == pytest.approx(math.sqrt(50))
+    assert nn.utils.clip_grad_norm_([a, b, c], 1.0).item() == pytest.approx(math.sqrt(50))
     np.testing.assert_array_equal(shared, [3.0, 4.0])
     np.testing.assert_allclose(a.grad, [3 / math.sqrt(50), 4 / math.sqrt(50)], rtol=1e-6)
     assert c.grad is None
-    assert nn.utils.clip_grad_norm_([c], 1.0) == 0.0
+    assert nn.utils.clip_grad_norm_([c], 1.0).item() == 0.0
+    f32 = nn.Parameter(np.zeros(2, np.float32))
+    f32.grad = np.array([3.0, 4.0], np.float32)
+    norm = nn.utils.clip_grad_norm_([f32], 10.0)
+    assert norm.dtype == np.float32 and f"{norm.item():.1f}" == "5.0"  # the gradients' dtype, as in PyTorch
     a.grad = np.array([np.nan, 1.0])
     with pytest.raises(RuntimeError, match="nan"):
         nn.utils.clip_grad_norm_(a, 1.0, error_if_nonfinite=True)

@@ -56,17 +56,32 @@ def _transform_(p: Tensor, fn, *args) -> None:
 
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False
-) -> float:
+) -> Tensor:
     """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``.
 
-    Returns the total norm before clipping (as a float). As in PyTorch the scale factor is
+    Returns the total norm before clipping as a 0-d Tensor in the gradients' dtype (PyTorch's return type;
+    ``.item()``/``float()`` give the number, accumulated in float64). As in PyTorch the scale factor is
     ``max_norm / (total + 1e-6)``, applied only when it is below 1. ``norm_type`` may be ``inf``.
     """
     params = _params(parameters)  # once: `parameters` may be a generator
     grads = [_values(p.grad) for p in params]
     norm_type = float(norm_type)
     if not grads:
-        return 0.0
+        return Tensor(np.zeros((), dtype=np.float32))
+    total = _total_norm(grads, norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"the total norm of the gradients is {total}; pass error_if_nonfinite=False to clip anyway"
+        )
+    coef = float(max_norm) / (total + 1e-6)
+    if coef < 1.0:
+        for p in params:
+            _transform_(p, np.multiply, np.asarray(coef, dtype=p.grad.dtype))
+    return Tensor(np.asarray(total, dtype=np.result_type(*[g.dtype for g in grads])))
+
+
+def _total_norm(grads: list[np.ndarray], norm_type: float) -> float:
+    """The joint ``norm_type``-norm of the gradients' numbers, accumulated in float64."""
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     elif norm_type <= 0:
@@ -76,14 +91,6 @@ def clip_grad_norm_(
         total = math.sqrt(sum(float(np.dot(r, r)) for r in (g.reshape(-1).astype(np.float64) for g in grads)))
     else:
         total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"the total norm of the gradients is {total}; pass error_if_nonfinite=False to clip anyway"
-        )
-    coef = float(max_norm) / (total + 1e-6)
-    if coef < 1.0:
-        for p in params:
-            _transform_(p, np.multiply, np.asarray(coef, dtype=p.grad.dtype))
     return total
 
 
