@@ -33,6 +33,7 @@ a half-written checkpoint under the real name).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -112,7 +113,10 @@ def _encode(obj: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray], acti
         finally:
             active.discard(id(obj))
     from .nn.module import Module  # here, not at the top: nn imports this module's package first
+    from .tensor import Tensor
 
+    if isinstance(obj, Tensor):  # torch.save({"loss": loss_tensor}): its values (no graph), and requires_grad
+        return {"tensor": [_encode(obj.data, path, arrays, active)["array"], bool(obj.requires_grad)]}
     if isinstance(obj, Module):
         from .module_checkpoint import encode_module
 
@@ -167,26 +171,25 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
+def save(obj: Any, path: str | os.PathLike | Any, *, compress: bool = False) -> None:
     """Write ``obj`` to the checkpoint file ``path`` (exactly that name; no suffix is added).
 
     Args:
-        obj: nested dicts (str/int keys), lists and tuples of numpy arrays, numpy scalars, Python
-            numbers, bools, strings and None; and whole ``nn.Module`` s, stored as their classes, constructor
+        obj: nested dicts (str/int keys), lists and tuples of numpy arrays, Tensors (their values and
+            ``requires_grad``; they load as leaf Tensors), numpy scalars, Python numbers, bools, strings and
+            None; and whole ``nn.Module`` s, stored as their classes, constructor
             arguments and state_dict (a module whose constructor was given something a file cannot record,
             such as a Tensor or a function, raises TypeError naming it: save its ``state_dict()`` instead).
-        path: destination file. Its directory must exist. An existing file is replaced atomically.
+        path: destination file (its directory must exist; an existing file is replaced atomically), or an
+            open binary file object, which gets the whole checkpoint in one ``write``.
         compress: deflate the arrays (smaller file, slower save/load). Either way the file loads with
             ``np.load(path, allow_pickle=False)``.
 
     Raises:
-        TypeError: an unsupported object (e.g. a Tensor, a set, an object array) somewhere in ``obj``;
+        TypeError: an unsupported object (e.g. a set, an object array) somewhere in ``obj``;
             the message names where. Nothing is written in that case.
         FileNotFoundError / IsADirectoryError: the destination directory is missing / path is a directory.
     """
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        path = os.fsdecode(path)
     arrays: dict[str, np.ndarray] = {}
     root = _encode(obj, (), arrays, set())
     header = {"format": _FORMAT, "version": _VERSION if _has_modules(root) else 1, "root": root}
@@ -194,6 +197,14 @@ def save(obj: Any, path: str | os.PathLike, *, compress: bool = False) -> None:
     members = {STRUCTURE_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     members.update(arrays)
 
+    if hasattr(path, "write"):  # an open binary file (PyTorch's torch.save(obj, f)): written whole, in one call
+        buffer = io.BytesIO()
+        _write_npz(buffer, members, compress)
+        path.write(buffer.getvalue())
+        return
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
     atomic_write(path, lambda f: _write_npz(f, members, compress))
 
 
@@ -249,6 +260,13 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
                     raise _Corrupt(f"member {value!r} should hold a scalar but has shape {arr.shape}")
                 return arr[()]
             return arr
+        if tag == "tensor" and isinstance(value, list) and len(value) == 2 and isinstance(value[1], bool):
+            from .tensor import Tensor
+
+            if not isinstance(value[0], str) or value[0] not in arrays:
+                raise _Corrupt(f"the structure refers to a missing array member {value[0]!r}")
+            arr = arrays[value[0]]
+            return Tensor(arr, requires_grad=value[1] and arr.dtype.kind == "f")
         if tag in ("list", "tuple") and isinstance(value, list):
             items = [_decode(v, arrays) for v in value]
             return tuple(items) if tag == "tuple" else items
@@ -267,10 +285,11 @@ def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
     raise _Corrupt(f"unknown node in the structure: {str(node)[:80]}")
 
 
-def _sniff(path: str) -> None:
+def _sniff(path: str, head: bytes | None = None) -> None:
     """Reject files that are not zips before numpy sees them (np.load would try pickle on them)."""
-    with open(path, "rb") as f:
-        head = f.read(8)
+    if head is None:
+        with open(path, "rb") as f:
+            head = f.read(8)
     if head.startswith(_ZIP_MAGICS):
         return
     if not head:
@@ -284,7 +303,7 @@ def _sniff(path: str) -> None:
     raise ValueError(f"cannot load checkpoint {path!r}: {problem}")
 
 
-def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool | None = None, **kwargs: Any) -> Any:
+def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: bool | None = None, **kwargs: Any) -> Any:
     """Read a checkpoint written by :func:`save` and return the original structure.
 
     ``map_location`` (a device, which must be the CPU, a dict or a function) and ``weights_only`` are accepted
@@ -305,16 +324,22 @@ def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool |
     """
     if isinstance(map_location, (str, device)):
         check_device(map_location)
-    path = os.fspath(path)
-    if not isinstance(path, str):
-        path = os.fsdecode(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint file not found: {path!r}")
-    if os.path.isdir(path):
-        raise ValueError(f"cannot load checkpoint {path!r}: it is a directory, not a checkpoint file")
-    _sniff(path)
+    if hasattr(path, "read"):  # an open binary file (PyTorch's torch.load(f))
+        source: Any = io.BytesIO(path.read())
+        path = str(getattr(path, "name", "<file object>"))
+        _sniff(path, source.getvalue()[:8])
+    else:
+        path = os.fspath(path)
+        if not isinstance(path, str):
+            path = os.fsdecode(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"checkpoint file not found: {path!r}")
+        if os.path.isdir(path):
+            raise ValueError(f"cannot load checkpoint {path!r}: it is a directory, not a checkpoint file")
+        _sniff(path)
+        source = path
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(source, allow_pickle=False) as npz:
             has_structure = STRUCTURE_KEY in npz.files
             arrays = {name: npz[name] for name in npz.files} if has_structure else {}
     except ValueError as e:
