@@ -385,3 +385,26 @@ def test_integer_tensors_meeting_floats_give_the_default_float_dtype(case):
     expected = fn(real_torch)
     assert str(expected.dtype) == f"torch.{want}"
     np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-6)
+
+
+# cumsum, tril/triu: gradients by finite differences against numpy's definitions; the NaN/inf tests by value
+_matrices = hnp.array_shapes(min_dims=2, max_dims=3, max_side=4).map(lambda s: (s,))
+test_cumsum = backprop_test(lambda x, dim: torch.cumsum(x, dim=dim), lambda a, dim: np.cumsum(a, axis=dim),
+                            shapes=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4).map(lambda s: (s,)),
+                            kwargs=lambda shapes: st.fixed_dictionaries(
+                                {"dim": st.integers(-len(shapes[0]), len(shapes[0]) - 1)}))
+test_tril = backprop_test(lambda x, diagonal: x.tril(diagonal), lambda a, diagonal: np.tril(a, diagonal),
+                          shapes=_matrices, kwargs=lambda shapes: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)}))
+test_triu = backprop_test(lambda x, diagonal: torch.triu(x, diagonal), lambda a, diagonal: np.triu(a, diagonal),
+                          shapes=_matrices, kwargs=lambda shapes: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)}))
+
+
+def test_isnan_isinf_isfinite_and_integer_cumsum():
+    x = torch.tensor([1.0, float("nan"), float("inf"), -float("inf")])
+    assert torch.isnan(x).tolist() == [False, True, False, False]
+    assert x.isinf().tolist() == [False, False, True, True]
+    assert torch.isfinite(x).tolist() == [True, False, False, False]
+    ints = torch.tensor([1, 2, 3], dtype=torch.int32).cumsum(0)
+    assert ints.tolist() == [1, 3, 6] and ints.dtype == torch.int64  # PyTorch sums integers as int64
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        torch.ones(3).tril()

@@ -19,7 +19,7 @@ _METHODS = (
     "topk", "sort", "argsort", "any", "all",
     "reshape", "squeeze", "unsqueeze", "flatten", "t", "transpose", "permute", "narrow", "split", "chunk",
     "unbind", "flip", "clone", "detach", "masked_fill", "gather", "index_select", "multinomial", "softmax",
-    "log_softmax",
+    "log_softmax", "cumsum", "isnan", "isinf", "isfinite", "tril", "triu",
 )
 
 __all__ = list(_METHODS) + ["cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",

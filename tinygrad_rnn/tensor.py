@@ -501,6 +501,39 @@ class Tensor:
             values, idx = values.squeeze(d), idx.squeeze(d)
         return result(values, Tensor._wrap(idx))
 
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        """Cumulative sum along ``dim`` (same shape); differentiable. An integer tensor sums as int64, as in PyTorch."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        return ops.CumSum.apply(x, axis=dim)
+
+    def isnan(self) -> Tensor:
+        """A bool tensor: True where the value is NaN."""
+        return Tensor._wrap(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        """A bool tensor: True where the value is +inf or -inf."""
+        return Tensor._wrap(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        """A bool tensor: True where the value is neither NaN nor infinite."""
+        return Tensor._wrap(np.isfinite(self.data))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims (elements above ``diagonal`` set to 0); differentiable."""
+        return self._triangle(np.tril, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims (elements below ``diagonal`` set to 0); differentiable."""
+        return self._triangle(np.triu, diagonal)
+
+    def _triangle(self, part: Any, diagonal: int) -> Tensor:
+        if self.ndim < 2:
+            raise ValueError(f"tril/triu need a tensor of at least 2 dimensions, got shape {self.shape}")
+        keep = part(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return self.masked_fill(~keep, 0)
+
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the (first) maximum along ``dim``, or in the flattened tensor if None (int64)."""
         return _arg(self.data, dim, keepdim, np.argmax)

@@ -6,7 +6,7 @@ from .embedding import Embedding
 from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, FusedRNNOneHotFunction, TruncatedTanhRNN
 from .losses import BCEWithLogits, CrossEntropy, LinearCrossEntropy, NLLLoss
 from .normalization import LayerNorm
-from .reduce import LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
+from .reduce import CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
                     Transpose)
 from .softmax import LogSoftmax, Softmax
@@ -15,7 +15,7 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul",
     "Exp", "Log", "Log1p", "Expm1", "Rsqrt", "Sin", "Cos", "Gelu", "Tanh", "Sigmoid", "Relu", "Sqrt", "Abs", "Clip",
     "Maximum", "Minimum", "Where",
-    "Sum", "Mean", "Max", "Min", "Var", "Prod", "Norm", "LogSumExp",
+    "Sum", "Mean", "Max", "Min", "Var", "Prod", "Norm", "LogSumExp", "CumSum",
     "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
     "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",

@@ -197,3 +197,21 @@ class LogSumExp(Function):
         (softmax,) = ctx.saved_arrays
         g = np.expand_dims(grad, ctx.axes) if not ctx.keepdims and ctx.axes else grad
         return g * softmax
+
+
+class CumSum(Function):
+    """``cumsum`` along ``axis``: ``y[..., i, ...] = sum_{j <= i} x[..., j, ...]``; its gradient is the
+    reversed cumulative sum of the upstream gradient along the same axis."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=0):
+        x = np.asarray(x)
+        (ctx.axis,) = _normalize_axes(axis, x.ndim) if x.ndim else (0,)
+        return np.cumsum(x, axis=ctx.axis) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        if grad.ndim == 0:
+            return grad
+        reverse = np.flip(grad, axis=ctx.axis)
+        return np.flip(np.cumsum(reverse, axis=ctx.axis), axis=ctx.axis)
