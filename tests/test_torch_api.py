@@ -74,7 +74,8 @@ def test_type_conversions():
     x = torch.tensor([1.7, -2.2])
     assert x.long().tolist() == [1, -2] and x.int().dtype == np.int32 and x.bool().dtype == np.bool_
     assert x.double().dtype == np.float64 and x.type() == "torch.FloatTensor"
-    assert x.type(torch.LongTensor if False else "torch.LongTensor").dtype == np.int64
+    assert x.type(torch.LongTensor).dtype == np.int64 and x.type("torch.LongTensor").dtype == np.int64
+    assert x.type(torch.DoubleTensor).dtype == np.float64  # the legacy constructors name their dtype
     assert x.to(torch.float64).dtype == np.float64 and x.to("cpu") is x
     assert x.to(torch.device("cpu"), torch.float64).dtype == np.float64
     assert x.to(torch.zeros(1, dtype=torch.int64)).dtype == np.int64

@@ -222,6 +222,7 @@ def _legacy(dtype: np.dtype):
             return Tensor(np.array(_unwrap(args[0]), dtype=dtype))
         raise TypeError(f"{make.__name__}(*sizes) or {make.__name__}(data)")
 
+    make.dtype = dtype  # so x.type(torch.LongTensor) and to_dtype(torch.LongTensor) name this dtype
     return make
 
 

@@ -54,6 +54,9 @@ def to_dtype(dtype: Any) -> np.dtype:
         name = dtype[len("torch."):] if dtype.startswith("torch.") else dtype
         name = {"float": "float32", "double": "float64", "long": "int64", "int": "int32", "half": "float16"}.get(name, name)
         return np.dtype(name)
+    legacy = getattr(dtype, "dtype", None)  # torch.LongTensor and the other legacy constructors
+    if callable(dtype) and isinstance(legacy, np.dtype):
+        return legacy
     return np.dtype(dtype)
 
 
