@@ -26,7 +26,7 @@ def _batch(seed=0, T=5, B=3):
     return x, y
 
 
-VARIANTS = [dict(softmax="class"), dict(softmax="adaptive"), dict(softmax="adaptive", cutoffs=[3, 9, 15]),
+VARIANTS = [dict(softmax="class"), dict(softmax="class", output_bias=True), dict(softmax="adaptive"), dict(softmax="adaptive", cutoffs=[3, 9, 15]),
             dict(num_layers=2), dict(embedding_size=4), dict(tied=True), dict(cell="gru", num_layers=2),
             dict(cell="lstm", embedding_size=5, softmax="class"), dict(num_layers=3, softmax="adaptive", bptt_truncate=2)]
 
@@ -56,7 +56,8 @@ def test_stepping_one_word_at_a_time_continues_the_state(kw):
         np.testing.assert_allclose(scores, whole[t], rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("kw", [dict(softmax="class"), dict(softmax="adaptive"), dict(num_layers=2, embedding_size=4),
+@pytest.mark.parametrize("kw", [dict(softmax="class"), dict(softmax="class", output_bias=True), dict(softmax="adaptive"),
+                                dict(num_layers=2, embedding_size=4),
                                 dict(tied=True)], ids=str)
 def test_gradients_by_finite_differences(kw):
     model = _model(**kw)
@@ -91,6 +92,22 @@ def test_checkpoint_round_trip_gives_the_same_model(tmp_path, kw):
     np.testing.assert_array_equal(back.token_losses(x, y), model.token_losses(x, y))
 
 
+def test_the_class_softmax_has_no_biases_unless_asked_and_older_checkpoints_keep_theirs(tmp_path, monkeypatch):
+    assert _model(softmax="class").output.bias is None and _model(softmax="class").output.class_bias is None
+    # a class-softmax checkpoint written before the bias-free default: its config has no "output_bias" key
+    old = _model(softmax="class", output_bias=True)
+    cfg = old.config()
+    assert cfg.pop("output_bias") is True
+    monkeypatch.setattr(old, "config", lambda: cfg)
+    vocab = Vocabulary(["SENTENCE_START", "SENTENCE_END"] + [f"w{i}" for i in range(V - 3)] + ["UNKNOWN_TOKEN"])
+    save_checkpoint(tmp_path / "old.npz", old, vocab, {})
+    back, _ = restore_model(load_checkpoint(tmp_path / "old.npz"))
+    np.testing.assert_array_equal(back.output.bias.data, old.output.bias.data)
+    np.testing.assert_array_equal(back.output.class_bias.data, old.output.class_bias.data)
+    x, y = _batch(4)
+    np.testing.assert_array_equal(back.token_losses(x, y), old.token_losses(x, y))
+
+
 def test_dropout_acts_in_training_only():
     model = _model(dropout=0.5, num_layers=2)
     x, y = _batch(5)
@@ -122,6 +139,7 @@ def test_adaptive_head_holds_the_most_frequent_words():
     (dict(tied=True, softmax="class"), "full softmax"),
     (dict(tied=True, embedding_size=4), "embedding_size == hidden_size"),
     (dict(softmax="nope"), "softmax must be"),
+    (dict(output_bias=True), "option of the class softmax"),
     (dict(num_layers=0), "num_layers"),
 ])
 def test_bad_options_raise(kw, message):

@@ -56,6 +56,8 @@ def model_options(cfg: dict[str, Any], word_counts: Any = None) -> dict[str, Any
                       ("softmax", str), ("n_classes", int)):
         if key in cfg:
             opts[key] = kind(cfg[key])
+    if opts.get("softmax") == "class":  # class-softmax checkpoints from before the bias-free default had biases
+        opts["output_bias"] = bool(cfg.get("output_bias", True))
     if "cutoffs" in cfg:
         opts["cutoffs"] = [int(c) for c in np.asarray(cfg["cutoffs"]).reshape(-1)]
     if opts.get("softmax", "full") != "full":

@@ -18,8 +18,9 @@ Beyond the tutorial (every default keeps the tutorial model, drawn from the same
 - ``tied``: Press & Wolf weight tying, ``output.weight`` *is* ``embedding.weight`` (one Parameter); it needs
   ``embedding_size == hidden_size`` (no projection is added) and the full softmax.
 - ``softmax``: ``"full"`` (the tutorial's), ``"class"`` (``nn.ClassSoftmax``, frequency classes of
-  ``word_counts``) or ``"adaptive"`` (``nn.AdaptiveLogSoftmaxWithLoss``; word ids are ranked by
-  ``word_counts`` so that the head holds the most frequent words). ``word_counts`` (V,) are target
+  ``word_counts``; without biases unless ``output_bias=True``, like the rest of the model) or
+  ``"adaptive"`` (``nn.AdaptiveLogSoftmaxWithLoss``; word ids are ranked by ``word_counts`` so that the
+  head holds the most frequent words). ``word_counts`` (V,) are target
   frequencies from the training data; the checkpoint stores them, the layout is rebuilt from them.
 
 Loss convention (explicit, as in the tutorial): ``loss(x, y)`` is the *sum* of the per-word
@@ -63,7 +64,8 @@ class WordRNNLM(nn.Module):
                  cell: str = "rnn", seed: int | None = 0, dtype: Any = np.float32, *, num_layers: int = 1,
                  dropout: float = 0.0, embedding_size: int | None = None, tied: bool = False,
                  softmax: str = "full", word_counts: Sequence[int] | np.ndarray | None = None,
-                 cutoffs: Sequence[int] | None = None, n_classes: int | None = None):
+                 cutoffs: Sequence[int] | None = None, n_classes: int | None = None,
+                 output_bias: bool | None = None):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
@@ -77,6 +79,9 @@ class WordRNNLM(nn.Module):
         if num_layers < 1 or embedding_size < 1 or not 0.0 <= dropout < 1.0:
             raise ValueError(f"need num_layers >= 1, embedding_size >= 1 and 0 <= dropout < 1, got {num_layers}, "
                              f"{embedding_size}, {dropout}")
+        if output_bias and softmax != "class":
+            raise ValueError(f"output_bias is an option of the class softmax (the {softmax} softmax has no output "
+                             "biases here, as in the tutorial)")
         if tied and softmax != "full":
             raise ValueError(f"tied weights need the full softmax (the {softmax} softmax has no (vocab, hidden) "
                              "output matrix to share with the embedding)")
@@ -120,7 +125,11 @@ class WordRNNLM(nn.Module):
             self.word_counts = counts
             if softmax == "class":
                 self.n_classes = default_classes(V) if n_classes is None else int(n_classes)
-                self.output = nn.ClassSoftmax(H, nn.frequency_classes(counts, self.n_classes), dtype=dtype)
+                # no biases by default, like the rest of the tutorial's model and Mikolov's RNNLM (checkpoints
+                # from before this default record none and load with them)
+                self.output_bias = bool(output_bias)
+                self.output = nn.ClassSoftmax(H, nn.frequency_classes(counts, self.n_classes), bias=self.output_bias,
+                                              dtype=dtype)
             else:
                 self.cutoffs = default_cutoffs(V) if cutoffs is None else [int(c) for c in cutoffs]
                 self.output = nn.AdaptiveLogSoftmaxWithLoss(H, V, self.cutoffs, dtype=dtype)
@@ -140,6 +149,7 @@ class WordRNNLM(nn.Module):
         cfg.update({k: v for k, (v, default) in extra.items() if v != default})  # the tutorial model's stays as it was
         if self.softmax == "class":
             cfg["n_classes"] = self.n_classes
+            cfg["output_bias"] = self.output_bias
         elif self.softmax == "adaptive":
             cfg["cutoffs"] = list(self.cutoffs)
         return cfg
