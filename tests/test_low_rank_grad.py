@@ -187,6 +187,51 @@ def test_zero_grad_in_place_clipping_and_dtype_moves_see_an_array(layout):
     np.testing.assert_allclose(w.grad, want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("max_norm", [1e-3, 1e6], ids=["clipped", "unclipped"])
+def test_clip_grad_norm_keeps_a_factored_gradient_factored(layout, small_blocks, max_norm):
+    """The 2-norm comes from the factors and clipping scales the left one: with a dense and a row-sparse
+    gradient beside it, the norm, the clipped numbers and the SGD step are the dense path's, and nothing is
+    multiplied out before the optimizer's blocks."""
+    w, x, t = problem()
+    emb = nn.Embedding(7, 40, sparse=True).double()
+    bias = nn.Parameter(np.zeros(40))
+    ids = np.array([1, 3, 1, 0, 6, 3])
+    x_in = x + emb(ids) + bias
+    F.linear_cross_entropy(x_in, w, None, t, reduction="sum").backward()
+    assert type(stored_grad(w)) is LowRankGrad
+    want_w = definition_grad(w.data, x_in.data, t)
+    dense = [want_w, emb.weight.grad.to_dense(), bias.grad]
+    want_norm = np.sqrt(sum(float(np.sum(g * g)) for g in dense))
+    twins = [nn.Parameter(p.data.copy()) for p in (w, emb.weight, bias)]
+    for twin, g in zip(twins, dense):
+        twin.grad = g.copy()
+    with mock.patch.object(LowRankGrad, "to_dense", side_effect=AssertionError("multiplied out")):
+        norm = nn.utils.clip_grad_norm_([w, emb.weight, bias], max_norm)
+        assert type(stored_grad(w)) is LowRankGrad
+        optim.SGD([w, emb.weight, bias], lr=0.1).step()
+    np.testing.assert_allclose(float(norm), want_norm, rtol=1e-12)
+    np.testing.assert_allclose(float(nn.utils.clip_grad_norm_(twins, max_norm)), want_norm, rtol=1e-12)
+    optim.SGD(twins, lr=0.1).step()
+    for p, twin in zip((w, emb.weight, bias), twins):
+        np.testing.assert_allclose(p.data, twin.data, rtol=1e-12, atol=1e-15)
+
+
+def test_clip_grad_norm_of_a_float32_factored_gradient_and_other_norms(layout):
+    """float32 factors: the norm from them in float64 is the exact norm of the gradient (closer than the
+    float32 product's); the inf-norm and a p-norm multiply the gradient out and agree with the definition."""
+    w, x, t = problem(dtype=np.float32)
+    backward(w, x, t)
+    want = definition_grad(w.data, x.data, t)
+    norm = nn.utils.clip_grad_norm_([w], 1e9)
+    assert norm.dtype == np.float32 and type(stored_grad(w)) is LowRankGrad
+    np.testing.assert_allclose(float(norm), np.linalg.norm(want), rtol=1e-6)
+    for norm_type, exact in ((np.inf, np.abs(want).max()), (3.0, np.sum(np.abs(want) ** 3) ** (1 / 3))):
+        w.grad = None
+        backward(w, x, t)
+        np.testing.assert_allclose(float(nn.utils.clip_grad_norm_([w], 1e9, norm_type=norm_type)), exact, rtol=1e-5)
+        assert type(stored_grad(w)) is np.ndarray
+
+
 def test_module_zero_grad_drops_a_factored_gradient_without_multiplying_it(layout):
     w, x, t = problem()
     backward(w, x, t)

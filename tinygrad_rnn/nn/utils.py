@@ -5,7 +5,11 @@ Both rebind ``p.grad`` to a new array instead of writing into it: a gradient arr
 anything but this parameter's gradient. The exception is a ``FlatParameter``, whose gradient buffer is
 its own and is clipped in place (one numpy call, and the members' gradient views stay valid). A
 row-sparse gradient (``nn.Embedding(sparse=True)``) is clipped through its values: the same norm and the
-same clipped numbers as the dense gradient.
+same clipped numbers as the dense gradient. A factored gradient (``low_rank.LowRankGrad``, the output
+weight of ``F.linear_cross_entropy``) stays factored under the 2-norm: its norm comes from the factors,
+``||L R||^2 = sum((L^T L) * (R R^T))`` in float64 (an N x N product instead of the (C, H) one: 2.7x less
+time at C 8000, N 22, H 100, and closer to the exact value than the float32 product's), and clipping
+scales ``L``; so the optimizer still steps without writing the (C, H) array.
 
 Also here: ``flatten_parameters_`` (see :mod:`.flat`).
 """
@@ -16,6 +20,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..low_rank import LowRankGrad, stored_grad
 from ..sparse import RowSparseGrad
 from ..tensor import Tensor
 from .flat import FlatParameter, flatten_parameters_
@@ -23,13 +28,14 @@ from .flat import FlatParameter, flatten_parameters_
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter"]
 
 
-def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    """The parameters that have a gradient; sparse gradients coalesced (a repeated row must count once)."""
+def _params(parameters: Tensor | Iterable[Tensor], keep_factored: bool = False) -> list[Tensor]:
+    """The parameters that have a gradient; sparse gradients coalesced (a repeated row must count once);
+    factored ones multiplied out unless ``keep_factored``."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     params = []
     for p in parameters:
-        grad = p.grad
+        grad = stored_grad(p) if keep_factored else p.grad
         if grad is None:
             continue
         if type(grad) is RowSparseGrad:
@@ -44,8 +50,13 @@ def _values(grad: np.ndarray | RowSparseGrad) -> np.ndarray:
 
 
 def _transform_(p: Tensor, fn, *args) -> None:
-    """``p.grad``'s numbers through ``fn(values, *args)``: rebound, or in place in a FlatParameter's own buffer."""
-    values = _values(p.grad)
+    """``p.grad``'s numbers through ``fn(values, *args)``: rebound, or in place in a FlatParameter's own buffer.
+    A factored gradient (kept only for ``np.multiply``) scales its left factor."""
+    grad = stored_grad(p)
+    if type(grad) is LowRankGrad:
+        p.grad = LowRankGrad(fn(grad.left, *args), grad.right)
+        return
+    values = _values(grad)
     if isinstance(p, FlatParameter):
         fn(values, *args, out=values)
     elif type(p.grad) is RowSparseGrad:
@@ -63,9 +74,9 @@ def clip_grad_norm_(
     ``.item()``/``float()`` give the number, accumulated in float64). As in PyTorch the scale factor is
     ``max_norm / (total + 1e-6)``, applied only when it is below 1. ``norm_type`` may be ``inf``.
     """
-    params = _params(parameters)  # once: `parameters` may be a generator
-    grads = [_values(p.grad) for p in params]
     norm_type = float(norm_type)
+    params = _params(parameters, keep_factored=norm_type == 2.0)  # once: `parameters` may be a generator
+    grads = [_values(stored_grad(p)) for p in params]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     total = _total_norm(grads, norm_type)
@@ -76,7 +87,7 @@ def clip_grad_norm_(
     coef = float(max_norm) / (total + 1e-6)
     if coef < 1.0:
         for p in params:
-            _transform_(p, np.multiply, np.asarray(coef, dtype=p.grad.dtype))
+            _transform_(p, np.multiply, np.asarray(coef, dtype=stored_grad(p).dtype))
     return Tensor(np.asarray(total, dtype=np.result_type(*[g.dtype for g in grads])))
 
 
@@ -88,10 +99,19 @@ def _total_norm(grads: list[np.ndarray], norm_type: float) -> float:
         raise ValueError(f"norm_type must be positive (or inf), got {norm_type}")
     elif norm_type == 2.0:
         # float64 accumulation: a float32 sum of squares over 10^6 entries loses digits
-        total = math.sqrt(sum(float(np.dot(r, r)) for r in (g.reshape(-1).astype(np.float64) for g in grads)))
+        total = math.sqrt(sum(_squared_norm(g) for g in grads))
     else:
         total = sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads) ** (1.0 / norm_type)
     return total
+
+
+def _squared_norm(g: np.ndarray | LowRankGrad) -> float:
+    """The sum of squares of a gradient's numbers in float64; a factored one's from its factors."""
+    if type(g) is LowRankGrad:
+        left, right = g.left.astype(np.float64), g.right.astype(np.float64)
+        return max(0.0, float(np.vdot(left.T.dot(left), right.dot(right.T))))  # the Gram matrices' inner product
+    r = g.reshape(-1).astype(np.float64)
+    return float(np.dot(r, r))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
