@@ -7,7 +7,7 @@ its own and is clipped in place (one numpy call, and the members' gradient views
 row-sparse gradient (``nn.Embedding(sparse=True)``) is clipped through its values: the same norm and the
 same clipped numbers as the dense gradient.
 
-Also here: ``flatten_parameters_`` (see :mod:`.flat`).
+Also here: ``flatten_parameters_`` (see :mod:`..flat`).
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from typing import Iterable
 
 import numpy as np
 
-from ..sparse import RowSparseGrad
-from ..tensor import Tensor
-from .flat import FlatParameter, flatten_parameters_
+from ...sparse import RowSparseGrad
+from ...tensor import Tensor
+from ..flat import FlatParameter, flatten_parameters_
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter"]
 
