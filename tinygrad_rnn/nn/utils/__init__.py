@@ -7,7 +7,8 @@ its own and is clipped in place (one numpy call, and the members' gradient views
 row-sparse gradient (``nn.Embedding(sparse=True)``) is clipped through its values: the same norm and the
 same clipped numbers as the dense gradient.
 
-Also here: ``flatten_parameters_`` (see :mod:`..flat`).
+Also here: ``flatten_parameters_`` (see :mod:`..flat`), and the submodule ``rnn`` (padding and packing
+variable-length batches, PyTorch's ``nn.utils.rnn``).
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ import numpy as np
 from ...sparse import RowSparseGrad
 from ...tensor import Tensor
 from ..flat import FlatParameter, flatten_parameters_
+from . import rnn  # PyTorch's nn.utils.rnn: pad_sequence, pack_padded_sequence, PackedSequence, ...
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
