@@ -11,6 +11,11 @@ i,f,g,o), 3 (GRU, gates r,z,n); in_0 = input_size, in_k = H above.
 For each layer the input projection of all time steps is one matmul; only the recurrence loops in
 Python. Each layer runs as one fused autograd node by default (see :mod:`tinygrad_rnn.ops.fused_rnn`);
 ``fused=False`` uses the per-step composition of Tensor ops shared with the cells instead.
+
+A ``PackedSequence`` input (see :mod:`.utils.rnn`) gives a ``PackedSequence`` output and the states of
+each sequence at its own last step, in the batch's original order, as in PyTorch. That path runs the
+per-step ops over the padded batch with a mask that freezes each sequence's state past its length (the
+reverse direction then starts each sequence at its own last step); the unpacked path is unchanged.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
 from .rnn_cells import gru_step, lstm_step, rnn_step
+from .utils.rnn import PackedSequence, ScatterRows, packed_layout, packed_lengths
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -195,6 +201,64 @@ class _RNNBase(Module):
             x = self._between_layers(out, k)
         return self._finish(out, unbatched), [self._final_state(kind, unbatched) for kind in finals]
 
+    # ---- PackedSequence input ---------------------------------------------------------------------
+    def _packed_batch(self, packed: PackedSequence) -> int:
+        """The batch size of a packed input, after checking its feature size."""
+        data = packed.data
+        if data.ndim != 2 or data.shape[1] != self.input_size:
+            raise ValueError(f"{type(self).__name__} expects a PackedSequence whose data is (N, input_size) with "
+                             f"input_size={self.input_size}, got {data.shape}")
+        return int(packed.batch_sizes.data[0])
+
+    def _run_packed(self, packed: PackedSequence, inits: list[list[Tensor] | None]) -> tuple[PackedSequence, list[Tensor]]:
+        """``_run_layers`` for a PackedSequence: the output packed like the input, and each state kind's
+        states (L, B, H) at every sequence's own last step, in the original batch order (as ``inits``)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        steps, rows = packed_layout(batch_sizes, sorted_indices)
+        T, B = len(batch_sizes.data), int(batch_sizes.data[0])
+        positions = steps * B + rows  # each data row's place in the padded (T*B) batch, original order
+        valid = np.arange(T)[:, None] < packed_lengths(batch_sizes, sorted_indices)[None, :]  # (T, B)
+        finals: list[list[Tensor]] = [[] for _ in inits]
+        D = self._directions
+        x = data
+        for k in range(self.num_layers):
+            outs = []
+            for d, sfx in enumerate(self._suffixes):
+                init_k = [None if s is None else s[k * D + d] for s in inits]
+                out, last = self._masked_layer(x, positions, valid, init_k, *self._layer_params(k, sfx), d == 1)
+                outs.append(out)
+                for kind, state in zip(finals, last):
+                    kind.append(state)
+            out = outs[0] if D == 1 else F.concatenate(outs, axis=1)  # (N, D*H): forward then reverse
+            x = self._between_layers(out, k)
+        result = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        return result, [self._final_state(kind, False) for kind in finals]
+
+    def _masked_layer(self, x: Tensor, positions: np.ndarray, valid: np.ndarray, init: list[Tensor | None],
+                      w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None,
+                      reverse: bool) -> tuple[Tensor, list[Tensor]]:
+        """One direction of one layer over packed rows x (N, I): the output rows (N, H) and the last states.
+
+        The input projection is one matmul over the N valid rows, scattered into the padded (T, B, G*H)
+        batch; a row's state is kept unchanged at steps past its length (``valid`` (T, B) is False), so
+        the state after the loop is the state at its own last step and, read backwards, the reverse
+        direction starts at that step from the initial state."""
+        T, B = valid.shape
+        xp = ScatterRows.apply(F.linear(x, w_ih, b_ih), index=positions, n_rows=T * B, fill=0)
+        xp = xp.reshape(T, B, w_ih.shape[0])
+        states = tuple(self._zeros(B) if s is None else s for s in init)
+        steps: list[Tensor] = [None] * T  # type: ignore[list-item]
+        for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            new = self._cell_step(xp[t], states, w_hh, b_hh)
+            if valid[t].all():
+                states = new
+            else:
+                keep = np.broadcast_to(valid[t][:, None], (B, self.hidden_size))
+                states = tuple(n.where(keep, s) for n, s in zip(new, states))
+            steps[t] = states[0]
+        out = Tensor.stack(steps, axis=0).reshape(T * B, self.hidden_size)[positions]
+        return out, list(states)
+
     def _composed_layer(self, x: Tensor, init: list[Tensor | None], w_ih: Tensor, w_hh: Tensor,
                         b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, list[Tensor]]:
         """One layer as per-step Tensor ops: output (T, B, H) (the first state of every step) and the last states."""
@@ -241,7 +305,8 @@ class RNN(_RNNBase):
     """``RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
     dropout=0.0, bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
-    ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``.
+    ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``; a PackedSequence x gives a
+    PackedSequence output.
     """
 
     def __init__(
@@ -265,6 +330,9 @@ class RNN(_RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+        if isinstance(x, PackedSequence):
+            output, (h_n,) = self._run_packed(x, [self._prepare_state(hx, self._packed_batch(x), False, "h0")])
+            return output, h_n
         x, unbatched = self._prepare_input(x)
         output, (h_n,) = self._run_layers(x, unbatched, [self._prepare_state(hx, x.shape[1], unbatched, "h0")])
         return output, h_n
@@ -287,14 +355,19 @@ class LSTM(_RNNBase):
     """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
-    ``forward(x, (h0, c0) | None) -> (output (T, B, H), (h_n, c_n))``, each state ``(num_layers, B, H)``.
+    ``forward(x, (h0, c0) | None) -> (output (T, B, H), (h_n, c_n))``, each state ``(num_layers, B, H)``;
+    a PackedSequence x gives a PackedSequence output.
     """
 
     _gates = 4
 
     def forward(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        x, unbatched = self._prepare_input(x)
-        B = x.shape[1]
+        packed = isinstance(x, PackedSequence)
+        if packed:
+            B, unbatched = self._packed_batch(x), False
+        else:
+            x, unbatched = self._prepare_input(x)
+            B = x.shape[1]
         if hx is None:
             h0s = c0s = None
         else:
@@ -302,7 +375,10 @@ class LSTM(_RNNBase):
                 raise TypeError("LSTM: the initial state must be a pair (h0, c0) or None")
             h0s = self._prepare_state(hx[0], B, unbatched, "h0")
             c0s = self._prepare_state(hx[1], B, unbatched, "c0")
-        output, (h_n, c_n) = self._run_layers(x, unbatched, [h0s, c0s])
+        if packed:
+            output, (h_n, c_n) = self._run_packed(x, [h0s, c0s])
+        else:
+            output, (h_n, c_n) = self._run_layers(x, unbatched, [h0s, c0s])
         return output, (h_n, c_n)
 
     def _fused_layer(self, x, init, w_ih, w_hh, b_ih, b_hh):
@@ -318,12 +394,16 @@ class GRU(_RNNBase):
     """``GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
     bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
 
-    ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``.
+    ``forward(x, h0=None) -> (output (T, B, H), h_n (num_layers, B, H))``; a PackedSequence x gives a
+    PackedSequence output.
     """
 
     _gates = 3
 
     def forward(self, x: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+        if isinstance(x, PackedSequence):
+            output, (h_n,) = self._run_packed(x, [self._prepare_state(hx, self._packed_batch(x), False, "h0")])
+            return output, h_n
         x, unbatched = self._prepare_input(x)
         output, (h_n,) = self._run_layers(x, unbatched, [self._prepare_state(hx, x.shape[1], unbatched, "h0")])
         return output, h_n

@@ -11,7 +11,8 @@ weight of ``F.linear_cross_entropy``) stays factored under the 2-norm: its norm 
 time at C 8000, N 22, H 100, and closer to the exact value than the float32 product's), and clipping
 scales ``L``; so the optimizer still steps without writing the (C, H) array.
 
-Also here: ``flatten_parameters_`` (see :mod:`.flat`).
+Also here: ``flatten_parameters_`` (see :mod:`..flat`), and the submodule ``rnn`` (padding and packing
+variable-length batches, PyTorch's ``nn.utils.rnn``).
 """
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from typing import Iterable
 
 import numpy as np
 
-from ..low_rank import LowRankGrad, stored_grad
-from ..sparse import RowSparseGrad
-from ..tensor import Tensor
-from .flat import FlatParameter, flatten_parameters_
+from ...low_rank import LowRankGrad, stored_grad
+from ...sparse import RowSparseGrad
+from ...tensor import Tensor
+from ..flat import FlatParameter, flatten_parameters_
+from . import rnn  # PyTorch's nn.utils.rnn: pad_sequence, pack_padded_sequence, PackedSequence, ...
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor], keep_factored: bool = False) -> list[Tensor]:
