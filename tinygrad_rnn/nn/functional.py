@@ -545,7 +545,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``: ``weight`` ``(1,)`` (shared) or ``(C,)``, one per channel
     on dimension 1 (dimension 0 of a 1-D input)."""
     input = _tensor(input)
-    C = weight.size if isinstance(weight, Tensor) else np.size(weight)
+    C = int(np.size(weight.data if isinstance(weight, Tensor) else weight))
     if C > 1:
         channel = 1 if input.ndim >= 2 else 0
         if input.ndim == 0 or input.shape[channel] != C:

@@ -291,6 +291,9 @@ def _clamped_log(x: np.ndarray) -> np.ndarray:
         return np.maximum(np.log(x), -100.0)
 
 
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's clamp of x (1 - x), as the float32 number it is there
+
+
 class BCE(Function):
     """Per-element binary cross-entropy of probabilities ``x`` in [0, 1] against targets ``y`` (one shape):
     ``-(y log x + (1 - y) log(1 - x))`` with each log floored at -100 (PyTorch's rule). Gradients: ``x``:
@@ -310,7 +313,7 @@ class BCE(Function):
     def backward(ctx: Context, grad):
         x, y, log_x, log_1mx = ctx.saved_arrays
         need_x, need_y = ctx.needs_input_grad[:2]
-        gx = grad * (x - y) / np.maximum(x * (1 - x), 1e-12) if need_x else None
+        gx = grad * (x - y) / np.maximum(x * (1 - x), _BCE_EPS) if need_x else None
         gy = grad * (log_1mx - log_x) if need_y else None
         return gx, gy
 
