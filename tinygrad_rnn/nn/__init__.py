@@ -27,15 +27,18 @@ Initialisation: PyTorch's defaults, or ``scheme="min-char-rnn" | "rnn-numpy"`` o
 """
 from ..ops import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction  # re-exported: nn.FusedRNNFunction...
 from . import functional, init, utils
-from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
+                         ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Threshold)
 from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .class_softmax import ClassSoftmax, frequency_classes
 from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
-from .linear import Flatten, Identity, Linear
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from .module import IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterList, Sequential
+from .linear import CosineSimilarity, Flatten, Identity, Linear, PairwiseDistance, Unflatten
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
+from .module import (IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
+                     RemovableHandle, Sequential)
 from .normalization import LayerNorm
 from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
                            TransformerEncoder, TransformerEncoderLayer)
@@ -49,6 +52,10 @@ __all__ = [
     "MultiheadAttention", "modules", "LayerNorm", "NLLLoss", "CrossEntropyLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
+    "ParameterDict", "RemovableHandle", "Unflatten", "CosineSimilarity", "PairwiseDistance",
+    "BCELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+    "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Softplus", "Hardtanh", "LogSigmoid", "Softsign",
+    "Threshold", "GLU", "Softmin", "PReLU",
 ]
 
 from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)

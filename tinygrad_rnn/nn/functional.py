@@ -18,6 +18,9 @@ __all__ = [
     "tanh", "sigmoid", "relu", "gelu", "softmax", "log_softmax", "linear", "cross_entropy", "nll_loss", "mse_loss",
     "l1_loss", "binary_cross_entropy_with_logits", "one_hot", "layer_norm", "pad", "linear_cross_entropy",
     "embedding", "dropout", "where", "maximum", "minimum", "concatenate", "stack", "fused_rnn", "fused_rnn_one_hot", "truncated_tanh_rnn", "fused_lstm", "fused_gru",
+    "binary_cross_entropy", "smooth_l1_loss", "huber_loss", "kl_div",
+    "leaky_relu", "elu", "selu", "celu", "silu", "mish", "softplus", "hardtanh", "relu6", "logsigmoid", "softsign",
+    "threshold", "glu", "prelu", "softmin", "normalize", "cosine_similarity", "pairwise_distance",
 ]
 
 
@@ -94,6 +97,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         raise TypeError("cross_entropy: size_average and reduce are deprecated in PyTorch; use reduction=")
     input = _tensor(input)
     target_arr = _target_array(target)
+    if target_arr.dtype.kind == "f" and target_arr.shape == input.shape:  # class probabilities
+        return _soft_cross_entropy(input, target, weight, reduction, float(label_smoothing))
     x, t, batch = _classes_last(input, target_arr)
     if weight is None and not label_smoothing:
         out = ops.CrossEntropy.apply(x, t, reduction=reduction, ignore_index=ignore_index)
@@ -103,6 +108,26 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
         if label_smoothing:
             out = _smoothed(logp, t, out, weight, ignore_index, reduction, float(label_smoothing))
     return out.reshape(batch) if batch is not None and reduction == "none" else out
+
+
+def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str, eps: float) -> Tensor:
+    """Cross-entropy against class probabilities shaped like the logits (PyTorch's soft targets):
+    ``-sum_c w_c y_c log_softmax(x)_c`` per sample, ``y`` mixed with ``eps / C`` by label smoothing; "mean"
+    divides by the number of samples (not by weights). The target is differentiated when it requires grad."""
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {eps}")
+    class_dim = 0 if input.ndim == 1 else 1
+    C = input.shape[class_dim]
+    y = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    if eps:
+        y = y * (1 - eps) + eps / C
+    terms = ops.LogSoftmax.apply(input, axis=class_dim) * y
+    if weight is not None:
+        w = _tensor(weight)
+        if w.shape != (C,):
+            raise ValueError(f"cross_entropy: weight must have shape ({C},), got {w.shape}")
+        terms = terms * w.reshape((C,) + (1,) * (input.ndim - class_dim - 1))
+    return _reduce(-terms.sum(dim=class_dim), reduction, "cross_entropy")
 
 
 def _smoothed(logp: Tensor, t: np.ndarray, nll: Tensor, weight: Any, ignore_index: int, reduction: str,
@@ -375,3 +400,185 @@ def fused_gru(
 ) -> Tensor:
     """All hidden states ``(T, B, H)`` of one GRU layer, as one autograd node (``x`` as in ``fused_lstm``)."""
     return ops.FusedGRUFunction.apply(x, h0, w_ih, w_hh, b_ih, b_hh)
+
+
+# ---- more losses --------------------------------------------------------------------------------------------
+def _no_legacy(name: str, size_average: Any, reduce: Any) -> None:
+    if size_average is not None or reduce is not None:
+        raise TypeError(f"{name}: size_average and reduce are deprecated in PyTorch; use reduction=")
+
+
+def _same_shape(input: Tensor, target: Any, name: str) -> None:
+    shape = tuple(np.shape(_target_array(target)))
+    if shape != input.shape:
+        raise ValueError(f"{name}: target shape {shape} must equal input shape {input.shape}")
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` (any shape, values in [0, 1]) against ``target`` of the
+    same shape: ``-w (y log x + (1 - y) log(1 - x))``, each log floored at -100 as in PyTorch. ``weight``
+    (broadcast against the input) rescales each element."""
+    _no_legacy("binary_cross_entropy", size_average, reduce)
+    input = _tensor(input)
+    _same_shape(input, target, "binary_cross_entropy")
+    losses = ops.BCE.apply(input, target if isinstance(target, Tensor) else np.asarray(target, dtype=input.dtype))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction, "binary_cross_entropy")
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = input - target`` (broadcast);
+    ``beta = 0`` is the L1 loss."""
+    _no_legacy("smooth_l1_loss", size_average, reduce)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    losses = ops.SmoothL1.apply(_tensor(input), target, beta=float(beta), scale=1.0)
+    return _reduce(losses, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, for ``d = input - target``
+    (``delta * smooth_l1_loss(beta=delta)``)."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
+    losses = ops.SmoothL1.apply(_tensor(input), target, beta=float(delta), scale=float(delta))
+    return _reduce(losses, reduction, "huber_loss")
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL divergence with ``input`` as log-probabilities: ``target (log target - input)`` per element
+    (``log_target=True``: ``exp(target) (target - input)``). ``reduction``: "mean" over every element (PyTorch's
+    default, not the true KL), "batchmean" (the sum over the batch size ``input.shape[0]``: the KL divergence),
+    "sum" or "none"."""
+    _no_legacy("kl_div", size_average, reduce)
+    input = _tensor(input)
+    losses = ops.KLDiv.apply(input, target if isinstance(target, Tensor) else np.asarray(target, dtype=input.dtype),
+                             log_target=bool(log_target))
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(losses, reduction, "kl_div")
+
+
+# ---- more activations ---------------------------------------------------------------------------------------
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > 0``, else ``negative_slope * x``."""
+    return ops.LeakyRelu.apply(_tensor(input), negative_slope=float(negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > 0``, else ``alpha (exp(x) - 1)``."""
+    return ops.Elu.apply(_tensor(input), alpha=float(alpha))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants (alpha 1.6733, scale 1.0507)."""
+    return ops.Elu.apply(_tensor(input), alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > 0``, else ``alpha (exp(x / alpha) - 1)``."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return ops.Elu.apply(_tensor(input), alpha=float(alpha), input_scale=1.0 / alpha)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)`` (swish)."""
+    return ops.Silu.apply(_tensor(input))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    return ops.Mish.apply(_tensor(input))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``; ``x`` itself where ``beta x > threshold``."""
+    return ops.Softplus.apply(_tensor(input), beta=float(beta), threshold=float(threshold))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """Clamp to ``[min_val, max_val]`` (no gradient at or beyond the bounds)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not exceed max_val {max_val}")
+    return ops.Hardtanh.apply(_tensor(input), min_val=float(min_val), max_val=float(max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``."""
+    return ops.Hardtanh.apply(_tensor(input), min_val=0.0, max_val=6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, stable at any magnitude."""
+    return ops.LogSigmoid.apply(_tensor(input))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``."""
+    return ops.Softsign.apply(_tensor(input))
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > threshold``, else ``value``."""
+    return ops.Threshold.apply(_tensor(input), threshold=float(threshold), value=float(value))
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: the halves ``a, b`` of ``input`` along ``dim`` give ``a * sigmoid(b)`` (half the size)."""
+    input = _tensor(input)
+    if input.ndim == 0 or input.shape[dim] % 2:
+        raise ValueError(f"glu: the halved dimension {dim} must have an even size, got shape {input.shape}")
+    a, b = input.chunk(2, dim)
+    return a * ops.Sigmoid.apply(b)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where ``x > 0``, else ``weight * x``: ``weight`` ``(1,)`` (shared) or ``(C,)``, one per channel
+    on dimension 1 (dimension 0 of a 1-D input)."""
+    input = _tensor(input)
+    C = int(np.size(weight.data if isinstance(weight, Tensor) else weight))
+    if C > 1:
+        channel = 1 if input.ndim >= 2 else 0
+        if input.ndim == 0 or input.shape[channel] != C:
+            raise ValueError(f"prelu: {C} weights need {C} channels on dimension {channel}, got shape {input.shape}")
+        weight = weight.reshape((C,) + (1,) * (input.ndim - channel - 1))
+    return ops.PRelu.apply(input, weight)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """``softmax(-x, dim)`` (the last dimension if None, as :func:`softmax` here)."""
+    x = _tensor(input) if dtype is None else _tensor(input).to(dtype)
+    return ops.Softmax.apply(-x, axis=_softmax_dim(dim, None))
+
+
+# ---- distances ----------------------------------------------------------------------------------------------
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
+    """``input / max(||input||_p, eps)``, the norm taken along ``dim`` (kept for broadcasting)."""
+    if out is not None:
+        raise TypeError("normalize: out= is not provided here; use the returned tensor")
+    input = _tensor(input)
+    return input / input.norm(p, dim=dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1 . x2 / (max(||x1||, eps) max(||x2||, eps))`` along ``dim`` of the broadcast shape (that
+    dimension is removed)."""
+    x1, x2 = _tensor(x1), _tensor(x2)
+    n1 = x1.norm(2, dim=dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim=dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim=dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last dimension (``eps`` keeps the gradient finite at x1 == x2)."""
+    diff = _tensor(x1) - x2 + eps
+    return diff.norm(p, dim=-1, keepdim=keepdim)

@@ -1,4 +1,5 @@
-"""``Linear``: y = x @ W.T + b over any number of leading dimensions."""
+"""``Linear``: y = x @ W.T + b over any number of leading dimensions; the shape-only ``Identity``, ``Flatten`` and
+``Unflatten``; the parameter-free pairwise ``CosineSimilarity`` and ``PairwiseDistance``."""
 from __future__ import annotations
 
 import math
@@ -12,7 +13,7 @@ from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
 
-__all__ = ["Linear", "Identity", "Flatten"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten", "CosineSimilarity", "PairwiseDistance"]
 
 
 class Linear(Module):
@@ -86,3 +87,44 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """``Unflatten(dim, unflattened_size)``: split dimension ``dim`` into ``unflattened_size`` (one entry may be -1)."""
+
+    def __init__(self, dim: int, unflattened_size: Any):
+        super().__init__()
+        if isinstance(dim, str):
+            raise TypeError("Unflatten: named dimensions are not provided here; give dim as an int")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(isinstance(n, (int, np.integer))
+                                                                        for n in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in unflattened_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class CosineSimilarity(Module):
+    """``CosineSimilarity(dim=1, eps=1e-8)``: see :func:`functional.cosine_similarity`."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.dim, self.eps = int(dim), float(eps)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """``PairwiseDistance(p=2.0, eps=1e-6, keepdim=False)``: see :func:`functional.pairwise_distance`."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+        super().__init__()
+        self.norm, self.eps, self.keepdim = float(p), float(eps), bool(keepdim)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
+import itertools
+import weakref
+
 import numpy as np
 
 from ..device import check_device, is_device
@@ -18,7 +21,8 @@ from ..low_rank import stored_grad
 from ..sparse import zeroed_grad
 from ..tensor import Tensor
 
-__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "IncompatibleKeys"]
+__all__ = ["Parameter", "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "ParameterDict",
+           "IncompatibleKeys", "RemovableHandle"]
 
 
 class Parameter(Tensor):
@@ -51,6 +55,42 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return: ``handle.remove()`` (or leaving a
+    ``with handle:`` block) unregisters the hook; removing twice is harmless."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any]):
+        self.id = next(RemovableHandle._ids)
+        self._hooks = weakref.ref(hooks)
+
+    def remove(self) -> None:
+        hooks = self._hooks()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _add_hook(module: Module, attr: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    hooks = module.__dict__.get(attr)
+    if hooks is None:  # made on first use: a module without hooks pays nothing per call
+        hooks = OrderedDict()
+        object.__setattr__(module, attr, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = (hook, bool(with_kwargs))
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 class Module:
@@ -365,7 +405,49 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        if not d.get("_forward_pre_hooks") and not d.get("_forward_hooks"):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        # PyTorch's order and return rules: pre-hooks in registration order, each may replace the positional
+        # inputs (a non-tuple result becomes a 1-tuple) or, with_kwargs, return (args, kwargs); then forward;
+        # then the forward hooks, each may replace the output by returning something other than None
+        for hook, with_kwargs in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("a forward pre-hook registered with with_kwargs=True must return None "
+                                           f"or a tuple (new_args, new_kwargs), got {result!r}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self.__dict__.get("_forward_hooks", {}).values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward`` (``hook(module, args, kwargs)`` with
+        ``with_kwargs=True``). A result other than None replaces the inputs: a tuple of positional arguments (a
+        single value is wrapped), or ``(args, kwargs)`` with ``with_kwargs``. ``prepend=True`` runs it first."""
+        return _add_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward`` (``hook(module, args, kwargs, output)``
+        with ``with_kwargs=True``); a result other than None replaces the output. ``prepend=True`` runs it first.
+        ``always_call`` (run even when forward raised) is not provided."""
+        if always_call:
+            raise ValueError("register_forward_hook: always_call=True is not provided here")
+        return _add_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
 
     def extra_repr(self) -> str:
         """The text inside the parentheses of this module's repr line (override in subclasses)."""
@@ -428,6 +510,32 @@ class ModuleList(Module):
     def __setitem__(self, i: int, module: Module) -> None:
         """Replace module ``i`` (PyTorch's ``ModuleList.__setitem__``): it keeps the name ``str(i)``."""
         self.add_module(self._name(i), module)
+
+    def __delitem__(self, i: int | slice) -> None:
+        """Remove module ``i`` (or a slice of them); the rest are renumbered "0", "1", ... as in PyTorch."""
+        names = list(self._modules)[i] if isinstance(i, slice) else [self._name(i)]
+        for name in names:
+            del self._modules[name]
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules: list[Module]) -> None:
+        self._modules.clear()
+        for k, m in enumerate(modules):
+            self._modules[str(k)] = m
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (a list's rule, negative from the end); renumbers."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.insert: expected a Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def pop(self, key: int = -1) -> Module:
+        """Remove and return module ``key`` (the last by default)."""
+        module = self[key]
+        del self[key]
+        return module
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList is a container: iterate over it and call its modules")
@@ -542,3 +650,68 @@ class ParameterList(Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ParameterList is a container: iterate over it")
+
+
+class ParameterDict(Module):
+    """Parameters under string keys (state_dict keys ``<name>.<key>``), in insertion order; Tensors and arrays
+    given are made Parameters, as in PyTorch."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]  # type: ignore[return-value]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+        self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()  # type: ignore[return-value]
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()  # type: ignore[return-value]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def pop(self, key: str) -> Parameter:
+        return self._parameters.pop(key)  # type: ignore[return-value]
+
+    def setdefault(self, key: str, default: Any = None) -> Parameter:
+        if key not in self._parameters:
+            self[key] = default
+        return self._parameters[key]  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): Parameter containing: [Tensor of shape {tuple(p.shape)} dtype {p.dtype}]"
+                         for k, p in self._parameters.items() if p is not None)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterDict is a container: index it")

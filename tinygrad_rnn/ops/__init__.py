@@ -1,10 +1,11 @@
 """Built-in ops: each a small ``Function`` subclass with its forward and backward side by side."""
+from .activations import Elu, Hardtanh, LeakyRelu, LogSigmoid, Mish, PRelu, Silu, Softplus, Softsign, Threshold
 from .arithmetic import Add, Div, MatMul, Mul, Neg, Pow, Sub
 from .elementwise import (Abs, Clip, Cos, Exp, Expm1, Gelu, Log, Log1p, Maximum, Minimum, Relu, Rsqrt, Sigmoid, Sin,
                           Sqrt, Tanh, Where)
 from .embedding import Embedding
 from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, FusedRNNOneHotFunction, TruncatedTanhRNN
-from .losses import BCEWithLogits, CrossEntropy, LinearCrossEntropy, NLLLoss
+from .losses import BCE, BCEWithLogits, CrossEntropy, KLDiv, LinearCrossEntropy, NLLLoss, SmoothL1
 from .normalization import LayerNorm
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
@@ -17,6 +18,7 @@ __all__ = [
     "Maximum", "Minimum", "Where",
     "Sum", "Mean", "Max", "Min", "Var", "Prod", "Norm", "LogSumExp", "CumSum",
     "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
-    "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
+    "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "BCE", "SmoothL1", "KLDiv", "LayerNorm",
+    "LeakyRelu", "Elu", "Silu", "Mish", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Threshold", "PRelu",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
 ]

@@ -283,3 +283,96 @@ class BCEWithLogits(Function):
         gx = grad * (s * (pw * y + 1 - y) - pw * y) if need_x else None
         gy = grad * (pw * _softplus(-x) - _softplus(x)) if need_y else None
         return gx, gy
+
+
+def _clamped_log(x: np.ndarray) -> np.ndarray:
+    """log(x) floored at -100, as PyTorch's binary_cross_entropy does (so p = 0 or 1 gives a finite loss)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(x), -100.0)
+
+
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's clamp of x (1 - x), as the float32 number it is there
+
+
+class BCE(Function):
+    """Per-element binary cross-entropy of probabilities ``x`` in [0, 1] against targets ``y`` (one shape):
+    ``-(y log x + (1 - y) log(1 - x))`` with each log floored at -100 (PyTorch's rule). Gradients: ``x``:
+    ``(x - y) / max(x (1 - x), 1e-12)`` (PyTorch's clamp); ``y``: ``log(1 - x) - log(x)`` (floored logs)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, y):
+        x = np.asarray(x)
+        if x.size and (np.isnan(x).any() or x.min() < 0 or x.max() > 1):
+            raise ValueError("binary_cross_entropy: every element of input must be a probability in [0, 1]")
+        y = np.asarray(y, dtype=x.dtype) if np.asarray(y).dtype.kind != "f" else np.asarray(y)
+        log_x, log_1mx = _clamped_log(x), _clamped_log(1 - x)
+        ctx.save_for_backward(x, y, log_x, log_1mx)
+        return (-(y * log_x + (1 - y) * log_1mx)).astype(np.result_type(x, y), copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, y, log_x, log_1mx = ctx.saved_arrays
+        need_x, need_y = ctx.needs_input_grad[:2]
+        gx = grad * (x - y) / np.maximum(x * (1 - x), _BCE_EPS) if need_x else None
+        gy = grad * (log_1mx - log_x) if need_y else None
+        return gx, gy
+
+
+class SmoothL1(Function):
+    """Per-element ``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, for ``d = x - y``
+    (``beta = 0``: ``|d|``), times ``scale``: ``scale = beta`` gives PyTorch's Huber loss with ``delta = beta``.
+    Gradient in ``x`` (minus it in ``y``): ``scale * clip(d / beta, -1, 1)``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, y, beta=1.0, scale=1.0):
+        d = np.asarray(x - y)
+        ad = np.abs(d)
+        ctx.save_for_backward(d)
+        ctx.beta, ctx.scale = beta, scale
+        if beta == 0:
+            out = ad
+        else:
+            out = np.where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta)
+        return out * scale if scale != 1.0 else out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        (d,) = ctx.saved_arrays
+        slope = np.sign(d) if ctx.beta == 0 else np.clip(d / ctx.beta, -1.0, 1.0)
+        g = grad * slope * ctx.scale if ctx.scale != 1.0 else grad * slope
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return (g if need_x else None), (-g if need_y else None)
+
+
+class KLDiv(Function):
+    """Per-element KL divergence of log-probabilities ``x`` from targets ``y``: ``y (log y - x)`` (0 where
+    ``y = 0``, PyTorch's xlogy), or with ``log_target`` (``y`` given as log-probabilities)
+    ``exp(y) (y - x)``. Gradients: ``x``: ``-y`` (``-exp(y)``); ``y``: ``log y + 1 - x`` (``exp(y) (y - x + 1)``)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, y, log_target=False):
+        x = np.asarray(x)
+        y = np.asarray(y, dtype=x.dtype) if np.asarray(y).dtype.kind != "f" else np.asarray(y)
+        ctx.log_target = log_target
+        if log_target:
+            p = np.exp(y)
+            ctx.save_for_backward(x, y, p)
+            return p * (y - x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_y = np.log(y)
+            out = np.where(y == 0, 0.0, y * log_y) - y * x
+        ctx.save_for_backward(x, y, log_y)
+        return out.astype(np.result_type(x, y), copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        need_x, need_y = ctx.needs_input_grad[:2]
+        if ctx.log_target:
+            x, y, p = ctx.saved_arrays
+            gx = -grad * p if need_x else None
+            gy = grad * p * (y - x + 1) if need_y else None
+        else:
+            x, y, log_y = ctx.saved_arrays
+            gx = -grad * y if need_x else None
+            gy = grad * (log_y + 1 - x) if need_y else None
+        return gx, gy
