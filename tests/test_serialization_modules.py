@@ -152,9 +152,11 @@ def test_a_model_converted_after_construction_keeps_its_dtype(tmp_path):
     lambda: nn.ModuleList(nn.Linear(2, 2) for _ in range(3)),  # a generator argument: rebuilt from the children
     lambda: nn.ModuleDict({"a": nn.Linear(2, 2), "b": nn.GRUCell(2, 3)}),
     lambda: nn.ParameterList([np.ones((2, 3), np.float32), np.zeros(4)]),
+    lambda: nn.ParameterDict({"w": np.ones((2, 3), np.float32), "b": np.zeros(4)}),
+    lambda: nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.2), nn.PReLU(4), nn.Softplus(beta=2.0), nn.Unflatten(1, (2, 2))),
     lambda: nn.LayerNorm(np.int64(3), eps=np.float32(1e-3), device=torch.device("cpu"), dtype=np.float64),
 ], ids=["lstm", "gru", "rnn", "linear", "embedding", "sequential", "modulelist", "moduledict", "parameterlist",
-        "numpy-int-and-device"])
+        "parameterdict", "new-activations", "numpy-int-and-device"])
 def test_library_modules_load_without_being_allowed(tmp_path, make):
     model = make()
     torch.save(model, tmp_path / "m.pt")

@@ -269,6 +269,23 @@ def test_remainder_and_floor_divide():
     np.testing.assert_array_equal(b.grad, [-2.0, 3.0])
 
 
+@pytest.mark.parametrize("path", ["activation", "loss", "container", "linear", "rnn", "sparse", "dropout",
+                                  "normalization"])
+def test_every_class_we_have_is_at_pytorchs_module_path_too(path):
+    """nn.modules.<path>.X is nn.X for every X that torch.nn.modules.<path> holds and nn provides."""
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    from tinygrad_rnn import nn
+
+    theirs = importlib.import_module(f"torch.nn.modules.{path}")
+    ours = importlib.import_module(f"tinygrad_rnn.nn.modules.{path}")
+    names = [n for n in getattr(theirs, "__all__", dir(theirs)) if isinstance(getattr(nn, n, None), type)]
+    assert names
+    missing = [n for n in names if getattr(ours, n, None) is not getattr(nn, n)]
+    assert not missing, f"nn.modules.{path} lacks {missing}"
+
+
 def test_names_programs_reference_exist_and_fail_clearly():
     from tinygrad_rnn import nn
 

@@ -6,8 +6,8 @@ constructor call (JSON: numbers, strings, bools, None, lists/tuples/dicts of tho
 references to other submodules of the model), its train/eval mode, and the model's ``state_dict``.
 
 ``load`` rebuilds by calling the top-level class with its recorded arguments (its ``__init__`` builds the
-submodules, as when it was first made; the containers ``Sequential``, ``ModuleList``, ``ModuleDict`` and
-``ParameterList`` are rebuilt from their recorded children), checks that what was built is what was saved
+submodules, as when it was first made; the containers ``Sequential``, ``ModuleList``, ``ModuleDict``,
+``ParameterList`` and ``ParameterDict`` are rebuilt from their recorded children), checks that what was built is what was saved
 (every submodule's path, class and recorded arguments), then ``load_state_dict(strict=True)``. Only classes of
 tinygrad_rnn and those allowed by :mod:`.safe_classes` are constructed; the library-wide random generator is
 left as it was (the constructors' random initialisation is overwritten by the saved state anyway).
@@ -20,13 +20,13 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .device import device
-from .nn.module import Module, ModuleDict, ModuleList, Parameter, ParameterList, Sequential
+from .nn.module import Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList, Sequential
 from .random import get_generator
 from .safe_classes import UnsafeClassError, class_name, resolve_class
 
 __all__ = ["encode_module", "decode_module", "module_nodes", "check_classes", "ModuleMismatch"]
 
-_CONTAINERS = (ModuleList, Sequential, ModuleDict, ParameterList)  # rebuilt from their children, not their args
+_CONTAINERS = (ModuleList, Sequential, ModuleDict, ParameterList, ParameterDict)  # rebuilt from their children, not their args
 _BUILTIN_TYPES = {"float": float, "int": int, "bool": bool, "complex": complex, "str": str}
 _WHAT_FITS = ("numbers, strings, bools, None, lists/tuples/dicts of those, dtypes, devices and the model's own "
               "submodules")
@@ -318,6 +318,10 @@ def _build_all(records: dict[str, dict], state: dict) -> Module:
                     break
                 arrays.append(np.zeros(arr.shape, arr.dtype))
             m = ParameterList(arrays)
+        elif cls is ParameterDict:  # its keys are the state's own names under it (a parameter name has no dot)
+            prefix = f"{path}." if path else ""
+            m = ParameterDict([(k[len(prefix):], np.zeros(v.shape, v.dtype)) for k, v in state.items()
+                               if k.startswith(prefix) and "." not in k[len(prefix):] and isinstance(v, np.ndarray)])
         else:
             if "args" not in rec:
                 raise ModuleMismatch(f"{rec['class']} at {path!r} has no recorded constructor call")

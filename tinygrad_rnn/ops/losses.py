@@ -14,6 +14,7 @@ from ..kernels.cross_entropy import (column_offsets, cross_entropy_backward_, cr
                                      use_class_major, valid_targets)
 from ..kernels.scatter import column_sums
 from ..low_rank import product_grad
+from .activations import softplus_
 
 REDUCTIONS = ("mean", "sum", "none")
 _UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
@@ -254,11 +255,6 @@ class NLLLoss(Function):
         return (out[0] if ctx.unbatched else out), None
 
 
-def _softplus(x: np.ndarray) -> np.ndarray:
-    """log(1 + exp(x)) without overflow."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-
-
 class BCEWithLogits(Function):
     """Per-element ``-[pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]`` computed from the logits ``x``
     with softplus (stable at any magnitude). ``pos_weight`` (broadcast over the last dimension, not
@@ -272,7 +268,7 @@ class BCEWithLogits(Function):
         pw = 1.0 if pos_weight is None else np.asarray(pos_weight)
         ctx.save_for_backward(x, y)
         ctx.pw = pw
-        return (pw * y * _softplus(-x) + (1 - y) * _softplus(x)).astype(np.result_type(x, y), copy=False)
+        return (pw * y * softplus_(-x) + (1 - y) * softplus_(x)).astype(np.result_type(x, y), copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad):
@@ -281,7 +277,7 @@ class BCEWithLogits(Function):
         need_x, need_y = ctx.needs_input_grad[:2]
         s = 1 / (1 + np.exp(-x)) if need_x else None
         gx = grad * (s * (pw * y + 1 - y) - pw * y) if need_x else None
-        gy = grad * (pw * _softplus(-x) - _softplus(x)) if need_y else None
+        gy = grad * (pw * softplus_(-x) - softplus_(x)) if need_y else None
         return gx, gy
 
 

@@ -5,3 +5,4 @@ Sequential = _nn.Sequential
 ModuleList = _nn.ModuleList
 ModuleDict = _nn.ModuleDict
 ParameterList = _nn.ParameterList
+ParameterDict = _nn.ParameterDict

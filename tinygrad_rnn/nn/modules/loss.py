@@ -6,3 +6,7 @@ CrossEntropyLoss = _nn.CrossEntropyLoss
 MSELoss = _nn.MSELoss
 L1Loss = _nn.L1Loss
 BCEWithLogitsLoss = _nn.BCEWithLogitsLoss
+BCELoss = _nn.BCELoss
+SmoothL1Loss = _nn.SmoothL1Loss
+HuberLoss = _nn.HuberLoss
+KLDivLoss = _nn.KLDivLoss
