@@ -311,3 +311,33 @@ def test_load_accepts_pytorchs_keywords(tmp_path):
     np.testing.assert_array_equal(out["w"], [0, 1, 2])
     with pytest.raises(RuntimeError, match="CPU only"):
         torch.load(tmp_path / "c.npz", map_location="cuda:0")
+
+
+def test_generator_is_a_stream_of_its_own():
+    """torch.Generator: manual_seed returns it; two generators with one seed draw alike and leave the
+    library-wide stream alone; any generator= argument takes it; a wrong kind fails in one line."""
+    import tinygrad_rnn as torch
+    from tinygrad_rnn import nn
+
+    torch.manual_seed(5)
+    expected_global = torch.randn(3).data
+    torch.manual_seed(5)
+    a, b = torch.Generator().manual_seed(42), torch.Generator()
+    assert isinstance(a, torch.Generator) and a.initial_seed() == 42
+    b.manual_seed(42)
+    np.testing.assert_array_equal(torch.randn(4, generator=a).data, torch.randn(4, generator=b).data)
+    np.testing.assert_array_equal(torch.randperm(9, generator=a).data, torch.randperm(9, generator=b).data)
+    np.testing.assert_array_equal(torch.randn(3).data, expected_global)  # the global stream did not move
+    state = a.get_state()
+    first = torch.rand(2, generator=a).data
+    a.set_state(state)
+    np.testing.assert_array_equal(torch.rand(2, generator=a).data, first)
+    w = torch.zeros(2, 3)
+    nn.init.uniform_(w, generator=torch.Generator().manual_seed(1))
+    v = torch.zeros(2, 3)
+    nn.init.uniform_(v, generator=torch.Generator().manual_seed(1))
+    np.testing.assert_array_equal(w.data, v.data)
+    with pytest.raises(TypeError, match="generator must be"):
+        torch.randn(2, generator=42)
+    with pytest.raises(ValueError, match="CPU only"):
+        torch.Generator(device="cuda")

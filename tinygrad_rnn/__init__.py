@@ -24,12 +24,12 @@ from .functions import *  # noqa: F401,F403  torch.exp(x), torch.cat(...), torch
 from .functions import __all__ as _function_names
 from .device import accelerator, cuda, device
 from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
-from .random import manual_seed, seed, initial_seed
+from .random import Generator, manual_seed, seed, initial_seed
 
 __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "inference_mode", "set_grad_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
-    "F", "nn", "onnx", "optim", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "return_types",
+    "F", "nn", "onnx", "optim", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "Generator", "return_types",
     "device", "cuda", "accelerator",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
     "empty_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "eye",
