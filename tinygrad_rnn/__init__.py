@@ -15,7 +15,7 @@ from .tensor import Tensor, return_types
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from .safetensors_format import load_safetensors, safetensors_metadata, save_safetensors
-from . import nn, onnx, optim
+from . import nn, onnx, optim, utils
 from .nn import functional as F  # the one functional module: tinygrad_rnn.F is tinygrad_rnn.nn.functional
 from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange, as_tensor, empty,
                        empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, numel, ones, ones_like,
@@ -29,7 +29,7 @@ from .random import Generator, manual_seed, seed, initial_seed
 __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "inference_mode", "set_grad_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
-    "F", "nn", "onnx", "optim", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "Generator", "return_types",
+    "F", "nn", "onnx", "optim", "utils", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "Generator", "return_types",
     "device", "cuda", "accelerator",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
     "empty_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "eye",

@@ -1,0 +1,19 @@
+"""``tinygrad_rnn.utils.data``: PyTorch's ``torch.utils.data`` — datasets, samplers, ``DataLoader`` and collation.
+
+    from tinygrad_rnn.utils.data import DataLoader, TensorDataset, random_split
+    train, valid = random_split(TensorDataset(x, y), [0.9, 0.1], generator=torch.Generator().manual_seed(0))
+    for xb, yb in DataLoader(train, batch_size=32, shuffle=True):
+        ...
+
+Shuffling draws from ``tinygrad_rnn.random``'s generator (``manual_seed``) or from ``generator=``. Loading runs in
+the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes.
+"""
+from .dataloader import DataLoader, get_worker_info
+from .collate import default_collate, default_convert
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split)
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                      WeightedRandomSampler)
+
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert", "Dataset", "IterableDataset",
+           "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split", "Sampler",
+           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
