@@ -7,8 +7,10 @@ from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, Fu
 from .losses import BCEWithLogits, CrossEntropy, LinearCrossEntropy, NLLLoss
 from .normalization import LayerNorm
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
+from .scatter import IndexAdd, Scatter
+from .pointwise import CumProd, Fmod, NanToNum, Rounded
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
-                    Transpose)
+                    Transpose, Contiguous)
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
@@ -19,4 +21,5 @@ __all__ = [
     "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
     "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
+    "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous",
 ]
