@@ -20,9 +20,18 @@ _METHODS = (
     "reshape", "squeeze", "unsqueeze", "flatten", "t", "transpose", "permute", "narrow", "split", "chunk",
     "unbind", "flip", "clone", "detach", "masked_fill", "gather", "index_select", "multinomial", "softmax",
     "log_softmax", "cumsum", "isnan", "isinf", "isfinite", "tril", "triu",
+    # indexing and scatter
+    "scatter", "scatter_add", "index_add", "index_fill", "masked_select", "nonzero", "argwhere", "take",
+    "take_along_dim", "select",
+    # rearranging
+    "roll", "tile", "movedim", "moveaxis", "swapaxes", "swapdims", "diff", "diag",
+    # elementwise, products and reductions
+    "sign", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "lerp", "addcmul", "addcdiv", "fmod",
+    "nan_to_num", "clamp_min", "clamp_max", "exp_", "log_", "sqrt_", "tanh_", "sigmoid_", "relu_", "abs_", "neg_",
+    "dot", "inner", "outer", "ger", "cumprod", "nansum", "count_nonzero",
 )
 
-__all__ = list(_METHODS) + ["cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
+__all__ = list(_METHODS) + ["repeat_interleave", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
                             "multiply", "divide", "true_divide"]
 
 
@@ -57,3 +66,17 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
 
 concat = cat
+
+
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """``input.repeat_interleave(repeats, dim)``; with no ``repeats``, ``input`` holds the counts and the
+    result is ``arange(len(input))`` with entry i repeated ``input[i]`` times (int64)."""
+    if repeats is None:
+        counts = np.asarray(input.data if isinstance(input, Tensor) else input)
+        if counts.ndim > 1 or counts.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave: repeats must be a 1-D integer tensor, got {counts.dtype} "
+                            f"of shape {counts.shape}")
+        counts = counts.reshape(-1)
+        return Tensor._wrap(np.repeat(np.arange(len(counts), dtype=np.int64), counts))
+    return _as_tensor(input).repeat_interleave(repeats, dim, output_size=output_size)

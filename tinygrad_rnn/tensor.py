@@ -330,6 +330,97 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return ops.Minimum.apply(self, other)
 
+    # rounding: piecewise constant, recorded with a zero gradient (as PyTorch does)
+    def sign(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.sign)
+
+    def floor(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.floor)
+
+    def ceil(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.ceil)
+
+    def trunc(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.trunc)
+
+    fix = trunc
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even (as PyTorch), to ``decimals`` decimal places."""
+        return ops.Rounded.apply(self, fn=lambda a: np.round(a, decimals))
+
+    def frac(self) -> Tensor:
+        """``self - trunc(self)`` (the sign of self); gradient 1."""
+        return self - self.trunc()
+
+    def reciprocal(self) -> Tensor:
+        """``1 / self`` (an integer tensor becomes the default float dtype first)."""
+        x = self if self.dtype.kind in "fc" else self._cast(get_default_dtype())
+        return 1 / x
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)``."""
+        return self + weight * (end - self)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 * tensor2``."""
+        prod = _Mul(tensor1, tensor2)
+        return _Add(self, prod if value == 1 else prod * value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 / tensor2``."""
+        quot = _Div(tensor1, tensor2)
+        return _Add(self, quot if value == 1 else quot * value)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder: the result has the sign of self (``%``/``remainder`` follow the divisor)."""
+        return ops.Fmod.apply(self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest/smallest value)."""
+        return ops.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def clamp_min(self, min: float) -> Tensor:
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: float) -> Tensor:
+        return self.clamp(max=max)
+
+    def dot(self, other: Any) -> Tensor:
+        """The inner product of two 1-D tensors of one length (a 0-d tensor)."""
+        o = np.shape(_array(other))
+        if self.ndim != 1 or len(o) != 1 or o[0] != self.shape[0]:
+            raise RuntimeError(f"dot: expected two 1-D tensors of one length, got shapes {self.shape} and {o}")
+        return _MatMul(self, other)
+
+    inner = dot
+
+    def outer(self, vec2: Any) -> Tensor:
+        """``out[i, j] = self[i] * vec2[j]`` for 1-D tensors: shape ``(n, m)``."""
+        v = vec2 if isinstance(vec2, Tensor) else Tensor(np.asarray(vec2))
+        if self.ndim != 1 or v.ndim != 1:
+            raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {self.shape} and {v.shape}")
+        return _Mul(self.reshape(-1, 1), v.reshape(1, -1))
+
+    ger = outer
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        """Cumulative product along ``dim`` (same shape); differentiable, zeros included. Integers multiply as int64."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        return ops.CumProd.apply(x, axis=_check_dim(dim, self.ndim))
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """``sum`` with NaNs counted as zero (they get no gradient)."""
+        x = self.masked_fill(self.isnan(), 0) if self.dtype.kind in "fc" else self
+        return x.sum(dim, keepdim, dtype=dtype)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The number of non-zero entries (over ``dim``, all if None), int64."""
+        d = tuple(dim) if isinstance(dim, list) else dim
+        return Tensor._wrap(np.asarray(np.count_nonzero(self.data, axis=d), dtype=np.int64))
+
     # method forms of the operators (PyTorch's add/sub with alpha; other may be a Tensor, array or number)
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``."""
