@@ -1299,6 +1299,9 @@ class Tensor:
         after = compute(before)
         self.data, self._ctx, self._requires_grad = after.data, after._ctx, after._requires_grad
         autograd.record_replacement(self, before)
+        # the new node may have saved its own output (exp, tanh...): that array was not changed after it
+        # was recorded, so the change record_replacement counted must not fail its saved-array check
+        self._vc.clocks.clear()
         return self
 
     def exp_(self) -> Tensor:
