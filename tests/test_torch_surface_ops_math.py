@@ -152,3 +152,79 @@ def test_nansum_count_nonzero():
     check(lambda L, a: a.count_nonzero(), z, grad=False)
     check(lambda L, a: L.count_nonzero(a, dim=1), z, grad=False)
     check(lambda L, a: L.count_nonzero(a, dim=(0, 1)), z, grad=False)
+
+
+# ---- einsum, unique, bincount, isclose, meshgrid, stacking --------------------------------------
+EINSUMS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]), ("i,i->", [(4,), (4,)]),
+    ("i,j->ij", [(2,), (3,)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ijk->j", [(2, 3, 2)]),
+    ("ij,jk", [(2, 3), (3, 2)]), ("ba,ca", [(2, 3), (4, 3)]), ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+    ("bhqd, bhkd -> bhqk", [(1, 2, 3, 2), (1, 2, 2, 2)]), ("ij,kl->", [(2, 2), (1, 3)]),
+]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUMS)
+def test_einsum(equation, shapes):
+    arrays = [rand(*s, seed=i) for i, s in enumerate(shapes)]
+    check(lambda L, *ts: L.einsum(equation, *ts), *arrays)
+    check(lambda L, *ts: L.einsum(equation, list(ts)) * 2, *arrays)
+
+
+@pytest.mark.parametrize("equation", ["ii->i", "...ij->...ji", "ij->k", "ij->ii", "ijk->i", "i1->i"])
+def test_einsum_unsupported_forms_raise_one_clear_error(equation):
+    with pytest.raises(ValueError, match="einsum"):
+        tg.einsum(equation, tg.zeros(2, 2))
+
+
+def test_einsum_size_mismatch():
+    with pytest.raises(ValueError, match="sizes"):
+        tg.einsum("ij,jk->ik", tg.zeros(2, 3), tg.zeros(2, 2))
+
+
+@pytest.mark.parametrize("data", [np.array([[3, 1, 2], [1, 3, 3]]), np.array([2.5, -1.0, 2.5, 0.0]), np.array([True, False, True])])
+@pytest.mark.parametrize("kwargs", [{}, {"return_inverse": True}, {"return_counts": True},
+                                    {"return_inverse": True, "return_counts": True, "sorted": True}])
+def test_unique(data, kwargs):
+    check(lambda L, a: L.unique(a, **kwargs), data, grad=False)
+    check(lambda L, a: a.unique(**kwargs), data, grad=False)
+
+
+def test_unique_dim():
+    data = np.array([[3, 1], [1, 3], [3, 1]])
+    check(lambda L, a: L.unique(a, dim=0, return_inverse=True, return_counts=True), data, grad=False)
+    check(lambda L, a: L.unique(a, dim=1, return_inverse=True), data, grad=False)
+
+
+def test_bincount():
+    x = np.array([0, 2, 2, 5])
+    check(lambda L, a: L.bincount(a), x, grad=False)
+    check(lambda L, a: a.bincount(minlength=8), x, grad=False)
+    check(lambda L, a, w: L.bincount(a, weights=w), x, np.array([0.5, 1.0, 2.0, -1.0]), grad=False)
+    check(lambda L, a, w: L.bincount(a, w), x, np.array([0.5, 1.0, 2.0, -1.0], dtype=np.float32), grad=False)
+    check(lambda L, a: L.bincount(a), np.array([], dtype=np.int64), grad=False)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        tg.bincount(tg.tensor([-1]))
+
+
+def test_isclose():
+    a, b = np.array([1.0, 2.0, np.nan, 1e-9]), np.array([1.0 + 1e-6, 2.1, np.nan, 0.0])
+    check(lambda L, x, y: L.isclose(x, y), a, b, grad=False)
+    check(lambda L, x, y: x.isclose(y, rtol=0.1, equal_nan=True), a, b, grad=False)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid(indexing):
+    check(lambda L, a, b: L.meshgrid(a, b, indexing=indexing)[0] * L.meshgrid(a, b, indexing=indexing)[1],
+          rand(3), rand(2, seed=1))
+    check(lambda L, a, b, c: L.stack(L.meshgrid([a, b, c], indexing=indexing)), rand(2), rand(3, seed=1), rand(2, seed=2))
+    check(lambda L, a, b: L.meshgrid(a, b, indexing=indexing), np.arange(3), np.arange(2), grad=False)
+
+
+def test_hstack_vstack_column_stack():
+    check(lambda L, a, b: L.hstack([a, b]), rand(2), rand(3, seed=1))
+    check(lambda L, a, b: L.hstack((a, b)), rand(2, 2), rand(2, 1, seed=1))
+    check(lambda L, a, b: L.vstack([a, b]), rand(3), rand(3, seed=1))
+    check(lambda L, a, b: L.vstack([a, b]), rand(1, 3), rand(2, 3, seed=1))
+    check(lambda L, a, b: L.row_stack([a, b]), rand(3), rand(2, 3, seed=1))
+    check(lambda L, a, b: L.column_stack([a, b]), rand(3), rand(3, 2, seed=1))
+    check(lambda L, a, b: L.column_stack([a, b]), rand(2), rand(2, seed=1))

@@ -798,6 +798,40 @@ class Tensor:
             raise IndexError(f"select(): index {index} out of range for dimension {dim} of size {n}")
         return _GetItem(self, index=(slice(None),) * d + (int(index),))
 
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        """The distinct values in ascending order (always sorted here, which ``sorted=False`` allows), or the
+        distinct slices along ``dim``; with ``return_inverse`` also each entry's (slice's) position in them,
+        with ``return_counts`` how often each occurs (both int64). Not differentiable."""
+        axis = None if dim is None else _check_dim(dim, self.ndim)
+        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True, axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else -1).astype(np.int64)
+        out = [Tensor._wrap(values)]
+        if return_inverse:
+            out.append(Tensor._wrap(inverse))
+        if return_counts:
+            out.append(Tensor._wrap(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each value ``0..max`` occurs in this 1-D non-negative integer tensor (int64), or the sums
+        of ``weights`` there (weights' dtype); at least ``minlength`` bins."""
+        if self.ndim != 1 or self.dtype.kind not in "iu":
+            raise RuntimeError(f"bincount: expected a 1-D integer tensor, got {self.dtype} of shape {self.shape}")
+        if self.numel() and self.data.min() < 0:
+            raise RuntimeError("bincount: the input must be non-negative")
+        if weights is None:
+            return Tensor._wrap(np.bincount(self.data, minlength=minlength).astype(np.int64))
+        w = np.asarray(_array(weights))
+        if w.shape != self.shape:
+            raise RuntimeError(f"bincount: weights have shape {w.shape}, the input {self.shape}")
+        dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+        return Tensor._wrap(np.bincount(self.data, weights=w, minlength=minlength).astype(dt))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """A bool tensor: ``|self - other| <= atol + rtol * |other|`` elementwise."""
+        return Tensor._wrap(np.asarray(np.isclose(self.data, _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
     # ---- rearranging ------------------------------------------------------------------------------
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
         """Each entry along ``dim`` repeated ``repeats`` times (an int, or one count per entry); with

@@ -9,6 +9,7 @@ from .normalization import LayerNorm
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
 from .scatter import IndexAdd, Scatter
 from .pointwise import CumProd, Fmod, NanToNum, Rounded
+from .einsum import Einsum
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
                     Transpose, Contiguous)
 from .softmax import LogSoftmax, Softmax
@@ -21,5 +22,5 @@ __all__ = [
     "Reshape", "Transpose", "GetItem", "IndexPut", "Concatenate", "Stack", "Expand", "Repeat", "Gather", "Pad", "Clone", "Cast",
     "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "LayerNorm",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
-    "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous",
+    "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous", "Einsum",
 ]
