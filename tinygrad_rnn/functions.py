@@ -3,11 +3,13 @@
 numpy array or a number (made a Tensor first). Each function's docstring is its method's."""
 from __future__ import annotations
 
+import builtins  # any/max/round... below are torch's: this module's own code uses the builtins by name
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .nn.functional import concatenate, maximum, minimum, stack, where  # one function object for both names
+from . import ops
 from .tensor import Tensor
 
 # elementwise functions, reductions, shape and indexing methods that have a torch.<name>(input, ...) form
@@ -20,9 +22,19 @@ _METHODS = (
     "reshape", "squeeze", "unsqueeze", "flatten", "t", "transpose", "permute", "narrow", "split", "chunk",
     "unbind", "flip", "clone", "detach", "masked_fill", "gather", "index_select", "multinomial", "softmax",
     "log_softmax", "cumsum", "isnan", "isinf", "isfinite", "tril", "triu",
+    # indexing and scatter
+    "scatter", "scatter_add", "index_add", "index_fill", "masked_select", "nonzero", "argwhere", "take",
+    "take_along_dim", "select",
+    # rearranging
+    "roll", "tile", "movedim", "moveaxis", "swapaxes", "swapdims", "diff", "diag",
+    # elementwise, products and reductions
+    "sign", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "lerp", "addcmul", "addcdiv", "fmod",
+    "nan_to_num", "clamp_min", "clamp_max", "exp_", "log_", "sqrt_", "tanh_", "sigmoid_", "relu_", "abs_", "neg_",
+    "dot", "inner", "outer", "ger", "cumprod", "nansum", "count_nonzero", "unique", "bincount", "isclose",
 )
 
-__all__ = list(_METHODS) + ["cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
+__all__ = list(_METHODS) + ["repeat_interleave", "einsum", "meshgrid", "hstack", "vstack",
+                            "column_stack", "row_stack", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
                             "multiply", "divide", "true_divide"]
 
 
@@ -57,3 +69,75 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
 
 
 concat = cat
+
+
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """``input.repeat_interleave(repeats, dim)``; with no ``repeats``, ``input`` holds the counts and the
+    result is ``arange(len(input))`` with entry i repeated ``input[i]`` times (int64)."""
+    if repeats is None:
+        counts = np.asarray(input.data if isinstance(input, Tensor) else input)
+        if counts.ndim > 1 or counts.dtype.kind not in "iu":
+            raise TypeError(f"repeat_interleave: repeats must be a 1-D integer tensor, got {counts.dtype} "
+                            f"of shape {counts.shape}")
+        counts = counts.reshape(-1)
+        return Tensor._wrap(np.repeat(np.arange(len(counts), dtype=np.int64), counts))
+    return _as_tensor(input).repeat_interleave(repeats, dim, output_size=output_size)
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation: ``einsum("bij,bjk->bik", a, b)`` is a batched matmul; without ``->`` the output
+    takes the letters used once, in alphabetical order. Differentiable in every operand. Not supported
+    here (one ValueError): ``...`` and a letter repeated within one operand. Operands may come as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return ops.Einsum.apply(*[_as_tensor(o) for o in operands], equation=equation)
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 1-D tensors: with ``indexing="ij"`` (the default, as PyTorch's) output i varies
+    along dimension i; ``"xy"`` swaps the first two (numpy's/matplotlib's). Differentiable."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    ts = [_as_tensor(t) for t in tensors]
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if builtins.any(t.ndim > 1 for t in ts):
+        raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, got shapes {[t.shape for t in ts]}")
+    ts = [t.reshape(-1) for t in ts]
+    if indexing == "xy" and len(ts) >= 2:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t.shape[0] for t in ts)
+    grids = [t.reshape((1,) * i + (-1,) + (1,) * (len(ts) - i - 1)).expand(shape) for i, t in enumerate(ts)]
+    if indexing == "xy" and len(ts) >= 2:  # the grids of the swapped inputs, swapped back
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along dimension 1 (dimension 0 for 1-D tensors); 0-d tensors count as 1-D."""
+    ts = [_at_least(t, 1) for t in tensors]
+    return cat(ts, dim=0 if ts and ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along dimension 0 after making 0-d and 1-D tensors rows ``(1, n)``."""
+    return cat([_at_least(t, 2) for t in tensors], dim=0)
+
+
+row_stack = vstack
+
+
+def column_stack(tensors: Sequence[Any]) -> Tensor:
+    """Join along dimension 1 after making 0-d and 1-D tensors columns ``(n, 1)``."""
+    ts = [_as_tensor(t) for t in tensors]
+    return cat([t.reshape(-1, 1) if t.ndim <= 1 else t for t in ts], dim=1)
+
+
+def _at_least(t: Any, ndim: int) -> Tensor:
+    t = _as_tensor(t)
+    if t.ndim >= ndim:
+        return t
+    return t.reshape((1,) * (ndim - builtins.max(t.ndim, 1)) + (t.shape if t.ndim else (1,)))

@@ -330,6 +330,97 @@ class Tensor:
     def minimum(self, other: Any) -> Tensor:
         return ops.Minimum.apply(self, other)
 
+    # rounding: piecewise constant, recorded with a zero gradient (as PyTorch does)
+    def sign(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.sign)
+
+    def floor(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.floor)
+
+    def ceil(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.ceil)
+
+    def trunc(self) -> Tensor:
+        return ops.Rounded.apply(self, fn=np.trunc)
+
+    fix = trunc
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round half to even (as PyTorch), to ``decimals`` decimal places."""
+        return ops.Rounded.apply(self, fn=lambda a: np.round(a, decimals))
+
+    def frac(self) -> Tensor:
+        """``self - trunc(self)`` (the sign of self); gradient 1."""
+        return self - self.trunc()
+
+    def reciprocal(self) -> Tensor:
+        """``1 / self`` (an integer tensor becomes the default float dtype first)."""
+        x = self if self.dtype.kind in "fc" else self._cast(get_default_dtype())
+        return 1 / x
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)``."""
+        return self + weight * (end - self)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 * tensor2``."""
+        prod = _Mul(tensor1, tensor2)
+        return _Add(self, prod if value == 1 else prod * value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 / tensor2``."""
+        quot = _Div(tensor1, tensor2)
+        return _Add(self, quot if value == 1 else quot * value)
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder: the result has the sign of self (``%``/``remainder`` follow the divisor)."""
+        return ops.Fmod.apply(self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest/smallest value)."""
+        return ops.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def clamp_min(self, min: float) -> Tensor:
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: float) -> Tensor:
+        return self.clamp(max=max)
+
+    def dot(self, other: Any) -> Tensor:
+        """The inner product of two 1-D tensors of one length (a 0-d tensor)."""
+        o = np.shape(_array(other))
+        if self.ndim != 1 or len(o) != 1 or o[0] != self.shape[0]:
+            raise RuntimeError(f"dot: expected two 1-D tensors of one length, got shapes {self.shape} and {o}")
+        return _MatMul(self, other)
+
+    inner = dot
+
+    def outer(self, vec2: Any) -> Tensor:
+        """``out[i, j] = self[i] * vec2[j]`` for 1-D tensors: shape ``(n, m)``."""
+        v = vec2 if isinstance(vec2, Tensor) else Tensor(np.asarray(vec2))
+        if self.ndim != 1 or v.ndim != 1:
+            raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {self.shape} and {v.shape}")
+        return _Mul(self.reshape(-1, 1), v.reshape(1, -1))
+
+    ger = outer
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        """Cumulative product along ``dim`` (same shape); differentiable, zeros included. Integers multiply as int64."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        return ops.CumProd.apply(x, axis=_check_dim(dim, self.ndim))
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """``sum`` with NaNs counted as zero (they get no gradient)."""
+        x = self.masked_fill(self.isnan(), 0) if self.dtype.kind in "fc" else self
+        return x.sum(dim, keepdim, dtype=dtype)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The number of non-zero entries (over ``dim``, all if None), int64."""
+        d = tuple(dim) if isinstance(dim, list) else dim
+        return Tensor._wrap(np.asarray(np.count_nonzero(self.data, axis=d), dtype=np.int64))
+
     # method forms of the operators (PyTorch's add/sub with alpha; other may be a Tensor, array or number)
     def add(self, other: Any, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``."""
@@ -603,6 +694,259 @@ class Tensor:
         out = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=replacement, p=r / r.sum()) for r in rows])
         return Tensor._wrap(out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,)))
 
+    # ---- scatter and selection (PyTorch's names; the in-place forms record like x[i] = v) -----------
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
+        """A copy with ``out[i][index[i][j]] = src[i][j]`` for dim=1 (any dim likewise); ``src`` a tensor
+        (at least index's shape) or a number (``value``). index has self's number of dimensions. Self's
+        gradient is zero at the written positions, src's is the upstream gathered at index."""
+        if src is None:
+            src = value
+        if src is None:
+            raise TypeError("scatter: give src (a tensor) or value (a number)")
+        return ops.Scatter.apply(self, src, dim=_check_dim(dim, self.ndim), index=_index_array(index, "scatter"),
+                                 reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """A copy with ``out[i][index[i][j]] += src[i][j]`` for dim=1 (repeated indices accumulate); both
+        gradients pass (src's gathered at index)."""
+        return ops.Scatter.apply(self, src, dim=_check_dim(dim, self.ndim),
+                                 index=_index_array(index, "scatter_add"), reduce="add")
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        """A copy with ``alpha * source[..., i, ...]`` added at ``out[..., index[i], ...]`` along ``dim``
+        (1-D integer index, repeated entries accumulate); source has self's shape with ``len(index)`` at dim."""
+        return ops.IndexAdd.apply(self, source, dim=_check_dim(dim, self.ndim),
+                                  index=_index_array(index, "index_add"), alpha=alpha)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        """A copy with the entries at the 1-D integer ``index`` along ``dim`` set to ``value`` (a number);
+        the gradient flows to the kept entries."""
+        d = _check_dim(dim, self.ndim)
+        idx = _index_array(index, "index_fill")
+        if idx.ndim > 1:
+            raise IndexError(f"index_fill: index must be 1-D, got shape {idx.shape}")
+        n = self.shape[d] if self.ndim else 1
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"index_fill: index out of range for dimension {dim} of size {n}")
+        hit = np.zeros(n, dtype=bool)
+        hit[idx.reshape(-1)] = True
+        if self.ndim == 0:
+            return self.masked_fill(hit.reshape(()), value)
+        return self.masked_fill(hit.reshape((n,) + (1,) * (self.ndim - d - 1)), _array(value))
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
+        """In-place ``scatter`` (recorded when the graph needs it, like ``x[i] = v``); returns self."""
+        return self._write_inplace("scatter_", lambda t: t.scatter(dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """In-place ``scatter_add``; returns self."""
+        return self._write_inplace("scatter_add_", lambda t: t.scatter_add(dim, index, src), src)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        """In-place ``index_add``; returns self."""
+        return self._write_inplace("index_add_", lambda t: t.index_add(dim, index, source, alpha=alpha), source)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        """In-place ``index_fill``; returns self."""
+        return self._write_inplace("index_fill_", lambda t: t.index_fill(dim, index, value), value)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The 1-D tensor of the entries where the boolean ``mask`` is true (self and mask broadcast together)."""
+        m = np.asarray(_array(mask))
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_select: the mask must be a bool tensor, got dtype {m.dtype}")
+        shape = np.broadcast_shapes(self.shape, m.shape)
+        x = self if self.shape == shape else self.expand(shape)
+        return _GetItem(x, index=np.broadcast_to(m, shape).copy())
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 ``(count, ndim)`` tensor of the indices of the non-zero entries, in row-major order;
+        with ``as_tuple=True`` one 1-D index tensor per dimension (what ``x[...]`` takes)."""
+        if as_tuple:
+            data = self.data.reshape(1) if self.ndim == 0 else self.data
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(data))
+        return Tensor._wrap(np.argwhere(self.data).astype(np.int64))
+
+    def argwhere(self) -> Tensor:
+        """``nonzero()``: the ``(count, ndim)`` int64 indices of the non-zero entries."""
+        return self.nonzero()
+
+    def take(self, index: Any) -> Tensor:
+        """The entries of the flattened tensor at the integer ``index`` (the output has index's shape)."""
+        return _GetItem(self.reshape(-1), index=_index_array(index, "take"))
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """``gather`` along ``dim`` with self and indices broadcast against each other off ``dim``; with
+        dim=None both are flattened."""
+        idx = _index_array(indices, "take_along_dim")
+        if dim is None:
+            return self.reshape(-1).gather(0, idx.reshape(-1))
+        d = _check_dim(dim, self.ndim)
+        if idx.ndim != self.ndim:
+            raise ValueError(f"take_along_dim: indices have {idx.ndim} dimensions but self has {self.ndim}")
+        both = [np.broadcast_shapes((a,), (b,))[0] if i != d else None
+                for i, (a, b) in enumerate(zip(self.shape, idx.shape))]
+        x = self.expand(tuple(self.shape[i] if i == d else n for i, n in enumerate(both)))
+        idx = np.broadcast_to(idx, tuple(idx.shape[i] if i == d else n for i, n in enumerate(both)))
+        return x.gather(d, idx)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` along ``dim``, that dimension removed (``x.select(1, 2)`` is ``x[:, 2]``)."""
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for dimension {dim} of size {n}")
+        return _GetItem(self, index=(slice(None),) * d + (int(index),))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        """The distinct values in ascending order (always sorted here, which ``sorted=False`` allows), or the
+        distinct slices along ``dim``; with ``return_inverse`` also each entry's (slice's) position in them,
+        with ``return_counts`` how often each occurs (both int64). Not differentiable."""
+        axis = None if dim is None else _check_dim(dim, self.ndim)
+        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True, axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else -1).astype(np.int64)
+        out = [Tensor._wrap(values)]
+        if return_inverse:
+            out.append(Tensor._wrap(inverse))
+        if return_counts:
+            out.append(Tensor._wrap(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each value ``0..max`` occurs in this 1-D non-negative integer tensor (int64), or the sums
+        of ``weights`` there (weights' dtype); at least ``minlength`` bins."""
+        if self.ndim != 1 or self.dtype.kind not in "iu":
+            raise RuntimeError(f"bincount: expected a 1-D integer tensor, got {self.dtype} of shape {self.shape}")
+        if self.numel() and self.data.min() < 0:
+            raise RuntimeError("bincount: the input must be non-negative")
+        if weights is None:
+            return Tensor._wrap(np.bincount(self.data, minlength=minlength).astype(np.int64))
+        w = np.asarray(_array(weights))
+        if w.shape != self.shape:
+            raise RuntimeError(f"bincount: weights have shape {w.shape}, the input {self.shape}")
+        dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+        return Tensor._wrap(np.bincount(self.data, weights=w, minlength=minlength).astype(dt))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        """A bool tensor: ``|self - other| <= atol + rtol * |other|`` elementwise."""
+        return Tensor._wrap(np.asarray(np.isclose(self.data, _array(other), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+    # ---- rearranging ------------------------------------------------------------------------------
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+        """Each entry along ``dim`` repeated ``repeats`` times (an int, or one count per entry); with
+        dim=None the flattened tensor. Differentiable (the copies' gradients add up)."""
+        x, d = (self.reshape(-1), 0) if dim is None else (self, _check_dim(dim, self.ndim))
+        r = np.asarray(_array(repeats))
+        if r.dtype.kind not in "iu" or r.ndim > 1:
+            raise TypeError(f"repeat_interleave: repeats must be an int or a 1-D integer tensor, got {r.dtype} "
+                            f"of shape {r.shape}")
+        n = x.shape[d] if x.ndim else 1
+        if r.ndim == 1 and len(r) not in (1, n):
+            raise ValueError(f"repeat_interleave: {len(r)} repeats for dimension {d} of size {n}")
+        if (r < 0).any():
+            raise ValueError("repeat_interleave: repeats must be non-negative")
+        return x.index_select(d, np.repeat(np.arange(n), r.reshape(-1) if r.ndim else int(r)))
+
+    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+        """Entries shifted by ``shifts`` along ``dims``, wrapping around (no dims: the flattened tensor,
+        shape restored)."""
+        if dims is None:
+            if not isinstance(shifts, (int, np.integer)):
+                (shifts,) = shifts
+            return self.reshape(-1).roll(shifts, 0).reshape(self.shape)
+        s_list = [shifts] if isinstance(shifts, (int, np.integer)) else list(shifts)
+        d_list = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+        if len(s_list) != len(d_list):
+            raise ValueError(f"roll: {len(s_list)} shifts for {len(d_list)} dims")
+        out = self
+        for s, d in zip(s_list, d_list):
+            d = _check_dim(d, self.ndim)
+            n = self.shape[d]
+            if n:
+                out = out.index_select(d, (np.arange(n) - int(s)) % n)
+        return out
+
+    def tile(self, *dims: int | Sequence[int]) -> Tensor:
+        """``repeat`` with ones prepended when fewer counts than dimensions are given."""
+        reps = _sizes(dims)
+        return self.repeat((1,) * (self.ndim - len(reps)) + reps)
+
+    def movedim(self, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+        """The dimension(s) ``source`` moved to position(s) ``destination``, the others kept in order."""
+        src = [source] if isinstance(source, (int, np.integer)) else list(source)
+        dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+        if len(src) != len(dst):
+            raise ValueError(f"movedim: {len(src)} source dims for {len(dst)} destination dims")
+        src = [_check_dim(s, self.ndim) for s in src]
+        dst = [_check_dim(s, self.ndim) for s in dst]
+        if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+            raise ValueError(f"movedim: repeated dims in {source} or {destination}")
+        rest = iter(d for d in range(self.ndim) if d not in src)
+        placed = dict(zip(dst, src))
+        order = [placed[i] if i in placed else next(rest) for i in range(self.ndim)]
+        return self.permute(order) if self.ndim else self
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """``transpose(axis0, axis1)``."""
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        """The ``n``-th forward difference ``x[i + 1] - x[i]`` along ``dim`` (after joining ``prepend``
+        and ``append`` there)."""
+        d = _check_dim(dim, self.ndim)
+        parts = [p if isinstance(p, Tensor) else Tensor(np.asarray(p, dtype=self.dtype))
+                 for p in (prepend, self, append) if p is not None]
+        x = ops.Concatenate.apply(*parts, axis=d) if len(parts) > 1 else self
+        for _ in range(n):
+            m = x.shape[d]
+            if m == 0:
+                break
+            x = x.narrow(d, 1, m - 1) - x.narrow(d, 0, m - 1) if x.dtype != np.bool_ else \
+                Tensor._wrap(np.not_equal(x.data.take(range(1, m), d), x.data.take(range(m - 1), d)))
+        return x
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D: the square matrix with self on diagonal ``diagonal`` (above the main one when positive);
+        2-D: that diagonal of self, as a 1-D tensor. Differentiable."""
+        k = int(diagonal)
+        if self.ndim == 1:
+            n = self.shape[0] + abs(k)
+            rows = np.arange(self.shape[0]) + max(-k, 0)
+            empty = np.zeros((n, n), dtype=self.dtype)
+            return ops.IndexPut.apply(empty, self, index=(rows, rows + k))
+        if self.ndim == 2:
+            r, c = self.shape
+            length = max(0, min(r, c - k) if k >= 0 else min(r + k, c))
+            rows = np.arange(length) + max(-k, 0)
+            return _GetItem(self, index=(rows, rows + k))
+        raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT needs a tensor of at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """True when the values are laid out in row-major order (False after ``t()``, until ``contiguous()``)."""
+        return bool(self.data.flags.c_contiguous)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Self converted to ``other``'s dtype."""
+        return self._cast(other.dtype)
+
+    def detach_(self) -> Tensor:
+        """Cut self from the graph in place: a leaf that requires no grad; returns self."""
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
     # ---- shape ------------------------------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], int):
@@ -703,8 +1047,8 @@ class Tensor:
         return self if self.ndim < 2 else ops.Transpose.apply(self, axes=(1, 0))
 
     def contiguous(self) -> Tensor:
-        """Self (numpy arrays need no contiguity for any op here)."""
-        return self
+        """Self when already row-major; else a row-major copy that stays in the graph (as PyTorch copies)."""
+        return self if self.data.flags.c_contiguous else ops.Contiguous.apply(self)
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """``length`` entries from ``start`` along ``dim`` (a slice)."""
@@ -969,6 +1313,60 @@ class Tensor:
         _changed(self)
         return self
 
+    def _write_inplace(self, what: str, compute: Any, *others: Any) -> Tensor:
+        """Self changed in place to ``compute(self)`` (an out-of-place op). When the graph needs it (an
+        operand requires grad, or self is a recorded non-leaf) it is recorded as ``x[i] = v`` is: self
+        becomes that op's output over its previous value; otherwise the values are written into self's array."""
+        recording = autograd.is_grad_enabled() and (
+            (self._requires_grad and self._ctx is not None)
+            or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+        if not recording:
+            self._check_inplace(what)
+            with autograd.no_grad():
+                out = compute(self)
+            self.data[...] = out.data
+            _changed(self)
+            return self
+        self._check_inplace_leaf(what)
+        before = Tensor._wrap(self.data)
+        before._ctx, before._requires_grad = self._ctx, self._requires_grad
+        after = compute(before)
+        self.data, self._ctx, self._requires_grad = after.data, after._ctx, after._requires_grad
+        autograd.record_replacement(self, before)
+        # the new node may have saved its own output (exp, tanh...): that array was not changed after it
+        # was recorded, so the change record_replacement counted must not fail its saved-array check
+        self._vc.clocks.clear()
+        return self
+
+    def exp_(self) -> Tensor:
+        return self._write_inplace("exp_", Tensor.exp)
+
+    def log_(self) -> Tensor:
+        return self._write_inplace("log_", Tensor.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._write_inplace("sqrt_", Tensor.sqrt)
+
+    def tanh_(self) -> Tensor:
+        return self._write_inplace("tanh_", Tensor.tanh)
+
+    def sigmoid_(self) -> Tensor:
+        return self._write_inplace("sigmoid_", Tensor.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return self._write_inplace("relu_", Tensor.relu)
+
+    def abs_(self) -> Tensor:
+        return self._write_inplace("abs_", Tensor.abs)
+
+    def neg_(self) -> Tensor:
+        return self._write_inplace("neg_", Tensor.neg)
+
+    negative_ = neg_
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._write_inplace("pow_", lambda t: t.pow(exponent), exponent)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value``. When the graph needs it (value requires grad, or x is a recorded non-leaf),
         it is recorded as PyTorch does: x becomes the output of an ``IndexPut`` node over its previous self,
@@ -1082,6 +1480,14 @@ _Sum = ops.Sum.apply
 def _array(x: Any) -> Any:
     """A Tensor's array; anything else as given (numbers stay numbers, so numpy's promotion keeps them weak)."""
     return x.data if isinstance(x, Tensor) else x
+
+
+def _index_array(index: Any, what: str) -> np.ndarray:
+    """An integer index (tensor, array or list) as an array; TypeError naming ``what`` otherwise."""
+    idx = np.asarray(_array(index))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{what}: index must be an integer (int64) tensor, got dtype {idx.dtype}")
+    return idx
 
 
 def _dim(dim: Any, axis: Any) -> Any:

@@ -8,8 +8,11 @@ from .fused_rnn import FusedGRUFunction, FusedLSTMFunction, FusedRNNFunction, Fu
 from .losses import BCE, BCEWithLogits, CrossEntropy, KLDiv, LinearCrossEntropy, NLLLoss, SmoothL1
 from .normalization import LayerNorm
 from .reduce import CumSum, LogSumExp, Max, Mean, Min, Norm, Prod, Sum, Var
+from .scatter import IndexAdd, Scatter
+from .pointwise import CumProd, Fmod, NanToNum, Rounded
+from .einsum import Einsum
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
-                    Transpose)
+                    Transpose, Contiguous)
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
@@ -21,4 +24,5 @@ __all__ = [
     "Softmax", "LogSoftmax", "CrossEntropy", "LinearCrossEntropy", "NLLLoss", "BCEWithLogits", "BCE", "SmoothL1", "KLDiv", "LayerNorm",
     "LeakyRelu", "Elu", "Silu", "Mish", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Threshold", "PRelu",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
+    "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous", "Einsum",
 ]

@@ -271,3 +271,16 @@ class IndexPut(Function):
             lead = picked.ndim - len(ctx.value_shape)
             grad_v = picked.sum(axis=tuple(range(lead))) if lead > 0 else picked
         return grad_x, grad_v
+
+
+class Contiguous(Function):
+    """A C-ordered copy of a non-contiguous ``x`` (what ``contiguous()`` returns for a transposed tensor);
+    the gradient passes unchanged."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        return np.array(x, order="C", copy=True)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return grad
