@@ -26,7 +26,8 @@ _METHODS = (
     "scatter", "scatter_add", "index_add", "index_fill", "masked_select", "nonzero", "argwhere", "take",
     "take_along_dim", "select",
     # rearranging
-    "roll", "tile", "movedim", "moveaxis", "swapaxes", "swapdims", "diff", "diag",
+    "roll", "tile", "movedim", "moveaxis", "swapaxes", "swapdims", "diff", "diag", "diagonal", "broadcast_to",
+    "tensor_split", "median",
     # elementwise, products and reductions
     "sign", "floor", "ceil", "round", "trunc", "fix", "frac", "reciprocal", "lerp", "addcmul", "addcdiv", "fmod",
     "nan_to_num", "clamp_min", "clamp_max", "exp_", "log_", "sqrt_", "tanh_", "sigmoid_", "relu_", "abs_", "neg_",
@@ -35,7 +36,8 @@ _METHODS = (
 
 __all__ = list(_METHODS) + ["repeat_interleave", "einsum", "meshgrid", "hstack", "vstack",
                             "column_stack", "row_stack", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
-                            "multiply", "divide", "true_divide"]
+                            "multiply", "divide", "true_divide", "atleast_1d", "atleast_2d", "broadcast_shapes",
+                            "broadcast_tensors", "finfo", "iinfo"]
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -141,3 +143,56 @@ def _at_least(t: Any, ndim: int) -> Tensor:
     if t.ndim >= ndim:
         return t
     return t.reshape((1,) * (ndim - builtins.max(t.ndim, 1)) + (t.shape if t.ndim else (1,)))
+
+
+def _each_at_least(tensors: tuple, ndim: int) -> Any:
+    ts = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    out = tuple(_at_least(t, ndim) for t in ts)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least one dimension (0-d becomes (1,)); one tensor in, one out."""
+    return _each_at_least(tensors, 1)
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least two dimensions ((n,) becomes (1, n)); one tensor in, one out."""
+    return _each_at_least(tensors, 2)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that tensors of ``shapes`` broadcast to (a RuntimeError if they do not)."""
+    try:
+        return tuple(np.broadcast_shapes(*[(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]))
+    except ValueError:
+        raise RuntimeError(f"broadcast_shapes: the shapes {[tuple(np.atleast_1d(s)) for s in shapes]} do not "
+                           "broadcast to one shape") from None
+
+
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views; differentiable)."""
+    ts = [_as_tensor(t) for t in tensors]
+    shape = broadcast_shapes(*[t.shape for t in ts])
+    return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in ts)
+
+
+def finfo(type: Any = None) -> np.finfo:
+    """Machine limits of a floating dtype (the default dtype if None): ``eps``, ``max``, ``min``, ``tiny``,
+    ``resolution``, ``bits`` (numpy's ``finfo``, which has PyTorch's attribute names)."""
+    from .dtypes import get_default_dtype, to_dtype
+
+    dt = np.dtype(get_default_dtype()) if type is None else np.dtype(to_dtype(type))
+    if dt.kind != "f":
+        raise TypeError(f"finfo: expected a floating dtype, got {dt}; use iinfo for integers")
+    return np.finfo(dt)
+
+
+def iinfo(type: Any) -> np.iinfo:
+    """Limits of an integer dtype: ``min``, ``max``, ``bits`` (numpy's ``iinfo``)."""
+    from .dtypes import to_dtype
+
+    dt = np.dtype(to_dtype(type))
+    if dt.kind not in "iu":
+        raise TypeError(f"iinfo: expected an integer dtype, got {dt}; use finfo for floats")
+    return np.iinfo(dt)

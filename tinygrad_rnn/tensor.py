@@ -920,11 +920,64 @@ class Tensor:
             empty = np.zeros((n, n), dtype=self.dtype)
             return ops.IndexPut.apply(empty, self, index=(rows, rows + k))
         if self.ndim == 2:
-            r, c = self.shape
-            length = max(0, min(r, c - k) if k >= 0 else min(r + k, c))
-            rows = np.arange(length) + max(-k, 0)
-            return _GetItem(self, index=(rows, rows + k))
+            return self.diagonal(k)
         raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The ``offset``-th diagonal of the planes ``(dim1, dim2)``: those dimensions go, the diagonal comes
+        last (length ``min`` of what fits). Differentiable."""
+        a, b = _check_dim(dim1, self.ndim), _check_dim(dim2, self.ndim)
+        if a == b:
+            raise RuntimeError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+        x = self.movedim((a, b), (-2, -1))
+        r, c = x.shape[-2:]
+        k = int(offset)
+        length = max(0, min(r - max(-k, 0), c - max(k, 0)))
+        rows = np.arange(length) + max(-k, 0)
+        return _GetItem(x, index=(Ellipsis, rows, rows + k))
+
+    def broadcast_to(self, size: Sequence[int]) -> Tensor:
+        """``expand(size)``: a broadcast view (-1 keeps a dimension)."""
+        return self.expand(size)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """``n`` pieces along ``dim`` as even as can be (the first ones one longer), or the pieces between the
+        given indices (a list or 1-D tensor); views, differentiable."""
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d]
+        spec = _array(indices_or_sections)
+        if isinstance(spec, np.ndarray) and spec.ndim == 0:
+            spec = int(spec)
+        if isinstance(spec, (int, np.integer)):
+            k = int(spec)
+            if k <= 0:
+                raise RuntimeError(f"tensor_split: the number of sections must be positive, got {k}")
+            sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+            bounds = [0, *np.cumsum(sizes).tolist()]
+        else:
+            bounds = [0, *(int(i) for i in np.asarray(spec).reshape(-1)), n]
+        lead = (slice(None),) * d
+        return tuple(_GetItem(self, index=lead + (slice(a, max(a, b)),)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The lower median (the ``(n - 1) // 2``-th smallest value, no averaging, as in PyTorch): of all entries
+        (0-d) without ``dim``, else the named tuple ``(values, indices)`` along ``dim``. The gradient goes to the
+        entry picked."""
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat.shape[0] == 0:
+                raise RuntimeError("median() of an empty tensor")
+            return _GetItem(flat, index=int(np.argsort(flat.data, kind="stable")[(flat.shape[0] - 1) // 2]))
+        d = _check_dim(dim, self.ndim)
+        n = self.shape[d]
+        if n == 0:
+            raise IndexError(f"median(): dimension {dim} of shape {self.shape} is empty")
+        order = np.argsort(self.data, axis=d, kind="stable")
+        idx = np.take(order, [(n - 1) // 2], axis=d).astype(np.int64)
+        values = self.gather(d, Tensor._wrap(idx))
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return return_types.median(values, Tensor._wrap(idx))
 
     @property
     def mT(self) -> Tensor:
@@ -1446,8 +1499,10 @@ return_types = SimpleNamespace(
     min=namedtuple("min", ["values", "indices"]),
     sort=namedtuple("sort", ["values", "indices"]),
     topk=namedtuple("topk", ["values", "indices"]),
+    median=namedtuple("median", ["values", "indices"]),
 )
-"""PyTorch's ``torch.return_types``: the named tuples ``max(dim)``, ``min(dim)``, ``sort`` and ``topk`` return."""
+"""PyTorch's ``torch.return_types``: the named tuples ``max(dim)``, ``min(dim)``, ``sort``, ``topk`` and
+``median(dim)`` return."""
 
 
 class _HookHandle:

@@ -1,0 +1,99 @@
+"""median, diagonal, tensor_split, broadcast_to/broadcast_tensors/broadcast_shapes, atleast_1d/2d and
+finfo/iinfo against torch (values, dtypes, gradients) and finite differences."""
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.gradcheck import gradcheck
+
+RNG = np.random.default_rng(0)
+
+
+def _pair(shape):
+    torch = pytest.importorskip("torch")
+    a = RNG.normal(size=shape)
+    return torch, tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+
+
+@pytest.mark.parametrize("shape, dim, keepdim", [((7,), None, False), ((3, 4), None, False), ((3, 4), 1, False),
+                                                 ((3, 4), 0, True), ((2, 3, 5), -1, False), ((2, 6, 1), 1, True)])
+def test_median_equals_torchs(shape, dim, keepdim):
+    torch, ours, theirs = _pair(shape)
+    if dim is None:
+        got, want = ours.median(), theirs.median()
+    else:
+        got, want = ours.median(dim, keepdim), theirs.median(dim, keepdim)
+        np.testing.assert_array_equal(got.indices.data, want.indices.numpy())
+        assert got.indices.dtype == np.int64
+        got, want = got.values, want.values
+    np.testing.assert_array_equal(got.data, want.detach().numpy())
+    upstream = RNG.normal(size=want.shape)
+    (got * tg.tensor(upstream)).sum().backward()
+    (want * torch.tensor(upstream)).sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("shape, offset, dim1, dim2", [((4, 4), 0, 0, 1), ((3, 5), 2, 0, 1), ((5, 3), -1, 0, 1),
+                                                        ((2, 3, 4), 1, 2, 0), ((3, 2), 5, 0, 1)])
+def test_diagonal_equals_torchs(shape, offset, dim1, dim2):
+    torch, ours, theirs = _pair(shape)
+    got, want = ours.diagonal(offset, dim1, dim2), theirs.diagonal(offset, dim1, dim2)
+    np.testing.assert_array_equal(got.data, want.detach().numpy())
+    if want.numel():
+        upstream = RNG.normal(size=want.shape)
+        (got * tg.tensor(upstream)).sum().backward()
+        (want * torch.tensor(upstream)).sum().backward()
+        np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    assert gradcheck(lambda x: x.diagonal(offset, dim1, dim2).sum() if want.numel() else x.sum(),
+                     [tg.tensor(RNG.normal(size=shape), requires_grad=True)])
+
+
+@pytest.mark.parametrize("spec, dim", [(3, 0), (4, 1), ([1, 3], 1), ([2, 2, 5], 1), (1, 0)])
+def test_tensor_split_equals_torchs(spec, dim):
+    torch, ours, theirs = _pair((5, 6))
+    got, want = ours.tensor_split(spec, dim), theirs.tensor_split(spec, dim)
+    assert [tuple(g.shape) for g in got] == [tuple(w.shape) for w in want]
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.data, w.detach().numpy())
+    weights = [RNG.normal(size=tuple(w.shape)) for w in want]
+    sum((g * tg.tensor(u)).sum() for g, u in zip(got, weights)).backward()
+    sum((w * torch.tensor(u)).sum() for w, u in zip(want, weights)).backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+def test_broadcasting_helpers_and_atleast_equal_torchs():
+    torch = pytest.importorskip("torch")
+    assert tg.broadcast_shapes((3, 1), (4,), ()) == tuple(torch.broadcast_shapes((3, 1), (4,), ()))
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        tg.broadcast_shapes((3,), (4,))
+    a, b = RNG.normal(size=(3, 1)), RNG.normal(size=(2, 1, 4))
+    got = tg.broadcast_tensors(tg.tensor(a), tg.tensor(b))
+    want = torch.broadcast_tensors(torch.tensor(a), torch.tensor(b))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.data, w.numpy())
+    x = tg.tensor(a, requires_grad=True)
+    x.broadcast_to((2, 3, 5)).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((3, 1), 10.0))
+    for fn in ("atleast_1d", "atleast_2d"):
+        for value in (np.float64(2.0), np.arange(3.0), np.ones((2, 2))):
+            assert tuple(getattr(tg, fn)(tg.tensor(value)).shape) == tuple(getattr(torch, fn)(torch.tensor(value)).shape)
+
+
+def test_finfo_and_iinfo_equal_torchs():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((tg.float32, torch.float32), (tg.float64, torch.float64), (tg.float16, torch.float16)):
+        for attr in ("eps", "max", "min", "tiny", "bits", "resolution"):
+            assert float(getattr(tg.finfo(ours), attr)) == pytest.approx(float(getattr(torch.finfo(theirs), attr)), rel=1e-3)
+    assert float(tg.finfo().eps) == float(torch.finfo().eps)
+    for ours, theirs in ((tg.int64, torch.int64), (tg.int32, torch.int32), (tg.uint8, torch.uint8)):
+        assert (tg.iinfo(ours).min, tg.iinfo(ours).max) == (torch.iinfo(theirs).min, torch.iinfo(theirs).max)
+    with pytest.raises(TypeError, match="use iinfo"):
+        tg.finfo(tg.int64)
+    with pytest.raises(TypeError, match="use finfo"):
+        tg.iinfo(tg.float32)
+
+
+def test_median_and_tensor_split_by_finite_differences():
+    x = tg.tensor(RNG.normal(size=(4, 5)), requires_grad=True)
+    assert gradcheck(lambda t: t.median(1).values.sum() + t.median(), [x])
+    assert gradcheck(lambda t: sum((p * (i + 1)).sum() for i, p in enumerate(t.tensor_split([1, 4], 1))), [x])
