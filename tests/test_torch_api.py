@@ -341,3 +341,15 @@ def test_generator_is_a_stream_of_its_own():
         torch.randn(2, generator=42)
     with pytest.raises(ValueError, match="CPU only"):
         torch.Generator(device="cuda")
+
+
+def test_backends_flags_and_size_as_programs_use_them():
+    import tinygrad_rnn as torch
+
+    torch.backends.cudnn.deterministic = True  # set-up lines of many programs: accepted, nothing to do
+    torch.backends.cudnn.benchmark = False
+    assert not torch.backends.cudnn.is_available() and not torch.backends.mps.is_available()
+    x = torch.zeros(3, 4)
+    assert x.size() == torch.Size([3, 4]) and x.shape == torch.Size((3, 4)) and x.size() != torch.Size([4, 3])
+    assert torch.Size([2, 3, 4]).numel() == 24 and torch.Size([]).numel() == 1
+    assert repr(torch.Size([2, 3])) == "torch.Size([2, 3])"

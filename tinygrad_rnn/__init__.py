@@ -11,7 +11,7 @@ from .gradcheck import GradcheckError, gradcheck
 from . import autograd as _autograd
 
 _autograd.gradcheck = gradcheck  # PyTorch's torch.autograd.gradcheck (autograd.py sits below gradcheck.py)
-from .tensor import Tensor, return_types
+from .tensor import Size, Tensor, return_types
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from .safetensors_format import load_safetensors, safetensors_metadata, save_safetensors
@@ -22,7 +22,7 @@ from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTen
                        rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .functions import *  # noqa: F401,F403  torch.exp(x), torch.cat(...), torch.max(x, 1), ...
 from .functions import __all__ as _function_names
-from .device import accelerator, cuda, device
+from .device import accelerator, backends, cuda, device
 from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
 from .random import Generator, manual_seed, seed, initial_seed
 
@@ -30,7 +30,7 @@ __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "inference_mode", "set_grad_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
     "F", "nn", "onnx", "optim", "utils", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "Generator", "return_types",
-    "device", "cuda", "accelerator",
+    "device", "cuda", "accelerator", "backends", "Size",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
     "empty_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "eye",
     "LongTensor", "FloatTensor", "DoubleTensor", "IntTensor", "BoolTensor", "is_tensor", "numel",

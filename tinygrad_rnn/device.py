@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-__all__ = ["device", "check_device", "cpu", "cuda", "accelerator"]
+__all__ = ["device", "check_device", "cpu", "cuda", "accelerator", "backends"]
 
 _MESSAGE = ("tinygrad_rnn runs on the CPU only (numpy); {what} is not available. Use 'cpu', e.g. "
             "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')")
@@ -80,3 +80,21 @@ accelerator = types.ModuleType("tinygrad_rnn.accelerator", "No accelerator: is_a
 accelerator.is_available = lambda: False
 accelerator.current_accelerator = lambda *a, **k: None
 accelerator.device_count = lambda: 0
+
+
+def _backend(name: str, doc: str, **flags: Any) -> types.ModuleType:
+    module = types.ModuleType(f"tinygrad_rnn.backends.{name}", doc)
+    module.is_available = lambda: False
+    for key, value in flags.items():
+        setattr(module, key, value)
+    return module
+
+
+# ``torch.backends.cudnn.deterministic = True`` and its neighbours are set-up lines of many programs: the flags
+# exist and can be set; numpy on the CPU is deterministic whatever they say
+backends = types.ModuleType("tinygrad_rnn.backends", "GPU backends: none is available; their flags can be set "
+                                                      "and change nothing (the CPU/numpy runs are deterministic).")
+backends.cudnn = _backend("cudnn", "cuDNN is not available.", enabled=True, deterministic=False, benchmark=False,
+                          allow_tf32=True)
+backends.mps = _backend("mps", "MPS is not available.", is_built=lambda: False)
+backends.cuda = _backend("cuda", "CUDA is not available.", is_built=lambda: False)

@@ -1494,6 +1494,20 @@ autograd._bind_tensor_type(Tensor)
 
 
 # ---- helpers of the methods above -------------------------------------------------------------
+class Size(tuple):
+    """PyTorch's ``torch.Size``: a tuple of dimension sizes with ``numel()``. Shapes here are plain tuples,
+    which compare equal to it (``x.size() == torch.Size([3, 4])``)."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= int(d)
+        return n
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+
 return_types = SimpleNamespace(
     max=namedtuple("max", ["values", "indices"]),
     min=namedtuple("min", ["values", "indices"]),
