@@ -231,3 +231,38 @@ def test_raises_exactly_where_pytorch_raises_and_agrees_on_the_gradients_elsewhe
             run(torch)
         return
     np.testing.assert_allclose(run(torch), expected, rtol=1e-12)
+
+
+def test_in_place_arithmetic_masked_fill_and_clamp_on_graph_tensors_are_recorded_as_in_pytorch():
+    """add_/sub_/mul_/div_/masked_fill_/clamp_ on a tensor in the graph (or with an operand that requires
+    grad) record the op, so gradients are torch's; on a leaf that requires grad they still raise."""
+    torch = pytest.importorskip("torch")
+    import tinygrad_rnn as tg
+
+    rng = np.random.default_rng(0)
+    x0, w0, up = rng.normal(size=(3, 4)), rng.normal(size=(4,)), rng.normal(size=(3, 4))
+    mask = np.array([[True, False, False, True]] * 3)
+
+    def program(lib, x, w):
+        h = x * 2
+        h.add_(w, alpha=0.5)
+        h.sub_(1.0)
+        h.mul_(w)
+        h.div_(lib.tensor(np.full(4, 3.0)))
+        h.masked_fill_(lib.tensor(mask), -1.5)
+        h.clamp_(min=-1.0, max=0.8)
+        buf = lib.zeros(4, dtype=lib.float64)
+        buf.add_(w)  # a plain tensor that takes in an operand requiring grad
+        return (h * lib.tensor(up)).sum() + (buf * buf).sum()
+
+    ours = [tg.tensor(a, requires_grad=True) for a in (x0, w0)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x0, w0)]
+    a, b = program(tg, *ours), program(torch, *theirs)
+    np.testing.assert_allclose(a.item(), b.item(), rtol=1e-12)
+    a.backward()
+    b.backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+    leaf = tg.tensor(x0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        leaf.add_(1.0)

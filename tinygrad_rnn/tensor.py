@@ -1299,26 +1299,34 @@ class Tensor:
                 "use the out-of-place form (e.g. x = x + y), or run it under no_grad()"
             )
 
-    def _inplace(self, what: str, ufunc: Any, other: Any) -> Tensor:
+    def _graph_needs(self, *others: Any) -> bool:
+        """Whether an in-place change of self must be recorded: self is a recorded non-leaf that requires grad,
+        or an operand requires grad (grad mode on)."""
+        return autograd.is_grad_enabled() and (
+            (self._requires_grad and self._ctx is not None)
+            or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+
+    def _inplace(self, what: str, ufunc: Any, other: Any, op: Any) -> Tensor:
+        """``self = ufunc(self, other)`` in place, in self's dtype; recorded as ``op(self, other)`` when the graph
+        needs it (see ``_write_inplace``)."""
+        if self._graph_needs(other):
+            return self._write_inplace(what, lambda t: op(t, other)._cast(t.dtype), other)
         self._check_inplace(what)
-        if isinstance(other, Tensor) and other._requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(f"{what}: an in-place op with an operand that requires grad is not recorded here; "
-                               "use the out-of-place form (x = x + y) or the operator (x += y)")
         ufunc(self.data, _array(other), out=self.data)
         _changed(self)
         return self
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        return self._inplace("add_", np.add, other if alpha == 1 else _array(other) * alpha)
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha, _Add)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
-        return self._inplace("sub_", np.subtract, other if alpha == 1 else _array(other) * alpha)
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha, _Sub)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace("mul_", np.multiply, other)
+        return self._inplace("mul_", np.multiply, other, _Mul)
 
     def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", np.divide, other)
+        return self._inplace("div_", np.divide, other, _Div)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
@@ -1337,6 +1345,8 @@ class Tensor:
         return self
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        if self._graph_needs():
+            return self._write_inplace("clamp_", lambda t: t.clamp(min, max))
         self._check_inplace("clamp_")
         np.clip(self.data, min, max, out=self.data)
         _changed(self)
@@ -1357,7 +1367,10 @@ class Tensor:
         return self
 
     def masked_fill_(self, mask: Any, value: float) -> Tensor:
-        """In place: ``value`` where the boolean ``mask`` (broadcast to self's shape) is true."""
+        """In place: ``value`` where the boolean ``mask`` (broadcast to self's shape) is true; recorded when self
+        is in the graph (attention scores masked before a softmax), as in PyTorch."""
+        if self._graph_needs(value):
+            return self._write_inplace("masked_fill_", lambda t: t.masked_fill(mask, value), value)
         self._check_inplace("masked_fill_")
         m = np.asarray(_array(mask))
         if m.dtype != np.bool_:
@@ -1370,10 +1383,7 @@ class Tensor:
         """Self changed in place to ``compute(self)`` (an out-of-place op). When the graph needs it (an
         operand requires grad, or self is a recorded non-leaf) it is recorded as ``x[i] = v`` is: self
         becomes that op's output over its previous value; otherwise the values are written into self's array."""
-        recording = autograd.is_grad_enabled() and (
-            (self._requires_grad and self._ctx is not None)
-            or any(isinstance(o, Tensor) and o._requires_grad for o in others))
-        if not recording:
+        if not self._graph_needs(*others):
             self._check_inplace(what)
             with autograd.no_grad():
                 out = compute(self)
@@ -1447,7 +1457,7 @@ class Tensor:
             (self._requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other._requires_grad)
         ):
             return op.apply(self, other)
-        return self._inplace(what, ufunc, other)
+        return self._inplace(what, ufunc, other, op.apply)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._augmented(other, "+=", np.add, ops.Add)
