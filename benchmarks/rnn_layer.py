@@ -170,7 +170,7 @@ def main() -> None:
         h00 = rng.standard_normal((L, B, H)).astype(dtype) * 0.1
         g = rng.standard_normal((T, B, H)).astype(dtype)
         manual_seed(0)
-        state = getattr(nn, LAYERS[kind])(H, H, L, dtype=dtype).state_dict()
+        state = getattr(nn, LAYERS[kind])(H, H, L, dtype=dtype).state_arrays()
         fns = [ours(kind, True, x0, h00, g, L, state, dtype)]
         if torch:
             fns.append(theirs(kind, torch, x0, h00, g, L, state))

@@ -71,7 +71,7 @@ def test_same_numbers_as_pytorch_from_the_same_weights():
     torch = pytest.importorskip("torch")
     ours = _model(3)
     theirs = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [3, 7], div_value=2.0, head_bias=True).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()}, strict=True)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()}, strict=True)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(10, 8))
     target = rng.integers(0, 12, size=10)

@@ -99,19 +99,32 @@ def test_parameter_basics():
         nn.Parameter(np.arange(3))
 
 
-def test_state_dict_is_a_copy_and_round_trips():
+def test_state_dict_shares_the_parameters_as_in_pytorch_and_round_trips():
+    """state_dict() values are detached Tensors over the parameters' arrays (an optimizer step shows in them, as
+    in PyTorch); clone() or deepcopy keeps a snapshot; state_arrays() gives copies; loading copies in place."""
+    import copy
+
     tg.manual_seed(0)
     a, b = Net(), Net()
     sd = a.state_dict()
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
-    a.head.weight.data += 1.0  # later training must not change the saved copy
-    assert not np.allclose(sd["head.weight"], a.head.weight.data)
+    assert all(isinstance(v, Tensor) and not v.requires_grad for v in sd.values())
+    snapshot = {k: v.clone() for k, v in sd.items()}
+    deep = copy.deepcopy(sd)
+    arrays = a.state_arrays()
+    assert all(type(v) is np.ndarray for v in arrays.values())
+    with tg.no_grad():
+        a.head.weight += 1.0  # an in-place update, as an optimizer step makes
+    np.testing.assert_array_equal(sd["head.weight"].numpy(), a.head.weight.data)
+    for kept in (snapshot, deep, arrays):
+        assert not np.allclose(np.asarray(kept["head.weight"]), a.head.weight.data)
+    assert sd["head.weight"].size(0) == a.head.weight.shape[0]
+    assert set(a.state_dict(keep_vars=True).values()) == set(a.parameters())
     weight_array = b.head.weight.data
-    result = b.load_state_dict(sd)
+    result = b.load_state_dict(snapshot)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert b.head.weight.data is weight_array  # copied in place: optimizers keep valid references
     for k, v in b.state_dict().items():
-        np.testing.assert_array_equal(v, sd[k])
+        np.testing.assert_array_equal(v.numpy(), snapshot[k].numpy())
 
 
 def test_load_state_dict_casts_dtype_and_accepts_tensors():

@@ -77,7 +77,7 @@ def ref_gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh):
 def ref_stack(module, x, state):
     """Multi-layer reference over a tinygrad_rnn RNN/LSTM/GRU module's weights (float64)."""
     L = module.num_layers
-    w = {k: v.astype(F64) for k, v in module.state_dict().items()}
+    w = {k: v.numpy().astype(F64) for k, v in module.state_dict().items()}
     hs, cs = [], []
     for k in range(L):
         args = [w[f"weight_ih_l{k}"], w[f"weight_hh_l{k}"], w.get(f"bias_ih_l{k}"), w.get(f"bias_hh_l{k}")]
@@ -508,7 +508,7 @@ def test_matches_pytorch_outputs_and_gradients(kind, batch_first):
         theirs = torch.nn.RNN(I, H, L, nonlinearity=nl, batch_first=batch_first)
     theirs = theirs.double()
     # weights move ours -> torch by name, and back
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     r = _rng(11)
     x = r.normal(size=(B, T, I) if batch_first else (T, B, I))
@@ -542,7 +542,7 @@ def test_cells_match_pytorch(kind):
     B, I, H = 3, 4, 5
     ours = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind](I, H, dtype=F64)
     theirs = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}[kind](I, H).double()
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     r = _rng(12)
     x, h, c, g = (r.normal(size=s) for s in [(B, I), (B, H), (B, H), (B, H)])
     tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x, h, c))

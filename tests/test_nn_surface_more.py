@@ -116,7 +116,7 @@ def test_glu_needs_an_even_dimension():
 def test_prelu_matches_torch(num, shape):
     ours, theirs = nn.PReLU(num, init=0.1, dtype=np.float64), torch.nn.PReLU(num, init=0.1).double()
     ours.weight.data[...] = _rng(5).uniform(-0.5, 0.5, size=num)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     assert list(ours.state_dict()) == ["weight"] and repr(ours) == repr(theirs)
     a = _rng(6).normal(size=shape)
     a.reshape(-1)[0] = 0.0  # the kink: x = 0 takes the negative side in both
@@ -386,7 +386,7 @@ def test_forward_hooks_order_and_returns_match_torch():
     log_o, log_t = [], []
     ours, h_o = _hook_script(tg, log_o)
     theirs, h_t = _hook_script(torch, log_t)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     a = _rng(15).normal(size=(4, 3)).astype(np.float32)
     for step in range(3):
         out, out_t = ours(tg.tensor(a)), theirs(torch.tensor(a))

@@ -103,7 +103,7 @@ def test_layer_norm_module_matches_torch():
     x, xt = _both(a)
     ours, theirs = nn.LayerNorm(4, dtype=np.float64), torch.nn.LayerNorm(4).double()
     ours.weight.data[...] = rng.normal(size=4)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     yo, yt = ours(x), theirs(xt)
     _close(yo.data, yt)
     yo.sum().backward()
@@ -189,7 +189,7 @@ def test_bidirectional_layers_match_torch(cell, fused):
         kw["nonlinearity"] = "relu"
     ours = getattr(nn, cell)(3, 4, dtype=np.float64, fused=fused, **kw)
     theirs = getattr(torch.nn, cell)(3, 4, **kw).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})  # same keys (..._reverse)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})  # same keys (..._reverse)
     ours.flatten_parameters()
     theirs.flatten_parameters()
     x, xt = _both(rng.normal(size=(2, 5, 3)))

@@ -169,7 +169,7 @@ def test_flat_gradient_gathers_members_and_members_see_clipping():
 
 def test_flat_parameters_keep_the_state_dict_and_load_in_place():
     model = TinyLM(7, 2, sparse=False)
-    state = {k: v.copy() for k, v in model.state_dict().items()}
+    state = {k: v.clone() for k, v in model.state_dict().items()}
     flat = nn.utils.flatten_parameters_(model.parameters())
     assert {k: v.tolist() for k, v in model.state_dict().items()} == {k: v.tolist() for k, v in state.items()}
     model.load_state_dict({k: v * 2 for k, v in state.items()})

@@ -37,7 +37,7 @@ def _initial_state(program, dtype):
     previous = tg.get_default_dtype()
     tg.set_default_dtype(getattr(tg, dtype))
     try:
-        return {k: v.copy() for k, v in program.build(tg).state_dict().items()}
+        return {k: v.numpy().copy() for k, v in program.build(tg).state_dict().items()}
     finally:
         tg.set_default_dtype(previous)
 

@@ -176,7 +176,7 @@ def encode_module(model: Module, where: str, encode_state: Callable[[Any], Any])
         stack.extend(refs)
         if type(by_path[path]) in _CONTAINERS:
             stack.extend(p for _, p in by_rec[path]["children"])
-    state = model.state_dict()
+    state = model.state_arrays()
     frozen = [k for k, p in model._all_named_parameters() if isinstance(p, Parameter) and not p.requires_grad]
     return {"modules": records, "frozen": frozen, "state": encode_state(state)}
 

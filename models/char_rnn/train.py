@@ -225,7 +225,7 @@ class Trainer:
     def checkpoint(self) -> dict[str, Any]:
         return {
             "model_config": self.model.config(),
-            "model": self.model.state_dict(),
+            "model": self.model.state_arrays(),
             "vocab": self.vocab.to_dict(),
             "train_config": asdict(self.config),
             "optimizer": self.optimizer.state_dict(),

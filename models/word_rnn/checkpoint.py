@@ -31,7 +31,7 @@ def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary
     save_envelope({
         "config": model.config(),
         "dtype": str(model.dtype),
-        "model": dict(model.state_dict()),
+        "model": dict(model.state_arrays()),
         # the target frequencies a class/adaptive softmax's layout is built from (absent for the full softmax)
         **({"word_counts": model.word_counts} if model.word_counts is not None else {}),
         "vocab": vocab.to_dict(),

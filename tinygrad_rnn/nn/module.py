@@ -339,9 +339,16 @@ class Module:
         return self
 
     # ---- state --------------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Dotted parameter (and persistent buffer) name -> a copy of its array (later training does not change
-        the copy)."""
+    def state_dict(self, *, keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Dotted parameter (and persistent buffer) name -> a detached Tensor over its array, as in PyTorch: it
+        shares the parameter's memory, so an optimizer step shows in it (``copy.deepcopy(model.state_dict())``
+        or ``{k: v.clone() ...}`` keeps a snapshot). ``keep_vars=True`` gives the Parameters themselves."""
+        if keep_vars:
+            return OrderedDict(self._all_named_parameters())
+        return OrderedDict((name, Tensor._wrap(p.data)) for name, p in self._all_named_parameters())
+
+    def state_arrays(self) -> OrderedDict[str, np.ndarray]:
+        """``state_dict()`` as copies of the numpy arrays (what checkpoints store)."""
         return OrderedDict((name, p.data.copy()) for name, p in self._all_named_parameters())
 
     def _all_named_parameters(self) -> Iterator[tuple[str, Tensor]]:
