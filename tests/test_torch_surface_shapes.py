@@ -97,3 +97,42 @@ def test_median_and_tensor_split_by_finite_differences():
     x = tg.tensor(RNG.normal(size=(4, 5)), requires_grad=True)
     assert gradcheck(lambda t: t.median(1).values.sum() + t.median(), [x])
     assert gradcheck(lambda t: sum((p * (i + 1)).sum() for i, p in enumerate(t.tensor_split([1, 4], 1))), [x])
+
+
+def test_edge_cases_a_review_found_match_torch():
+    """NaN medians, negative tensor_split cuts, cumprod over an empty dim, a differentiable index_fill/masked_fill
+    value, n-D inner, bincount's weight dtype, sign of bools; and the errors torch raises."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1, np.nan, 3, 2.0], [4, 1, 2, 3]])
+    got, want = tg.tensor(a).median(1), torch.tensor(a).median(1)
+    np.testing.assert_array_equal(got.values.data, want.values.numpy())
+    np.testing.assert_array_equal(got.indices.data, want.indices.numpy())
+    assert np.isnan(tg.tensor(a).median().item()) and np.isnan(torch.tensor(a).median().item())
+    for cuts in ([-1], [-9, 9], [3, 1]):
+        assert [t.tolist() for t in tg.arange(5).tensor_split(cuts)] == [t.tolist() for t in torch.arange(5).tensor_split(cuts)]
+    x = tg.zeros(0, 3, requires_grad=True)
+    x.cumprod(0).sum().backward()
+    assert x.grad.shape == (0, 3)
+    for fill in ("index_fill", "masked_fill"):
+        ours, theirs = tg.tensor(2.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)
+        if fill == "index_fill":
+            (tg.ones(3, 2).index_fill(0, tg.tensor([1]), ours) * 3).sum().backward()
+            (torch.ones(3, 2).index_fill(0, torch.tensor([1]), theirs) * 3).sum().backward()
+        else:
+            (tg.ones(3, 2).masked_fill(tg.tensor([[True, False]]), ours) * 3).sum().backward()
+            (torch.ones(3, 2).masked_fill(torch.tensor([[True, False]]), theirs) * 3).sum().backward()
+        assert float(ours.grad) == theirs.grad.item()
+    A, B = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(5, 4))
+    np.testing.assert_allclose(tg.inner(tg.tensor(A), tg.tensor(B)).data, torch.inner(torch.tensor(A), torch.tensor(B)).numpy())
+    np.testing.assert_allclose(tg.inner(tg.tensor(A[0, 0]), tg.tensor(B[0])).data, torch.inner(torch.tensor(A[0, 0]), torch.tensor(B[0])).numpy())
+    for wdt, tdt in ((np.float16, torch.float16), (np.float32, torch.float32), (np.float64, torch.float64)):
+        got = tg.tensor([1, 1, 2]).bincount(weights=tg.tensor(np.ones(3, wdt)))
+        want = torch.tensor([1, 1, 2]).bincount(weights=torch.ones(3, dtype=tdt))
+        assert str(got.dtype) == str(want.dtype).replace("torch.", "")
+    assert tg.tensor([True, False]).sign().tolist() == torch.tensor([True, False]).sign().tolist()
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tg.tensor([1, 2]).exp_()
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).exp_()
+    with pytest.raises(RuntimeError, match="frac"):
+        tg.tensor([1, 2]).frac()

@@ -332,6 +332,8 @@ class Tensor:
 
     # rounding: piecewise constant, recorded with a zero gradient (as PyTorch does)
     def sign(self) -> Tensor:
+        if self.dtype == np.bool_:  # PyTorch: the bools themselves
+            return Tensor._wrap(self.data.copy())
         return ops.Rounded.apply(self, fn=np.sign)
 
     def floor(self) -> Tensor:
@@ -350,7 +352,9 @@ class Tensor:
         return ops.Rounded.apply(self, fn=lambda a: np.round(a, decimals))
 
     def frac(self) -> Tensor:
-        """``self - trunc(self)`` (the sign of self); gradient 1."""
+        """``self - trunc(self)`` (the sign of self); gradient 1. Floating tensors only, as in PyTorch."""
+        if self.dtype.kind not in "fc":
+            raise RuntimeError(f"frac: not implemented for {self.dtype} tensors (it is 0 for integers)")
         return self - self.trunc()
 
     def reciprocal(self) -> Tensor:
@@ -393,7 +397,17 @@ class Tensor:
             raise RuntimeError(f"dot: expected two 1-D tensors of one length, got shapes {self.shape} and {o}")
         return _MatMul(self, other)
 
-    inner = dot
+    def inner(self, other: Any) -> Tensor:
+        """The sum over the last dimensions: ``out[i..., j...] = sum_k self[i..., k] * other[j..., k]``, shape
+        ``self.shape[:-1] + other.shape[:-1]``; a 0-d operand multiplies."""
+        o = other if isinstance(other, Tensor) else Tensor(np.asarray(other))
+        if self.ndim == 0 or o.ndim == 0:
+            return _Mul(self, o)
+        if self.shape[-1] != o.shape[-1]:
+            raise RuntimeError(f"inner: the last dimensions differ, shapes {self.shape} and {o.shape}")
+        k = self.shape[-1]
+        flat = _MatMul(self.reshape(-1, k), o.reshape(-1, k).transpose(0, 1))
+        return flat.reshape(self.shape[:-1] + o.shape[:-1])
 
     def outer(self, vec2: Any) -> Tensor:
         """``out[i, j] = self[i] * vec2[j]`` for 1-D tensors: shape ``(n, m)``."""
@@ -506,7 +520,12 @@ class Tensor:
         m = np.asarray(_array(mask))
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {m.dtype}")
-        fill = np.asarray(_array(value), dtype=self.dtype)
+        if isinstance(value, Tensor) and value.requires_grad:  # a 0-d Tensor value gets its gradient, as in PyTorch
+            if value.ndim:
+                raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+            fill = value._cast(self.dtype)
+        else:
+            fill = np.asarray(_array(value), dtype=self.dtype)
         return ops.Where.apply(np.broadcast_to(m, self.shape), fill, self)
 
     def where(self, condition: Any, other: Any) -> Tensor:
@@ -732,7 +751,7 @@ class Tensor:
         hit[idx.reshape(-1)] = True
         if self.ndim == 0:
             return self.masked_fill(hit.reshape(()), value)
-        return self.masked_fill(hit.reshape((n,) + (1,) * (self.ndim - d - 1)), _array(value))
+        return self.masked_fill(hit.reshape((n,) + (1,) * (self.ndim - d - 1)), value)
 
     def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
         """In-place ``scatter`` (recorded when the graph needs it, like ``x[i] = v``); returns self."""
@@ -825,7 +844,7 @@ class Tensor:
         w = np.asarray(_array(weights))
         if w.shape != self.shape:
             raise RuntimeError(f"bincount: weights have shape {w.shape}, the input {self.shape}")
-        dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+        dt = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)  # PyTorch's rule
         return Tensor._wrap(np.bincount(self.data, weights=w, minlength=minlength).astype(dt))
 
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
@@ -955,7 +974,8 @@ class Tensor:
             sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
             bounds = [0, *np.cumsum(sizes).tolist()]
         else:
-            bounds = [0, *(int(i) for i in np.asarray(spec).reshape(-1)), n]
+            cuts = (int(i) for i in np.asarray(spec).reshape(-1))
+            bounds = [0, *(min(max(i + n if i < 0 else i, 0), n) for i in cuts), n]  # Python's slice rule
         lead = (slice(None),) * d
         return tuple(_GetItem(self, index=lead + (slice(a, max(a, b)),)) for a, b in zip(bounds[:-1], bounds[1:]))
 
@@ -967,6 +987,9 @@ class Tensor:
             flat = self.reshape(-1)
             if flat.shape[0] == 0:
                 raise RuntimeError("median() of an empty tensor")
+            nan = np.isnan(flat.data) if flat.dtype.kind in "fc" else None
+            if nan is not None and nan.any():  # NaN is the median of anything holding one, as in PyTorch
+                return _GetItem(flat, index=int(nan.argmax()))
             return _GetItem(flat, index=int(np.argsort(flat.data, kind="stable")[(flat.shape[0] - 1) // 2]))
         d = _check_dim(dim, self.ndim)
         n = self.shape[d]
@@ -974,6 +997,11 @@ class Tensor:
             raise IndexError(f"median(): dimension {dim} of shape {self.shape} is empty")
         order = np.argsort(self.data, axis=d, kind="stable")
         idx = np.take(order, [(n - 1) // 2], axis=d).astype(np.int64)
+        if self.dtype.kind in "fc":
+            nan = np.isnan(self.data)
+            has_nan = nan.any(axis=d, keepdims=True)
+            if has_nan.any():
+                idx = np.where(has_nan, nan.argmax(axis=d, keepdims=True), idx)
         values = self.gather(d, Tensor._wrap(idx))
         if not keepdim:
             values, idx = values.squeeze(d), idx.squeeze(d)
@@ -1387,6 +1415,9 @@ class Tensor:
             self._check_inplace(what)
             with autograd.no_grad():
                 out = compute(self)
+            if not np.can_cast(out.dtype, self.dtype, casting="same_kind"):
+                raise RuntimeError(f"{what}: result type {out.dtype} can't be cast to the desired output type "
+                                   f"{self.dtype}; convert first, e.g. x = x.float()")
             self.data[...] = out.data
             _changed(self)
             return self

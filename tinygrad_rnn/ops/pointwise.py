@@ -74,6 +74,8 @@ class CumProd(Function):
         (x,) = ctx.saved_arrays
         xs, gs = np.moveaxis(x, ctx.axis, 0), np.moveaxis(grad, ctx.axis, 0)
         n = xs.shape[0]
+        if n == 0:
+            return np.zeros_like(grad)
         before = np.ones_like(xs, dtype=np.result_type(xs, gs))  # prod_{k < i} x_k
         if n > 1:
             before[1:] = np.cumprod(xs[:-1], axis=0)
