@@ -704,7 +704,7 @@ def _run_hooks(node: Tensor, g: Any) -> np.ndarray:
     """The tensor's ``register_hook`` hooks, in order, on its finished gradient (given as a Tensor); a hook's
     non-None return replaces the gradient, which must keep its shape."""
     g = np.asarray(g)  # a hook sees a dense gradient
-    for hook in list(node._hooks):
+    for hook in list(node._hooks.values()):
         view = Tensor._wrap(np.array(g, copy=True))
         out = hook(view)
         if out is not None:

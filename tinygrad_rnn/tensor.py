@@ -5,13 +5,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from types import SimpleNamespace
 
 from . import autograd, ops
 from .autograd import run_backward
 from .device import check_device, cpu
 from .device import is_device as _is_device
+from .hooks import add_hook
 from .dtypes import get_default_dtype, legacy_type_name, to_dtype
 from .ops.shape import _plain_index
 from .random import get_generator
@@ -48,7 +49,7 @@ class Tensor:
         self.data: np.ndarray = array
         self._grad: Any = None  # see the grad property
         self._ctx = None
-        self._hooks: list | None = None
+        self._hooks: OrderedDict | None = None  # handle id -> hook, in registration order
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -1509,9 +1510,8 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _HookHandle(self._hooks, hook)
+            self._hooks = OrderedDict()
+        return add_hook(self._hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (leaves always keep theirs)."""
@@ -1523,7 +1523,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
-        return self._hooks is not None and any(isinstance(h, autograd.RetainGrad) for h in self._hooks)
+        return self._hooks is not None and any(isinstance(h, autograd.RetainGrad) for h in self._hooks.values())
 
     @property
     def grad_fn(self) -> Any:
@@ -1558,17 +1558,6 @@ return_types = SimpleNamespace(
 )
 """PyTorch's ``torch.return_types``: the named tuples ``max(dim)``, ``min(dim)``, ``sort``, ``topk`` and
 ``median(dim)`` return."""
-
-
-class _HookHandle:
-    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list, hook: Any):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 _changed = autograd.bump_version  # every in-place change made through the Tensor API goes through this

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
-import itertools
-import weakref
-
 import numpy as np
 
 from ..device import check_device, is_device
+from ..hooks import RemovableHandle, add_hook
 from ..dtypes import to_dtype
 from ..low_rank import stored_grad
 from ..sparse import zeroed_grad
@@ -57,28 +55,6 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
-class RemovableHandle:
-    """What ``register_forward_hook`` and ``register_forward_pre_hook`` return: ``handle.remove()`` (or leaving a
-    ``with handle:`` block) unregisters the hook; removing twice is harmless."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict[int, Any]):
-        self.id = next(RemovableHandle._ids)
-        self._hooks = weakref.ref(hooks)
-
-    def remove(self) -> None:
-        hooks = self._hooks()
-        if hooks is not None:
-            hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
-
-
 def _add_hook(module: Module, attr: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool) -> RemovableHandle:
     if not callable(hook):
         raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
@@ -86,11 +62,7 @@ def _add_hook(module: Module, attr: str, hook: Callable[..., Any], prepend: bool
     if hooks is None:  # made on first use: a module without hooks pays nothing per call
         hooks = OrderedDict()
         object.__setattr__(module, attr, hooks)
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = (hook, bool(with_kwargs))
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
+    return add_hook(hooks, (hook, bool(with_kwargs)), prepend)
 
 
 class Module:

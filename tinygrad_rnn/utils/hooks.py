@@ -1,0 +1,4 @@
+"""``torch.utils.hooks``: ``RemovableHandle``."""
+from ..hooks import RemovableHandle
+
+__all__ = ["RemovableHandle"]
