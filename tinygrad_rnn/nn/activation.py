@@ -19,18 +19,26 @@ class Tanh(Module):
         return x.tanh()
 
 
-class ReLU(Module):
-    """``ReLU(inplace=False)``; ``inplace`` is accepted for PyTorch's signature (the result is always new)."""
+class _Inplace(Module):
+    """An activation with PyTorch's ``inplace`` flag (accepted; the result is always a new tensor). Subclasses
+    with arguments name them in ``_arguments`` (their repr: the arguments, then ``inplace=True`` if set)."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = bool(inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+    def _arguments(self) -> str:
+        return ""
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+        return ", ".join(part for part in (self._arguments(), "inplace=True" if self.inplace else "") if part)
+
+
+class ReLU(_Inplace):
+    """``ReLU(inplace=False)``; ``inplace`` is accepted for PyTorch's signature (the result is always new)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
 
 
 class Sigmoid(Module):
@@ -80,43 +88,32 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
-class _Inplace(Module):
-    """An activation with PyTorch's ``inplace`` flag (accepted; the result is always a new tensor)."""
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = bool(inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class LeakyReLU(Module):
+class LeakyReLU(_Inplace):
     """``LeakyReLU(negative_slope=0.01, inplace=False)``."""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
-        super().__init__()
-        self.negative_slope, self.inplace = float(negative_slope), bool(inplace)
+        super().__init__(inplace)
+        self.negative_slope = float(negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+    def _arguments(self) -> str:
+        return f"negative_slope={self.negative_slope}"
 
 
-class ELU(Module):
+class ELU(_Inplace):
     """``ELU(alpha=1.0, inplace=False)``."""
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        self.alpha, self.inplace = float(alpha), bool(inplace)
+        super().__init__(inplace)
+        self.alpha = float(alpha)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.elu(x, self.alpha)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+    def _arguments(self) -> str:
+        return f"alpha={self.alpha}"
 
 
 class CELU(ELU):
@@ -168,20 +165,20 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Hardtanh(Module):
+class Hardtanh(_Inplace):
     """``Hardtanh(min_val=-1.0, max_val=1.0, inplace=False)``."""
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-        super().__init__()
+        super().__init__(inplace)
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val {min_val} must not exceed max_val {max_val}")
-        self.min_val, self.max_val, self.inplace = float(min_val), float(max_val), bool(inplace)
+        self.min_val, self.max_val = float(min_val), float(max_val)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.hardtanh(x, self.min_val, self.max_val)
 
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+    def _arguments(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
 
 
 class LogSigmoid(Module):
@@ -194,18 +191,18 @@ class Softsign(Module):
         return F.softsign(x)
 
 
-class Threshold(Module):
+class Threshold(_Inplace):
     """``Threshold(threshold, value, inplace=False)``: ``x`` where ``x > threshold``, else ``value``."""
 
     def __init__(self, threshold: float, value: float, inplace: bool = False):
-        super().__init__()
-        self.threshold, self.value, self.inplace = float(threshold), float(value), bool(inplace)
+        super().__init__(inplace)
+        self.threshold, self.value = float(threshold), float(value)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.threshold(x, self.threshold, self.value)
 
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+    def _arguments(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
 
 
 class GLU(Module):
