@@ -12,6 +12,9 @@ from . import autograd as _autograd
 
 _autograd.gradcheck = gradcheck  # PyTorch's torch.autograd.gradcheck (autograd.py sits below gradcheck.py)
 from .tensor import Size, Tensor, return_types
+from .autograd_grad import grad as _grad
+
+_autograd.grad = _grad  # torch.autograd.grad (it needs Tensor, which autograd.py sits below)
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from .safetensors_format import load_safetensors, safetensors_metadata, save_safetensors

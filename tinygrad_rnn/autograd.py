@@ -485,12 +485,16 @@ _RELEASED = (
 )
 
 
-def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
+def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool,
+                 capture: dict[int, Any] | None = None) -> None:
     """Propagate ``grad`` from ``root`` to every leaf that requires grad, accumulating into ``.grad``.
 
     Nodes are visited in decreasing ``seq`` (a max-heap): every use of a tensor was recorded after the
     tensor itself, so when a node is popped all its gradient has arrived. One pass, no separate
     topological sort. Leaves come last, once all their gradient is summed.
+
+    ``capture`` (``id(tensor) -> None`` for the tensors wanted, as ``autograd.grad`` asks): their finished
+    gradients are put there instead (copies, after their hooks), and no leaf's ``.grad`` changes.
     """
     pending: dict[int, Any] = {id(root): grad}
     owned: set[int] = set()  # pending arrays the engine allocated itself: safe to add into in place
@@ -504,7 +508,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
     free = not retain_graph
     outer_frees, _frees_saved = _frees_saved, free  # a backward run from inside a backward restores it
     try:
-        _walk(heap, leaves, pending, owned, free)
+        _walk(heap, leaves, pending, owned, free, capture)
     finally:
         _frees_saved = outer_frees
     for leaf in leaves:
@@ -514,12 +518,15 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
             g = np.asarray(g)  # (a leaf keeps a sparse gradient sparse and a factored one factored)
         if leaf._hooks:
             g = _run_hooks(leaf, g)
-        if leaf._requires_grad:
+        if capture is not None:
+            if key in capture:
+                capture[key] = np.array(g, copy=True)  # (a sparse or factored one multiplied out)
+        elif leaf._requires_grad:
             _store_leaf_grad(leaf, g, key in owned)
 
 
 def _walk(heap: list[tuple[int, Tensor]], leaves: list[Tensor], pending: dict[int, Any], owned: set[int],
-          free: bool) -> None:
+          free: bool, capture: dict[int, Any] | None = None) -> None:
     """The backward walk over the recorded nodes (see ``run_backward``); leaves are collected in ``leaves``."""
     ndarray = np.ndarray
     while heap:
@@ -532,6 +539,8 @@ def _walk(heap: list[tuple[int, Tensor]], leaves: list[Tensor], pending: dict[in
             g = np.asarray(g)
         if node._hooks:
             g = _run_hooks(node, g)
+        if capture is not None and id(node) in capture:
+            capture[id(node)] = np.array(g, copy=True)  # (the node's backward may write into g)
         inputs = ctx.inputs
         if inputs is None:
             raise RuntimeError(_RELEASED)
