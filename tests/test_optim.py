@@ -63,6 +63,18 @@ def ref_rmsprop(p, grads, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0
     return p
 
 
+def ref_adadelta(p, grads, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    """Zeiler (2012), Algorithm 1, with lr scaling the step as PyTorch does."""
+    p, v, u = p.copy(), np.zeros_like(p), np.zeros_like(p)
+    for g in grads:
+        g = g + weight_decay * p
+        v = rho * v + (1 - rho) * g ** 2
+        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * delta ** 2
+        p = p - lr * delta
+    return p
+
+
 # ------------------------------------------------------------------ hypothesis strategies
 _unit = st.floats(0.0, 0.95)
 _lr = st.floats(1e-4, 1.0)
@@ -99,11 +111,15 @@ _rmsprop_kwargs = st.fixed_dictionaries(dict(
     lr=st.floats(1e-4, 0.1), alpha=st.floats(0.5, 0.99), eps=st.floats(1e-8, 1e-3), weight_decay=_wd,
     momentum=st.one_of(st.just(0.0), _unit), centered=st.booleans()))
 
+_adadelta_kwargs = st.fixed_dictionaries(dict(
+    lr=st.floats(1e-3, 1.0), rho=st.floats(0.0, 0.99), eps=st.floats(1e-8, 1e-3), weight_decay=_wd))
+
 CASES = {
     "sgd": (optim.SGD, ref_sgd, _sgd_kwargs()),
     "adagrad": (optim.Adagrad, ref_adagrad, _adagrad_kwargs),
     "adam": (optim.Adam, ref_adam, _adam_kwargs),
     "rmsprop": (optim.RMSprop, ref_rmsprop, _rmsprop_kwargs),
+    "adadelta": (optim.Adadelta, ref_adadelta, _adadelta_kwargs),
 }
 
 
@@ -146,6 +162,7 @@ def test_adagrad_eps_inside_sqrt_is_min_char_rnn_bit_for_bit(problem, learning_r
     (optim.Adagrad, dict(lr=0.1)),
     (optim.Adam, dict(lr=0.01, amsgrad=True)),
     (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
+    (optim.Adadelta, dict(weight_decay=0.01)),
 ])
 def test_float32_parameters_stay_float32(cls, kwargs):
     rng = np.random.default_rng(0)
@@ -241,6 +258,7 @@ CONFIGS = [
     (optim.Adam, dict(lr=0.01)),
     (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
     (optim.RMSprop, dict(lr=0.01)),
+    (optim.Adadelta, dict(lr=0.5, rho=0.8, weight_decay=0.01)),
 ]
 
 
@@ -462,3 +480,16 @@ def test_sgd_large_parameters_update_in_blocks_with_the_same_numbers(kwargs, sha
             want = want - (buf if m else g) * lr
     for got in results:
         np.testing.assert_array_equal(got, want)
+
+
+def test_adadelta_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    p0, grads = rng.standard_normal((3, 4)), [rng.standard_normal((3, 4)) for _ in range(6)]
+    theirs = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.Adadelta([theirs], lr=0.7, rho=0.85, eps=1e-6, weight_decay=0.02)
+    for g in grads:
+        theirs.grad = torch.tensor(g)
+        opt.step()
+    ours = _run(optim.Adadelta, dict(lr=0.7, rho=0.85, eps=1e-6, weight_decay=0.02), p0, grads)
+    np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
