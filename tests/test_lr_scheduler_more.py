@@ -64,6 +64,18 @@ SCHEDULES = [
 ]
 
 
+def _resumed(opt, sched, kind, make):
+    """A fresh optimizer and scheduler (``make(optimizer)``) continuing from ``sched``'s state_dict and ``opt``'s
+    groups, as a resumed run does."""
+    state = sched.state_dict()
+    opt2, _ = _optimizers(kind)
+    sched2 = make(opt2)
+    for g2, g in zip(opt2.param_groups, opt.param_groups):  # as opt2.load_state_dict(opt.state_dict())
+        g2.update({k: v for k, v in g.items() if k != "params"})
+    sched2.load_state_dict(state)
+    return opt2, sched2
+
+
 def _steps(name):
     return 40 if name == "OneCycleLR" else 37
 
@@ -79,14 +91,8 @@ def test_schedule_matches_torch_and_resumes(name, kw, kind):
         assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12, abs=1e-15), step
         assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in opt_t.param_groups], rel=1e-12)
         assert _momenta(opt) == pytest.approx(_momenta(opt_t), rel=1e-12)
-        if step == half:  # continue in a fresh scheduler loaded from the state_dict (and the optimizer's groups)
-            state = sched.state_dict()
-            opt2, _ = _optimizers(kind)
-            sched2 = getattr(ours_ls, name)(opt2, **kw)
-            for g2, g in zip(opt2.param_groups, opt.param_groups):  # as opt2.load_state_dict(opt.state_dict())
-                g2.update({k: v for k, v in g.items() if k != "params"})
-            sched2.load_state_dict(state)
-            opt, sched = opt2, sched2
+        if step == half:
+            opt, sched = _resumed(opt, sched, kind, lambda o: getattr(ours_ls, name)(o, **kw))
         opt.step()
         opt_t.step()
         sched.step()
@@ -110,13 +116,7 @@ def test_sequential_lr_matches_torch_and_resumes(kind):
         assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12), step
         assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in opt_t.param_groups], rel=1e-12)
         if step == 7:
-            state = sched.state_dict()
-            opt2, _ = _optimizers(kind)
-            sched2 = build(tg, opt2)
-            for g2, g in zip(opt2.param_groups, opt.param_groups):  # as opt2.load_state_dict(opt.state_dict())
-                g2.update({k: v for k, v in g.items() if k != "params"})
-            sched2.load_state_dict(state)
-            opt, sched = opt2, sched2
+            opt, sched = _resumed(opt, sched, kind, lambda o: build(tg, o))
         opt.step()
         opt_t.step()
         sched.step()
