@@ -172,6 +172,31 @@ def test_bad_options_raise_pytorchs_errors(kwargs, message):
         tdata.DataLoader(list(range(3)), **kwargs)
 
 
+@pytest.mark.parametrize("make", [dict, collections.OrderedDict, lambda **kw: collections.defaultdict(list, **kw)])
+def test_collated_mappings_keep_their_type_as_in_torch(make):
+    torch = pytest.importorskip("torch")
+    samples = [make(x=np.full(2, i, np.float32), n=i) for i in range(3)]
+    for fn in ("default_collate", "default_convert"):
+        theirs, ours = getattr(torch.utils.data, fn)(samples), getattr(tdata, fn)(samples)
+        assert [type(b) for b in _list(ours)] == [type(b) for b in _list(theirs)]
+        assert _structure(_list(ours)) == _structure(_list(theirs))
+    assert getattr(tdata.default_collate(samples), "default_factory", list) is list  # a defaultdict keeps its factory
+
+
+def _list(batch):
+    return batch if isinstance(batch, list) else [batch]
+
+
+@pytest.mark.parametrize("name", ["batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+                                  "persistent_workers"])
+def test_loader_options_are_fixed_once_built_as_in_torch(name):
+    loader = tdata.DataLoader(list(range(5)), batch_size=2)
+    with pytest.raises(ValueError, match=f"{name} attribute should not be set after DataLoader is initialized"):
+        setattr(loader, name, getattr(loader, name))
+    loader.num_workers = 2  # the rest may change, as in PyTorch
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]
+
+
 def test_collate_errors_name_the_problem():
     with pytest.raises(RuntimeError, match="equal size"):
         tdata.default_collate([tg.zeros(2), tg.zeros(3)])

@@ -3,6 +3,7 @@ with PyTorch's rules."""
 from __future__ import annotations
 
 import collections.abc
+import copy
 from typing import Any
 
 import numpy as np
@@ -22,17 +23,26 @@ def _numeric_array(x: Any) -> bool:
     return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biufc"
 
 
+def _same_mapping(like: collections.abc.Mapping, values: dict[Any, Any]) -> Any:
+    """``values`` in a mapping of ``like``'s type: a shallow copy updated in place when it is mutable (so a
+    defaultdict keeps its default factory), else the type called on a dict, else a plain dict."""
+    try:
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
+            clone.update(values)
+            return clone
+        return type(like)(values)
+    except TypeError:
+        return values
+
+
 def default_convert(data: Any) -> Any:
     """numpy arrays (and numpy scalars) become Tensors, inside dicts, named tuples, tuples and lists too;
     anything else is returned as it is (the conversion of ``DataLoader(batch_size=None)``)."""
     if _numeric_array(data):
         return as_tensor(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
-        converted = {key: default_convert(value) for key, value in data.items()}
-        try:
-            return type(data)(converted)
-        except TypeError:
-            return converted
+        return _same_mapping(data, {key: default_convert(value) for key, value in data.items()})
     if _is_namedtuple(data):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
@@ -72,11 +82,7 @@ def default_collate(batch: list[Any] | tuple[Any, ...]) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, collections.abc.Mapping):
-        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
-        try:
-            return type(elem)(collated)
-        except TypeError:
-            return collated
+        return _same_mapping(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
     if _is_namedtuple(elem):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
