@@ -542,48 +542,68 @@ class Sequential(ModuleList):
         return x
 
 
-class ModuleDict(Module):
-    """Modules under string keys (``layers["enc"]``; state_dict keys ``layers.enc.weight``), in insertion order."""
+class _KeyedContainer(Module):
+    """The mapping protocol of ``ModuleDict`` and ``ParameterDict`` over one of the module's registries
+    (``_modules`` or ``_parameters``, named by ``_registry``); subclasses define ``__setitem__``."""
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None):
+    _registry = "_modules"
+
+    def __init__(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if entries is not None:
+            self.update(entries)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+    @property
+    def _entries(self) -> OrderedDict[str, Any]:
+        return self.__dict__[self._registry]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._entries[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def keys(self) -> Iterable[str]:
+        return self._entries.keys()
+
+    def values(self) -> Iterable[Any]:
+        return self._entries.values()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self._entries.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._entries.get(key, default)
+
+    def update(self, entries: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = entries.items() if isinstance(entries, Mapping) else entries
+        for key, value in pairs:
+            self[key] = value
+
+    def pop(self, key: str) -> Any:
+        return self._entries.pop(key)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} is a container: index it")
+
+
+class ModuleDict(_KeyedContainer):
+    """Modules under string keys (``layers["enc"]``; state_dict keys ``layers.enc.weight``), in insertion order."""
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def keys(self) -> Iterable[str]:
-        return self._modules.keys()
-
-    def values(self) -> Iterable[Module]:
-        return self._modules.values()
-
-    def items(self) -> Iterable[tuple[str, Module]]:
-        return self._modules.items()
-
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for key, module in pairs:
-            self.add_module(key, module)
-
-    def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleDict is a container: index it and call its modules")
@@ -631,66 +651,22 @@ class ParameterList(Module):
         raise NotImplementedError("ParameterList is a container: iterate over it")
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedContainer):
     """Parameters under string keys (state_dict keys ``<name>.<key>``), in insertion order; Tensors and arrays
     given are made Parameters, as in PyTorch."""
 
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]  # type: ignore[return-value]
+    _registry = "_parameters"
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
             raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
         self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
 
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._parameters
-
-    def keys(self) -> Iterable[str]:
-        return self._parameters.keys()
-
-    def values(self) -> Iterable[Parameter]:
-        return self._parameters.values()  # type: ignore[return-value]
-
-    def items(self) -> Iterable[tuple[str, Parameter]]:
-        return self._parameters.items()  # type: ignore[return-value]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._parameters.get(key, default)
-
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
-        for key, value in pairs:
-            self[key] = value
-
-    def pop(self, key: str) -> Parameter:
-        return self._parameters.pop(key)  # type: ignore[return-value]
-
     def setdefault(self, key: str, default: Any = None) -> Parameter:
         if key not in self._parameters:
             self[key] = default
         return self._parameters[key]  # type: ignore[return-value]
 
-    def clear(self) -> None:
-        self._parameters.clear()
-
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter containing: [Tensor of shape {tuple(p.shape)} dtype {p.dtype}]"
                          for k, p in self._parameters.items() if p is not None)
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("ParameterDict is a container: index it")
