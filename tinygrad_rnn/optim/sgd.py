@@ -5,6 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..low_rank import LowRankGrad
 from .optimizer import UPDATE_BLOCK, Optimizer, _check_bool, _check_nonneg, _number
 
 __all__ = ["SGD"]
@@ -36,8 +37,9 @@ class SGD(Optimizer):
 
     A factored gradient (``F.linear_cross_entropy``'s weight: ``low_rank.LowRankGrad``) is multiplied out a
     block of rows at a time, each block applied while it is in cache, without the (C, H) gradient array: the
-    dense step's numbers up to the BLAS's rounding of a block of rows, which can differ from the same rows of
-    the whole product in the last bit (momentum or weight decay: multiplied out first, as a sparse one).
+    dense step's numbers up to rounding: lr scales the (N, H) factor before the product, and BLAS may round a
+    block of rows differently from the same rows of the whole product (momentum or weight decay: multiplied
+    out first, as a sparse one).
     """
 
     _optional_state = frozenset({"momentum_buffer"})
@@ -94,13 +96,14 @@ class SGD(Optimizer):
                 or _overrides_the_rule(type(self)) or grad.dtype != data.dtype or width > UPDATE_BLOCK):
             super()._low_rank_update(data, grad, state, group, param)
             return
-        lr = group["lr"]
+        # lr scales the small (N, H) factor once, so each block is lr * (left @ right) straight from the product,
+        # with no pass of its own over the (C, H) rows: only the subtraction meets them again
+        scaled = LowRankGrad(grad.left, np.multiply(grad.right, group["lr"], dtype=grad.dtype))
         step = UPDATE_BLOCK // max(1, width)
         block = self._block(data.dtype)
         for lo in range(0, n_rows, step):
             hi = min(lo + step, n_rows)
-            g = grad.rows(lo, hi, out=block[:(hi - lo) * width].reshape(hi - lo, width))
-            np.multiply(g, lr, out=g)
+            g = scaled.rows(lo, hi, out=block[:(hi - lo) * width].reshape(hi - lo, width))
             np.subtract(data[lo:hi], g, out=data[lo:hi])
 
     def _sparse_update(self, data: np.ndarray, grad: Any, state: dict[str, Any], group: dict[str, Any],
