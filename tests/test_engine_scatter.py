@@ -55,3 +55,20 @@ def test_getitem_fancy_index_still_accumulates():
     expected = np.zeros((3, 4))
     expected[0, 1], expected[2, 3] = 2.0, 1.0
     np.testing.assert_array_equal(x.grad, expected)
+
+
+@given(st.integers(1, 60), st.integers(0, 12), st.integers(1, 6), st.integers(0, 1000))
+def test_few_repeats_are_added_in_turn_bit_for_bit_as_add_at(N, repeats, D, seed):
+    """A sentence's ids repeat a few words: each distinct id's rows are added in their order, from zero, which
+    is exactly what np.add.at does (same additions, same order, same bits); many repeats take reduceat."""
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(300 + 10 * N)[:N]  # a table of > 256 rows: the sort path
+    ids[rng.integers(0, N, min(repeats, N))] = ids[rng.integers(0, N, min(repeats, N))]
+    rows = rng.standard_normal((N, D)).astype(np.float32)
+    used, sums = scatter_add_unique(ids, rows, 300 + 10 * N)
+    np.testing.assert_array_equal(used, np.unique(ids))
+    expected = _expected(ids, rows, 300 + 10 * N)[used]
+    if N - len(used) <= 8:
+        np.testing.assert_array_equal(sums, expected)
+    else:
+        np.testing.assert_allclose(sums, expected, rtol=1e-5, atol=1e-6)
