@@ -98,7 +98,8 @@ def test_batched_training_with_adam_and_clip(corpus, tmp_path, capsys):
     assert code == 0 and "validation loss" in out
 
 
-@pytest.mark.parametrize("extra", [[], ["--batch-size", "4", "--optimizer", "adagrad"]])
+@pytest.mark.parametrize("extra", [[], ["--batch-size", "4", "--optimizer", "adagrad"], ["--dropout", "0.3"],
+                                   ["--dropout", "0.3", "--cell", "lstm", "--num-layers", "2", "--bptt-truncate", "none"]])
 def test_resume_equals_uninterrupted(corpus, tmp_path, extra):
     base = ["train", "--data", str(corpus), "--eval-every", "30", "--epochs", "2", *TINY, *extra]
     full = tmp_path / "full" / "last.npz"

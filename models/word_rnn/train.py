@@ -15,7 +15,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import manual_seed, nn, optim
+from tinygrad_rnn.random import get_generator
 from ..common import UserError
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
@@ -392,6 +393,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     sched = (optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=0.0, compare_to="last")
              if cfg.schedule == "halve" else None)  # the tutorial's rule: halve whenever the loss rose
     rng = np.random.default_rng(cfg.seed)
+    manual_seed(cfg.seed + 2)  # the generator dropout masks draw from (tinygrad_rnn.random's), as the char model
     st = _State()
     if ckpt is not None:
         tr = ckpt["training"]
@@ -405,6 +407,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         except (KeyError, ValueError, TypeError) as err:
             raise UserError(f"checkpoint {cfg.resume!r} has unusable optimizer state ({err})") from None
         rng.bit_generator.state = json.loads(tr["rng"])
+        if "dropout_rng" in tr:  # (checkpoints from before it was saved resume with fresh masks)
+            get_generator().bit_generator.state = json.loads(tr["dropout_rng"])
         st = _State(epoch=int(tr["epoch"]), position=int(tr["position"]),
                     plan=wdata.unpack_plan(tr["plan"]) if tr["plan"] is not None else None,
                     steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
@@ -424,7 +428,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             "steps": st.steps, "sentences": st.sentences, "words": st.words, "best_val": st.best_val,
             "history": st.history, "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict() if sched is not None else None,
-            "rng": json.dumps(rng.bit_generator.state), "fingerprint": digest,
+            "rng": json.dumps(rng.bit_generator.state), "dropout_rng": json.dumps(get_generator().bit_generator.state),
+            "fingerprint": digest,
             "curve": {"sentences": np.asarray([c[0] for c in st.curve], dtype=np.float64),
                       "loss": np.asarray([c[1] for c in st.curve], dtype=np.float64)},
             "card": render_card(card, st.epoch, st.position, len(st.plan or ()), st.sentences, st.words, st.steps,
