@@ -115,3 +115,25 @@ def test_a_period_inside_a_users_text_is_split_off_where_training_would_have():
     known = {"Mr.", "Darcy", "smiled", "He", "laughed", "."}
     assert split_inner_periods(tokens, known) == ["Mr.", "Darcy", "smiled", ".", "He", "laughed", "."]
     assert split_inner_periods(["e.g.", "etc."], {"e.g", "etc."}) == ["e.g", ".", "etc."]
+
+
+def test_load_corpus_tokenizes_a_file_once_until_it_changes(tmp_path, monkeypatch):
+    """eval reads the evaluated split and then the baselines' training sentences from one file: the second read
+    reuses the first's tokens, and a file changed in between (or other options) is read again."""
+    import os
+
+    from models.word_rnn import data as wdata
+    from models.word_rnn import text as wtext
+
+    path = tmp_path / "c.txt"
+    path.write_text("The cat sat. The dog ran.\n")
+    calls = []
+    real = wtext.tokenize_documents
+    monkeypatch.setattr(wtext, "tokenize_documents", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = wdata.load_corpus(str(path))
+    assert wdata.load_corpus(str(path)) is first and len(calls) == 1
+    assert wdata.load_corpus(str(path), lowercase=True) is not first and len(calls) == 2
+    path.write_text("A bird flew away. It came back.\n")
+    os.utime(path, ns=(1, 10**18))  # a new modification time even on a coarse clock
+    again = wdata.load_corpus(str(path))
+    assert len(calls) == 3 and "bird" in again.sentences[0]

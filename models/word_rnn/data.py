@@ -10,7 +10,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -136,11 +136,31 @@ def load_corpus(data: str | None, column: str | None = None, lowercase: bool = F
         train, valid, test = (read_split(data, split, lowercase) for split in SPLITS)
         return Corpus(train, f"{data} (train.txt, valid.txt, test.txt: one sentence per line, split on whitespace)",
                       valid, test)
+    key = _file_key(data, column, lowercase, csv_format)
+    if key is not None and key == _last_file[0]:
+        return _last_file[1]
     docs = wtext.read_documents(data, column=column, csv_format=csv_format)
     sentences, origin = wtext.tokenize_documents(docs, lowercase=lowercase)
     if not sentences:
         raise UserError(f"no sentences with words were found in {data!r}")
-    return Corpus(sentences, f"{data}; sentences by {origin}")
+    corpus = Corpus(sentences, f"{data}; sentences by {origin}")
+    if key is not None:
+        _last_file[:] = [key, corpus]
+    return corpus
+
+
+# the last file tokenized, with what it was read with: eval reads the evaluated split and then the training
+# sentences its baselines are counted on from one file, and tokenizing a novel takes seconds
+_last_file: list[Any] = [None, None]
+
+
+def _file_key(data: str, *options: Any) -> tuple | None:
+    """What identifies a tokenized file: its real path, size and modification time and the reading options."""
+    try:
+        st = os.stat(data)
+    except OSError:
+        return None
+    return (os.path.realpath(data), st.st_size, st.st_mtime_ns, *options) if os.path.isfile(data) else None
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
