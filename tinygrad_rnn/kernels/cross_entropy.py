@@ -9,8 +9,8 @@ either keeps.
 ``F.linear_cross_entropy`` with many classes and few rows (a sentence against a vocabulary) keeps its
 scores class-major instead, (C, N) = ``weight @ input.T``: that product is ~30% faster than
 ``input @ weight.T`` at (22, 100) x (100, 8000) with OpenBLAS (measured, interleaved, one thread), and the
-softmax needs no per-row pass over the block: ``exp_columns_`` exponentiates without a shift whenever the
-scores are moderate (one max over the whole block decides), and leaves the columns unnormalised, because the
+softmax needs no per-row pass over the block: ``exp_columns_`` exponentiates without a shift and keeps
+every column whose total stays moderate (checked on the N totals, not the block), and leaves the columns unnormalised, because the
 backward folds ``1 / total`` into the (N, H) side of its two products (``use_class_major``).
 """
 from __future__ import annotations
@@ -118,27 +118,29 @@ def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | N
     """Per-column losses and softmax denominators ``(losses (N,), total (N,))`` of class-major scores.
 
     ``st`` (C, N), C-contiguous, is overwritten with ``exp(st - shift_n)``, a column's softmax times its
-    ``total[n]`` (the shift cancels in the ratio). The shift is 0 when the largest score of the block keeps
-    ``C * exp(max)`` below the square root of the dtype's largest number, so that the backward's products of
-    the exponentials with weights of any sane size stay finite before their ``1 / total`` scaling; a column
-    whose total then underflows (all its scores very negative), or every column when the block's scores are
-    larger or hold a NaN/inf, is recomputed from ``rescore(columns)`` (the (C, k) scores of those columns)
-    shifted by its own maximum, the row-major kernel's rule.
+    ``total[n]`` (the shift cancels in the ratio). The exponentials are taken without a shift first, and a
+    column keeps them when its total lies between the square roots of the dtype's smallest normal and
+    largest numbers: then every term is at most the total, so the backward's products of the exponentials
+    with weights of any sane size stay finite before their ``1 / total`` scaling, and the largest terms are
+    normal numbers. Any other column (its scores very negative, large, or NaN/inf: an overflowed exp makes
+    its total inf, a NaN makes it NaN) is recomputed from ``rescore(columns)`` (the (C, k) scores of those
+    columns) shifted by its own maximum, the row-major kernel's rule. Checking the N totals instead of the
+    block's maximum saves a pass over the (C, N) block.
     """
     C, N = st.shape
     at = column_offsets(safe_targets, N)
-    info = np.finfo(st.dtype)
-    largest = st.max()
-    if largest <= 0.5 * np.log(info.max) - np.log(C):  # False for NaN too
-        picked = st.reshape(-1).take(at)
+    bounds = _TOTAL_BOUNDS.get(st.dtype)
+    if bounds is None:
+        info = np.finfo(st.dtype)
+        bounds = _TOTAL_BOUNDS[st.dtype] = (np.sqrt(info.tiny), np.sqrt(info.max))
+    picked = st.reshape(-1).take(at)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowed columns are found by their totals and redone
         np.exp(st, out=st)
         total = ones_vector(C, st.dtype).dot(st)
-        bad = np.flatnonzero(total < np.sqrt(info.tiny))  # the largest terms must be normal numbers
-    else:
-        picked = np.empty(N, st.dtype)
-        total = np.empty(N, st.dtype)
-        bad = np.arange(N)
-    if len(bad):
+    ok = total >= bounds[0]
+    ok &= total <= bounds[1]  # (False for NaN too)
+    bad = np.flatnonzero(~ok) if not ok.all() else None
+    if bad is not None:
         cols = rescore(bad)
         cols -= cols.max(axis=0)
         picked[bad] = cols[safe_targets[bad], np.arange(len(bad))]
@@ -150,3 +152,6 @@ def exp_columns_(st: np.ndarray, safe_targets: np.ndarray, valid: np.ndarray | N
     if valid is not None:
         losses *= valid
     return losses, total
+
+
+_TOTAL_BOUNDS: dict[np.dtype, tuple[np.floating, np.floating]] = {}
