@@ -8,12 +8,16 @@
 Shuffling draws from ``tinygrad_rnn.random``'s generator (``manual_seed``) or from ``generator=``. Loading runs in
 the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes.
 """
-from .dataloader import DataLoader, get_worker_info
+from .dataloader import DataLoader, WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
-from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split)
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset,
+                      random_split)
+from .distributed import DistributedSampler
+from . import distributed
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
 
-__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert", "Dataset", "IterableDataset",
-           "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
+__all__ = ["DataLoader", "get_worker_info", "WorkerInfo", "default_collate", "default_convert", "Dataset",
+           "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
+           "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
