@@ -6,7 +6,9 @@
         ...
 
 Shuffling draws from ``tinygrad_rnn.random``'s generator (``manual_seed``) or from ``generator=``. Loading runs in
-the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes.
+the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes
+(``get_worker_info()`` is None, as in PyTorch's main process). ``DistributedSampler(dataset, num_replicas, rank)``
+gives one replica's share of the indices (1 replica, rank 0 by default: there is no process group).
 """
 from .dataloader import DataLoader, WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
