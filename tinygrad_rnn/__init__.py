@@ -25,6 +25,9 @@ from .creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTen
                        rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .functions import *  # noqa: F401,F403  torch.exp(x), torch.cat(...), torch.max(x, 1), ...
 from .functions import __all__ as _function_names
+from .functions import _module_level
+
+logcumsumexp, sgn = _module_level("logcumsumexp"), _module_level("sgn")  # torch.logcumsumexp(x, dim), torch.sgn(x)
 from .device import accelerator, backends, cuda, device
 from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random
 from .random import Generator, manual_seed, seed, initial_seed
@@ -39,7 +42,7 @@ __all__ = [
     "LongTensor", "FloatTensor", "DoubleTensor", "IntTensor", "BoolTensor", "is_tensor", "numel",
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "float", "double", "long",
     "int", "short", "bool",
-    *_function_names,
+    *_function_names, "logcumsumexp", "sgn",
 ]
 __version__ = "0.1.0"
 

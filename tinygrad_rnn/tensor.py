@@ -337,6 +337,8 @@ class Tensor:
             return Tensor._wrap(self.data.copy())
         return ops.Rounded.apply(self, fn=np.sign)
 
+    sgn = sign  # PyTorch's complex-aware sign: the same for real tensors
+
     def floor(self) -> Tensor:
         return ops.Rounded.apply(self, fn=np.floor)
 
@@ -450,6 +452,8 @@ class Tensor:
 
     def div(self, other: Any) -> Tensor:
         return _Div(self, other)
+
+    true_divide = div
 
     def pow(self, exponent: Any) -> Tensor:
         return _Pow(self, exponent)
@@ -618,6 +622,13 @@ class Tensor:
         if dtype is None and x.dtype.kind in "biu":
             x = x.to(np.int64)
         return ops.CumSum.apply(x, axis=dim)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """``log(cumsum(exp(self), dim))`` computed without overflow (same shape); differentiable.
+        Floating tensors only, as in PyTorch."""
+        if self.dtype.kind not in "f":
+            raise RuntimeError(f"logcumsumexp: not implemented for {self.dtype} tensors; convert to float first")
+        return ops.reduce.LogCumSumExp.apply(self, axis=_check_dim(dim, self.ndim))
 
     def isnan(self) -> Tensor:
         """A bool tensor: True where the value is NaN."""
@@ -1018,6 +1029,12 @@ class Tensor:
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """True when the values are laid out in row-major order (False after ``t()``, until ``contiguous()``)."""
         return bool(self.data.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements between neighbours along each dimension (a tuple), or along ``dim`` (an int):
+        row-major ``(n1 * n2, n2, 1)`` for a contiguous tensor, 0 along a dimension made by ``expand``."""
+        steps = tuple(s // self.data.itemsize for s in self.data.strides)
+        return steps if dim is None else (steps[_check_dim(dim, self.ndim)] if self.ndim else 1)
 
     def type_as(self, other: Tensor) -> Tensor:
         """Self converted to ``other``'s dtype."""
@@ -1461,6 +1478,82 @@ class Tensor:
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._write_inplace("pow_", lambda t: t.pow(exponent), exponent)
+
+    # the in-place forms of the other elementwise methods: self becomes ``self.<name>(...)``, in self's dtype
+    def _write_as(self, what: str, compute: Any, *others: Any) -> Tensor:
+        """``_write_inplace`` of ``compute`` with the result cast back to self's dtype (a float64 operand must
+        not turn a float32 self into float64); a result of another kind (float into int) stays an error."""
+        def same_dtype(t: Tensor) -> Tensor:
+            out = compute(t)
+            return out._cast(t.dtype) if np.can_cast(out.dtype, t.dtype, casting="same_kind") else out
+        return self._write_inplace(what, same_dtype, *others)
+
+    def sin_(self) -> Tensor:
+        return self._write_as("sin_", Tensor.sin)
+
+    def cos_(self) -> Tensor:
+        return self._write_as("cos_", Tensor.cos)
+
+    def log1p_(self) -> Tensor:
+        return self._write_as("log1p_", Tensor.log1p)
+
+    def expm1_(self) -> Tensor:
+        return self._write_as("expm1_", Tensor.expm1)
+
+    def rsqrt_(self) -> Tensor:
+        return self._write_as("rsqrt_", Tensor.rsqrt)
+
+    def square_(self) -> Tensor:
+        return self._write_as("square_", Tensor.square)
+
+    def reciprocal_(self) -> Tensor:
+        return self._write_as("reciprocal_", Tensor.reciprocal)
+
+    def sign_(self) -> Tensor:
+        return self._write_as("sign_", Tensor.sign)
+
+    sgn_ = sign_
+
+    def floor_(self) -> Tensor:
+        return self._write_as("floor_", Tensor.floor)
+
+    def ceil_(self) -> Tensor:
+        return self._write_as("ceil_", Tensor.ceil)
+
+    def trunc_(self) -> Tensor:
+        return self._write_as("trunc_", Tensor.trunc)
+
+    fix_ = trunc_
+
+    def round_(self, decimals: int = 0) -> Tensor:
+        return self._write_as("round_", lambda t: t.round(decimals))
+
+    def frac_(self) -> Tensor:
+        return self._write_as("frac_", Tensor.frac)
+
+    def clamp_min_(self, min: float) -> Tensor:
+        return self._write_as("clamp_min_", lambda t: t.clamp_min(min), min)
+
+    def clamp_max_(self, max: float) -> Tensor:
+        return self._write_as("clamp_max_", lambda t: t.clamp_max(max), max)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return self._write_as("lerp_", lambda t: t.lerp(end, weight), end, weight)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return self._write_as("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value=value), tensor1, tensor2)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return self._write_as("addcdiv_", lambda t: t.addcdiv(tensor1, tensor2, value=value), tensor1, tensor2)
+
+    def fmod_(self, other: Any) -> Tensor:
+        return self._write_as("fmod_", lambda t: t.fmod(other), other)
+
+    def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        return self._write_as("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
+
+    def true_divide_(self, other: Any) -> Tensor:
+        return self._write_as("true_divide_", lambda t: t.div(other), other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """``x[index] = value``. When the graph needs it (value requires grad, or x is a recorded non-leaf),

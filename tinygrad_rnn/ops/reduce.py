@@ -1,4 +1,5 @@
-"""Reductions over an axis (or all axes): sum, mean, max, min, var, prod, norm, logsumexp."""
+"""Reductions over an axis (or all axes): sum, mean, max, min, var, prod, norm, logsumexp; and the cumulative
+sum and log-sum-exp along one axis."""
 from __future__ import annotations
 
 import numpy as np
@@ -215,3 +216,41 @@ class CumSum(Function):
             return grad
         reverse = np.flip(grad, axis=ctx.axis)
         return np.flip(np.cumsum(reverse, axis=ctx.axis), axis=ctx.axis)
+
+
+class LogCumSumExp(Function):
+    """``y[..., i, ...] = log(sum_{j <= i} exp(x[..., j, ...]))`` along ``axis``, by ``np.logaddexp.accumulate``
+    (pairwise log-add-exp: no overflow for large x, no underflow to -inf for very negative x).
+
+    The gradient ``dx_i = sum_{j >= i} g_j exp(x_i - y_j)`` is summed in log space, ``log(g_j) - y_j``
+    accumulated from the end, with the positive and negative parts of g apart (a log needs a positive
+    argument); ``x_i - y_j <= 0`` there, so nothing overflows. An entry with ``x_i = -inf`` gets gradient 0
+    (PyTorch gives NaN there): it contributes nothing to any ``y_j``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=0):
+        x = np.asarray(x)
+        if x.ndim == 0:
+            ctx.axis = None
+            return x.copy()
+        (ctx.axis,) = _normalize_axes(axis, x.ndim)
+        out = np.logaddexp.accumulate(x, axis=ctx.axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        if ctx.axis is None:
+            return grad
+        x, out = ctx.saved_arrays
+        ax = ctx.axis
+        # a y_j of -inf has only -inf terms below it: leave it out rather than form -inf - (-inf)
+        minus_y = np.where(out == -np.inf, -np.inf, -out)
+        parts = []
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for part in (np.maximum(grad, 0), np.maximum(-grad, 0)):
+                terms = np.log(part) + minus_y  # -inf where this part of g is 0
+                tail = np.flip(np.logaddexp.accumulate(np.flip(terms, ax), axis=ax), ax)  # log sum_{j >= i}
+                parts.append(np.exp(x + tail))
+        dx = parts[0] - parts[1]
+        return np.where(x == -np.inf, np.zeros((), dtype=dx.dtype), dx).astype(grad.dtype, copy=False)

@@ -6,14 +6,20 @@
         ...
 
 Shuffling draws from ``tinygrad_rnn.random``'s generator (``manual_seed``) or from ``generator=``. Loading runs in
-the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes.
+the calling process: ``num_workers > 0`` is accepted and loads the same batches without worker processes
+(``get_worker_info()`` is None, as in PyTorch's main process). ``DistributedSampler(dataset, num_replicas, rank)``
+gives one replica's share of the indices (1 replica, rank 0 by default: there is no process group).
 """
-from .dataloader import DataLoader, get_worker_info
+from .dataloader import DataLoader, WorkerInfo, get_worker_info
 from .collate import default_collate, default_convert
-from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split)
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset,
+                      random_split)
+from .distributed import DistributedSampler
+from . import distributed
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
 
-__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert", "Dataset", "IterableDataset",
-           "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split", "Sampler",
-           "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
+__all__ = ["DataLoader", "get_worker_info", "WorkerInfo", "default_collate", "default_convert", "Dataset",
+           "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
+           "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]

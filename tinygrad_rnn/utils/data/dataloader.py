@@ -1,11 +1,13 @@
 """``DataLoader``: batches of a dataset in the sampler's order, collated (PyTorch's options and checks).
 
 Everything runs in the calling process: ``num_workers > 0`` is accepted and gives the same batches as 0 (no
-worker processes are started, so ``worker_init_fn`` is not called and ``get_worker_info()`` is None);
+worker processes are started, so ``worker_init_fn`` is not called and ``get_worker_info()`` is None, as in
+PyTorch's main process: code that shards an ``IterableDataset`` by ``WorkerInfo`` takes its one-process path);
 ``pin_memory`` changes nothing on the CPU.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from ...random import Generator
@@ -13,15 +15,28 @@ from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "get_worker_info"]
+__all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
 
 # Fixed once the loader is built (as in PyTorch): the batch sampler was derived from them, so a later change
 # would silently not take effect.
 _FROZEN = frozenset({"batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers"})
 
 
-def get_worker_info() -> None:
-    """None: loading always runs in the main process here (as in PyTorch's main process)."""
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What a PyTorch loader worker knows about itself: its ``id`` (0..num_workers-1), ``num_workers``, its
+    ``seed`` and its copy of the ``dataset``. Read-only, as in PyTorch. Nothing here makes one (no worker
+    processes); it is the type ``get_worker_info`` is declared to return, for code that annotates with it."""
+
+    id: int
+    num_workers: int
+    seed: int
+    dataset: Any
+
+
+def get_worker_info() -> WorkerInfo | None:
+    """The ``WorkerInfo`` of the loader worker this runs in, or None in the main process. Loading always
+    runs in the main process here (``num_workers > 0`` included), so this is always None."""
     return None
 
 

@@ -9,7 +9,8 @@ from typing import Any, Iterable, Iterator, Sequence
 from ...random import Generator, get_generator
 from ...tensor import Tensor
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
+           "random_split"]
 
 
 class Dataset:
@@ -49,6 +50,47 @@ class TensorDataset(Dataset):
 
     def __len__(self) -> int:
         return len(self.tensors[0])
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: ``StackDataset(a, b)[i] == (a[i], b[i])``, and with keywords
+    ``StackDataset(x=a, y=b)[i] == {"x": a[i], "y": b[i]}``. ``datasets`` is the tuple, or the dict."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset):
+        if args and kwargs:
+            raise ValueError("StackDataset takes datasets either as positional arguments (tuple samples) or as "
+                             "keywords (dict samples), not both")
+        parts = args or tuple(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset needs at least one dataset")
+        sizes = [len(d) for d in parts]  # type: ignore[arg-type]
+        if any(n != sizes[0] for n in sizes):
+            raise ValueError(f"Size mismatch between datasets: lengths {sizes} must all be equal")
+        self._length = sizes[0]
+        self.datasets: tuple[Dataset, ...] | dict[str, Dataset] = args if args else dict(kwargs)
+
+    def __getitem__(self, index: Any) -> tuple[Any, ...] | dict[str, Any]:
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """A batch of samples, each part read with its dataset's own ``__getitems__`` when it has one."""
+        named = self.datasets if isinstance(self.datasets, dict) else dict(enumerate(self.datasets))
+        columns = {}
+        for key, d in named.items():
+            getitems = getattr(d, "__getitems__", None)
+            column = getitems(indices) if callable(getitems) else [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise ValueError(f"StackDataset: dataset {key!r} gave {len(column)} samples for {len(indices)} "
+                                 "indices")
+            columns[key] = column
+        if isinstance(self.datasets, dict):
+            return [{key: columns[key][n] for key in named} for n in range(len(indices))]
+        return [tuple(columns[key][n] for key in named) for n in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
