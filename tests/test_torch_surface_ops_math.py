@@ -170,7 +170,7 @@ def test_einsum(equation, shapes):
     check(lambda L, *ts: L.einsum(equation, list(ts)) * 2, *arrays)
 
 
-@pytest.mark.parametrize("equation", ["ii->i", "...ij->...ji", "ij->k", "ij->ii", "ijk->i", "i1->i"])
+@pytest.mark.parametrize("equation", ["ij->k", "ij->ii", "ijk->i", "i1->i"])
 def test_einsum_unsupported_forms_raise_one_clear_error(equation):
     with pytest.raises(ValueError, match="einsum"):
         tg.einsum(equation, tg.zeros(2, 2))

@@ -89,8 +89,8 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
 
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Einstein summation: ``einsum("bij,bjk->bik", a, b)`` is a batched matmul; without ``->`` the output
-    takes the letters used once, in alphabetical order. Differentiable in every operand. Not supported
-    here (one ValueError): ``...`` and a letter repeated within one operand. Operands may come as one list."""
+    takes ``...`` then the letters used once, in alphabetical order. ``...`` broadcasts, a letter repeated in
+    one operand takes its diagonal. Differentiable in every operand. Operands may come as one list."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return ops.Einsum.apply(*[_as_tensor(o) for o in operands], equation=equation)
