@@ -23,7 +23,8 @@ class Hardsigmoid(Function):
 
 
 class Hardswish(Function):
-    """``x * relu6(x + 3) / 6``; gradient 0 below -3, ``x/3 + 1/2`` on ``[-3, 3]``, 1 above (PyTorch's)."""
+    """``x * relu6(x + 3) / 6``; gradient 0 up to -3, ``x/3 + 1/2`` strictly inside ``(-3, 3)``, 1 from 3 on
+    (PyTorch's one-sided choice at both kinks)."""
 
     @staticmethod
     def forward(ctx: Context, x):
@@ -33,7 +34,7 @@ class Hardswish(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         (x,) = ctx.saved_arrays
-        slope = np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
+        slope = np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))
         return (grad * slope).astype(grad.dtype, copy=False)
 
 
