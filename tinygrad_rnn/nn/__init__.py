@@ -58,4 +58,25 @@ __all__ = [
     "Threshold", "GLU", "Softmin", "PReLU",
 ]
 
+# more layers, activations, dropouts, norms and losses; nn.Buffer; the RNN base classes under PyTorch's names
+from .activation_more import Hardshrink, Hardsigmoid, Hardswish, RReLU, Softmax2d, Softshrink, Tanhshrink  # noqa: E402
+from .bilinear import Bilinear  # noqa: E402
+from .buffer import Buffer  # noqa: E402
+from .dropout_more import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout  # noqa: E402
+from .embedding_bag import EmbeddingBag  # noqa: E402
+from .loss_more import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,  # noqa: E402
+                        MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss,
+                        SoftMarginLoss, TripletMarginLoss)
+from .norm_more import GroupNorm, RMSNorm  # noqa: E402
+from .rnn import _RNNBase as RNNBase  # noqa: E402  isinstance(nn.LSTM(...), nn.RNNBase)
+from .rnn_cells import _CellBase as RNNCellBase  # noqa: E402  isinstance(nn.GRUCell(...), nn.RNNCellBase)
+
+__all__ += [
+    "Hardswish", "Hardsigmoid", "Hardshrink", "Softshrink", "Tanhshrink", "RReLU", "Softmax2d", "Bilinear", "Buffer",
+    "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "EmbeddingBag", "RMSNorm",
+    "GroupNorm", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MultiLabelMarginLoss", "RNNBase", "RNNCellBase",
+]
+
 from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)

@@ -582,3 +582,465 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """``||x1 - x2 + eps||_p`` along the last dimension (``eps`` keeps the gradient finite at x1 == x2)."""
     diff = _tensor(x1) - x2 + eps
     return diff.norm(p, dim=-1, keepdim=keepdim)
+
+
+# ---- more activations, dropouts, norms, bilinear, embedding_bag and losses (nn/*_more.py use these) ----------
+from ..ops import activations_more as _act_more  # noqa: E402
+from ..ops.embedding_bag import EmbeddingBag as _EmbeddingBagOp  # noqa: E402
+
+__all__ += [
+    "hardswish", "hardsigmoid", "hardshrink", "softshrink", "tanhshrink", "rrelu", "softmax2d",
+    "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
+    "rms_norm", "group_norm", "bilinear", "embedding_bag",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "multi_margin_loss", "triplet_margin_loss", "poisson_nll_loss",
+    "gaussian_nll_loss", "multilabel_margin_loss",
+]
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * relu6(x + 3) / 6``."""
+    return _act_more.Hardswish.apply(_tensor(input))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``relu6(x + 3) / 6``."""
+    return _act_more.Hardsigmoid.apply(_tensor(input))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > lambd``, else 0."""
+    return _act_more.Shrink.apply(_tensor(input), lambd=float(lambd), soft=False)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (``lambd >= 0``)."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return _act_more.Shrink.apply(_tensor(input), lambd=float(lambd), soft=True)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``."""
+    input = _tensor(input)
+    return input - ops.Tanh.apply(input)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False, generator: np.random.Generator | None = None) -> Tensor:
+    """Randomized leaky ReLU: in training each element ``x <= 0`` gets its own slope drawn uniformly from
+    ``[lower, upper]`` (from ``generator``, else the library generator); otherwise the fixed slope
+    ``(lower + upper) / 2``."""
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: need 0 <= lower <= upper, got lower={lower}, upper={upper}")
+    input = _tensor(input)
+    if not training:
+        return ops.LeakyRelu.apply(input, negative_slope=(lower + upper) / 2)
+    slopes = get_generator(generator).uniform(lower, upper, size=input.shape)
+    # a constant factor per element: its gradient is the same factor (the slope where x <= 0, else 1)
+    return input * np.where(input.data <= 0, slopes, 1.0).astype(input.dtype)
+
+
+def softmax2d(input: Tensor) -> Tensor:
+    """Softmax over the channels (dimension -3) of a ``(N, C, H, W)`` or ``(C, H, W)`` input."""
+    input = _tensor(input)
+    if input.ndim not in (3, 4):
+        raise ValueError(f"softmax2d: expected a 3-D or 4-D input, got shape {input.shape}")
+    return ops.Softmax.apply(input, axis=-3)
+
+
+def _feature_mask(x: Tensor, p: float, batch_dims: int, generator: Any) -> np.ndarray:
+    """A keep mask (bool) over the first ``batch_dims`` dimensions, 1 over the rest (one draw per channel)."""
+    shape = x.shape[:batch_dims] + (1,) * (x.ndim - batch_dims)
+    return get_generator(generator).random(shape) >= p
+
+
+def _feature_dropout(x: Any, p: float, training: bool, name: str, dims: tuple[int, int], generator: Any) -> Tensor:
+    """Dropout of whole channels: ``dims`` = (unbatched ndim, batched ndim); a channel is zeroed with
+    probability ``p`` and the kept ones scaled by ``1 / (1 - p)``."""
+    _check_p(p)
+    x = _tensor(x)
+    if x.ndim not in dims:
+        raise ValueError(f"{name}: expected a {dims[0]}-D or {dims[1]}-D input, got shape {x.shape}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * np.zeros((), dtype=x.dtype)
+    batch_dims = 2 if x.ndim == dims[1] else 1
+    mask = _feature_mask(x, p, batch_dims, generator).astype(x.dtype)
+    mask *= 1.0 / (1.0 - p)
+    return x * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` with probability ``p`` (kept ones scaled by 1/(1-p))."""
+    return _feature_dropout(input, p, training, "dropout1d", (2, 3), generator)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` or ``(C, H, W)``. As in PyTorch a 3-D input is taken as
+    ``(N, C, L)`` (one draw per (n, c)), which is what programs that pass 3-D inputs get from torch."""
+    _check_p(p)
+    x = _tensor(input)
+    if x.ndim == 3:
+        return _feature_dropout(x, p, training, "dropout2d", (2, 3), generator)
+    return _feature_dropout(x, p, training, "dropout2d", (3, 4), generator)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: np.random.Generator | None = None) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    return _feature_dropout(input, p, training, "dropout3d", (4, 5), generator)
+
+
+_ALPHA_PRIME = 1.7580993408473766  # SELU's scale * alpha: a dropped unit is set to SELU's negative saturation
+
+
+def _alpha_dropout(x: Any, p: float, training: bool, feature: bool, generator: Any) -> Tensor:
+    """Dropped units are set to ``-alpha'`` and everything is then affinely rescaled (``a x + b``) so that
+    zero-mean unit-variance inputs keep mean 0 and variance 1 (the self-normalising dropout of SELU nets)."""
+    _check_p(p)
+    x = _tensor(x)
+    name = "feature_alpha_dropout" if feature else "alpha_dropout"
+    if feature and x.ndim < 2:
+        raise ValueError(f"{name}: expected an input of at least 2 dimensions (N, C, ...), got shape {x.shape}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * np.zeros((), dtype=x.dtype)
+    keep = (_feature_mask(x, p, 2, generator) if feature else get_generator(generator).random(x.shape) >= p)
+    a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    b = (keep - 1.0) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
+    return x * (keep * a).astype(x.dtype) + b.astype(x.dtype)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,
+                  generator: np.random.Generator | None = None) -> Tensor:
+    """Alpha dropout (for SELU networks): identity unless ``training`` (PyTorch's default here is False)."""
+    return _alpha_dropout(input, p, training, False, generator)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False,
+                          generator: np.random.Generator | None = None) -> Tensor:
+    """Alpha dropout of whole channels (dimension 1) of an ``(N, C, ...)`` input."""
+    return _alpha_dropout(input, p, training, True, generator)
+
+
+def _normalized_dims(input: Tensor, normalized_shape: Any, name: str) -> tuple[int, ...]:
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    shape = tuple(int(n) for n in shape)
+    if not shape or input.shape[input.ndim - len(shape):] != shape or len(shape) > input.ndim:
+        raise ValueError(f"{name}: normalized_shape {shape} must be the trailing dimensions of the input, "
+                         f"got input shape {input.shape}")
+    return tuple(range(input.ndim - len(shape), input.ndim))
+
+
+def rms_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``x / sqrt(mean(x^2) + eps) * weight``, the mean over the trailing ``normalized_shape`` dimensions;
+    ``eps`` None is the machine epsilon of the input's dtype (PyTorch's default)."""
+    input = _tensor(input)
+    dims = _normalized_dims(input, normalized_shape, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    out = input * ops.Rsqrt.apply((input * input).mean(dim=dims, keepdim=True) + eps)
+    return out if weight is None else out * weight
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize ``(N, C, *)`` over each group of ``C / num_groups`` channels (and all positions) with the
+    biased variance, then the per-channel affine ``weight (C,)``, ``bias (C,)``."""
+    input = _tensor(input)
+    if input.ndim < 2:
+        raise ValueError(f"group_norm: expected an input of shape (N, C, *), got shape {input.shape}")
+    N, C = input.shape[:2]
+    if num_groups <= 0 or C % num_groups:
+        raise ValueError(f"group_norm: {C} channels are not divisible into num_groups={num_groups}")
+    out = ops.LayerNorm.apply(input.reshape(N, num_groups, -1), ndims=1, eps=float(eps)).reshape(input.shape)
+    channel = (C,) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * _tensor(weight).reshape(channel)
+    if bias is not None:
+        out = out + _tensor(bias).reshape(channel)
+    return out
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y_o = x1 W_o x2 + b_o``: input1 ``(*, in1)``, input2 ``(*, in2)`` (same leading shape), weight
+    ``(out, in1, in2)``, bias ``(out,)`` -> ``(*, out)``. One matmul ``x1 (B, in1) @ W (in1, out*in2)`` then
+    a product with x2 summed over in2, so no ``(B, out, in1, in2)`` array is ever built."""
+    x1, x2, weight = _tensor(input1), _tensor(input2), _tensor(weight)
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be (out_features, in1_features, in2_features), got {weight.shape}")
+    out_f, in1, in2 = weight.shape
+    if x1.ndim == 0 or x1.shape[-1] != in1 or x2.ndim == 0 or x2.shape[-1] != in2 or x1.shape[:-1] != x2.shape[:-1]:
+        raise ValueError(f"bilinear: inputs (*, {in1}) and (*, {in2}) with one leading shape expected, "
+                         f"got {x1.shape} and {x2.shape}")
+    lead = x1.shape[:-1]
+    a = x1.reshape(-1, in1) @ weight.permute(1, 0, 2).reshape(in1, out_f * in2)      # (B, out * in2)
+    y = (a.reshape(-1, out_f, in2) * x2.reshape(-1, 1, in2)).sum(dim=-1)           # (B, out)
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out_f)
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows, without building the ``(bags, N, D)`` lookups.
+
+    ``input`` ``(B, N)`` (B bags of N ids; ``offsets`` must be None) or 1-D ids with ``offsets`` ``(B,)``
+    (bag i starts at ``offsets[i]``; with ``include_last_offset`` offsets has B+1 entries, the last the end).
+    ``weight`` ``(V, D)`` -> ``(B, D)``. ``padding_idx`` ids are left out of their bag (and of the mean's
+    count); an empty bag gives zeros. ``per_sample_weights`` (shaped like ``input``, mode "sum" only)
+    scales each row. ``sparse=True``: the weight's gradient is a ``RowSparseGrad``.
+    """
+    if _is_index_array(weight) and not _is_index_array(input):  # PyTorch's old order embedding_bag(weight, input)
+        weight, input = input, weight
+    if max_norm is not None or scale_grad_by_freq:
+        raise ValueError("embedding_bag: max_norm and scale_grad_by_freq are not provided here")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    ids = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if ids.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: offsets must be None when input is 2-D (B, N): each row is a bag")
+        starts = np.arange(0, ids.size, max(ids.shape[1], 1), dtype=np.int64)[:ids.shape[0]]
+        ends = starts + ids.shape[1]
+    elif ids.ndim == 1:
+        if offsets is None:
+            raise ValueError("embedding_bag: a 1-D input needs 1-D offsets (the start of each bag)")
+        off = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+        if off.ndim != 1 or off.dtype.kind not in "iu":
+            raise ValueError(f"embedding_bag: offsets must be a 1-D integer array, got shape {off.shape} {off.dtype}")
+        if off.size and off[0] != 0:
+            raise ValueError(f"embedding_bag: offsets[0] must be 0 (the first bag starts the input), got {off[0]}")
+        if off.size and (np.any(np.diff(off) < 0) or off[-1] > ids.size):
+            raise ValueError(f"embedding_bag: offsets must be non-decreasing and at most len(input)={ids.size}")
+        bounds = np.append(off, ids.size).astype(np.int64)
+        if include_last_offset:
+            bounds = bounds[:-1]
+        starts, ends = bounds[:-1], bounds[1:]
+    else:
+        raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D (B, N), got shape {ids.shape}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise ValueError(f"embedding_bag: per_sample_weights is only supported for mode='sum', got mode={mode!r}")
+        if tuple(np.shape(_target_array(per_sample_weights))) != ids.shape:
+            raise ValueError(f"embedding_bag: per_sample_weights shape {np.shape(_target_array(per_sample_weights))}"
+                             f" must equal the input's {ids.shape}")
+        per_sample_weights = _tensor(per_sample_weights).reshape(-1)
+    num = np.shape(weight.data if isinstance(weight, Tensor) else weight)[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding_bag: padding_idx {padding_idx} must be within num_embeddings ({num})")
+        padding_idx = int(padding_idx) % num
+    return _EmbeddingBagOp.apply(weight, per_sample_weights, ids=ids.reshape(-1), starts=starts, ends=ends,
+                                 mode=mode, padding_idx=padding_idx, sparse=bool(sparse))
+
+
+# losses: compositions of differentiable ops, so every input that requires grad gets its gradient
+def _as_like(x: Any, like: Tensor) -> Tensor:
+    """``x`` as a Tensor (a target array is converted to the input's float dtype)."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.dtype))
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, size_average: Any = None,
+                        reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``max(0, -y (x1 - x2) + margin)`` with ``y`` in {1, -1} (broadcast)."""
+    _no_legacy("margin_ranking_loss", size_average, reduce)
+    x1, x2 = _tensor(input1), _tensor(input2)
+    y = _as_like(target, x1)
+    if not (x1.ndim == x2.ndim == y.ndim):
+        raise ValueError(f"margin_ranking_loss: input1 {x1.shape}, input2 {x2.shape} and target {y.shape} "
+                         "must have the same number of dimensions")
+    return _reduce((-y * (x1 - x2) + margin).clamp_min(0), reduction, "margin_ranking_loss")
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``x`` where ``y == 1``, ``max(0, margin - x)`` where ``y == -1`` (PyTorch: an entry is the sum of the
+    terms whose condition holds, ``y != 1`` and ``y != -1`` respectively)."""
+    _no_legacy("hinge_embedding_loss", size_average, reduce)
+    input = _tensor(input)
+    y = _target_array(target)
+    zero = np.zeros((), dtype=input.dtype)
+    out = ops.Where.apply(y != 1, (margin - input).clamp_min(0), zero) + ops.Where.apply(y != -1, input, zero)
+    return _reduce(out, reduction, "hinge_embedding_loss")
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """``1 - cos(x1, x2)`` where ``y == 1``, ``max(0, cos(x1, x2) - margin)`` where ``y == -1``; inputs
+    ``(N, D)`` with target ``(N,)``, or ``(D,)`` with a scalar target. Cosine with PyTorch's 1e-12 guard on
+    each squared norm."""
+    _no_legacy("cosine_embedding_loss", size_average, reduce)
+    x1, x2 = _tensor(input1), _tensor(input2)
+    y = _target_array(target)
+    if x1.shape != x2.shape or x1.ndim not in (1, 2) or y.shape != x1.shape[:-1]:
+        raise ValueError(f"cosine_embedding_loss: inputs (N, D) or (D,) of one shape and target (N,) or () "
+                         f"expected, got {x1.shape}, {x2.shape} and {y.shape}")
+    eps = 1e-12
+    cos = (x1 * x2).sum(dim=-1) / (((x1 * x1).sum(dim=-1) + eps) * ((x2 * x2).sum(dim=-1) + eps)).sqrt()
+    zero = np.zeros((), dtype=x1.dtype)
+    out = ops.Where.apply(y == 1, 1 - cos, zero) + ops.Where.apply(y == -1, (cos - margin).clamp_min(0), zero)
+    return _reduce(out, reduction, "cosine_embedding_loss")
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """``log(1 + exp(-y x))``, computed as ``-logsigmoid(y x)`` so it never overflows."""
+    _no_legacy("soft_margin_loss", size_average, reduce)
+    input = _tensor(input)
+    _same_shape(input, target, "soft_margin_loss")
+    return _reduce(-ops.LogSigmoid.apply(input * _as_like(target, input)), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                                reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Per sample the mean over the C classes (last dimension) of the binary cross-entropy of logits
+    ``-(y logsigmoid(x) + (1 - y) logsigmoid(-x))``; ``weight`` ``(C,)`` rescales each class."""
+    _no_legacy("multilabel_soft_margin_loss", size_average, reduce)
+    input = _tensor(input)
+    _same_shape(input, target, "multilabel_soft_margin_loss")
+    if input.ndim == 0:
+        raise ValueError("multilabel_soft_margin_loss: expected an input of shape (N, C) or (C,), got a scalar")
+    y = _as_like(target, input)
+    losses = -(y * ops.LogSigmoid.apply(input) + (1 - y) * ops.LogSigmoid.apply(-input))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses.sum(dim=-1) / input.shape[-1], reduction, "multilabel_soft_margin_loss")
+
+
+def _class_rows(input: Tensor, target: Any, name: str) -> tuple[Tensor, np.ndarray]:
+    """``(C,)``/``()`` or ``(N, C)``/``(N,)`` input and integer targets, checked, as ``(N, C)`` and ``(N,)``."""
+    t = _target_array(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {t.dtype}")
+    if input.ndim not in (1, 2) or t.shape != input.shape[:-1]:
+        raise ValueError(f"{name}: expected input (N, C) with target (N,), or (C,) with a scalar target; "
+                         f"got {input.shape} and {t.shape}")
+    C = input.shape[-1]
+    if t.size and (t.min() < 0 or t.max() >= C):
+        raise ValueError(f"{name}: target {t.min() if t.min() < 0 else t.max()} is out of range for {C} classes")
+    return input.reshape(-1, C), t.reshape(-1)
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
+                      size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: per sample ``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C`` (p 1 or 2)."""
+    _no_legacy("multi_margin_loss", size_average, reduce)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
+    input = _tensor(input)
+    x, t = _class_rows(input, target, "multi_margin_loss")
+    N, C = x.shape
+    rows = np.arange(N)
+    x_y = x[rows, t].reshape(N, 1)
+    z = (margin - x_y + x).relu()  # relu: no gradient at exactly 0, PyTorch's z > 0
+    if p == 2:
+        z = z * z
+    others = np.ones((N, C), dtype=x.dtype)
+    others[rows, t] = 0  # the target class itself is not a margin violation
+    if weight is not None:
+        w = _tensor(weight)
+        if w.shape != (C,):
+            raise ValueError(f"multi_margin_loss: weight must have shape ({C},), got {w.shape}")
+        z = z * w[t].reshape(N, 1)
+    losses = (z * others).sum(dim=1) / C
+    return _reduce(losses if input.ndim == 2 else losses.reshape(()), reduction, "multi_margin_loss")
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                           reduction: str = "mean") -> Tensor:
+    """Per sample ``sum_{j in targets} sum_{i not in targets} max(0, 1 - (x_j - x_i)) / C``; ``target``
+    ``(N, C)`` (or ``(C,)``) of class indices, the targets being those before the first -1."""
+    _no_legacy("multilabel_margin_loss", size_average, reduce)
+    input = _tensor(input)
+    t = _target_array(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss: target must hold integer class indices, got dtype {t.dtype}")
+    if input.ndim not in (1, 2) or t.shape != input.shape:
+        raise ValueError(f"multilabel_margin_loss: input and target of one shape (N, C) or (C,) expected, "
+                         f"got {input.shape} and {t.shape}")
+    C = input.shape[-1]
+    x, t = input.reshape(-1, C), t.reshape(-1, C)
+    N = x.shape[0]
+    listed = np.cumprod(t != -1, axis=1).astype(bool)  # the slots before the first -1
+    if np.any(listed & ((t < 0) | (t >= C))):
+        raise ValueError(f"multilabel_margin_loss: target indices must be in [0, {C}) or -1")
+    safe = np.where(listed, t, 0)
+    is_target = np.zeros((N, C), dtype=bool)
+    is_target[np.nonzero(listed)[0], safe[listed]] = True
+    x_j = x.gather(1, safe)                                                  # (N, C): x at each listed target
+    z = (1 - x_j.reshape(N, C, 1) + x.reshape(N, 1, C)).relu()              # (N, slots, classes)
+    pairs = (listed[:, :, None] & ~is_target[:, None, :]).astype(x.dtype)
+    losses = (z * pairs).sum(dim=(1, 2)) / C
+    return _reduce(losses if input.ndim == 2 else losses.reshape(()), reduction, "multilabel_margin_loss")
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
+                        eps: float = 1e-6, swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, margin + d(a, p) - d(a, n))`` with ``d`` the pairwise p-norm distance (``eps`` added to the
+    difference); ``swap``: ``d(a, n)`` is replaced by ``min(d(a, n), d(p, n))``. Inputs ``(N, D)`` or ``(D,)``."""
+    _no_legacy("triplet_margin_loss", size_average, reduce)
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    a, pos, neg = _tensor(anchor), _tensor(positive), _tensor(negative)
+    if not (a.ndim == pos.ndim == neg.ndim) or a.ndim not in (1, 2):
+        raise ValueError(f"triplet_margin_loss: anchor, positive and negative must all be (N, D) or (D,), "
+                         f"got {a.shape}, {pos.shape} and {neg.shape}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = ops.Minimum.apply(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction, "triplet_margin_loss")
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: ``exp(x) - y x`` (``log_input``, x the log-rate) or
+    ``x - y log(x + eps)`` (x the rate); ``full`` adds Stirling's ``y log y - y + log(2 pi y) / 2`` where y > 1."""
+    _no_legacy("poisson_nll_loss", size_average, reduce)
+    input = _tensor(input)
+    y = _as_like(target, input)
+    losses = input.exp() - y * input if log_input else input - y * (input + eps).log()
+    if full:
+        safe = _tensor(y).clamp_min(1)  # log of 1 where y <= 1: finite (the term is masked there anyway)
+        stirling = y * safe.log() - y + 0.5 * (2 * np.pi * safe).log()
+        losses = losses + ops.Where.apply(y.data > 1, stirling, np.zeros((), dtype=input.dtype))
+    return _reduce(losses, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Gaussian negative log-likelihood ``(log(max(var, eps)) + (x - y)^2 / max(var, eps)) / 2`` (plus
+    ``log(2 pi) / 2`` if ``full``). ``var``: the input's shape, or one dimension short of it (or with a last
+    dimension of 1) for one variance shared by the last dimension, or a float. The clamp to ``eps`` passes the
+    gradient through unchanged, as PyTorch's no-grad clamp does."""
+    input = _tensor(input)
+    if isinstance(var, (int, float)):
+        var = Tensor(np.full(input.shape, float(var), dtype=input.dtype))
+    var = _as_like(var, input)
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.reshape(*var.shape, 1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.ndim and var.shape[-1] == 1):
+            raise ValueError(f"gaussian_nll_loss: var of shape {var.shape} fits neither input shape {input.shape} "
+                             "nor that shape with the last dimension 1 or dropped")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"gaussian_nll_loss: reduction must be one of ('mean', 'sum', 'none'), got {reduction!r}")
+    if np.any(var.data < 0):
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    var = var + (np.maximum(var.data, eps) - var.data)  # the clamp as a constant shift: gradient 1
+    diff = input - target
+    losses = 0.5 * (var.log() + diff * diff / var)
+    if full:
+        losses = losses + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(losses, reduction, "gaussian_nll_loss")

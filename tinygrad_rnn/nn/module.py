@@ -18,6 +18,7 @@ from ..dtypes import to_dtype
 from ..low_rank import stored_grad
 from ..sparse import zeroed_grad
 from ..tensor import Tensor
+from .buffer import Buffer
 
 __all__ = ["Parameter", "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "ParameterDict",
            "IncompatibleKeys", "RemovableHandle"]
@@ -98,7 +99,9 @@ class Module:
             )
         modules = self.__dict__["_modules"]
         buffers = self.__dict__["_buffers"]
-        if name in buffers and not isinstance(value, (Parameter, Module)):
+        if isinstance(value, Buffer):  # PyTorch 2.5's nn.Buffer: assigning one registers it
+            self.register_buffer(name, value, value.persistent)
+        elif name in buffers and not isinstance(value, (Parameter, Module)):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign a {type(value).__name__} to buffer {name!r}: assign a Tensor or None")
             buffers[name] = value

@@ -3,3 +3,4 @@ from ... import nn as _nn
 
 Linear = _nn.Linear
 Identity = _nn.Identity
+Bilinear = _nn.Bilinear

@@ -2,3 +2,5 @@
 from ... import nn as _nn
 
 LayerNorm = _nn.LayerNorm
+RMSNorm = _nn.RMSNorm
+GroupNorm = _nn.GroupNorm

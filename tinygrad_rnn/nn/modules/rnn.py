@@ -7,3 +7,5 @@ GRU = _nn.GRU
 RNNCell = _nn.RNNCell
 LSTMCell = _nn.LSTMCell
 GRUCell = _nn.GRUCell
+RNNBase = _nn.RNNBase
+RNNCellBase = _nn.RNNCellBase

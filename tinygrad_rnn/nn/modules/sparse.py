@@ -2,3 +2,4 @@
 from ... import nn as _nn
 
 Embedding = _nn.Embedding
+EmbeddingBag = _nn.EmbeddingBag
