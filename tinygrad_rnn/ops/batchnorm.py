@@ -13,7 +13,8 @@ class BatchNorm(Function):
 
     x ``(N, C)`` or ``(N, C, L)``. With ``xhat`` the output, the gradient is
     ``(g - mean(g) - xhat mean(g xhat)) / sqrt(var + eps)``, means over the same dimensions.
-    ``ctx.stats`` keeps ``(mean, biased var)`` per channel for the caller's running-statistics update.
+    A list passed as ``stats`` receives ``[mean, biased var]`` per channel, for the caller's running-statistics
+    update (no second pass over x).
     """
 
     @staticmethod
