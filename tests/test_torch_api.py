@@ -269,7 +269,7 @@ def test_remainder_and_floor_divide():
     np.testing.assert_array_equal(b.grad, [-2.0, 3.0])
 
 
-@pytest.mark.parametrize("path", ["activation", "loss", "container", "linear", "rnn", "sparse", "dropout",
+@pytest.mark.parametrize("path", ["activation", "loss", "container", "linear", "rnn", "sparse", "dropout", "conv", "pooling", "batchnorm",
                                   "normalization"])
 def test_every_class_we_have_is_at_pytorchs_module_path_too(path):
     """nn.modules.<path>.X is nn.X for every X that torch.nn.modules.<path> holds and nn provides."""

@@ -44,6 +44,9 @@ from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, 
                            TransformerEncoder, TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
+from .conv import Conv1d
+from .pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
+from .batchnorm import BatchNorm1d
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "Parameter", "IncompatibleKeys",
@@ -56,6 +59,7 @@ __all__ = [
     "BCELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
     "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Softplus", "Hardtanh", "LogSigmoid", "Softsign",
     "Threshold", "GLU", "Softmin", "PReLU",
+    "Conv1d", "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "BatchNorm1d",
 ]
 
 # more layers, activations, dropouts, norms and losses; nn.Buffer; the RNN base classes under PyTorch's names

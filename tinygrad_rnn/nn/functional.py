@@ -1044,3 +1044,180 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False, 
     if full:
         losses = losses + 0.5 * float(np.log(2 * np.pi))
     return _reduce(losses, reduction, "gaussian_nll_loss")
+
+# ---- 1-D convolution, pooling and batch normalization ----------------------------------------------------
+__all__ += ["conv1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm"]
+
+
+def _one(value: Any, name: str, fn: str, minimum: int = 1) -> int:
+    """An int from ``value`` or a 1-tuple of it (PyTorch takes both for 1-D layers), at least ``minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{fn}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}: {name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{fn}: {name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _sequence_input(input: Any, fn: str) -> Tensor:
+    """``(N, C, L)`` or unbatched ``(C, L)``, as PyTorch's 1-D layers take."""
+    input = _tensor(input)
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{fn}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
+    return input
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
+           padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation: input ``(N, C_in, L)`` or ``(C_in, L)``, weight ``(C_out, C_in/groups, K)``,
+    bias ``(C_out,)`` -> ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), with
+    ``L_out = (L + 2 padding - dilation (K - 1) - 1) // stride + 1``. ``padding`` is zeros on both sides:
+    an int, a 1-tuple, ``"valid"`` (none) or ``"same"`` (L_out = L; stride 1 only, any extra on the right)."""
+    x = _sequence_input(input, "conv1d")
+    weight = _tensor(weight)
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = x.reshape(1, *x.shape)
+    stride = _one(stride, "stride", "conv1d")
+    dilation = _one(dilation, "dilation", "conv1d")
+    groups = _one(groups, "groups", "conv1d")
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, kernel), got {weight.shape}")
+    O, Cg, K = weight.shape
+    C = x.shape[1]
+    if O % groups:
+        raise ValueError(f"conv1d: out_channels {O} is not divisible by groups {groups}")
+    if Cg * groups != C:
+        raise ValueError(f"conv1d: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
+                         f"channels, got {C} (input shape {tuple(input.shape)})")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0)
+        elif padding == "same":
+            if stride != 1:
+                raise ValueError("conv1d: padding='same' is not supported for strided convolutions")
+            total = dilation * (K - 1)
+            pads = (total // 2, total - total // 2)
+        else:
+            raise ValueError(f"conv1d: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+    else:
+        p = _one(padding, "padding", "conv1d", minimum=0)
+        pads = (p, p)
+    if x.shape[2] + pads[0] + pads[1] < dilation * (K - 1) + 1:
+        raise ValueError(f"conv1d: the padded input length {x.shape[2] + pads[0] + pads[1]} is shorter than the "
+                         f"kernel's span {dilation * (K - 1) + 1}")
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (O,):
+            raise ValueError(f"conv1d: bias must have shape ({O},), got {bias.shape}")
+    out = ops.Conv1d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _pool_args(fn: str, length: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: bool) -> tuple[int, int, int, int, int]:
+    """Checked ``(kernel, stride, padding, dilation, out_len)``; ``stride=None`` (or empty) means the kernel."""
+    from ..ops.pooling import pool1d_out_length
+
+    k = _one(kernel_size, "kernel_size", fn)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _one(stride, "stride", fn)
+    p = _one(padding, "padding", fn, minimum=0)
+    d = _one(dilation, "dilation", fn)
+    if p > k // 2:
+        raise ValueError(f"{fn}: padding should be at most half of kernel size, got padding={p} and kernel_size={k}")
+    out_len = pool1d_out_length(length, k, s, p, d, bool(ceil_mode))
+    if out_len < 1:
+        raise ValueError(f"{fn}: input length {length} gives output length {out_len}, which is too small")
+    return k, s, p, d, out_len
+
+
+def max_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, dilation: int | tuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum of each window along the last dimension of ``(N, C, L)`` or ``(C, L)`` (padding counts as
+    -inf); with ``return_indices`` also the int64 positions in ``L`` of the (first) maxima."""
+    from ..ops.pooling import max_pool1d_indices
+
+    x = _sequence_input(input, "max_pool1d")
+    k, s, p, d, out_len = _pool_args("max_pool1d", x.shape[-1], kernel_size, stride, padding, dilation, ceil_mode)
+    indices = max_pool1d_indices(x.data, k, s, p, d, out_len)
+    out = ops.TakeLast.apply(x, index=indices)
+    return (out, Tensor(indices)) if return_indices else out
+
+
+def avg_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean of each window along the last dimension of ``(N, C, L)`` or ``(C, L)``, zero-padded; the zeros
+    count in the divisor unless ``count_include_pad=False``."""
+    x = _sequence_input(input, "avg_pool1d")
+    k, s, p, _, _ = _pool_args("avg_pool1d", x.shape[-1], kernel_size, stride, padding, 1, ceil_mode)
+    return ops.AvgPool1d.apply(x, kernel_size=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
+                               count_include_pad=bool(count_include_pad))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean over ``output_size`` windows ``[floor(i L / out), ceil((i+1) L / out))`` of the last dimension."""
+    x = _sequence_input(input, "adaptive_avg_pool1d")
+    return ops.AdaptiveAvgPool1d.apply(x, output_size=_one(output_size, "output_size", "adaptive_avg_pool1d"))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int | tuple,
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over the adaptive windows of :func:`adaptive_avg_pool1d`; ``return_indices`` as :func:`max_pool1d`."""
+    from ..ops.pooling import adaptive_max_pool1d_indices
+
+    x = _sequence_input(input, "adaptive_max_pool1d")
+    indices = adaptive_max_pool1d_indices(x.data, _one(output_size, "output_size", "adaptive_max_pool1d"))
+    out = ops.TakeLast.apply(x, index=indices)
+    return (out, Tensor(indices)) if return_indices else out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dimension 1) of ``(N, C)`` or ``(N, C, L)``, then ``* weight + bias`` (each ``(C,)``).
+
+    ``training``: by the batch's mean and biased variance, and the running statistics (when given) move
+    in place by ``momentum``: ``r = (1 - momentum) r + momentum s``, with the *unbiased* variance, as
+    PyTorch. Otherwise by ``running_mean`` / ``running_var``, which must then be given.
+    """
+    from ..autograd import bump_version
+
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got shape {x.shape}")
+    C = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"batch_norm: {name} must have shape ({C},) for input {x.shape}, got {tuple(t.shape)}")
+    shape = (1, C) + (1,) * (x.ndim - 2)
+    if training:
+        n = x.data.size // C if C else 0
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
+        stats: list = []
+        out = ops.BatchNorm.apply(x, eps=float(eps), stats=stats)
+        if running_mean is not None or running_var is not None:
+            if momentum is None:
+                raise TypeError("batch_norm: momentum must be a number (a module's momentum=None is its own average)")
+            mean, var = stats
+            with_unbiased = ((running_mean, mean), (running_var, var * (n / (n - 1))))
+            for running, value in with_unbiased:
+                if running is not None:
+                    running.data[...] = (1 - momentum) * running.data + momentum * value
+                    bump_version(running)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode")
+        scale = 1 / np.sqrt(np.asarray(running_var.data, dtype=np.float64) + eps)
+        shift = -np.asarray(running_mean.data, dtype=np.float64) * scale
+        out = x * scale.astype(x.dtype).reshape(shape) + shift.astype(x.dtype).reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

@@ -14,6 +14,9 @@ from .einsum import Einsum
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
                     Transpose, Contiguous)
 from .softmax import LogSoftmax, Softmax
+from .conv import Conv1d
+from .pooling import AdaptiveAvgPool1d, AvgPool1d, TakeLast
+from .batchnorm import BatchNorm
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul",
@@ -25,4 +28,5 @@ __all__ = [
     "LeakyRelu", "Elu", "Silu", "Mish", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Threshold", "PRelu",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
     "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous", "Einsum",
+    "Conv1d", "AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "BatchNorm",
 ]

@@ -4,3 +4,4 @@ from . import activation, container, dropout, linear, loss, module, normalizatio
 from .. import (GRU, LSTM, RNN, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Embedding, Flatten, GRUCell,  # noqa: F401
                 Identity, LayerNorm, Linear, LogSoftmax, LSTMCell, Module, ModuleDict, ModuleList, MSELoss, NLLLoss,
                 ParameterList, ReLU, RNNCell, Sequential, Sigmoid, Softmax, Tanh)
+from . import batchnorm, conv, pooling  # noqa: F401,E402  torch.nn.modules.conv.Conv1d, ...

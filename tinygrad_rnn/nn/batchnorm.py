@@ -1,0 +1,90 @@
+"""``BatchNorm1d``: per-channel normalization of ``(N, C)`` or ``(N, C, L)`` by batch statistics while
+training and by running statistics (buffers, in the state_dict as in PyTorch) in evaluation."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import bump_version
+from ..tensor import Tensor
+from . import functional as F
+from ._dtype import param_dtype
+from .module import Module, Parameter
+
+__all__ = ["BatchNorm1d"]
+
+
+class BatchNorm1d(Module):
+    """``BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True)``.
+
+    Parameters ``weight`` (ones) and ``bias`` (zeros, unless ``bias=False``) of ``(num_features,)`` when
+    ``affine``; buffers
+    ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (int64 scalar) when
+    ``track_running_stats``. Training updates the running statistics by ``momentum`` (None: the
+    cumulative average over ``num_batches_tracked`` batches); evaluation normalizes by them (by the
+    batch's own statistics when they are not tracked).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *, bias: bool = True):
+        super().__init__()
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = momentum
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dt = param_dtype(dtype)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(self.num_features, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dt)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            for buf, value in ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0)):
+                buf.data[...] = value
+                bump_version(buf)
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input.ndim not in (2, 3):
+            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input)")
+        factor = 0.0 if self.momentum is None else self.momentum
+        update = self.training and self.track_running_stats
+        if update:
+            if input.data.size // max(input.shape[1], 1) <= 1:  # checked before the counter moves
+                raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+            self.num_batches_tracked.data[...] += 1
+            bump_version(self.num_batches_tracked)
+            if self.momentum is None:  # the cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch_stats = self.training or self.running_mean is None
+        tracked = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if tracked else None, self.running_var if tracked else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")

@@ -1,0 +1,4 @@
+"""``torch.nn.modules.conv``: the same class as ``nn.Conv1d``."""
+from ... import nn as _nn
+
+Conv1d = _nn.Conv1d

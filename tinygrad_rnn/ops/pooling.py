@@ -1,0 +1,146 @@
+"""1-D pooling over the last dimension of ``(N, C, L)``: windowed averages and max-picks.
+
+Max pools are split in two: the winning positions are found on plain arrays (:func:`max_pool1d_indices`,
+:func:`adaptive_pool1d_windows`), and :class:`TakeLast` reads them, which is all that has a gradient. The
+indices are what ``return_indices=True`` returns, so the two never disagree.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Context, Function
+from .conv import _windows, scatter_windows
+
+
+def pool1d_out_length(length: int, kernel_size: int, stride: int, padding: int, dilation: int,
+                      ceil_mode: bool) -> int:
+    """PyTorch's pooling output length; with ``ceil_mode`` the last window must start inside the input or
+    the left padding."""
+    span = dilation * (kernel_size - 1) + 1
+    num = length + 2 * padding - span
+    out = (-(-num // stride) if ceil_mode else num // stride) + 1
+    if ceil_mode and (out - 1) * stride >= length + padding:
+        out -= 1
+    return out
+
+
+def _padded(x: np.ndarray, padding: int, right: int, value: float) -> np.ndarray:
+    """``x`` with ``padding`` values before and ``right`` after along the last dimension."""
+    if padding == 0 and right == 0:
+        return x
+    return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(padding, right)], constant_values=value)
+
+
+def _right_pad(length: int, kernel_size: int, stride: int, padding: int, dilation: int, out_len: int) -> int:
+    """How much padding the right end needs so the last window (ceil_mode may push it past) fits."""
+    span = dilation * (kernel_size - 1) + 1
+    return max(padding, (out_len - 1) * stride + span - length - padding)
+
+
+def max_pool1d_indices(x: np.ndarray, kernel_size: int, stride: int, padding: int, dilation: int,
+                       out_len: int) -> np.ndarray:
+    """Positions in ``x``'s last dimension (unpadded, int64) of each window's first maximum, ``(..., out_len)``."""
+    L = x.shape[-1]
+    xp = _padded(x, padding, _right_pad(L, kernel_size, stride, padding, dilation, out_len), -np.inf)
+    tap = np.argmax(_windows(xp, kernel_size, stride, dilation, out_len), axis=-1)
+    idx = np.arange(out_len) * stride - padding + tap * dilation
+    return np.clip(idx, 0, L - 1).astype(np.int64)  # a window of padding only (never in practice) reads an edge
+
+
+def adaptive_pool1d_windows(length: int, output_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive windows ``[floor(i L / out), ceil((i+1) L / out))`` as a ``(out, K_max)`` index
+    array (clipped into range) and its validity mask."""
+    i = np.arange(output_size)
+    start = (i * length) // output_size
+    end = -((-(i + 1) * length) // output_size)
+    k_max = int((end - start).max())
+    idx = start[:, None] + np.arange(k_max)
+    mask = idx < end[:, None]
+    return np.minimum(idx, length - 1), mask
+
+
+def adaptive_max_pool1d_indices(x: np.ndarray, output_size: int) -> np.ndarray:
+    idx, mask = adaptive_pool1d_windows(x.shape[-1], output_size)
+    vals = np.where(mask, x[..., idx], -np.inf)  # (..., out, K_max)
+    tap = np.argmax(vals, axis=-1)
+    return np.take_along_axis(np.broadcast_to(idx, vals.shape), tap[..., None], axis=-1)[..., 0].astype(np.int64)
+
+
+def _scatter_last(values: np.ndarray, index: np.ndarray, lead_ndim: int, length: int) -> np.ndarray:
+    """``out[r, index[r, j...]] += values[r, j...]`` for each row ``r`` of the first ``lead_ndim`` dimensions:
+    ``values`` ``lead + tail``, ``index`` broadcastable to it, positions in ``[0, length)``; repeated
+    positions are summed (one bincount over the flattened rows)."""
+    lead = values.shape[:lead_ndim]
+    rows = int(np.prod(lead, dtype=np.int64))
+    index = np.broadcast_to(index, values.shape).reshape(rows, -1)
+    flat = (np.arange(rows)[:, None] * length + index).ravel()
+    out = np.bincount(flat, weights=values.reshape(-1), minlength=rows * length)
+    return out.reshape(lead + (length,)).astype(values.dtype, copy=False)
+
+
+class TakeLast(Function):
+    """``out[..., j] = x[..., index[..., j]]`` (the max pools' read); backward adds each gradient back at
+    its position. ``index`` int ``(..., M)`` with ``x``'s leading shape."""
+
+    @staticmethod
+    def forward(ctx: Context, x, index):
+        ctx.index = index
+        ctx.length = x.shape[-1]
+        return np.take_along_axis(x, index, axis=-1)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return _scatter_last(grad, ctx.index, grad.ndim - 1, ctx.length)
+
+
+def _avg_divisors(length: int, kernel_size: int, stride: int, padding: int, out_len: int,
+                  count_include_pad: bool) -> np.ndarray:
+    """Each window's divisor as PyTorch counts it: the window clipped to the padded input (padding
+    included) or to the input itself (``count_include_pad=False``)."""
+    start = np.arange(out_len) * stride - padding
+    end = np.minimum(start + kernel_size, length + padding)
+    if count_include_pad:
+        return (end - start).astype(np.float64)
+    return (np.minimum(end, length) - np.maximum(start, 0)).astype(np.float64)
+
+
+class AvgPool1d(Function):
+    """Mean of each ``kernel_size`` window of ``(..., L)`` zero-padded by ``padding`` -> ``(..., L_out)``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, kernel_size, stride, padding=0, ceil_mode=False, count_include_pad=True):
+        L = x.shape[-1]
+        out_len = pool1d_out_length(L, kernel_size, stride, padding, 1, ceil_mode)
+        right = _right_pad(L, kernel_size, stride, padding, 1, out_len)
+        xp = _padded(x, padding, right, 0.0)
+        div = _avg_divisors(L, kernel_size, stride, padding, out_len, count_include_pad).astype(x.dtype)
+        ctx.conf = (L, kernel_size, stride, padding, right, out_len)
+        ctx.div = div
+        return _windows(xp, kernel_size, stride, 1, out_len).sum(axis=-1) / div
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        L, K, stride, padding, right, out_len = ctx.conf
+        g = grad / ctx.div
+        dwin = np.broadcast_to(g[..., None], g.shape + (K,))
+        return scatter_windows(dwin, L + padding + right, stride, 1)[..., padding : padding + L]
+
+
+class AdaptiveAvgPool1d(Function):
+    """Mean of PyTorch's adaptive windows (see :func:`adaptive_pool1d_windows`): ``(..., L)`` -> ``(..., out)``."""
+
+    @staticmethod
+    def forward(ctx: Context, x, output_size):
+        L = x.shape[-1]
+        idx, mask = adaptive_pool1d_windows(L, output_size)
+        weights = (mask / mask.sum(axis=1, keepdims=True)).astype(x.dtype)  # (out, K_max), 0 off the window
+        ctx.idx, ctx.weights, ctx.length = idx, weights, L
+        return np.einsum("...ok,ok->...o", x[..., idx], weights)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        return _scatter_last(grad[..., None] * ctx.weights, ctx.idx, grad.ndim - 1, ctx.length)
+
+
+__all__ = ["AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "pool1d_out_length", "max_pool1d_indices",
+           "adaptive_pool1d_windows", "adaptive_max_pool1d_indices"]
