@@ -266,7 +266,7 @@ def _digamma_positive(x: np.ndarray) -> np.ndarray:
 
 
 def digamma(x) -> np.ndarray:
-    """d/dx lgamma(x), float64: -inf at 0 (PyTorch's choice), NaN at the negative integers and -inf."""
+    """d/dx lgamma(x), float64: -inf at +0 and +inf at -0 (PyTorch's choice), NaN at the negative integers and -inf."""
     x = _as_f64(x)
     out = np.full_like(x, np.nan)
     pos = np.isfinite(x) & (x > 0)
@@ -275,7 +275,8 @@ def digamma(x) -> np.ndarray:
     xn = x[neg]
     # reflection: digamma(1 - x) - digamma(x) = pi cot(pi x); tan has period pi, so reduce exactly
     out[neg] = _digamma_positive(1 - xn) - np.pi / np.tan(np.pi * (xn - np.round(xn)))
-    out[x == 0] = -np.inf
+    zero = x == 0
+    out[zero] = np.where(np.signbit(x[zero]), np.inf, -np.inf)  # like -1/x, as PyTorch
     out[np.isposinf(x)] = np.inf
     return out
 
