@@ -167,9 +167,11 @@ def float_power(input: Any, exponent: Any) -> Tensor:
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
-    """0 where input < 0, 1 where input > 0, ``values`` where input == 0 (not differentiable, as PyTorch)."""
+    """``values`` where input == 0, else 1 where input > 0 and 0 elsewhere (NaN included, as PyTorch); not
+    differentiable, as in PyTorch."""
     x, v = _t(input), _t(values)
-    return Tensor._wrap(np.asarray(np.heaviside(x.data, v.data)).astype(np.result_type(x.data, v.data), copy=False))
+    dt = np.result_type(x.data, v.data)
+    return Tensor._wrap(np.asarray(np.where(x.data == 0, v.data, x.data > 0)).astype(dt, copy=False))
 
 
 def signbit(input: Any) -> Tensor:

@@ -257,14 +257,13 @@ class LogAddExp2(FloatBinary):
 
 
 class Hypot(FloatBinary):
-    """sqrt(a^2 + b^2); d/da = a / out, d/db = b / out (0 where out is 0)."""
+    """sqrt(a^2 + b^2); d/da = a / out, d/db = b / out (NaN at the origin, as PyTorch's)."""
 
     value = staticmethod(np.hypot)
 
     @staticmethod
     def slopes(a, b, out):
-        safe = np.where(out == 0, 1, out)
-        return np.where(out == 0, 0, a / safe), np.where(out == 0, 0, b / safe)
+        return a / out, b / out
 
 
 class Copysign(FloatBinary):
