@@ -52,8 +52,8 @@ from .dtypes import (bool_ as bool, float16, float16 as half, float32, float32 a
 
 # more torch functions (functions_more.py: tan, erf, lgamma, addmm, cummax, quantile, bitwise_and, normal ...)
 # and the no-op torch.compile / torch.jit with set_printoptions (compile_stubs.py)
-from .functions_more import *  # noqa: F401,F403,E402
-from .functions_more import __all__ as _more_names  # noqa: E402
-from .compile_stubs import compile, jit, set_printoptions  # noqa: E402
+from .functions_more import *  # noqa: F403
+from .functions_more import __all__ as _more_names
+from .compile_stubs import compile, jit, set_printoptions
 
 __all__ += [*_more_names, "compile", "jit", "set_printoptions"]

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import ops
+from .autograd import bump_version
 from .dtypes import get_default_dtype, to_dtype
 from .ops import math_more as mm
 from .ops import products as pr
@@ -486,7 +487,8 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         raise RuntimeError(f"nanmean(): expected a floating-point tensor, got {x.dtype}")
     keep = ~x.isnan()
     count = Tensor._wrap(np.asarray(np.sum(keep.data, axis=_axes(dim), keepdims=keepdim), dtype=x.dtype))
-    return x.nansum(dim, keepdim) / count
+    with np.errstate(invalid="ignore"):  # an all-NaN slice: 0 / 0
+        return x.nansum(dim, keepdim) / count
 
 
 def _axes(dim: Any) -> Any:
@@ -903,7 +905,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 def _pad2(square: Tensor, pad: tuple[int, int, int, int]) -> Tensor:
     """Zero-pad the last two dimensions by (left, right, top, bottom) with concatenation (differentiable)."""
     left, right, top, bottom = pad
-    lead, (r, c) = tuple(square.shape[:-2]), square.shape[-2:]
+    lead, r = tuple(square.shape[:-2]), square.shape[-2]
     dt = square.dtype
     wide = Tensor.concatenate([Tensor._wrap(np.zeros(lead + (r, left), dt)), square,
                                Tensor._wrap(np.zeros(lead + (r, right), dt))], -1)
@@ -986,6 +988,32 @@ def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Tensor
     return flat.reshape(x.shape)
 
 
+# in-place forms (through Tensor._write_inplace: recorded when the graph needs it, as x[i] = v is)
+def _index_put_(self: Tensor, indices: Sequence[Any], values: Any, accumulate: bool = False) -> Tensor:
+    return self._write_inplace("index_put_", lambda t: index_put(t, indices, values, accumulate), values)
+
+
+def _index_copy_(self: Tensor, dim: int, index: Any, source: Any) -> Tensor:
+    return self._write_inplace("index_copy_", lambda t: index_copy(t, dim, index, source), source)
+
+
+def _masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
+    return self._write_inplace("masked_scatter_", lambda t: masked_scatter(t, mask, source), source)
+
+
+def _put_(self: Tensor, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+    return self._write_inplace("put_", lambda t: put(t, index, source, accumulate), source)
+
+
+def _bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Fill self with 0/1 draws of probability ``p`` (a number or a tensor broadcast to self)."""
+    self._check_inplace("bernoulli_")
+    prob = np.broadcast_to(np.asarray(_arr(p), dtype=np.float64), self.shape)
+    self.data[...] = get_generator(generator).random(self.shape) < prob
+    bump_version(self)
+    return self
+
+
 # ---- the names this module adds to torch, and the Tensor methods bound from them -------------------------
 _FLOAT_UNARY = ("tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh", "acosh",
                 "atanh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2", "sinc", "deg2rad", "rad2deg",
@@ -1001,7 +1029,8 @@ METHODS = {  # method name -> function (self first)
         "renorm", "unique_consecutive", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
         "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "bernoulli", "diag_embed",
         "diagflat", "unfold", "masked_scatter", "index_copy", "index_put", "put")},
-    "polygamma": _polygamma_method, "nelement": _nelement,
+    "polygamma": _polygamma_method, "nelement": _nelement, "index_put_": _index_put_, "index_copy_": _index_copy_,
+    "masked_scatter_": _masked_scatter_, "put_": _put_, "bernoulli_": _bernoulli_,
     "__xor__": _xor, "__rxor__": _rxor, "__rand__": _rand, "__ror__": _ror, "__lshift__": _lshift,
     "__rshift__": _rshift,
 }

@@ -1741,6 +1741,6 @@ low_rank._TENSOR_GRAD = Tensor.__dict__["grad"]  # stored_grad's test for "a Ten
 
 # ---- more torch methods (tinygrad_rnn/functions_more.py): tan ... erf, lgamma, products, cummax, quantile,
 # bitwise operators, unfold, index_put ...; bound here, after the class, since they are built on its methods
-from .functions_more import bind_methods as _bind_more_methods  # noqa: E402
+from .functions_more import bind_methods as _bind_more_methods
 
 _bind_more_methods(Tensor)

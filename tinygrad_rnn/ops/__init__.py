@@ -28,11 +28,11 @@ __all__ = [
 ]
 
 # more elementwise math, special functions, the cross product and index_put's accumulate (functions_more.py)
-from .math_more import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Copysign, Cosh, Exp2, Hypot, Log2,  # noqa: E402
+from .math_more import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Copysign, Cosh, Exp2, Hypot, Log2,
                         Log10, LogAddExp, LogAddExp2, Logit, Sinc, Sinh, Tan, Xlogy)
-from .special import Digamma, Erf, Erfc, Erfinv, Lgamma, Polygamma  # noqa: E402
-from .products import Cross  # noqa: E402
-from .search import IndexAccumulate  # noqa: E402
+from .special import Digamma, Erf, Erfc, Erfinv, Lgamma, Polygamma
+from .products import Cross
+from .search import IndexAccumulate
 
 __all__ += [
     "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Atan2", "Log2", "Log10", "Exp2",

@@ -31,10 +31,8 @@ def float_pair(a, b) -> tuple:
     fb = isinstance(b, (np.ndarray, np.generic)) and b.dtype.kind in "fc"
     if not (fa or fb):
         dt = get_default_dtype()
-        a = a.astype(dt) if isinstance(a, (np.ndarray, np.generic)) else float(a)
-        b = b.astype(dt) if isinstance(b, (np.ndarray, np.generic)) else float(b)
-        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
-            a = np.asarray(a, dtype=dt)
+        a = np.asarray(a, dtype=dt) if isinstance(a, (np.ndarray, np.generic)) else float(a)
+        b = np.asarray(b, dtype=dt) if isinstance(b, (np.ndarray, np.generic)) else float(b)
     return a, b
 
 
