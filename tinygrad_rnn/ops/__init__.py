@@ -30,3 +30,16 @@ __all__ = [
     "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous", "Einsum",
     "Conv1d", "AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "BatchNorm",
 ]
+
+# more elementwise math, special functions, the cross product and index_put's accumulate (functions_more.py)
+from .math_more import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Copysign, Cosh, Exp2, Hypot, Log2,
+                        Log10, LogAddExp, LogAddExp2, Logit, Sinc, Sinh, Tan, Xlogy)
+from .special import Digamma, Erf, Erfc, Erfinv, Lgamma, Polygamma
+from .products import Cross
+from .search import IndexAccumulate
+
+__all__ += [
+    "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Atan2", "Log2", "Log10", "Exp2",
+    "LogAddExp", "LogAddExp2", "Hypot", "Copysign", "Xlogy", "Logit", "Sinc",
+    "Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Cross", "IndexAccumulate",
+]
