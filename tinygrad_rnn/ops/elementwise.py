@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..autograd import Context, Function
+from .special import erf as _erf  # vectorised numpy rational approximation (was math.erf per element)
 
 
 class Exp(Function):
@@ -245,7 +246,6 @@ class Minimum(Function):
         return grad * share_a, grad * (1 - share_a)
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 class Gelu(Function):
