@@ -49,7 +49,7 @@ def _strong_wolfe(evaluate: Callable[[float], tuple[float, np.ndarray]], t: floa
     ``[t + 0.01 (t - t_prev), 10 t]``), then zoom (algorithm 3.6, with interpolation safeguarded to stay 10% of
     the bracket away from its ends). ``evaluate(t)`` gives the loss and flat gradient at ``x + t d``; ``f``,
     ``g``, ``gtd`` are the loss, gradient and slope at ``t = 0``. At most ``max_ls`` evaluations beyond the
-    first. Returns ``(loss, grad, t, evaluations)`` of the best point found."""
+    first (the bracketing may take one more). Returns ``(loss, grad, t, evaluations)`` of the best point found."""
     d_norm = float(np.abs(d).max())
     f_new, g_new = evaluate(t)
     evals = 1
@@ -285,7 +285,9 @@ class LBFGS(Optimizer):
                     self._set_params(x0)
                     return value, g
 
-                loss, flat_grad, t, ls_evals = _strong_wolfe(along, t, d, loss, flat_grad, gtd)
+                # the search may use what is left of this step's evaluation budget (PyTorch's rule)
+                loss, flat_grad, t, ls_evals = _strong_wolfe(along, t, d, loss, flat_grad, gtd,
+                                                             max_ls=max_eval - current_evals)
                 self._add_to_params(t, d)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:
