@@ -512,3 +512,19 @@ def test_chained_scheduler_checks_its_schedulers():
         ours_ls.ChainedScheduler([ours_ls.ReduceLROnPlateau(opt)])
     with pytest.raises(ValueError, match="Expected 1 lr_lambdas"):
         ours_ls.MultiplicativeLR(opt, [lambda e: 1.0, lambda e: 1.0])
+
+
+def test_a_custom_schedule_on_the_old_base_class_name_matches_torch():
+    def build(ls, opt):
+        class Halving(ls._LRScheduler):
+            def get_lr(self):
+                return [base * 0.5 ** (self.last_epoch // 2) for base in self.base_lrs]
+        return Halving(opt)
+
+    opt, sched, opt_t, sched_t = _sched_pair(build)
+    for _ in range(6):
+        assert sched.get_last_lr() == pytest.approx(sched_t.get_last_lr(), rel=1e-12)
+        opt.step()
+        opt_t.step()
+        sched.step()
+        sched_t.step()

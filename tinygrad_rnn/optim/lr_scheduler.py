@@ -788,4 +788,7 @@ class ChainedScheduler(LRScheduler):
         self._last_lr = list(state_dict["_last_lr"])
 
 
+#: PyTorch's older name of the base class, which custom schedules in older code subclass.
+_LRScheduler = LRScheduler
+
 __all__ += ["MultiplicativeLR", "ChainedScheduler"]
