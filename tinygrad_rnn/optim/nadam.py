@@ -5,7 +5,6 @@ Also holds the small pieces the optimizers added alongside it share (PyTorch's `
 """
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Iterable
 
