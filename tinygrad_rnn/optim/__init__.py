@@ -10,5 +10,13 @@ from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from .adamax import Adamax
+from .asgd import ASGD
+from .lbfgs import LBFGS
+from .nadam import NAdam
+from .radam import RAdam
+from .rprop import Rprop
+from .sparse_adam import SparseAdam
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "Adam", "AdamW", "RMSprop", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "Adam", "AdamW", "RMSprop", "lr_scheduler",
+           "NAdam", "RAdam", "Adamax", "ASGD", "Rprop", "SparseAdam", "LBFGS"]

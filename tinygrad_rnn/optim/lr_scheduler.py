@@ -711,3 +711,84 @@ class CyclicLR(LRScheduler):
         fn = self.scale_fn_custom
         super().load_state_dict(state_dict)
         self.scale_fn_custom = fn
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply every group's lr by ``lr_lambda(epoch)`` at each epoch after the first (one function, or one
+    per group): ``lr(epoch) = lr(epoch - 1) * lr_lambda(epoch)``. The functions are not part of
+    ``state_dict()`` (as LambdaLR's)."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1):
+        _check_optimizer(optimizer)
+        n = len(optimizer.param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        if len(lambdas) != n:
+            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lambdas)}")
+        if not all(callable(f) for f in lambdas):
+            raise TypeError("MultiplicativeLR: lr_lambda must be a function of the epoch, or one per group")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch > 0:
+            return [g["lr"] * float(f(self.last_epoch)) for g, f in zip(groups, self.lr_lambdas)]
+        return [g["lr"] for g in groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state.pop("lr_lambdas")
+        return state
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: each ``step()`` steps every one of them in turn, so
+    their (chainable) factors multiply, e.g. a ConstantLR warm-up on top of an ExponentialLR decay.
+    ``optimizer`` defaults to the first scheduler's; all must drive it (ReduceLROnPlateau cannot be chained)."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.")
+        optimizer = optimizer if optimizer is not None else getattr(schedulers[0], "optimizer", None)
+        _check_optimizer(optimizer)
+        for i, sch in enumerate(schedulers):
+            if not isinstance(sch, LRScheduler):
+                raise TypeError(f"ChainedScheduler: scheduler {i} is a {type(sch).__name__}, not an LRScheduler")
+            if isinstance(sch, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler does not support ReduceLROnPlateau (its step needs the metric), "
+                                 f"got one at index {i}")
+            if sch.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler expects all schedulers to belong to the same optimizer, but "
+                                 f"scheduler {i} drives another one")
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        for sch in self._schedulers:
+            sch.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Own entries plus each scheduler's state_dict (under ``_schedulers``), PyTorch's layout."""
+        return {"_last_lr": list(self._last_lr), "_schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if not isinstance(state_dict, dict) or set(state_dict) != {"_last_lr", "_schedulers"}:
+            raise ValueError("ChainedScheduler.load_state_dict: expected the keys '_last_lr' and '_schedulers', got "
+                             f"{sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__}")
+        parts = state_dict["_schedulers"]
+        if len(parts) != len(self._schedulers):
+            raise ValueError(f"ChainedScheduler.load_state_dict: {len(parts)} saved schedulers for "
+                             f"{len(self._schedulers)}")
+        for sch, part in zip(self._schedulers, parts):
+            sch.load_state_dict(part)
+        self._last_lr = list(state_dict["_last_lr"])
+
+
+#: PyTorch's older name of the base class, which custom schedules in older code subclass.
+_LRScheduler = LRScheduler
+
+__all__ += ["MultiplicativeLR", "ChainedScheduler"]
