@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .nadam import _check_betas, _check_flags, _signed_grad
+from .shared_rules import _check_betas, _check_flags, _signed_grad
 from .optimizer import Optimizer, _check_nonneg, ema_
 
 __all__ = ["Adamax"]

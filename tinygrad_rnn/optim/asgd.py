@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .nadam import _check_flags, _ScalarState, _signed_grad
+from .shared_rules import _check_flags, _ScalarState, _signed_grad
 from .optimizer import Optimizer, _check_nonneg, _number
 
 __all__ = ["ASGD"]

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..sparse import RowSparseGrad
-from .nadam import _check_betas
+from .shared_rules import _check_betas
 from .optimizer import Optimizer, _check_bool, _number
 
 __all__ = ["SparseAdam"]
