@@ -160,7 +160,7 @@ class Optimizer:
                        param: Any) -> None:
         """Update only the rows ``grad.indices`` (coalesced) of ``data``; optimizers that cannot, refuse."""
         raise RuntimeError(f"{type(self).__name__} does not support sparse gradients (from nn.Embedding(sparse=True)); "
-                           "use optim.SGD or optim.Adagrad, or build the Embedding with sparse=False")
+                           "use optim.SGD, optim.Adagrad or optim.SparseAdam, or build the Embedding with sparse=False")
 
     def _low_rank_update(self, data: np.ndarray, grad: LowRankGrad, state: dict[str, Any], group: dict[str, Any],
                          param: Any) -> None:
