@@ -10,12 +10,12 @@ from ..autograd import bump_version
 from ..tensor import Tensor
 from . import functional as F
 from ._dtype import param_dtype
-from .module import Module, Parameter
+from .normalization import _AffineNorm
 
 __all__ = ["BatchNorm1d"]
 
 
-class BatchNorm1d(Module):
+class BatchNorm1d(_AffineNorm):
     """``BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True)``.
 
     Parameters ``weight`` (ones) and ``bias`` (zeros, unless ``bias=False``) of ``(num_features,)`` when
@@ -35,15 +35,7 @@ class BatchNorm1d(Module):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dt = param_dtype(dtype)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_features, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._add_affine((self.num_features,), self.affine, bias, dtype)
         if self.track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dt)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dt)))
@@ -61,10 +53,7 @@ class BatchNorm1d(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        super().reset_parameters()
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):

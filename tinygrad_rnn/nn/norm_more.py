@@ -10,6 +10,7 @@ from ..tensor import Tensor
 from . import functional as F
 from ._dtype import param_dtype
 from .module import Module, Parameter
+from .normalization import _AffineNorm
 
 __all__ = ["RMSNorm", "GroupNorm"]
 
@@ -42,7 +43,7 @@ class RMSNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """``GroupNorm(num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *, bias=True)``: input
     ``(N, C, *)`` -> the same shape; ``weight`` (ones) and ``bias`` (zeros, unless ``bias=False``) ``(C,)``
     when ``affine``."""
@@ -55,22 +56,7 @@ class GroupNorm(Module):
                              f"({num_groups})")
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine = float(eps), bool(affine)
-        dt = param_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.num_channels, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._add_affine((self.num_channels,), self.affine, bias, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)

@@ -13,7 +13,23 @@ from .module import Module, Parameter
 __all__ = ["LayerNorm"]
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """What the normalization layers share: a ``weight`` of ones and a ``bias`` of zeros of one shape, or
+    None for either (PyTorch's ``affine=False`` / ``bias=False``), and ``reset_parameters`` back to them."""
+
+    def _add_affine(self, shape: tuple[int, ...], affine: bool, bias: bool, dtype: Any) -> None:
+        dt = param_dtype(dtype)
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=dt)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype=dt)) if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+
+class LayerNorm(_AffineNorm):
     """``LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None)``.
 
     Input ``(..., *normalized_shape)``, output the same shape; ``weight`` (ones) and ``bias`` (zeros) of
@@ -27,22 +43,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(n) for n in shape)
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
-        dt = param_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._add_affine(self.normalized_shape, self.elementwise_affine, bias, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)

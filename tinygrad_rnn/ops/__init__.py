@@ -16,7 +16,7 @@ from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut,
 from .softmax import LogSoftmax, Softmax
 from .conv import Conv1d
 from .pooling import AdaptiveAvgPool1d, AvgPool1d, TakeLast
-from .batchnorm import BatchNorm
+from .normalization import BatchNorm
 
 __all__ = [
     "Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul",
