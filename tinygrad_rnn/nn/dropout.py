@@ -10,9 +10,10 @@ from .module import Module
 __all__ = ["Dropout"]
 
 
-class Dropout(Module):
-    """``Dropout(p=0.5)``: see :func:`tinygrad_rnn.nn.functional.dropout`; masks come from
-    :mod:`tinygrad_rnn.random`'s generator."""
+class _DropoutNd(Module):
+    """The dropout modules' shared shape: ``p``, PyTorch's ``inplace`` flag, and ``_fn(x, p, training)``."""
+
+    _fn: Any = None
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
@@ -21,7 +22,14 @@ class Dropout(Module):
         self.inplace = bool(inplace)  # accepted for PyTorch's signature; the result is always a new tensor
 
     def forward(self, x: Any) -> Tensor:
-        return dropout(x, self.p, self.training)
+        return type(self)._fn(x, self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """``Dropout(p=0.5)``: see :func:`tinygrad_rnn.nn.functional.dropout`; masks come from
+    :mod:`tinygrad_rnn.random`'s generator."""
+
+    _fn = staticmethod(dropout)

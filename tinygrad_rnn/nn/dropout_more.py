@@ -2,30 +2,10 @@
 ``FeatureAlphaDropout``: masks from :mod:`tinygrad_rnn.random`'s generator, identity in eval."""
 from __future__ import annotations
 
-from typing import Any
-
-from ..tensor import Tensor
 from . import functional as F
-from .functional import _check_p
-from .module import Module
+from .dropout import _DropoutNd
 
 __all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
-
-
-class _DropoutNd(Module):
-    _fn: Any = None
-
-    def __init__(self, p: float = 0.5, inplace: bool = False):
-        super().__init__()
-        _check_p(p)
-        self.p = float(p)
-        self.inplace = bool(inplace)  # accepted for PyTorch's signature; the result is always a new tensor
-
-    def forward(self, x: Any) -> Tensor:
-        return type(self)._fn(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout1d(_DropoutNd):
