@@ -6,7 +6,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
-from .shared_rules import _check_betas, _check_flags, _ScalarState, _signed_grad
+from .shared_rules import _adam_prelude, _check_betas, _check_flags, _ScalarState
 
 __all__ = ["NAdam"]
 
@@ -62,20 +62,9 @@ class NAdam(_ScalarState, Optimizer):
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
                 param: Any) -> None:
-        if not state:
-            state["step"] = 0
-            state["mu_product"] = 1.0
-            state["exp_avg"] = np.zeros_like(data)
-            state["exp_avg_sq"] = np.zeros_like(data)
-        lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
+        g, t = _adam_prelude(self, data, grad, state, group, param, mu_product=1.0)
+        lr, psi = group["lr"], group["momentum_decay"]
         beta1, beta2 = group["betas"]
-        state["step"] += 1
-        t = state["step"]
-        g = _signed_grad(self, grad, group, param)
-        if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(data, 1 - lr * wd, out=data)
-        elif wd != 0:
-            g = self._decayed_grad(data, g, wd, param)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .shared_rules import _check_betas, _check_flags, _signed_grad
+from .shared_rules import _adam_prelude, _check_betas, _check_flags
 from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
 
 __all__ = ["RAdam"]
@@ -62,19 +62,9 @@ class RAdam(Optimizer):
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
                 param: Any) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(data)
-            state["exp_avg_sq"] = np.zeros_like(data)
-        lr, wd = group["lr"], group["weight_decay"]
+        g, t = _adam_prelude(self, data, grad, state, group, param)
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
-        state["step"] += 1
-        t = state["step"]
-        g = _signed_grad(self, grad, group, param)
-        if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(data, 1 - lr * wd, out=data)
-        elif wd != 0:
-            g = self._decayed_grad(data, g, wd, param)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         tmp = self._buffer(param, 1)
         ema_(m, g, beta1, tmp)

@@ -46,6 +46,27 @@ def _signed_grad(opt: Optimizer, grad: np.ndarray, group: dict[str, Any], param:
     return np.negative(grad, out=opt._buffer(param, 4))
 
 
+def _adam_prelude(opt: Optimizer, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any],
+                  param: Any, **scalars: Any) -> tuple[np.ndarray, int]:
+    """The first lines of an Adam-family step (NAdam, RAdam): on the first step the state gets ``step``, any
+    ``scalars`` (PyTorch's order: after ``step``) and zero ``exp_avg``/``exp_avg_sq``; then ``step`` counts
+    this one, the gradient is signed for ``maximize``, and weight decay applies, decoupled (the weights
+    shrink by ``lr * weight_decay``) or added to the gradient. Returns (gradient, step)."""
+    if not state:
+        state["step"] = 0
+        state.update(scalars)
+        state["exp_avg"] = np.zeros_like(data)
+        state["exp_avg_sq"] = np.zeros_like(data)
+    lr, wd = group["lr"], group["weight_decay"]
+    state["step"] += 1
+    g = _signed_grad(opt, grad, group, param)
+    if wd != 0 and group["decoupled_weight_decay"]:
+        np.multiply(data, 1 - lr * wd, out=data)
+    elif wd != 0:
+        g = opt._decayed_grad(data, g, wd, param)
+    return g, state["step"]
+
+
 class _ScalarState:
     """Mix-in for optimizers whose per-parameter state holds 0-d numbers (NAdam's ``mu_product``, ASGD's
     ``eta`` and ``mu``): PyTorch saves them as 0-d tensors; the base ``load_state_dict`` checks every non-step
