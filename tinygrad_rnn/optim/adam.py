@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Iterable
 
 import numpy as np
 
 from .optimizer import Optimizer, _check_bool, _check_nonneg, ema_
+from .shared_rules import _check_betas
 
 __all__ = ["Adam", "AdamW"]
 
@@ -44,13 +44,7 @@ class Adam(Optimizer):
         _check_nonneg(group, "eps")
         _check_nonneg(group, "weight_decay")
         _check_bool(group, "amsgrad")
-        betas = group.get("betas")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, b in enumerate(betas):
-            if isinstance(b, bool) or not isinstance(b, numbers.Real) or not 0.0 <= b < 1.0:
-                raise ValueError(f"invalid beta parameter at index {i}: {b!r} (must be in [0, 1))")
-        group["betas"] = tuple(betas)
+        _check_betas(group)
 
     def _state_keys(self, group: dict[str, Any]) -> set[str]:
         keys = {"step", "exp_avg", "exp_avg_sq"}
