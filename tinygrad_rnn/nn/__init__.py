@@ -35,7 +35,7 @@ from .dropout import Dropout
 from .embedding import Embedding
 from .functional import fused_gru, fused_lstm, fused_rnn
 from .linear import CosineSimilarity, Flatten, Identity, Linear, PairwiseDistance, Unflatten
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .module import (IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      RemovableHandle, Sequential)
@@ -56,7 +56,7 @@ __all__ = [
     "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "fused_rnn", "fused_lstm", "fused_gru", "init", "utils", "functional",
     "ParameterDict", "RemovableHandle", "Unflatten", "CosineSimilarity", "PairwiseDistance",
-    "BCELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+    "BCELoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CTCLoss",
     "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Softplus", "Hardtanh", "LogSigmoid", "Softsign",
     "Threshold", "GLU", "Softmin", "PReLU",
     "Conv1d", "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "BatchNorm1d",

@@ -1221,3 +1221,54 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification loss (see :mod:`tinygrad_rnn.ops.ctc`).
+
+    ``log_probs`` (T, N, C) log-softmax outputs (or unbatched (T, C)); ``targets`` (N, S) padded or one 1-D
+    concatenation of ``sum(target_lengths)`` labels (never ``blank``); ``input_lengths``, ``target_lengths`` (N,)
+    (ints, lists, arrays or int Tensors). ``reduction`` "mean" divides each sequence's loss by its target length
+    (at least 1) and averages over the batch, as PyTorch; "sum"; "none" gives (N,). ``zero_infinity``: impossible
+    alignments give 0 and no gradient instead of inf.
+    """
+    from ..ops.ctc import CTCLoss, _lengths, padded_targets
+
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"ctc_loss: reduction must be one of ('mean', 'sum', 'none'), got {reduction!r}")
+    log_probs = _tensor(log_probs)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = log_probs.reshape(log_probs.shape[0], 1, log_probs.shape[1])
+    if log_probs.ndim != 3:
+        raise ValueError(f"ctc_loss: log_probs must be (T, N, C) or (T, C), got shape {tuple(log_probs.shape)}")
+    T, N, C = log_probs.shape
+    data = (lambda v: v.data if isinstance(v, Tensor) else v)
+    targets = np.asarray(data(targets))
+    if unbatched and targets.ndim == 1:
+        targets = targets[None]
+    il = _lengths(data(input_lengths), N, "input_lengths")
+    tl = _lengths(data(target_lengths), N, "target_lengths")
+    if (il < 0).any() or (il > T).any():
+        raise ValueError(f"ctc_loss: input_lengths must be in 0..{T} (the frames of log_probs), got {il.tolist()}")
+    if (tl < 0).any():
+        raise ValueError(f"ctc_loss: target_lengths must be >= 0, got {tl.tolist()}")
+    if not 0 <= blank < C:
+        raise ValueError(f"ctc_loss: blank {blank} is not one of the {C} classes")
+    padded = padded_targets(targets, tl)
+    used = np.arange(padded.shape[1])[None, :] < tl[:, None]
+    if ((padded < 0) | (padded >= C))[used].any():
+        raise ValueError(f"ctc_loss: target labels must be classes 0..{C - 1}")
+    if (padded == blank)[used].any():
+        raise ValueError(f"ctc_loss: targets contain the blank label {blank}; blank must not be a target")
+    losses = CTCLoss.apply(log_probs, targets=padded, input_lengths=il, target_lengths=tl, blank=int(blank),
+                           zero_infinity=bool(zero_infinity))
+    if reduction == "mean":
+        return (losses / np.maximum(tl, 1).astype(losses.dtype)).mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses[0] if unbatched else losses
+
+
+__all__ += ["ctc_loss"]

@@ -20,3 +20,4 @@ TripletMarginLoss = _nn.TripletMarginLoss
 PoissonNLLLoss = _nn.PoissonNLLLoss
 GaussianNLLLoss = _nn.GaussianNLLLoss
 MultiLabelMarginLoss = _nn.MultiLabelMarginLoss
+CTCLoss = _nn.CTCLoss
