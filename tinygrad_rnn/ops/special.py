@@ -72,7 +72,9 @@ def _erfc_tail(y: np.ndarray) -> np.ndarray:
         r = z * (num + _P[4]) / (den + _Q[4])
         out[~mid] = (_SQRT_PI_INV - r) / yt
         out = out * _exp_neg_square(y)
-    out[np.isposinf(y)] = 0.0
+    # erfc(y) underflows to 0 from y ~ 27.3 on; above ~1e307 the split in _exp_neg_square overflows (y * 16)
+    # to inf - inf = NaN, so those (and +inf) are set outright
+    out[y > 40] = 0.0
     return out
 
 
@@ -230,7 +232,12 @@ def lgamma(x) -> np.ndarray:
     finite = np.isfinite(x)
     pos = finite & (x > 0)
     out[pos] = _lgamma_positive(x[pos])
-    neg = finite & (x <= 0) & (x != np.floor(x))
+    # on (-0.5, 0), lgamma(x) = lgamma(2 + x) - log(1 + x) - log(-x) as for tiny positive x: the reflection
+    # below would overflow in pi / sin(pi x) for |x| < ~1e-308
+    small = finite & (x < 0) & (x > -0.5)
+    xs = x[small]
+    out[small] = _lgamma_near_two(xs) - np.log1p(xs) - np.log(-xs)
+    neg = finite & (x <= -0.5) & (x != np.floor(x))
     xn = x[neg]
     # reflection: Gamma(x) Gamma(1 - x) = pi / sin(pi x)
     out[neg] = np.log(np.pi / _sin_pi(xn)) - _lgamma_positive(1 - xn)
