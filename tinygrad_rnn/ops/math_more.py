@@ -124,7 +124,8 @@ class Acosh(FloatUnary):
 
     @staticmethod
     def slope(x, out):
-        return 1 / np.sqrt((x - 1) * (x + 1))
+        # + 0.0 turns the -0 of (x - 1)(x + 1) at x = -1 into +0, so the slope is +inf there as at 1 (torch)
+        return 1 / np.sqrt((x - 1) * (x + 1) + 0.0)
 
 
 class Atanh(FloatUnary):
@@ -173,7 +174,7 @@ class Sinc(FloatUnary):
 
 class Logit(Function):
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given; d/dx = 1 / (x (1 - x)),
-    0 outside the clamp."""
+    0 outside the clamp, NaN outside [0, 1] without eps (as the value, and torch)."""
 
     @staticmethod
     def forward(ctx: Context, x, eps=None):
@@ -190,8 +191,8 @@ class Logit(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             g = grad / (x * (1 - x))
         if ctx.eps is not None:
-            g = np.where((x < ctx.eps) | (x > 1 - ctx.eps), 0, g)
-        return g
+            return np.where((x < ctx.eps) | (x > 1 - ctx.eps), 0, g)
+        return np.where((x < 0) | (x > 1), np.nan, g)
 
 
 # ---- binary -------------------------------------------------------------------------------------
@@ -224,34 +225,38 @@ class FloatBinary(Function):
 
 
 class Atan2(FloatBinary):
-    """atan2(a, b), the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)."""
+    """atan2(a, b), the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2), both 0
+    where a^2 + b^2 is 0 (torch's choice, at the origin and where the squares underflow)."""
 
     value = staticmethod(np.arctan2)
 
     @staticmethod
     def slopes(a, b, out):
         r2 = a * a + b * b
-        return b / r2, -a / r2
+        recip = np.where(r2 == 0, 0, 1 / r2)
+        return b * recip, -a * recip
 
 
 class LogAddExp(FloatBinary):
-    """log(e^a + e^b); the slopes are the softmax weights e^(a - out), e^(b - out)."""
+    """log(e^a + e^b); the slopes are the softmax weights 1 / (1 + e^(b - a)), 1 / (1 + e^(a - b)) -- torch's
+    form, which is (1, 0) for (inf, 1) or (1, -inf) where e^(a - out) is e^(inf - inf) = NaN (and NaN for
+    equal infinities, as torch)."""
 
     value = staticmethod(np.logaddexp)
 
     @staticmethod
     def slopes(a, b, out):
-        return np.exp(a - out), np.exp(b - out)
+        return 1 / (1 + np.exp(b - a)), 1 / (1 + np.exp(a - b))
 
 
 class LogAddExp2(FloatBinary):
-    """log2(2^a + 2^b); the slopes are 2^(a - out), 2^(b - out)."""
+    """log2(2^a + 2^b); the slopes are 1 / (1 + 2^(b - a)), 1 / (1 + 2^(a - b)) (see LogAddExp)."""
 
     value = staticmethod(np.logaddexp2)
 
     @staticmethod
     def slopes(a, b, out):
-        return np.exp2(a - out), np.exp2(b - out)
+        return 1 / (1 + np.exp2(b - a)), 1 / (1 + np.exp2(a - b))
 
 
 class Hypot(FloatBinary):
