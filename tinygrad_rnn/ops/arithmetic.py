@@ -76,7 +76,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``a ** b``; the gradient with respect to the exponent needs ``a > 0`` (it uses log a)."""
+    """``a ** b``; the gradient with respect to the exponent needs ``a > 0`` (it uses log a). At 0 ** 0 both
+    slopes are 0, as torch's: the base's wherever b == 0, the exponent's wherever a == 0 and b >= 0."""
 
     @staticmethod
     def forward(ctx: Context, a, b):
@@ -88,12 +89,16 @@ class Pow(Function):
     def backward(ctx: Context, grad):
         a, b, out = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * np.power(a, np.subtract(b, 1)) if need_a else None
-        grad_b = None
-        if need_b:
-            # 0 ** b is 0 for every b > 0 nearby: its slope in b is 0, not 0 * log(0) = nan
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = grad * np.where(np.equal(a, 0) & np.greater(b, 0), 0.0, out * np.log(a))
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                grad_a = grad * b * np.power(a, np.subtract(b, 1))
+                zero_b = np.equal(b, 0)
+                if np.any(zero_b):  # a ** 0 is 1 for every a: slope 0, not 0 * 0 ** -1 = nan at a = 0
+                    grad_a = np.where(zero_b, np.zeros((), dtype=grad_a.dtype), grad_a)
+            if need_b:
+                # 0 ** b is 0 for every b > 0 nearby: its slope in b is 0, not 0 * log(0) = nan (torch: b >= 0)
+                grad_b = grad * np.where(np.equal(a, 0) & np.greater_equal(b, 0), 0.0, out * np.log(a))
         return grad_a, grad_b
 
 
