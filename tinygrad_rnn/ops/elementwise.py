@@ -6,12 +6,21 @@ import math
 import numpy as np
 
 from ..autograd import Context, Function
+from ..dtypes import get_default_dtype
 from .special import erf as _erf  # vectorised numpy rational approximation (was math.erf per element)
+
+
+def _floating(x):
+    """``x`` as the input of a float function: float arrays as they are, integer and bool ones as the default
+    float dtype -- PyTorch's result dtype (numpy's would be float16 for bool and uint8, float64 for int64)."""
+    x = x if isinstance(x, np.ndarray) else np.asarray(x)
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 class Exp(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = np.exp(x)
         ctx.saved_arrays = (out,)  # save_for_backward, minus a call (the hot path of every recurrent net)
         return out
@@ -25,6 +34,7 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -37,6 +47,7 @@ class Log(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = np.tanh(x)
         ctx.saved_arrays = (out,)  # save_for_backward, minus a call (the hot path of every recurrent net)
         return out
@@ -57,6 +68,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
@@ -85,6 +97,7 @@ class Relu(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -168,6 +181,7 @@ class Log1p(Function):
 
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         ctx.save_for_backward(x)
         return np.log1p(x)
 
@@ -182,6 +196,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = np.expm1(x)
         ctx.save_for_backward(out)
         return out
@@ -197,6 +212,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         out = 1 / np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -210,6 +226,7 @@ class Rsqrt(Function):
 class Sin(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         ctx.save_for_backward(x)
         return np.sin(x)
 
@@ -222,6 +239,7 @@ class Sin(Function):
 class Cos(Function):
     @staticmethod
     def forward(ctx: Context, x):
+        x = _floating(x)
         ctx.save_for_backward(x)
         return np.cos(x)
 
