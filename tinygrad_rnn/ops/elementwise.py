@@ -119,7 +119,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         (x,) = ctx.saved_arrays
-        return grad * np.sign(x)
+        # sign(x) with 0 at NaN (torch's sgn), where np.sign gives NaN
+        return grad * np.subtract(x > 0, x < 0, dtype=grad.dtype)
 
 
 class Clip(Function):
