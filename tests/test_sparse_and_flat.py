@@ -81,6 +81,35 @@ def test_sgd_on_sparse_gradients_equals_dense_sgd_bit_for_bit(seed, clip, tied):
     np.testing.assert_allclose(sparse_norms, dense_norms, rtol=1e-13)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 40)), min_size=1, max_size=8), st.integers(0, 2**32 - 1))
+def test_sgd_steps_runs_of_consecutive_rows_as_the_dense_step_bit_for_bit(runs, seed):
+    # rows in a few runs of consecutive ids (a class softmax's classes) take the slice path, scattered rows the
+    # gather/scatter one: either way exactly the dense step
+    rows, at = [], 0
+    for gap, length in runs:
+        at += gap
+        rows.extend(range(at, at + length))
+        at += length
+    rng = np.random.default_rng(seed)
+    V, D = at + 3, 5
+    start = rng.standard_normal((V, D)).astype(np.float32)
+    values = rng.standard_normal((len(rows), D)).astype(np.float32)
+    sparse_p, dense_p = nn.Parameter(start.copy()), nn.Parameter(start.copy())
+    sparse_p.grad = RowSparseGrad(np.array(rows), values, (V, D), coalesced=True)
+    dense_p.grad = sparse_p.grad.to_dense()
+    optim.SGD([sparse_p], lr=0.37).step()
+    optim.SGD([dense_p], lr=0.37).step()
+    np.testing.assert_array_equal(sparse_p.data, dense_p.data)
+
+
+def test_row_runs_splits_the_rows_into_runs_of_consecutive_ids():
+    g = RowSparseGrad(np.array([2, 3, 4, 9, 11, 12]), np.zeros((6, 1)), (20, 1), coalesced=True)
+    assert g.row_runs(10) == [(2, 0, 3), (9, 3, 4), (11, 4, 6)]
+    assert g.row_runs(2) is None  # more runs than asked for: the caller gathers and scatters instead
+    assert RowSparseGrad(np.array([3, 1]), np.zeros((2, 1)), (5, 1)).row_runs(10) is None  # uncoalesced
+
+
 @pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, eps=1e-8, eps_inside_sqrt=True),
                                     dict(lr=0.2, lr_decay=0.1, initial_accumulator_value=0.5)])
 def test_adagrad_on_sparse_gradients_equals_dense_adagrad(kwargs):

@@ -49,6 +49,21 @@ class RowSparseGrad:
         used, sums = scatter_add_unique(self.indices, self.values, self.shape[0])
         return RowSparseGrad(used, sums, self.shape, coalesced=True)
 
+    def row_runs(self, max_runs: int) -> list[tuple[int, int, int]] | None:
+        """The rows as runs of consecutive ids: ``(first id, lo, hi)`` per run, the run's values being
+        ``values[lo:hi]``; None when there are more than ``max_runs`` runs (or the gradient is uncoalesced).
+        A run is updated through a slice of the table instead of a gather and a scatter of its rows: the class
+        softmax's rows are whole classes, ascending id ranges of a vocabulary ranked by frequency."""
+        idx = self.indices
+        if not self._coalesced or not len(idx):
+            return None
+        breaks = np.flatnonzero(idx[1:] - idx[:-1] != 1)
+        if len(breaks) >= max_runs:
+            return None
+        ends = [*(breaks + 1).tolist(), len(idx)]
+        starts = [0, *ends[:-1]]
+        return list(zip(idx.take(starts).tolist(), starts, ends))
+
     def to_dense(self) -> np.ndarray:
         dense = np.zeros(self.shape, dtype=self.dtype)
         self.add_to_(dense)

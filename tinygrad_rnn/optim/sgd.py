@@ -10,6 +10,10 @@ from .optimizer import UPDATE_BLOCK, Optimizer, _check_bool, _check_nonneg, _num
 
 __all__ = ["SGD"]
 
+# a sparse gradient's rows are stepped run by run (one slice each) when there are fewer runs of consecutive ids
+# than rows / SPARSE_ROWS_PER_RUN, else by one gather and one scatter (measured break-even: ~16 rows a run)
+SPARSE_ROWS_PER_RUN = 16
+
 
 class SGD(Optimizer):
     """PyTorch's SGD rule, per parameter ``p`` with gradient ``g``::
@@ -113,7 +117,14 @@ class SGD(Optimizer):
             return
         rows = grad.indices
         step = np.multiply(grad.values, group["lr"])
-        data[rows] = np.subtract(data[rows], step, out=step)
+        # a run of consecutive rows costs one slice (~1 µs) against ~0.03 µs a row of the gather and scatter
+        runs = grad.row_runs(max(2, len(rows) // SPARSE_ROWS_PER_RUN))
+        if runs is None:
+            data[rows] = np.subtract(data[rows], step, out=step)
+            return
+        for first, lo, hi in runs:
+            block = data[first:first + hi - lo]
+            np.subtract(block, step[lo:hi], out=block)
 
 
 def _overrides_the_rule(cls: type) -> bool:
