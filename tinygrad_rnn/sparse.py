@@ -57,12 +57,12 @@ class RowSparseGrad:
         idx = self.indices
         if not self._coalesced or not len(idx):
             return None
-        breaks = np.flatnonzero(idx[1:] - idx[:-1] != 1)
-        if len(breaks) >= max_runs:
+        starts = np.not_equal(idx[1:] - idx[:-1], 1).nonzero()[0]
+        if len(starts) >= max_runs:
             return None
-        ends = [*(breaks + 1).tolist(), len(idx)]
-        starts = [0, *ends[:-1]]
-        return list(zip(idx.take(starts).tolist(), starts, ends))
+        starts += 1
+        lows = [0, *starts.tolist()]
+        return list(zip(idx[lows].tolist(), lows, [*lows[1:], len(idx)]))
 
     def to_dense(self) -> np.ndarray:
         dense = np.zeros(self.shape, dtype=self.dtype)

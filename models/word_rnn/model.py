@@ -195,7 +195,8 @@ class WordRNNLM(nn.Module):
                 h0 = None if state is None else state[0][layer]
                 hs = F.truncated_tanh_rnn(hs, w, h0=h0, truncate=self.bptt_truncate)
                 last.append(hs.data[-1])
-            return hs, (np.stack(last),)
+            # (np.stack's Python costs more than this copy: one layer is the tutorial's model)
+            return hs, (last[0][None].copy() if len(last) == 1 else np.stack(last),)
         carried = None if state is None else tuple(Tensor(s) for s in state)
         out, last = self.rnn(e, carried[0] if carried is not None and self.cell == "gru" else carried)
         last = last if isinstance(last, tuple) else (last,)
@@ -218,7 +219,7 @@ class WordRNNLM(nn.Module):
 
     def _target_log_probs(self, flat: Tensor, targets: np.ndarray) -> tuple[Tensor, np.ndarray]:
         """log p(target) of the non-padded rows of ``flat`` (N, H) (factorised softmaxes), and those rows."""
-        rows = np.flatnonzero(targets != PAD)
+        rows = (targets != PAD).nonzero()[0]
         t = targets[rows]
         if self.softmax == "adaptive":
             t = self._rank[t]
