@@ -13,7 +13,9 @@ frequencies are; the class and adaptive layouts come from their counts, as the t
    arrays went through the cache, as a step meets it); the full step's ratio to both; the step without any
    output layer (the bound on what a factorised softmax can gain over full: the recurrence, the embedding,
    the engine and SGD cost the same under every softmax); and the least ratio any full step can reach,
-   since it must also run that step and update the V x H weight (one pass ``W -= dW`` at least);
+   since it must also run that step and update the V x H weight (one pass ``W -= dW`` at least); and the
+   class layer against its own BLAS products timed alone (the class factor's three and three per distinct
+   class), with the most it could cost for class to be 5x full's speed;
 3. scaling: cost per token of the per-sentence step for V in {2k, 8k, 32k, 100k}, each softmax;
 4. the epoch estimate: 80,000 sentences (mean ~22 tokens) at --batch-size 32, each softmax, from timed batches.
 """
@@ -182,6 +184,45 @@ def without_output_layer(V: int, sents: list[np.ndarray]):
     return run
 
 
+def class_products(V: int, sents: list[np.ndarray]):
+    """A function running, for each of ``sents``, only the BLAS products of the class softmax's step, as bare
+    numpy calls on arrays sliced in advance: the class factor's (N, H) x (H, C) product and its two backward
+    products, and per distinct class of the sentence its forward, dx and weight-gradient products. What the
+    class layer's step costs without any of the Python, indexing and softmax passes around its products."""
+    model, _ = model_and_step(V, "class")
+    out = model.output
+    cw, w = out.class_weight.data, out.weight.data
+    rng = np.random.default_rng(1)
+    jobs = []
+    for s in sents:
+        target = s[1:]
+        n = len(target)
+        x = rng.standard_normal((n, H)).astype(np.float32)
+        z, dz = np.empty((n, len(cw)), np.float32), rng.standard_normal((n, len(cw))).astype(np.float32)
+        dx, dcw = np.empty((n, H), np.float32), np.empty_like(cw)
+        blocks = []
+        for c in np.unique(out.class_of_word[target]).tolist():
+            m = int((out.class_of_word[target] == c).sum())
+            words = out.members[c]
+            w_c = w[words[0]:words[0] + len(words)]
+            d = rng.standard_normal((m, len(words))).astype(np.float32)
+            blocks.append((x[:m], w_c, np.empty((m, len(words)), np.float32), d, np.empty((m, H), np.float32),
+                           np.empty((len(words), H), np.float32)))
+        jobs.append((x, z, dz, dx, dcw, blocks))
+
+    def run():
+        for x, z, dz, dx, dcw, blocks in jobs:
+            x.dot(cw.T, out=z)
+            dz.dot(cw, out=dx)
+            dz.T.dot(x, out=dcw)
+            for xc, w_c, sc, d, dxc, dw in blocks:
+                xc.dot(w_c.T, out=sc)
+                d.dot(w_c, out=dxc)
+                d.T.dot(xc, out=dw)
+    run.products = 3 + 3 * np.mean([len(job[-1]) for job in jobs])  # per sentence
+    return run
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer steps (noisier)")
@@ -201,7 +242,8 @@ def run(quick: bool = False) -> None:
     # sections 1 and 2 in alternating rounds (every step, the no-output-layer step, every floor product),
     # so that a change in the shared machine's load hits them alike; medians, and each ratio taken per round
     forms = floor_forms(V, 22)
-    fns = [step_pass(V, sm, sents) for sm in SOFTMAXES] + [without_output_layer(V, sents)]
+    class_blas_run = class_products(V, sents)
+    fns = [step_pass(V, sm, sents) for sm in SOFTMAXES] + [without_output_layer(V, sents), class_blas_run]
     bare = bare_full_step(V, 22)
     fns += [lambda: [bare() for _ in sents]]
     fns += [f for alternatives in forms.values() for f in alternatives]
@@ -213,8 +255,9 @@ def run(quick: bool = False) -> None:
     rounds = interleaved_rounds(fns + cold, 9 if quick else 25, min_seconds=0.05, clock=clock)
     per_round = {sm: np.asarray(rounds[k]) / len(sents) for k, sm in enumerate(SOFTMAXES)}
     rest = np.asarray(rounds[len(SOFTMAXES)]) / len(sents)
-    bare_step = np.asarray(rounds[len(SOFTMAXES) + 1]) / len(sents)
-    k, floor, update = len(SOFTMAXES) + 2, 0.0, None
+    class_blas = np.asarray(rounds[len(SOFTMAXES) + 1]) / len(sents)
+    bare_step = np.asarray(rounds[len(SOFTMAXES) + 2]) / len(sents)
+    k, floor, update = len(SOFTMAXES) + 3, 0.0, None
     for name, alternatives in forms.items():
         fastest = np.min([rounds[k + j] for j in range(len(alternatives))], axis=0)
         k += len(alternatives)
@@ -243,6 +286,11 @@ def run(quick: bool = False) -> None:
           f"{np.median(full / rest):.1f}x faster than full; class's own output layer costs "
           f"{np.median(per_round['class'] - rest) * 1e3:.3f} ms, adaptive's "
           f"{np.median(per_round['adaptive'] - rest) * 1e3:.3f} ms")
+    class_layer = per_round["class"] - rest
+    print(f"   class's output layer is {np.median(class_layer / class_blas):.1f}x its BLAS products alone (the class "
+          f"factor's 3 and 3 per distinct class of the sentence, bare numpy calls: {np.median(class_blas) * 1e3:.3f} "
+          f"ms): the rest is the Python, indexing and softmax passes around its {class_blas_run.products:.0f} small products; for 5x "
+          f"full's speed it could cost {np.median((full / 5 - rest)) * 1e3:.3f} ms at most")
     bound = (floor + rest + update) / floor
     print(f"   a full step must also run that step ({np.median(rest) * 1e3:.3f} ms) and update the V x H weight (one "
           f"pass W -= dW at least: {np.median(update) * 1e3:.3f} ms): no full step can be below "
