@@ -272,11 +272,17 @@ def _need_ndim(name: str, **tensors: Tensor) -> None:
             raise RuntimeError(f"{name}: {label} must be {nd}-D, got shape {tuple(t.shape)}")
 
 
+def _zero_grad(t: Tensor) -> Tensor:
+    """Zeros of t's shape that keep t in the graph: t's gradient through them is 0 (not None), and NaN or
+    inf in t does not show (0 * t would)."""
+    return t.masked_fill(np.ones(t.shape, dtype=bool), 0)
+
+
 def _scaled_sum(input: Tensor, prod: Tensor, beta: float, alpha: float) -> Tensor:
     """beta * input + alpha * prod; beta = 0 ignores input (NaN and inf in it included), as in PyTorch."""
     p = prod if alpha == 1 else prod * alpha
-    if beta == 0:  # input only gives the shape
-        return p + Tensor._wrap(np.zeros(input.shape, dtype=p.dtype))
+    if beta == 0:  # input only gives the shape, and a zero gradient as in PyTorch
+        return p + _zero_grad(input).to(p.dtype)
     return (input if beta == 1 else input * beta) + p
 
 
@@ -414,11 +420,23 @@ def _vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False,
         return a.amax(dim, keepdim)
     if ord == -math.inf:
         return a.amin(dim, keepdim)
-    if ord == 0:
-        return (a != 0).to(t.dtype).sum(dim, keepdim)
-    if ord == 2:
-        return (a * a).sum(dim, keepdim).sqrt()
-    return (a ** ord).sum(dim, keepdim) ** (1 / ord)
+    if ord == 0:  # a count: kept in the graph (PyTorch's result has a grad_fn) with a zero gradient
+        return (a != 0).to(t.dtype).sum(dim, keepdim) + _zero_grad(a).sum(dim, keepdim)
+    if ord >= 1:  # Norm's gradient is 0 where the norm is 0, as PyTorch's (sqrt's chain rule gives 0 * inf)
+        return ops.Norm.apply(t, p=float(ord), axis=_axes(dim), keepdims=keepdim)
+    # 0 < ord < 1 or ord < 0: PyTorch masks |x|^(ord-1) to 0 where x == 0, and so where the norm is 0
+    s = _masked_pow(a, ord).sum(dim, keepdim)
+    return _masked_pow(s, 1 / ord)
+
+
+def _masked_pow(t: Tensor, e: float) -> Tensor:
+    """``t ** e`` whose gradient is 0 where t == 0 (there the chain rule would multiply 0 by inf)."""
+    zero = t.data == 0
+    if not zero.any():
+        return t ** e
+    with np.errstate(divide="ignore"):
+        at_zero = np.power(np.zeros((), dtype=t.dtype), e)  # 0 for e > 0, inf for e < 0
+    return (t.masked_fill(zero, 1) ** e).masked_fill(zero, at_zero)
 
 
 linalg = SimpleNamespace(cross=_linalg_cross, multi_dot=multi_dot, vecdot=_vecdot, vector_norm=_vector_norm,

@@ -1,0 +1,71 @@
+"""Edge cases of reductions, search, pooling and batch normalization, compared with PyTorch: zero-norm
+gradients, addmm's beta=0, mode and quantile with NaN, vectorised searchsorted, padding-only pool windows,
+empty adaptive pools, float32 batch statistics with a large mean."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tg
+from tinygrad_rnn import Tensor
+
+torch = pytest.importorskip("torch")
+
+NAN, INF = math.nan, math.inf
+
+
+def _grads(fn_ours, fn_torch, x):
+    """(our value, torch value, our grad, torch grad) of sum(fn(x)) at the float64 array x."""
+    a = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
+    out = fn_ours(a)
+    out.sum().backward()
+    ta = torch.tensor(np.array(x, dtype=np.float64), requires_grad=True)
+    tout = fn_torch(ta)
+    tout.sum().backward()
+    tgrad = ta.grad.numpy() if ta.grad is not None else np.zeros(ta.shape)
+    ograd = a.grad if a.grad is not None else np.zeros(a.shape)
+    return out.numpy(), tout.detach().numpy(), np.asarray(ograd), tgrad
+
+
+# ---- 1. vector_norm at zero -------------------------------------------------------------------------
+@pytest.mark.parametrize("ord", [2, 1, INF, -INF, 3, 1.5, 0.5, -1, 0])
+@pytest.mark.parametrize("x", [[0.0, 0.0, 0.0], [0.0, 3.0, -4.0], [[0.0, 0.0], [1.0, -2.0]]])
+def test_vector_norm_gradient_at_zero_matches_torch(ord, x):
+    dim = -1 if np.ndim(x) == 2 else None
+    v, tv, g, tgr = _grads(lambda a: tg.linalg.vector_norm(a, ord=ord, dim=dim),
+                           lambda a: torch.linalg.vector_norm(a, ord=ord, dim=dim), x)
+    np.testing.assert_allclose(v, tv, rtol=1e-12)
+    np.testing.assert_allclose(g, tgr, rtol=1e-12, atol=1e-15)
+
+
+def test_tensor_norm_gradient_at_zero_is_zero():
+    v, tv, g, tgr = _grads(lambda a: a.norm(), lambda a: a.norm(), [0.0, 0.0])
+    np.testing.assert_array_equal(g, tgr)
+
+
+# ---- 2. addmm with beta=0 ---------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(2, 3), (3,), (1, 1)])
+def test_addmm_beta_zero_input_grad_is_zeros_and_nan_ignored(shape):
+    rng = np.random.default_rng(0)
+    inp = rng.standard_normal(shape)
+    inp.flat[0] = NAN
+    m1, m2 = rng.standard_normal((2, 4)), rng.standard_normal((4, 3))
+    a = Tensor(inp, requires_grad=True)
+    out = tg.addmm(a, Tensor(m1), Tensor(m2), beta=0, alpha=2)
+    out.sum().backward()
+    ta = torch.tensor(inp, requires_grad=True)
+    tout = torch.addmm(ta, torch.tensor(m1), torch.tensor(m2), beta=0, alpha=2)
+    tout.sum().backward()
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    assert a.grad is not None
+    np.testing.assert_array_equal(a.grad, ta.grad.numpy())
+
+
+def test_baddbmm_beta_zero_input_grad_is_zeros():
+    rng = np.random.default_rng(1)
+    inp = np.full((2, 3, 3), NAN)
+    b1, b2 = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 3))
+    v, tv, g, tgr = _grads(lambda a: tg.baddbmm(a, Tensor(b1), Tensor(b2), beta=0),
+                           lambda a: torch.baddbmm(a, torch.tensor(b1), torch.tensor(b2), beta=0), inp)
+    np.testing.assert_allclose(v, tv, rtol=1e-12)
+    np.testing.assert_array_equal(g, tgr)
