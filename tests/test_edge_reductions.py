@@ -69,3 +69,39 @@ def test_baddbmm_beta_zero_input_grad_is_zeros():
                            lambda a: torch.baddbmm(a, torch.tensor(b1), torch.tensor(b2), beta=0), inp)
     np.testing.assert_allclose(v, tv, rtol=1e-12)
     np.testing.assert_array_equal(g, tgr)
+
+
+# ---- 4. quantile / nanquantile with NaN and inf -----------------------------------------------------
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "nearest", "midpoint"])
+def test_quantile_nan_and_inf_rows_match_torch_values_and_grads(fn, interpolation):
+    rows = np.array([[1.0, NAN, 3.0, 2.0, 5.0],
+                     [NAN, 1.0, NAN, 4.0, 0.5],
+                     [NAN, NAN, NAN, NAN, NAN],
+                     [1.0, 2.0, INF, 3.0, -1.0],
+                     [-INF, 1.0, 2.0, 2.0, INF],
+                     [4.0, 3.0, 2.0, 1.0, 0.0]])
+    q = np.array([0.0, 0.25, 0.3, 0.5, 0.75, 1.0])
+    weights = np.random.default_rng(2).standard_normal((len(q), rows.shape[0]))
+    a = Tensor(rows, requires_grad=True)
+    out = getattr(tg, fn)(a, Tensor(q), dim=1, interpolation=interpolation)
+    (out * Tensor(weights)).sum().backward()
+    ta = torch.tensor(rows, requires_grad=True)
+    tout = getattr(torch, fn)(ta, torch.tensor(q), dim=1, interpolation=interpolation)
+    (tout * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)  # NaN where torch's is
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("fn", ["quantile", "nanquantile"])
+def test_quantile_float32_and_dim_none_match_torch(fn):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 11)).astype(np.float32)
+    x[1, 3] = NAN
+    for q in (0.3, 0.7, 0.1):
+        np.testing.assert_allclose(getattr(tg, fn)(Tensor(x), q, dim=1).numpy(),
+                                   getattr(torch, fn)(torch.tensor(x), q, dim=1).numpy(), rtol=1e-6)
+        x64 = x.astype(np.float64)
+        v, tv, g, tgr = _grads(lambda a: getattr(tg, fn)(a, q), lambda a: getattr(torch, fn)(a, q), x64)
+        np.testing.assert_allclose(v, tv, rtol=1e-12)
+        np.testing.assert_allclose(g, tgr, rtol=1e-12)

@@ -537,31 +537,29 @@ def _quantile(input: Any, q: Any, dim: int | None, keepdim: bool, interpolation:
     n = xs.shape[d]
     if n == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
+    # PyTorch's steps (quantile_compute), so NaN and inf slices agree with it in value and gradient
     s = xs.sort(d).values  # NaNs sort last
-    nan_count = np.sum(np.isnan(xs.data), axis=d, keepdims=True)
-    valid = n - nan_count if ignore_nan else np.full_like(nan_count, n)
-    # ranks per q and slice: shape (len(q),) + keepdim shape
-    qs = qa.reshape((-1,) + (1,) * s.ndim)
-    rank = qs * (np.maximum(valid, 1) - 1)
-    if interpolation == "lower":
-        rank = np.floor(rank)
-    elif interpolation == "higher":
-        rank = np.ceil(rank)
-    elif interpolation == "nearest":
-        rank = np.round(rank)  # half to even, as PyTorch
-    lo = np.floor(rank).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(valid, 1) - 1).astype(np.int64)
-    frac = rank - lo if interpolation != "midpoint" else np.where(rank > lo, 0.5, 0.0)
+    isnan = np.isnan(xs.data)
+    qs = qa.astype(x.dtype).reshape((-1,) + (1,) * s.ndim)  # the ranks are taken in the input's dtype
+    if ignore_nan:  # ranks among the non-NaN entries; an all-NaN slice takes rank 0, a NaN
+        valid = n - np.sum(isnan, axis=d, keepdims=True)
+        rank = np.maximum(qs * (valid - 1).astype(x.dtype), 0)
+    else:  # a slice holding NaN takes its last rank, a NaN, which gets the gradient
+        rank = np.where(np.any(isnan, axis=d, keepdims=True), np.asarray(n - 1, dtype=x.dtype), qs * (n - 1))
+    rounding = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(interpolation)  # round: half to even
+    if rounding is not None:
+        rank = rounding(rank)
+    below = rank.astype(np.int64)
     outs = []
-    for j in range(qs.shape[0]):  # one gather pair per requested quantile
-        v_lo = ops.Gather.apply(s, dim=d, index=lo[j])
-        v_hi = ops.Gather.apply(s, dim=d, index=hi[j])
-        w = frac[j].astype(x.dtype)
-        outs.append(v_lo + (v_hi - v_lo) * w)
+    for j in range(qs.shape[0]):  # one gather (pair) per requested quantile
+        v = ops.Gather.apply(s, dim=d, index=below[j])
+        if rounding is None:  # linear or midpoint: lerp(below, above, w) as PyTorch's, from the nearer end
+            w = (rank[j] - below[j] if interpolation == "linear" else np.full(rank[j].shape, 0.5)).astype(x.dtype)
+            above = ops.Gather.apply(s, dim=d, index=np.ceil(rank[j]).astype(np.int64))
+            with np.errstate(invalid="ignore"):  # inf - inf in a slice holding infinities: NaN, as PyTorch's
+                v = (v + (above - v) * w).where(w < 0.5, above - (above - v) * (1 - w))
+        outs.append(v)
     out = Tensor.stack(outs, 0) if len(outs) > 1 else outs[0].unsqueeze(0)
-    bad = (nan_count == n) if ignore_nan else (nan_count > 0)
-    if bad.any():
-        out = out.masked_fill(np.broadcast_to(bad, out.shape[1:])[None].repeat(out.shape[0], 0), math.nan)
     if not keepdim:
         out = out.squeeze(d + 1)
     elif dim is None:
