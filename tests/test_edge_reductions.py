@@ -105,3 +105,40 @@ def test_quantile_float32_and_dim_none_match_torch(fn):
         v, tv, g, tgr = _grads(lambda a: getattr(tg, fn)(a, q), lambda a: getattr(torch, fn)(a, q), x64)
         np.testing.assert_allclose(v, tv, rtol=1e-12)
         np.testing.assert_allclose(g, tgr, rtol=1e-12)
+
+
+# ---- 5. searchsorted over rows (vectorised) ---------------------------------------------------------
+def _random_search_case(seed):
+    rng = np.random.default_rng(seed)
+    lead = [(), (3,), (2, 4), (1,), (0,)][seed % 5]
+    n, m = int(rng.integers(0, 12)), int(rng.integers(0, 9))
+    pool = np.array([-INF, -2.0, -1.0, 0.0, 0.5, 1.0, 3.0, INF])
+    seq = np.sort(rng.choice(pool, size=lead + (n,)), axis=-1)
+    if seed % 3 == 0 and n:  # NaNs where torch.sort puts them, at the ends of some rows
+        k = int(rng.integers(1, n + 1))
+        seq[..., n - k:] = np.where(rng.random(lead + (k,)) < 0.5, NAN, seq[..., n - k:])
+        seq = np.sort(seq, axis=-1)
+    if seed % 7 == 0 and n:  # a NaN inside a row: both searches then follow the same (binary) path
+        seq[..., int(rng.integers(0, n))] = NAN
+    vals = rng.choice(np.append(pool, [NAN, 2.0, -0.0]), size=(lead if seq.ndim > 1 else ()) + (m,))
+    return seq, vals
+
+
+@pytest.mark.parametrize("seed", range(60))
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_rows_match_torch(seed, right):
+    seq, vals = _random_search_case(seed)
+    side = "right" if right else "left"
+    ref = torch.searchsorted(torch.tensor(seq), torch.tensor(vals), right=right).numpy()
+    np.testing.assert_array_equal(tg.searchsorted(Tensor(seq), Tensor(vals), right=right).numpy(), ref)
+    np.testing.assert_array_equal(tg.searchsorted(Tensor(seq), Tensor(vals), side=side).numpy(), ref)
+
+
+def test_searchsorted_many_rows_with_nan_tails_match_torch():
+    rng = np.random.default_rng(4)
+    seq = np.sort(rng.integers(0, 20, size=(500, 16)).astype(np.float64), axis=-1)
+    seq[::7, -3:] = NAN
+    vals = rng.integers(-1, 22, size=(500, 5)).astype(np.float64)
+    for right in (False, True):
+        np.testing.assert_array_equal(tg.searchsorted(Tensor(seq), Tensor(vals), right=right).numpy(),
+                                      torch.searchsorted(torch.tensor(seq), torch.tensor(vals), right=right).numpy())

@@ -24,18 +24,32 @@ def cumulative_extreme_indices(x: np.ndarray, axis: int, largest: bool) -> tuple
 
 
 def searchsorted_rows(seq: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
-    """``np.searchsorted`` of each last-dimension row of ``values`` in the matching row of ``seq`` (one call
-    per row; a 1-D ``seq`` is shared by all)."""
-    if seq.ndim == 1:
+    """The insertion index of each value in its row of ``seq`` (the matching last-dimension row; a 1-D
+    ``seq`` is shared by all), by PyTorch's binary search run for every value at once: ``log2`` rounds of
+    whole-array steps, no loop over rows. It is the same search as aten's (cus_lower_bound /
+    cus_upper_bound), so a NaN in ``seq``, which fails every comparison, sends the search right as there."""
+    has_nan = seq.dtype.kind in "fc" and bool(np.isnan(seq).any())
+    if seq.ndim == 1 and not has_nan:  # numpy's search then finds the same bound, faster
         return np.searchsorted(seq, values, side=side).astype(np.int64)
-    if seq.shape[:-1] != values.shape[:-1]:
+    if seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]:
         raise RuntimeError(f"searchsorted: the leading dimensions of sorted_sequence {seq.shape} and of values "
                            f"{values.shape} must match")
-    s2, v2 = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
-    out = np.empty(v2.shape, dtype=np.int64)
-    for r in range(s2.shape[0]):
-        out[r] = np.searchsorted(s2[r], v2[r], side=side)
-    return out.reshape(values.shape)
+    n = seq.shape[-1]
+    flat = seq.reshape(-1)
+    rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
+    v = values.reshape(rows, values.shape[-1]) if seq.ndim > 1 else values.reshape(1, -1)
+    base = np.arange(rows).reshape(-1, 1) * n  # each row's offset into flat
+    start = np.zeros(v.shape, dtype=np.int64)
+    end = np.full(v.shape, n, dtype=np.int64)
+    for _ in range(n.bit_length()):  # every step at least halves each [start, end)
+        active = start < end
+        mid = start + ((end - start) >> 1)
+        at_mid = flat[base + np.minimum(mid, n - 1)]  # clipped where the search is over (not used there)
+        with np.errstate(invalid="ignore"):
+            go_right = ~(at_mid > v) if side == "right" else ~(at_mid >= v)
+        start = np.where(active & go_right, mid + 1, start)
+        end = np.where(active & ~go_right, mid, end)
+    return start.reshape(values.shape)
 
 
 def mode_indices(x: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
