@@ -142,3 +142,67 @@ def test_searchsorted_many_rows_with_nan_tails_match_torch():
     for right in (False, True):
         np.testing.assert_array_equal(tg.searchsorted(Tensor(seq), Tensor(vals), right=right).numpy(),
                                       torch.searchsorted(torch.tensor(seq), torch.tensor(vals), right=right).numpy())
+
+
+# ---- 6. max_pool1d windows over padding only; empty adaptive pools ----------------------------------
+@pytest.mark.parametrize("L,kw", [  # the dilation steps from the left padding over the input into the right
+    (1, dict(kernel_size=2, padding=1, dilation=2)),
+    (2, dict(kernel_size=2, padding=1, dilation=3)),
+    (3, dict(kernel_size=2, stride=3, padding=1, dilation=4)),
+    (5, dict(kernel_size=2, padding=1, dilation=6)),
+    (1, dict(kernel_size=2, stride=2, padding=1, dilation=3, ceil_mode=True)),
+])
+def test_max_pool1d_padding_only_windows_match_torch(L, kw):
+    x = np.random.default_rng(L).standard_normal((2, 3, L))
+    F, tF = tg.nn.functional, torch.nn.functional
+    out, idx = F.max_pool1d(Tensor(x), return_indices=True, **kw)
+    tout, tidx = tF.max_pool1d(torch.tensor(x), return_indices=True, **kw)
+    np.testing.assert_array_equal(out.numpy(), tout.numpy())  # -inf where a window holds only padding
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    assert (tidx.numpy() >= L).any()  # the case: torch reports such a window's first tap, past the input
+    a = Tensor(x, requires_grad=True)
+    F.max_pool1d(a, **kw).sum().backward()
+    # not torch's backward: it adds those windows' gradient at that index anyway, past the channel's end
+    # (into the next one's memory, or beyond the buffer). A constant -inf has gradient 0, so 1 goes to each
+    # in-range index only.
+    inside = tidx.numpy() < L
+    want = np.zeros_like(x)
+    for n, c, j in zip(*np.nonzero(inside)):
+        want[n, c, tidx.numpy()[n, c, j]] += 1
+    np.testing.assert_array_equal(a.grad, want)
+
+
+@pytest.mark.parametrize("row", [[NAN, 1.0, NAN, 2.0, 0.0], [-INF, -INF, 1.0, NAN, -INF], [-INF] * 5,
+                                 [3.0, 3.0, NAN, 0.0, 3.0]])
+def test_max_pools_nan_and_minus_inf_pick_torchs_index(row):
+    x = np.array(row)[None, None]
+    F, tF = tg.nn.functional, torch.nn.functional
+    for ours, theirs in ((lambda a: F.max_pool1d(a, 3, 1, 1, 2, return_indices=True),
+                          lambda a: tF.max_pool1d(a, 3, 1, 1, 2, return_indices=True)),
+                         (lambda a: F.max_pool1d(a, 5, return_indices=True),
+                          lambda a: tF.max_pool1d(a, 5, return_indices=True)),
+                         (lambda a: F.adaptive_max_pool1d(a, 2, return_indices=True),
+                          lambda a: tF.adaptive_max_pool1d(a, 2, return_indices=True))):
+        (out, idx), (tout, tidx) = ours(Tensor(x)), theirs(torch.tensor(x))
+        np.testing.assert_array_equal(out.numpy(), tout.numpy())
+        np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+        v, tv, g, tgr = _grads(lambda a: ours(a)[0], lambda a: theirs(a)[0], x)
+        np.testing.assert_array_equal(g, tgr)
+
+
+@pytest.mark.parametrize("fn", ["adaptive_avg_pool1d", "adaptive_max_pool1d"])
+@pytest.mark.parametrize("shape", [(1, 2, 0), (2, 0), (3, 1, 0)])
+def test_adaptive_pools_refuse_empty_input_like_torch(fn, shape):
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, fn)(torch.zeros(shape), 2)
+    with pytest.raises(RuntimeError, match="non-zero size"):
+        getattr(tg.nn.functional, fn)(Tensor(np.zeros(shape)), 2)
+
+
+def test_adaptive_max_pool_refuses_zero_channels_avg_pool_does_not():
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.adaptive_max_pool1d(torch.zeros(1, 0, 3), 2)
+    with pytest.raises(RuntimeError, match="non-zero size"):
+        tg.nn.functional.adaptive_max_pool1d(Tensor(np.zeros((1, 0, 3))), 2)
+    assert torch.nn.functional.adaptive_avg_pool1d(torch.zeros(1, 0, 3), 2).shape == (1, 0, 2)
+    assert tg.nn.functional.adaptive_avg_pool1d(Tensor(np.zeros((1, 0, 3))), 2).shape == (1, 0, 2)
