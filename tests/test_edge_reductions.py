@@ -206,3 +206,26 @@ def test_adaptive_max_pool_refuses_zero_channels_avg_pool_does_not():
         tg.nn.functional.adaptive_max_pool1d(Tensor(np.zeros((1, 0, 3))), 2)
     assert torch.nn.functional.adaptive_avg_pool1d(torch.zeros(1, 0, 3), 2).shape == (1, 0, 2)
     assert tg.nn.functional.adaptive_avg_pool1d(Tensor(np.zeros((1, 0, 3))), 2).shape == (1, 0, 2)
+
+
+# ---- 7. BatchNorm1d statistics of a float32 batch far from 0 -----------------------------------------
+@pytest.mark.parametrize("shape", [(256, 3), (32, 3, 9)])
+def test_batchnorm1d_float32_large_mean_statistics_match_torch(shape):
+    rng = np.random.default_rng(5)
+    x = (1e4 + 1e-2 * rng.standard_normal(shape)).astype(np.float32)
+    bn = tg.nn.BatchNorm1d(3, momentum=1.0)  # momentum 1: the running statistics are the batch's own
+    tbn = torch.nn.BatchNorm1d(3, momentum=1.0)
+    out = bn(Tensor(x))
+    tbn(torch.tensor(x))
+    x64 = x.astype(np.float64).swapaxes(0, 1).reshape(3, -1)
+    n = x64.shape[1]
+    np.testing.assert_allclose(bn.running_mean.numpy(), tbn.running_mean.numpy(), rtol=1e-7)
+    np.testing.assert_allclose(bn.running_var.numpy(), x64.var(axis=1, ddof=1), rtol=1e-6)
+    # torch sums in double too, but about its mean rounded to float32: its variance is larger by at most
+    # (half that mean's spacing)^2 n / (n - 1) (float32 rounding in float32 naive sums is far larger)
+    bound = (np.spacing(tbn.running_mean.numpy()) / 2) ** 2 * n / (n - 1) + 1e-6 * tbn.running_var.numpy()
+    assert np.all(np.abs(bn.running_var.numpy() - tbn.running_var.numpy()) <= bound)
+    # torch's float32 output itself rounds x * scale + shift near 1e6, so compare with its float64 answer
+    ref = torch.nn.functional.batch_norm(torch.tensor(x, dtype=torch.float64), None, None, training=True)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=1e-4)
