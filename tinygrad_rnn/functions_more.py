@@ -272,11 +272,17 @@ def _need_ndim(name: str, **tensors: Tensor) -> None:
             raise RuntimeError(f"{name}: {label} must be {nd}-D, got shape {tuple(t.shape)}")
 
 
+def _zero_grad(t: Tensor) -> Tensor:
+    """Zeros of t's shape that keep t in the graph: t's gradient through them is 0 (not None), and NaN or
+    inf in t does not show (0 * t would)."""
+    return t.masked_fill(np.ones(t.shape, dtype=bool), 0)
+
+
 def _scaled_sum(input: Tensor, prod: Tensor, beta: float, alpha: float) -> Tensor:
     """beta * input + alpha * prod; beta = 0 ignores input (NaN and inf in it included), as in PyTorch."""
     p = prod if alpha == 1 else prod * alpha
-    if beta == 0:  # input only gives the shape
-        return p + Tensor._wrap(np.zeros(input.shape, dtype=p.dtype))
+    if beta == 0:  # input only gives the shape, and a zero gradient as in PyTorch
+        return p + _zero_grad(input).to(p.dtype)
     return (input if beta == 1 else input * beta) + p
 
 
@@ -414,11 +420,23 @@ def _vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False,
         return a.amax(dim, keepdim)
     if ord == -math.inf:
         return a.amin(dim, keepdim)
-    if ord == 0:
-        return (a != 0).to(t.dtype).sum(dim, keepdim)
-    if ord == 2:
-        return (a * a).sum(dim, keepdim).sqrt()
-    return (a ** ord).sum(dim, keepdim) ** (1 / ord)
+    if ord == 0:  # a count: kept in the graph (PyTorch's result has a grad_fn) with a zero gradient
+        return (a != 0).to(t.dtype).sum(dim, keepdim) + _zero_grad(a).sum(dim, keepdim)
+    if ord >= 1:  # Norm's gradient is 0 where the norm is 0, as PyTorch's (sqrt's chain rule gives 0 * inf)
+        return ops.Norm.apply(t, p=float(ord), axis=_axes(dim), keepdims=keepdim)
+    # 0 < ord < 1 or ord < 0: PyTorch masks |x|^(ord-1) to 0 where x == 0, and so where the norm is 0
+    s = _masked_pow(a, ord).sum(dim, keepdim)
+    return _masked_pow(s, 1 / ord)
+
+
+def _masked_pow(t: Tensor, e: float) -> Tensor:
+    """``t ** e`` whose gradient is 0 where t == 0 (there the chain rule would multiply 0 by inf)."""
+    zero = t.data == 0
+    if not zero.any():
+        return t ** e
+    with np.errstate(divide="ignore"):
+        at_zero = np.power(np.zeros((), dtype=t.dtype), e)  # 0 for e > 0, inf for e < 0
+    return (t.masked_fill(zero, 1) ** e).masked_fill(zero, at_zero)
 
 
 linalg = SimpleNamespace(cross=_linalg_cross, multi_dot=multi_dot, vecdot=_vecdot, vector_norm=_vector_norm,
@@ -471,7 +489,8 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:
 
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     """Named tuple (values, indices): the most frequent value along ``dim`` (the smallest on ties) and the
-    index of its last occurrence."""
+    index of its last occurrence. A slice holding NaN gives what PyTorch's CPU kernel gives (see
+    ops/search.py: NaN breaks its sort, so the answer is its sort's, step by step)."""
     x = _t(input)
     if x.ndim == 0:
         return return_types.mode(x.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
@@ -519,31 +538,29 @@ def _quantile(input: Any, q: Any, dim: int | None, keepdim: bool, interpolation:
     n = xs.shape[d]
     if n == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
+    # PyTorch's steps (quantile_compute), so NaN and inf slices agree with it in value and gradient
     s = xs.sort(d).values  # NaNs sort last
-    nan_count = np.sum(np.isnan(xs.data), axis=d, keepdims=True)
-    valid = n - nan_count if ignore_nan else np.full_like(nan_count, n)
-    # ranks per q and slice: shape (len(q),) + keepdim shape
-    qs = qa.reshape((-1,) + (1,) * s.ndim)
-    rank = qs * (np.maximum(valid, 1) - 1)
-    if interpolation == "lower":
-        rank = np.floor(rank)
-    elif interpolation == "higher":
-        rank = np.ceil(rank)
-    elif interpolation == "nearest":
-        rank = np.round(rank)  # half to even, as PyTorch
-    lo = np.floor(rank).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(valid, 1) - 1).astype(np.int64)
-    frac = rank - lo if interpolation != "midpoint" else np.where(rank > lo, 0.5, 0.0)
+    isnan = np.isnan(xs.data)
+    qs = qa.astype(x.dtype).reshape((-1,) + (1,) * s.ndim)  # the ranks are taken in the input's dtype
+    if ignore_nan:  # ranks among the non-NaN entries; an all-NaN slice takes rank 0, a NaN
+        valid = n - np.sum(isnan, axis=d, keepdims=True)
+        rank = np.maximum(qs * (valid - 1).astype(x.dtype), 0)
+    else:  # a slice holding NaN takes its last rank, a NaN, which gets the gradient
+        rank = np.where(np.any(isnan, axis=d, keepdims=True), np.asarray(n - 1, dtype=x.dtype), qs * (n - 1))
+    rounding = {"lower": np.floor, "higher": np.ceil, "nearest": np.round}.get(interpolation)  # round: half to even
+    if rounding is not None:
+        rank = rounding(rank)
+    below = rank.astype(np.int64)
     outs = []
-    for j in range(qs.shape[0]):  # one gather pair per requested quantile
-        v_lo = ops.Gather.apply(s, dim=d, index=lo[j])
-        v_hi = ops.Gather.apply(s, dim=d, index=hi[j])
-        w = frac[j].astype(x.dtype)
-        outs.append(v_lo + (v_hi - v_lo) * w)
+    for j in range(qs.shape[0]):  # one gather (pair) per requested quantile
+        v = ops.Gather.apply(s, dim=d, index=below[j])
+        if rounding is None:  # linear or midpoint: lerp(below, above, w) as PyTorch's, from the nearer end
+            w = (rank[j] - below[j] if interpolation == "linear" else np.full(rank[j].shape, 0.5)).astype(x.dtype)
+            above = ops.Gather.apply(s, dim=d, index=np.ceil(rank[j]).astype(np.int64))
+            with np.errstate(invalid="ignore"):  # inf - inf in a slice holding infinities: NaN, as PyTorch's
+                v = (v + (above - v) * w).where(w < 0.5, above - (above - v) * (1 - w))
+        outs.append(v)
     out = Tensor.stack(outs, 0) if len(outs) > 1 else outs[0].unsqueeze(0)
-    bad = (nan_count == n) if ignore_nan else (nan_count > 0)
-    if bad.any():
-        out = out.masked_fill(np.broadcast_to(bad, out.shape[1:])[None].repeat(out.shape[0], 0), math.nan)
     if not keepdim:
         out = out.squeeze(d + 1)
     elif dim is None:

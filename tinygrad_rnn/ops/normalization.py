@@ -13,14 +13,16 @@ class _Standardize(Function):
     ``(g - mean(g) - xhat mean(g xhat)) / sqrt(var + eps)``, means over the standardised dimensions."""
 
     @staticmethod
-    def _standardize(ctx: Context, x: np.ndarray, axes: tuple[int, ...], eps: float):
-        """``(out, mean, biased var)`` over ``axes`` (kept as size-1 dimensions); saves what backward needs."""
-        mean = np.mean(x, axis=axes, keepdims=True)
-        centered = x - mean
+    def _standardize(ctx: Context, x: np.ndarray, axes: tuple[int, ...], eps: float, acc: type | None = None):
+        """``(out, mean, biased var)`` over ``axes`` (kept as size-1 dimensions); saves what backward needs.
+        ``acc``: the dtype the statistics and the standardisation are computed in (x's when None)."""
+        xa = x if acc is None else x.astype(np.result_type(x.dtype, acc), copy=False)
+        mean = np.mean(xa, axis=axes, keepdims=True)
+        centered = xa - mean
         var = np.mean(centered * centered, axis=axes, keepdims=True)
         inv_std = 1 / np.sqrt(var + eps)
         out = (centered * inv_std).astype(x.dtype, copy=False)
-        ctx.save_for_backward(out, inv_std)
+        ctx.save_for_backward(out, inv_std.astype(x.dtype, copy=False))
         ctx.axes = axes
         return out, mean, var
 
@@ -50,11 +52,14 @@ class BatchNorm(_Standardize):
 
     A list passed as ``stats`` receives ``[mean, biased var]`` per channel, for the caller's running-statistics
     update (no second pass over x).
+
+    The statistics are taken in float64, as PyTorch's CPU kernel accumulates them: a float32 batch far from
+    0 (a mean of 1e4, a spread of 1e-2) would otherwise lose most of its variance to rounding.
     """
 
     @staticmethod
     def forward(ctx: Context, x, eps=1e-5, stats=None):
-        out, mean, var = _Standardize._standardize(ctx, x, (0,) + tuple(range(2, x.ndim)), eps)
+        out, mean, var = _Standardize._standardize(ctx, x, (0,) + tuple(range(2, x.ndim)), eps, acc=np.float64)
         if stats is not None:
             stats[:] = [mean.reshape(-1), var.reshape(-1)]
         return out

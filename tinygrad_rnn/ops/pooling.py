@@ -37,14 +37,34 @@ def _right_pad(length: int, kernel_size: int, stride: int, padding: int, dilatio
     return max(padding, (out_len - 1) * stride + span - length - padding)
 
 
+def _last_nan_or_first_max(win: np.ndarray) -> np.ndarray:
+    """The tap PyTorch's max scan ends on, ``(val > max) || isnan(val)``: a window's last NaN, else its
+    first maximum."""
+    tap = np.argmax(win, axis=-1)
+    if win.dtype.kind != "f":
+        return tap
+    nan = np.isnan(win)
+    last_nan = win.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    return np.where(nan.any(axis=-1), last_nan, tap)
+
+
 def max_pool1d_indices(x: np.ndarray, kernel_size: int, stride: int, padding: int, dilation: int,
                        out_len: int) -> np.ndarray:
-    """Positions in ``x``'s last dimension (unpadded, int64) of each window's first maximum, ``(..., out_len)``."""
+    """Positions in ``x``'s last dimension (unpadded, int64) of each window's maximum, ``(..., out_len)``, as
+    PyTorch's scan picks them: it starts at the window's first tap inside the input (at or after 0), moves
+    on a larger value or on any NaN (so the first maximum, or the last NaN). A window whose taps all fall
+    in the padding (a dilation can step over the input) keeps that start, which is then >= L; TakeLast
+    reads it as -inf with no gradient, as PyTorch."""
     L = x.shape[-1]
     xp = _padded(x, padding, _right_pad(L, kernel_size, stride, padding, dilation, out_len), -np.inf)
-    tap = np.argmax(_windows(xp, kernel_size, stride, dilation, out_len), axis=-1)
-    idx = np.arange(out_len) * stride - padding + tap * dilation
-    return np.clip(idx, 0, L - 1).astype(np.int64)  # a window of padding only (never in practice) reads an edge
+    win = _windows(xp, kernel_size, stride, dilation, out_len)
+    tap = _last_nan_or_first_max(win)
+    start = np.arange(out_len) * stride - padding
+    first_inside = start + dilation * (-(start // dilation)).clip(0)  # the first tap at or after 0
+    idx = start + tap * dilation
+    # no value above -inf (padding only, or -inf values): the scan never moved from its start
+    stuck = np.take_along_axis(win, tap[..., None], axis=-1)[..., 0] == -np.inf
+    return np.where(stuck, first_inside, idx).astype(np.int64)
 
 
 def adaptive_pool1d_windows(length: int, output_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,10 +79,20 @@ def adaptive_pool1d_windows(length: int, output_size: int) -> tuple[np.ndarray, 
     return np.minimum(idx, length - 1), mask
 
 
+def check_nonempty(x: np.ndarray, name: str, first: int) -> None:
+    """PyTorch's adaptive pools refuse an empty length (no window to pool), the max pool an empty channel
+    dimension too; ``first`` is the first dimension from the end checked (-1 or -2)."""
+    for d in range(x.ndim + first, x.ndim):
+        if x.shape[d] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {list(x.shape)} with dimension {d} being empty")
+
+
 def adaptive_max_pool1d_indices(x: np.ndarray, output_size: int) -> np.ndarray:
+    check_nonempty(x, "adaptive_max_pool1d", -2)
     idx, mask = adaptive_pool1d_windows(x.shape[-1], output_size)
     vals = np.where(mask, x[..., idx], -np.inf)  # (..., out, K_max)
-    tap = np.argmax(vals, axis=-1)
+    tap = _last_nan_or_first_max(vals)
     return np.take_along_axis(np.broadcast_to(idx, vals.shape), tap[..., None], axis=-1)[..., 0].astype(np.int64)
 
 
@@ -84,12 +114,20 @@ class TakeLast(Function):
 
     @staticmethod
     def forward(ctx: Context, x, index):
-        ctx.index = index
-        ctx.length = x.shape[-1]
-        return np.take_along_axis(x, index, axis=-1)
+        L = x.shape[-1]
+        outside = index >= L  # a max-pool window over padding only: -inf, and no gradient
+        ctx.outside = outside if outside.any() else None
+        ctx.index = np.minimum(index, L - 1) if ctx.outside is not None else index
+        ctx.length = L
+        out = np.take_along_axis(x, ctx.index, axis=-1)
+        if ctx.outside is not None:
+            out[np.broadcast_to(outside, out.shape)] = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad):
+        if ctx.outside is not None:
+            grad = np.where(ctx.outside, 0, grad)
         return _scatter_last(grad, ctx.index, grad.ndim - 1, ctx.length)
 
 
@@ -131,6 +169,7 @@ class AdaptiveAvgPool1d(Function):
 
     @staticmethod
     def forward(ctx: Context, x, output_size):
+        check_nonempty(x, "adaptive_avg_pool1d", -1)
         L = x.shape[-1]
         idx, mask = adaptive_pool1d_windows(L, output_size)
         weights = (mask / mask.sum(axis=1, keepdims=True)).astype(x.dtype)  # (out, K_max), 0 off the window
