@@ -489,8 +489,7 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:
 
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     """Named tuple (values, indices): the most frequent value along ``dim`` (the smallest on ties) and the
-    index of its last occurrence. A slice holding NaN gives what PyTorch's CPU kernel gives (see
-    ops/search.py: NaN breaks its sort, so the answer is its sort's, step by step)."""
+    index of its last occurrence."""
     x = _t(input)
     if x.ndim == 0:
         return return_types.mode(x.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
