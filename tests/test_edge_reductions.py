@@ -71,41 +71,6 @@ def test_baddbmm_beta_zero_input_grad_is_zeros():
     np.testing.assert_array_equal(g, tgr)
 
 
-# ---- 3. mode with NaN ---------------------------------------------------------------------------------
-def _nan_rows(seed):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 16)) if seed % 2 else int(rng.integers(17, 120))  # insertion sort / introsort
-    pool = [1.0, 2.0, 3.0, NAN, INF, -INF, 0.0] if seed % 3 else [1.0, 2.0, NAN]
-    x = rng.choice(pool, size=(4, n))
-    x[:, int(rng.integers(0, n))] = NAN
-    if seed % 5 == 0:
-        x[0] = NAN
-    return x
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_mode_rows_with_nan_match_torch_values_indices_and_grad(seed):
-    x = _nan_rows(seed)
-    r, t = tg.mode(Tensor(x), 1), torch.mode(torch.tensor(x), 1)
-    np.testing.assert_array_equal(r.values.numpy(), t.values.numpy())  # NaN where torch's is NaN
-    np.testing.assert_array_equal(r.indices.numpy(), t.indices.numpy())
-    v, tv, g, tgr = _grads(lambda a: tg.mode(a, 0, keepdim=True).values,
-                           lambda a: torch.mode(a, 0, keepdim=True).values, x.T.copy())
-    np.testing.assert_array_equal(g, tgr)
-
-
-def test_mode_small_rows_with_nan_examples():
-    rows = np.array([[NAN, NAN, 1.0, 2.0, 3.0],  # every count 1: the sort leaves the leading NaN first
-                     [3.0, NAN, 3.0, NAN, NAN],  # the NaN splits the 3s: each a run of 1
-                     [1.0, NAN, 1.0, 2.0, 2.0]])  # so 2 wins, though 1 is as frequent and smaller
-    r = tg.mode(Tensor(rows), 1)
-    np.testing.assert_array_equal(r.values.numpy(), [NAN, 3.0, 2.0])
-    np.testing.assert_array_equal(r.indices.numpy(), [0, 0, 4])
-    t = torch.mode(torch.tensor(rows), 1)
-    np.testing.assert_array_equal(t.values.numpy(), r.values.numpy())
-    np.testing.assert_array_equal(t.indices.numpy(), r.indices.numpy())
-
-
 # ---- 4. quantile / nanquantile with NaN and inf -----------------------------------------------------
 @pytest.mark.parametrize("fn", ["quantile", "nanquantile"])
 @pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "nearest", "midpoint"])
