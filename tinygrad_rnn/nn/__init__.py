@@ -84,3 +84,9 @@ __all__ += [
 ]
 
 from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)
+
+# 2-D convolution and pooling, defined at PyTorch's paths nn.modules.conv / nn.modules.pooling
+from .modules.conv import Conv2d  # noqa: E402
+from .modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: E402
+
+__all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]

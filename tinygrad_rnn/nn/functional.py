@@ -1272,3 +1272,140 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
 
 
 __all__ += ["ctc_loss"]
+
+
+# ---- 2-D convolution and pooling (ops/conv2d.py, ops/pooling2d.py) ---------------------------------------
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+
+
+def _pair(value: Any, name: str, fn: str, minimum: int = 1) -> tuple[int, int]:
+    """``(h, w)`` from an int or a 1- or 2-tuple (a single value is used for both, as PyTorch), each at
+    least ``minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (1, 2):
+            raise ValueError(f"{fn}: {name} must be a single int or a tuple of two ints, got {value!r}")
+        h, w = (value[0], value[0]) if len(value) == 1 else value
+        return _one(h, name, fn, minimum), _one(w, name, fn, minimum)
+    v = _one(value, name, fn, minimum)
+    return v, v
+
+
+def _image_input(input: Any, fn: str) -> Tensor:
+    """``(N, C, H, W)`` or unbatched ``(C, H, W)``, as PyTorch's 2-D layers take."""
+    input = _tensor(input)
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected a 3-D (unbatched) (C, H, W) or 4-D (batched) (N, C, H, W) input, "
+                         f"got shape {input.shape}")
+    return input
+
+
+def _conv2d_padding(padding: Any, stride: tuple[int, int], dilation: tuple[int, int], kernel: tuple[int, int],
+                    fn: str) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` from an int, a pair, ``"valid"`` or ``"same"`` (stride 1 only; an odd
+    total puts the extra row/column at the bottom/right, as PyTorch)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return 0, 0, 0, 0
+        if padding != "same":
+            raise ValueError(f"{fn}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
+        th, tw = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
+        return th // 2, th - th // 2, tw // 2, tw - tw // 2
+    ph, pw = _pair(padding, "padding", fn, minimum=0)
+    return ph, ph, pw, pw
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
+           padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, weight
+    ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, H_out, W_out)`` (or unbatched), with
+    ``H_out = (H + 2 padding_h - dilation_h (kH - 1) - 1) // stride_h + 1`` and likewise W_out. ``stride``,
+    ``padding``, ``dilation``: an int or an ``(h, w)`` pair; ``padding`` also ``"valid"`` or ``"same"``."""
+    from ..ops.conv2d import Conv2d
+
+    x = _image_input(input, "conv2d")
+    weight = _tensor(weight)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.reshape(1, *x.shape)
+    stride = _pair(stride, "stride", "conv2d")
+    dilation = _pair(dilation, "dilation", "conv2d")
+    groups = _one(groups, "groups", "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got {weight.shape}")
+    O, Cg, kh, kw = weight.shape
+    C, H, W = x.shape[1:]
+    if O % groups:
+        raise ValueError(f"conv2d: out_channels {O} (weight {weight.shape}) is not divisible by groups {groups}")
+    if Cg * groups != C:
+        raise ValueError(f"conv2d: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
+                         f"channels, got {C} (input shape {tuple(input.shape)})")
+    pads = _conv2d_padding(padding, stride, dilation, (kh, kw), "conv2d")
+    padded = (H + pads[0] + pads[1], W + pads[2] + pads[3])
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise ValueError(f"conv2d: the padded input size per channel ({padded[0]} x {padded[1]}) is smaller than "
+                         f"the (dilated) kernel size ({span[0]} x {span[1]})")
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (O,):
+            raise ValueError(f"conv2d: bias must have shape ({O},), got {bias.shape}")
+    out = Conv2d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _pool2d_args(fn: str, size: tuple[int, int], kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                 ceil_mode: bool) -> tuple[tuple[int, int], ...]:
+    """Checked ``(kernel, stride, padding, dilation, out)``, each an ``(h, w)`` pair: :func:`_pool_args` per
+    dimension. ``stride=None`` (or empty) means the kernel."""
+    k = _pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _pair(stride, "stride", fn)
+    p = _pair(padding, "padding", fn, minimum=0)
+    d = _pair(dilation, "dilation", fn)
+    per_dim = [_pool_args(fn, n, *args, ceil_mode) for n, args in zip(size, zip(k, s, p, d))]
+    return tuple(zip(*per_dim))
+
+
+def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, dilation: int | tuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum of each window over the last two dimensions of ``(N, C, H, W)`` or ``(C, H, W)`` (padding
+    counts as -inf); with ``return_indices`` also the int64 flat positions ``h * W + w`` of the (first) maxima."""
+    from ..ops.pooling2d import max_pool2d_indices
+
+    x = _image_input(input, "max_pool2d")
+    H, W = x.shape[-2:]
+    k, s, p, d, out = _pool2d_args("max_pool2d", (H, W), kernel_size, stride, padding, dilation, ceil_mode)
+    indices = max_pool2d_indices(x.data, k, s, p, d, out)
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1))
+    result = flat.reshape(*indices.shape)
+    return (result, Tensor(indices)) if return_indices else result
+
+
+def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean of each window over the last two dimensions of ``(N, C, H, W)`` or ``(C, H, W)``, zero-padded;
+    the zeros count in the divisor unless ``count_include_pad=False``; ``divisor_override`` replaces it."""
+    from ..ops.pooling2d import AvgPool2d
+
+    x = _image_input(input, "avg_pool2d")
+    k, s, p, _, _ = _pool2d_args("avg_pool2d", x.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        divisor_override = _one(divisor_override, "divisor_override", "avg_pool2d")
+    return AvgPool2d.apply(x, kernel=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
+                           count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean over ``output_size`` ``(oH, oW)`` windows ``[floor(i H / oH), ceil((i+1) H / oH))`` x (the same for
+    W); an int is used for both, and ``None`` in the pair keeps that dimension's size."""
+    from ..ops.pooling2d import AdaptiveAvgPool2d
+
+    x = _image_input(input, "adaptive_avg_pool2d")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a tuple of two, got {output_size!r}")
+    out = tuple(n if o is None else _one(o, "output_size", "adaptive_avg_pool2d") for o, n in zip(sizes, x.shape[-2:]))
+    return AdaptiveAvgPool2d.apply(x, output_size=out)
