@@ -489,7 +489,8 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Any:
 
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     """Named tuple (values, indices): the most frequent value along ``dim`` (the smallest on ties) and the
-    index of its last occurrence."""
+    index of its last occurrence. Each NaN counts once (NaN != NaN); torch's CPU result on a row holding NaN
+    depends on how its sort happens to order an invalid comparison, so it is not reproduced."""
     x = _t(input)
     if x.ndim == 0:
         return return_types.mode(x.clone(), Tensor._wrap(np.zeros((), dtype=np.int64)))
