@@ -182,7 +182,14 @@ def test_max_pools_nan_and_minus_inf_pick_torchs_index(row):
                          (lambda a: F.max_pool1d(a, 5, return_indices=True),
                           lambda a: tF.max_pool1d(a, 5, return_indices=True)),
                          (lambda a: F.adaptive_max_pool1d(a, 2, return_indices=True),
-                          lambda a: tF.adaptive_max_pool1d(a, 2, return_indices=True))):
+                          lambda a: tF.adaptive_max_pool1d(a, 2, return_indices=True)),
+                         # the row as a 1 x 5 image, and beside its reverse as a 2 x 5 one
+                         (lambda a: F.max_pool2d(a[:, :, None], (1, 3), 1, (0, 1), return_indices=True),
+                          lambda a: tF.max_pool2d(a[:, :, None], (1, 3), 1, (0, 1), return_indices=True)),
+                         (lambda a: F.max_pool2d(F.concatenate([a, a.flip(-1)], 1)[:, None], 2, 1,
+                                                 return_indices=True),
+                          lambda a: tF.max_pool2d(torch.cat([a, a.flip(-1)], 1)[:, None], 2, 1,
+                                                  return_indices=True))):
         (out, idx), (tout, tidx) = ours(Tensor(x)), theirs(torch.tensor(x))
         np.testing.assert_array_equal(out.numpy(), tout.numpy())
         np.testing.assert_array_equal(idx.numpy(), tidx.numpy())

@@ -44,8 +44,9 @@ from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, 
                            TransformerEncoder, TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
-from .conv import Conv1d
-from .pooling import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
+from .conv import Conv1d, Conv2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d)
 from .batchnorm import BatchNorm1d
 
 __all__ = [
@@ -84,9 +85,5 @@ __all__ += [
 ]
 
 from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)
-
-# 2-D convolution and pooling, defined at PyTorch's paths nn.modules.conv / nn.modules.pooling
-from .modules.conv import Conv2d  # noqa: E402
-from .modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d  # noqa: E402
 
 __all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]

@@ -1,4 +1,5 @@
-"""``Conv1d``: a learned 1-D convolution over ``(N, C, L)`` sequences (char-CNN encoders, CNN-RNN text models)."""
+"""``Conv1d`` and ``Conv2d``: learned convolutions over ``(N, C, L)`` sequences (char-CNN encoders, CNN-RNN
+text models) and ``(N, C, H, W)`` images, on one ``_ConvNd`` base."""
 from __future__ import annotations
 
 import math
@@ -12,21 +13,18 @@ from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
 
-__all__ = ["Conv1d"]
+__all__ = ["Conv1d", "Conv2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
-def _as_1tuple(value: Any, name: str) -> tuple[int]:
-    return (F._one(value, name, "Conv1d", minimum=0 if name == "padding" else 1),)
-
-
-def _pad_indices(length: int, left: int, right: int, mode: str) -> np.ndarray:
-    """Positions in ``[0, length)`` that the padded sequence reads, for PyTorch's non-zero padding modes."""
-    if mode in ("reflect", "circular") and max(left, right) > length - (mode == "reflect"):
-        raise ValueError(f"Conv1d: padding {max(left, right)} is too large for padding_mode={mode!r} "
+def _pad_indices(length: int, before: int, after: int, mode: str, fn: str = "Conv1d") -> np.ndarray:
+    """Positions in ``[0, length)`` that the padded input reads along one dimension, for PyTorch's non-zero
+    padding modes."""
+    if mode in ("reflect", "circular") and max(before, after) > length - (mode == "reflect"):
+        raise ValueError(f"{fn}: padding {max(before, after)} is too large for padding_mode={mode!r} "
                          f"on an input of length {length}")
-    i = np.arange(-left, length + right)
+    i = np.arange(-before, length + after)
     if mode == "reflect":  # mirror about the end positions, which are not repeated
         return (length - 1) - np.abs((length - 1) - np.abs(i))
     if mode == "replicate":
@@ -34,7 +32,82 @@ def _pad_indices(length: int, left: int, right: int, mode: str) -> np.ndarray:
     return i % length  # circular
 
 
-class Conv1d(Module):
+class _ConvNd(Module):
+    """What ``Conv1d`` and ``Conv2d`` share: argument checks, PyTorch's parameter layout and init, the
+    non-zero padding modes and the repr. A subclass sets ``_dims`` and ``_conv`` (its ``F`` function) and
+    ``_input`` (the shape check of its input)."""
+
+    _dims: int
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple, stride: int | tuple = 1,
+                 padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
+        super().__init__()
+        name, d = type(self).__name__, self._dims
+        groups = F._one(groups, "groups", name)
+        if in_channels % groups:
+            raise ValueError(f"{name}: in_channels {in_channels} must be divisible by groups {groups}")
+        if out_channels % groups:
+            raise ValueError(f"{name}: out_channels {out_channels} must be divisible by groups {groups}")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), groups
+        self.kernel_size = F._ntuple(kernel_size, "kernel_size", name, d)
+        self.stride = F._ntuple(stride, "stride", name, d)
+        self.dilation = F._ntuple(dilation, "dilation", name, d)
+        if isinstance(padding, str):
+            F._conv_padding(padding, self.stride, self.dilation, self.kernel_size, name)  # checks it
+            self.padding: tuple[int, ...] | str = padding
+        else:
+            self.padding = F._ntuple(padding, "padding", name, d, minimum=0)
+        self.padding_mode = padding_mode
+        dt = param_dtype(dtype)
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
+        """PyTorch's ``kaiming_uniform_(a=sqrt(5))``: uniform(±1/sqrt(fan_in)), fan_in = in/groups * the
+        kernel's size; the bias the same bound. Other ``nn.init`` schemes as for ``Linear``."""
+        fan_in = math.prod(self.weight.shape[1:])
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        init.init_weight_(self.weight, scheme, fan_in, bound, generator)
+        if self.bias is not None:
+            init.init_bias_(self.bias, scheme, bound, generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        conv = type(self)._conv
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        x = type(self)._input(input, type(self).__name__)
+        pads = F._conv_padding(self.padding, self.stride, self.dilation, self.kernel_size, type(self).__name__)
+        # the padded input read through index arrays, one dimension at a time: gradients add back at the sources
+        for axis, (before, after) in enumerate(pads, start=x.ndim - self._dims):
+            if before or after:
+                at = _pad_indices(x.shape[axis], before, after, self.padding_mode, type(self).__name__)
+                x = x[(slice(None),) * axis + (at,)]
+        return conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        d = self._dims
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * d:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * d:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
     """``Conv1d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
     padding_mode='zeros', dtype=None)``.
 
@@ -44,74 +117,21 @@ class Conv1d(Module):
     or "circular" pads by that rule instead of zeros.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple, stride: int | tuple = 1,
-                 padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None):
-        super().__init__()
-        groups = F._one(groups, "groups", "Conv1d")
-        if in_channels % groups:
-            raise ValueError(f"Conv1d: in_channels {in_channels} must be divisible by groups {groups}")
-        if out_channels % groups:
-            raise ValueError(f"Conv1d: out_channels {out_channels} must be divisible by groups {groups}")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"Conv1d: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), groups
-        self.kernel_size = _as_1tuple(kernel_size, "kernel_size")
-        self.stride = _as_1tuple(stride, "stride")
-        self.dilation = _as_1tuple(dilation, "dilation")
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(f"Conv1d: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError("Conv1d: padding='same' is not supported for strided convolutions")
-            self.padding: tuple[int] | str = padding
-        else:
-            self.padding = _as_1tuple(padding, "padding")
-        self.padding_mode = padding_mode
-        dt = param_dtype(dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups, self.kernel_size[0]), dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+    _dims = 1
+    _conv = staticmethod(F.conv1d)
+    _input = staticmethod(F._sequence_input)
 
-    def reset_parameters(self, scheme: str = "pytorch", generator: np.random.Generator | None = None) -> None:
-        """PyTorch's ``kaiming_uniform_(a=sqrt(5))``: uniform(±1/sqrt(fan_in)), fan_in = in/groups * kernel;
-        the bias the same bound. Other ``nn.init`` schemes as for ``Linear``."""
-        fan_in = self.weight.shape[1] * self.weight.shape[2]
-        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        init.init_weight_(self.weight, scheme, fan_in, bound, generator)
-        if self.bias is not None:
-            init.init_bias_(self.bias, scheme, bound, generator)
 
-    def _padding_pair(self) -> tuple[int, int]:
-        if self.padding == "valid":
-            return 0, 0
-        if self.padding == "same":
-            total = self.dilation[0] * (self.kernel_size[0] - 1)
-            return total // 2, total - total // 2
-        return self.padding[0], self.padding[0]
+class Conv2d(_ConvNd):
+    """``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+    padding_mode='zeros', dtype=None)``: a learned 2-D convolution over ``(N, C, H, W)`` images.
 
-    def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode == "zeros":
-            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        x = F._sequence_input(input, "Conv1d")
-        left, right = self._padding_pair()
-        if left or right:
-            x = x[..., _pad_indices(x.shape[-1], left, right, self.padding_mode)]
-        return F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+    weight ``(out_channels, in_channels/groups, kH, kW)``, bias ``(out_channels,)`` (PyTorch's layout and init:
+    both uniform(±1/sqrt(in_channels/groups * kH * kW)), which is kaiming_uniform(a=sqrt(5))). Input
+    ``(N, C_in, H, W)`` or ``(C_in, H, W)``; see :func:`F.conv2d`. ``padding_mode`` "reflect", "replicate" or
+    "circular" pads by that rule instead of zeros.
+    """
 
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+    _dims = 2
+    _conv = staticmethod(F.conv2d)
+    _input = staticmethod(F._image_input)

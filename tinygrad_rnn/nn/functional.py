@@ -1070,6 +1070,65 @@ def _sequence_input(input: Any, fn: str) -> Tensor:
     return input
 
 
+def _ntuple(value: Any, name: str, fn: str, d: int, minimum: int = 1) -> tuple[int, ...]:
+    """``d`` ints from an int or a 1- or d-tuple (a single value serves every dimension, as PyTorch), each at
+    least ``minimum``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (1, d):
+            kind = "an int or a 1-tuple" if d == 1 else f"a single int or a tuple of {d} ints"
+            raise ValueError(f"{fn}: {name} must be {kind}, got {value!r}")
+        values = tuple(value) * (d // len(value))
+        return tuple(_one(v, name, fn, minimum) for v in values)
+    return (_one(value, name, fn, minimum),) * d
+
+
+def _conv_padding(padding: Any, stride: tuple[int, ...], dilation: tuple[int, ...], kernel: tuple[int, ...],
+                  fn: str) -> tuple[tuple[int, int], ...]:
+    """``(before, after)`` zeros per dimension from an int, a tuple, ``"valid"`` or ``"same"`` (stride 1 only;
+    an odd total puts the extra one after, as PyTorch)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * len(kernel)
+        if padding != "same":
+            raise ValueError(f"{fn}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
+        totals = [dl * (k - 1) for dl, k in zip(dilation, kernel)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in _ntuple(padding, "padding", fn, len(kernel), minimum=0))
+
+
+def _convnd(x: Tensor, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, d: int,
+            fn: str, input_shape: tuple[int, ...]) -> Tensor:
+    """The checks and the op shared by ``conv1d`` and ``conv2d``: ``x`` is batched ``(N, C, *size)``."""
+    weight = _tensor(weight)
+    stride = _ntuple(stride, "stride", fn, d)
+    dilation = _ntuple(dilation, "dilation", fn, d)
+    groups = _one(groups, "groups", fn)
+    if weight.ndim != 2 + d:
+        kernel_dims = "kernel" if d == 1 else ", ".join(f"k{a}" for a in "HW"[:d])
+        raise ValueError(f"{fn}: weight must be {2 + d}-D (out_channels, in_channels/groups, {kernel_dims}), got "
+                         f"{weight.shape}")
+    O, Cg, kernel = weight.shape[0], weight.shape[1], tuple(weight.shape[2:])
+    C, size = x.shape[1], tuple(x.shape[2:])
+    if O % groups:
+        raise ValueError(f"{fn}: out_channels {O} (weight {weight.shape}) is not divisible by groups {groups}")
+    if Cg * groups != C:
+        raise ValueError(f"{fn}: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
+                         f"channels, got {C} (input shape {input_shape})")
+    pads = _conv_padding(padding, stride, dilation, kernel, fn)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, pads))
+    span = tuple(dl * (k - 1) + 1 for dl, k in zip(dilation, kernel))
+    if any(p < s for p, s in zip(padded, span)):
+        raise ValueError(f"{fn}: the padded input size per channel ({' x '.join(map(str, padded))}) is smaller "
+                         f"than the (dilated) kernel size, its span ({' x '.join(map(str, span))})")
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (O,):
+            raise ValueError(f"{fn}: bias must have shape ({O},), got {bias.shape}")
+    return ops.ConvNd.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+
+
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
            padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input ``(N, C_in, L)`` or ``(C_in, L)``, weight ``(C_out, C_in/groups, K)``,
@@ -1077,43 +1136,9 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     ``L_out = (L + 2 padding - dilation (K - 1) - 1) // stride + 1``. ``padding`` is zeros on both sides:
     an int, a 1-tuple, ``"valid"`` (none) or ``"same"`` (L_out = L; stride 1 only, any extra on the right)."""
     x = _sequence_input(input, "conv1d")
-    weight = _tensor(weight)
     unbatched = x.ndim == 2
-    if unbatched:
-        x = x.reshape(1, *x.shape)
-    stride = _one(stride, "stride", "conv1d")
-    dilation = _one(dilation, "dilation", "conv1d")
-    groups = _one(groups, "groups", "conv1d")
-    if weight.ndim != 3:
-        raise ValueError(f"conv1d: weight must be 3-D (out_channels, in_channels/groups, kernel), got {weight.shape}")
-    O, Cg, K = weight.shape
-    C = x.shape[1]
-    if O % groups:
-        raise ValueError(f"conv1d: out_channels {O} is not divisible by groups {groups}")
-    if Cg * groups != C:
-        raise ValueError(f"conv1d: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
-                         f"channels, got {C} (input shape {tuple(input.shape)})")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0)
-        elif padding == "same":
-            if stride != 1:
-                raise ValueError("conv1d: padding='same' is not supported for strided convolutions")
-            total = dilation * (K - 1)
-            pads = (total // 2, total - total // 2)
-        else:
-            raise ValueError(f"conv1d: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-    else:
-        p = _one(padding, "padding", "conv1d", minimum=0)
-        pads = (p, p)
-    if x.shape[2] + pads[0] + pads[1] < dilation * (K - 1) + 1:
-        raise ValueError(f"conv1d: the padded input length {x.shape[2] + pads[0] + pads[1]} is shorter than the "
-                         f"kernel's span {dilation * (K - 1) + 1}")
-    if bias is not None:
-        bias = _tensor(bias)
-        if bias.shape != (O,):
-            raise ValueError(f"conv1d: bias must have shape ({O},), got {bias.shape}")
-    out = ops.Conv1d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 1,
+                  "conv1d", tuple(x.shape))
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
@@ -1274,20 +1299,13 @@ def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths
 __all__ += ["ctc_loss"]
 
 
-# ---- 2-D convolution and pooling (ops/conv2d.py, ops/pooling2d.py) ---------------------------------------
+# ---- 2-D convolution and pooling (ops/conv.py, ops/pooling2d.py) ------------------------------------------
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 def _pair(value: Any, name: str, fn: str, minimum: int = 1) -> tuple[int, int]:
-    """``(h, w)`` from an int or a 1- or 2-tuple (a single value is used for both, as PyTorch), each at
-    least ``minimum``."""
-    if isinstance(value, (tuple, list)):
-        if len(value) not in (1, 2):
-            raise ValueError(f"{fn}: {name} must be a single int or a tuple of two ints, got {value!r}")
-        h, w = (value[0], value[0]) if len(value) == 1 else value
-        return _one(h, name, fn, minimum), _one(w, name, fn, minimum)
-    v = _one(value, name, fn, minimum)
-    return v, v
+    """``(h, w)`` from an int or a 1- or 2-tuple (see :func:`_ntuple`)."""
+    return _ntuple(value, name, fn, 2, minimum)  # type: ignore[return-value]
 
 
 def _image_input(input: Any, fn: str) -> Tensor:
@@ -1299,59 +1317,16 @@ def _image_input(input: Any, fn: str) -> Tensor:
     return input
 
 
-def _conv2d_padding(padding: Any, stride: tuple[int, int], dilation: tuple[int, int], kernel: tuple[int, int],
-                    fn: str) -> tuple[int, int, int, int]:
-    """``(top, bottom, left, right)`` from an int, a pair, ``"valid"`` or ``"same"`` (stride 1 only; an odd
-    total puts the extra row/column at the bottom/right, as PyTorch)."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0, 0, 0
-        if padding != "same":
-            raise ValueError(f"{fn}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
-        if stride != (1, 1):
-            raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
-        th, tw = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
-        return th // 2, th - th // 2, tw // 2, tw - tw // 2
-    ph, pw = _pair(padding, "padding", fn, minimum=0)
-    return ph, ph, pw, pw
-
-
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
            padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, weight
     ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, H_out, W_out)`` (or unbatched), with
     ``H_out = (H + 2 padding_h - dilation_h (kH - 1) - 1) // stride_h + 1`` and likewise W_out. ``stride``,
     ``padding``, ``dilation``: an int or an ``(h, w)`` pair; ``padding`` also ``"valid"`` or ``"same"``."""
-    from ..ops.conv2d import Conv2d
-
     x = _image_input(input, "conv2d")
-    weight = _tensor(weight)
     unbatched = x.ndim == 3
-    if unbatched:
-        x = x.reshape(1, *x.shape)
-    stride = _pair(stride, "stride", "conv2d")
-    dilation = _pair(dilation, "dilation", "conv2d")
-    groups = _one(groups, "groups", "conv2d")
-    if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kH, kW), got {weight.shape}")
-    O, Cg, kh, kw = weight.shape
-    C, H, W = x.shape[1:]
-    if O % groups:
-        raise ValueError(f"conv2d: out_channels {O} (weight {weight.shape}) is not divisible by groups {groups}")
-    if Cg * groups != C:
-        raise ValueError(f"conv2d: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
-                         f"channels, got {C} (input shape {tuple(input.shape)})")
-    pads = _conv2d_padding(padding, stride, dilation, (kh, kw), "conv2d")
-    padded = (H + pads[0] + pads[1], W + pads[2] + pads[3])
-    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    if padded[0] < span[0] or padded[1] < span[1]:
-        raise ValueError(f"conv2d: the padded input size per channel ({padded[0]} x {padded[1]}) is smaller than "
-                         f"the (dilated) kernel size ({span[0]} x {span[1]})")
-    if bias is not None:
-        bias = _tensor(bias)
-        if bias.shape != (O,):
-            raise ValueError(f"conv2d: bias must have shape ({O},), got {bias.shape}")
-    out = Conv2d.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 2,
+                  "conv2d", tuple(x.shape))
     return out.reshape(out.shape[1:]) if unbatched else out
 
 

@@ -1,5 +1,6 @@
-"""1-D pooling layers over ``(N, C, L)`` or ``(C, L)``: ``MaxPool1d``, ``AvgPool1d`` and the adaptive
-``AdaptiveMaxPool1d`` / ``AdaptiveAvgPool1d`` (a fixed output length, e.g. 1 for max-over-time pooling)."""
+"""Pooling layers over ``(N, C, L)`` / ``(C, L)``: ``MaxPool1d``, ``AvgPool1d`` and the adaptive
+``AdaptiveMaxPool1d`` / ``AdaptiveAvgPool1d`` (a fixed output length, e.g. 1 for max-over-time pooling); and
+over ``(N, C, H, W)`` / ``(C, H, W)``: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,12 +9,13 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d"]
+__all__ = ["MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "MaxPool2d", "AvgPool2d",
+           "AdaptiveAvgPool2d"]
 
 
-class MaxPool1d(Module):
-    """``MaxPool1d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)``
-    (``stride`` defaults to ``kernel_size``); see :func:`F.max_pool1d`."""
+class _MaxPoolNd(Module):
+    """What ``MaxPool1d`` and ``MaxPool2d`` share: the arguments, kept as given (as PyTorch), and the repr; a
+    subclass names its ``F`` function as ``_pool``."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False):
@@ -24,12 +26,26 @@ class MaxPool1d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Any:
-        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return type(self)._pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """``MaxPool1d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)``
+    (``stride`` defaults to ``kernel_size``); see :func:`F.max_pool1d`."""
+
+    _pool = staticmethod(F.max_pool1d)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """``MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)``
+    (``stride`` defaults to ``kernel_size``; ints or ``(h, w)`` pairs); see :func:`F.max_pool2d`."""
+
+    _pool = staticmethod(F.max_pool2d)
 
 
 class AvgPool1d(Module):
@@ -53,6 +69,26 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool2d(Module):
+    """``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None)`` (``stride`` defaults to ``kernel_size``); see :func:`F.avg_pool2d`."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: Any = None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
 class AdaptiveMaxPool1d(Module):
     """``AdaptiveMaxPool1d(output_size, return_indices=False)``: ``(..., L)`` -> ``(..., output_size)``."""
 
@@ -67,15 +103,29 @@ class AdaptiveMaxPool1d(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(Module):
-    """``AdaptiveAvgPool1d(output_size)``: ``(..., L)`` -> ``(..., output_size)``."""
+class _AdaptiveAvgPoolNd(Module):
+    """``output_size`` and the repr of ``AdaptiveAvgPool1d`` / ``AdaptiveAvgPool2d``; ``_pool`` is the ``F``
+    function."""
 
     def __init__(self, output_size: Any):
         super().__init__()
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.adaptive_avg_pool1d(input, self.output_size)
+        return type(self)._pool(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """``AdaptiveAvgPool1d(output_size)``: ``(..., L)`` -> ``(..., output_size)``."""
+
+    _pool = staticmethod(F.adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """``AdaptiveAvgPool2d(output_size)``: ``(..., H, W)`` -> ``(..., oH, oW)`` (an int for both; ``None`` in
+    the pair keeps that size); see :func:`F.adaptive_avg_pool2d`."""
+
+    _pool = staticmethod(F.adaptive_avg_pool2d)

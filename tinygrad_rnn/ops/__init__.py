@@ -14,7 +14,7 @@ from .einsum import Einsum
 from .shape import (Cast, Clone, Concatenate, Expand, Gather, GetItem, IndexPut, Pad, Repeat, Reshape, Stack,
                     Transpose, Contiguous)
 from .softmax import LogSoftmax, Softmax
-from .conv import Conv1d
+from .conv import ConvNd
 from .pooling import AdaptiveAvgPool1d, AvgPool1d, TakeLast
 from .normalization import BatchNorm
 

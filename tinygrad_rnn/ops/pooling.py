@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
-from .conv import _windows, scatter_windows
+from .conv import scatter_windows, windows
 
 
 def pool1d_out_length(length: int, kernel_size: int, stride: int, padding: int, dilation: int,
@@ -57,7 +57,7 @@ def max_pool1d_indices(x: np.ndarray, kernel_size: int, stride: int, padding: in
     reads it as -inf with no gradient, as PyTorch."""
     L = x.shape[-1]
     xp = _padded(x, padding, _right_pad(L, kernel_size, stride, padding, dilation, out_len), -np.inf)
-    win = _windows(xp, kernel_size, stride, dilation, out_len)
+    win = windows(xp, (kernel_size,), (stride,), (dilation,), (out_len,))
     tap = _last_nan_or_first_max(win)
     start = np.arange(out_len) * stride - padding
     first_inside = start + dilation * (-(start // dilation)).clip(0)  # the first tap at or after 0
@@ -154,14 +154,14 @@ class AvgPool1d(Function):
         div = _avg_divisors(L, kernel_size, stride, padding, out_len, count_include_pad).astype(x.dtype)
         ctx.conf = (L, kernel_size, stride, padding, right, out_len)
         ctx.div = div
-        return _windows(xp, kernel_size, stride, 1, out_len).sum(axis=-1) / div
+        return windows(xp, (kernel_size,), (stride,), (1,), (out_len,)).sum(axis=-1) / div
 
     @staticmethod
     def backward(ctx: Context, grad):
         L, K, stride, padding, right, out_len = ctx.conf
         g = grad / ctx.div
         dwin = np.broadcast_to(g[..., None], g.shape + (K,))
-        return scatter_windows(dwin, L + padding + right, stride, 1)[..., padding : padding + L]
+        return scatter_windows(dwin, (L + padding + right,), (stride,), (1,))[..., padding : padding + L]
 
 
 class AdaptiveAvgPool1d(Function):

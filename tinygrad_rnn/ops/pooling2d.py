@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
-from .conv2d import scatter_windows2d, windows2d
-from .pooling import _avg_divisors, _right_pad, adaptive_pool1d_windows, pool1d_out_length
+from .conv import scatter_windows, windows
+from .pooling import _avg_divisors, _last_nan_or_first_max, _right_pad, adaptive_pool1d_windows, pool1d_out_length
 
 
 def _padded2d(x: np.ndarray, pads: tuple[int, int, int, int], value: float) -> np.ndarray:
@@ -31,11 +31,11 @@ def _pads(size, kernel, stride, padding, dilation, out) -> tuple[int, int, int, 
 def max_pool2d_indices(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
                        dilation: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
     """Flat positions ``h * W + w`` in ``x``'s last two dimensions (int64) of each window's first maximum
-    (first in row-major order over the window, as PyTorch; a NaN wins), shape ``(..., H_out, W_out)``."""
+    (first in row-major order over the window) or its last NaN, as PyTorch's scan; shape ``(..., H_out, W_out)``."""
     H, W = x.shape[-2:]
     xp = _padded2d(x, _pads((H, W), kernel, stride, padding, dilation, out), -np.inf)
-    win = windows2d(xp, kernel, stride, dilation, out)
-    tap = np.argmax(win.reshape(win.shape[:-2] + (-1,)), axis=-1)
+    win = windows(xp, kernel, stride, dilation, out)
+    tap = _last_nan_or_first_max(win.reshape(win.shape[:-2] + (-1,)))  # PyTorch's scan, as in 1-D
     row = np.arange(out[0])[:, None] * stride[0] - padding[0] + (tap // kernel[1]) * dilation[0]
     col = np.arange(out[1]) * stride[1] - padding[1] + (tap % kernel[1]) * dilation[1]
     # a window of padding only (never with padding <= kernel / 2) would read an edge
@@ -61,14 +61,14 @@ class AvgPool2d(Function):
             div = np.outer(dh, dw).astype(x.dtype)
         ctx.conf = (H, W, kernel, stride, pads)
         ctx.div = div
-        return windows2d(_padded2d(x, pads, 0.0), kernel, stride, (1, 1), out).sum(axis=(-2, -1)) / div
+        return windows(_padded2d(x, pads, 0.0), kernel, stride, (1, 1), out).sum(axis=(-2, -1)) / div
 
     @staticmethod
     def backward(ctx: Context, grad):
         H, W, kernel, stride, (top, bottom, left, right) = ctx.conf
         g = grad / ctx.div
         dwin = np.broadcast_to(g[..., None, None], g.shape + tuple(kernel))
-        dxp = scatter_windows2d(dwin, (H + top + bottom, W + left + right), stride, (1, 1))
+        dxp = scatter_windows(dwin, (H + top + bottom, W + left + right), stride, (1, 1))
         return dxp[..., top : top + H, left : left + W]
 
 
