@@ -50,7 +50,7 @@ __version__ = "0.1.0"
 from .dtypes import (bool_ as bool, float16, float16 as half, float32, float32 as float, float64, float64 as double,  # noqa: E402
                      int8, int16, int16 as short, int32, int32 as int, int64, int64 as long, uint8)
 
-# more torch functions (functions_more.py: tan, erf, lgamma, addmm, cummax, quantile, bitwise_and, normal ...)
+# more torch functions (functions_more/: tan, erf, lgamma, addmm, cummax, quantile, bitwise_and, normal ...)
 # and the no-op torch.compile / torch.jit with set_printoptions (compile_stubs.py)
 from .functions_more import *  # noqa: F403
 from .functions_more import __all__ as _more_names

@@ -31,7 +31,7 @@ __all__ = [
     "Conv1d", "AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "BatchNorm",
 ]
 
-# more elementwise math, special functions, the cross product and index_put's accumulate (functions_more.py)
+# more elementwise math, special functions, the cross product and index_put's accumulate (functions_more/)
 from .math_more import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Copysign, Cosh, Exp2, Hypot, Log2,
                         Log10, LogAddExp, LogAddExp2, Logit, Sinc, Sinh, Tan, Xlogy)
 from .special import Digamma, Erf, Erfc, Erfinv, Lgamma, Polygamma
