@@ -129,6 +129,34 @@ def choose_layout(n_rows: int, n_union: int, n_own: int, n_groups: int) -> str:
     return min(costs, key=costs.__getitem__)
 
 
+class _ClassTables:
+    """What the fused op reads of a module's classes, built once: ``class_of_word`` (V,), ``members`` (each
+    class's word ids), ``class_sizes`` (C,), ``class_start`` (C+1,) and ``words_by_class`` (V,) (class c's
+    words are ``words_by_class[class_start[c]:class_start[c+1]]``), ``position`` (V,) (a word's index in its
+    class), ``in_class_order`` (every class an ascending id range, in class order) and ``class_info``: per
+    class a Python ``(size, first word, is an ascending id range)``, read once per distinct class of a batch."""
+
+    __slots__ = ("class_of_word", "members", "class_sizes", "class_start", "words_by_class", "position",
+                 "in_class_order", "class_info")
+
+    def __init__(self, class_of_word: np.ndarray):
+        C = int(class_of_word.max()) + 1
+        self.class_of_word = class_of_word
+        order = np.argsort(class_of_word, kind="stable")
+        starts = np.searchsorted(class_of_word[order], np.arange(C + 1))
+        self.members = [order[starts[c]:starts[c + 1]] for c in range(C)]
+        self.class_sizes = np.diff(starts)
+        self.class_start, self.words_by_class = starts, order
+        # class c's words are weight[a:a + k] (a view, no gather) when they are an ascending id range
+        is_range = [bool(w[-1] - w[0] == len(w) - 1) for w in self.members]
+        # every class a range, in class order (words_by_class is 0..V-1): a word's place in words_by_class is its id
+        self.in_class_order = bool((np.diff(class_of_word) >= 0).all())
+        self.position = np.empty(len(class_of_word), dtype=np.int64)
+        for words in self.members:
+            self.position[words] = np.arange(len(words))
+        self.class_info = [(int(k), int(w[0]), r) for k, w, r in zip(self.class_sizes, self.members, is_range)]
+
+
 class _ClassLogProb(Function):
     """log P(target | x) (N,) of a class-factorised softmax, forward and backward fused.
 
@@ -146,13 +174,12 @@ class _ClassLogProb(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, class_of_word, members,
-                class_sizes, position, class_start, words_by_class, class_is_range, in_class_order, sparse):
+    def forward(ctx: Context, x, class_weight, class_bias, weight, bias, *, target, tables, sparse):
         # (ndarray methods and ufuncs throughout: the np.* wrappers cost ~0.5 µs a call, and a sentence's
         # step is made of hundreds of small calls)
         n = len(target)
         rows = _iota(n)
-        target_class = class_of_word.take(target)
+        target_class = tables.class_of_word.take(target)
         # the class factor: each row's log-softmax at its class; exp(z - max) and its row sums are kept
         z = x.dot(class_weight.T)
         if class_bias is not None:
@@ -162,31 +189,34 @@ class _ClassLogProb(Function):
         np.exp(z, out=z)
         class_total = np.add.reduce(z, axis=1)
         out -= np.log(class_total)
-        own_sizes = class_sizes.take(target_class)
-        touched = np.zeros(len(members), dtype=bool)
-        touched[target_class] = True
-        n_groups = int(np.count_nonzero(touched))
+        # the rows grouped by class (a stable sort): the distinct classes, ascending, and where each one's rows
+        # start among the sorted rows; the layouts' costs and their word factors follow from it
+        order = target_class.argsort(kind="stable")
+        sorted_class = target_class.take(order)
+        first = np.ones(n, dtype=bool)
+        np.not_equal(sorted_class[1:], sorted_class[:-1], out=first[1:])
+        firsts = first.nonzero()[0]
+        classes = sorted_class.take(firsts)
+        grouping = (order, sorted_class, firsts, classes)
+        own_sizes = tables.class_sizes.take(target_class)
         n_own = int(np.add.reduce(own_sizes))
-        n_union = int(np.add.reduce(class_sizes[touched]))
-        layout = choose_layout(n, n_union, n_own, n_groups)
+        n_union = int(np.add.reduce(tables.class_sizes.take(classes)))
+        layout = choose_layout(n, n_union, n_own, len(classes))
         if layout == "runs":
-            groups = _runs_forward(x, weight, bias, target, target_class, own_sizes, class_sizes, class_start,
-                                   words_by_class, class_is_range, in_class_order, members, position, out)
+            groups = _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out)
         elif layout == "union":
-            groups = _union_forward(x, weight, bias, target, target_class, touched, class_of_word, class_sizes,
-                                    class_start, words_by_class, in_class_order, out)
+            groups = _union_forward(x, weight, bias, target_class, classes, tables, out, target)
         elif layout == "pairs":
-            groups = _pairs_forward(x, weight, bias, target, target_class, class_sizes, class_start,
-                                    words_by_class, position, out)
+            groups = _pairs_forward(x, weight, bias, target, grouping, tables, out)
         else:
-            groups = _grouped_forward(x, weight, bias, target, target_class, members, position, out)
-        ctx.saved = (x, class_weight, weight, z, class_total, target_class, target, groups, position, sparse,
+            groups = _grouped_forward(x, weight, bias, target, target_class, tables.members, tables.position, out)
+        ctx.saved = (x, class_weight, weight, z, class_total, target_class, target, groups, tables, sparse,
                      class_bias is not None, bias is not None)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad):
-        (x, class_weight, weight, class_e, class_total, target_class, target, groups, position, sparse,
+        (x, class_weight, weight, class_e, class_total, target_class, target, groups, tables, sparse,
          has_class_bias, has_bias) = ctx.saved
         # the layouts turn their saved arrays into gradients in place, unless the graph is kept for another
         # backward (retain_graph): then they work on copies
@@ -203,13 +233,13 @@ class _ClassLogProb(Function):
         d_class_weight = dz.T.dot(x)
         d_class_bias = np.add.reduce(dz, axis=0) if has_class_bias else None
         if groups[0] == "runs":
-            idx, vals, bias_vals = _runs_backward(groups, dx, g, has_bias, reuse)
+            idx, vals, bias_vals = _runs_backward(groups, dx, g, has_bias, reuse, tables)
         elif groups[0] == "union":
             idx, vals, bias_vals = _union_backward(groups, dx, g, x, has_bias)
         elif groups[0] == "pairs":
             idx, vals, bias_vals = _pairs_backward(groups, dx, g, has_bias)
         else:
-            idx, vals, bias_vals = _grouped_backward(groups, dx, g[:, None], target, position, x, has_bias)
+            idx, vals, bias_vals = _grouped_backward(groups, dx, g[:, None], target, tables.position, x, has_bias)
         d_bias = None
         if has_bias:
             d_bias = np.zeros(weight.shape[0], dtype=x.dtype)
@@ -234,27 +264,26 @@ def _iota(n: int) -> np.ndarray:
     return _IOTA[:n]
 
 
-def _class_words(classes, class_sizes, class_start, words_by_class, in_class_order) -> np.ndarray:
+def _class_words(classes, tables) -> np.ndarray:
     """The words of ``classes`` (ascending class ids), class after class (each class's words ascending):
     ascending ids when the classes are ascending id ranges. Costs the touched words, not the vocabulary."""
-    ks = class_sizes.take(classes)
+    ks = tables.class_sizes.take(classes)
     ends = ks.cumsum()
-    word = _iota(int(ends[-1]) if len(ends) else 0) + (class_start.take(classes) - (ends - ks)).repeat(ks)
-    return word if in_class_order else words_by_class.take(word)
+    word = _iota(int(ends[-1]) if len(ends) else 0) + (tables.class_start.take(classes) - (ends - ks)).repeat(ks)
+    return word if tables.in_class_order else tables.words_by_class.take(word)
 
 
-def _union_forward(x, weight, bias, target, target_class, touched, class_of_word, class_sizes, class_start,
-                   words_by_class, in_class_order, out) -> tuple:
+def _union_forward(x, weight, bias, target_class, classes, tables, out, target) -> tuple:
     """The union layout's word factor, added to ``out`` in place: every row against all words of the
-    touched classes (``cols``, sorted ids) in one product, each row masked to its own class."""
-    cols = _class_words(touched.nonzero()[0], class_sizes, class_start, words_by_class, in_class_order)
-    if not in_class_order:
+    touched ``classes`` (``cols``, sorted ids) in one product, each row masked to its own class."""
+    cols = _class_words(classes, tables)
+    if not tables.in_class_order:
         cols.sort()
     w_cols = weight.take(cols, axis=0)
     word_p = x.dot(w_cols.T)  # (N, |cols|): scores, then each row's softmax over its own class
     if bias is not None:
         word_p += bias[cols]
-    np.copyto(word_p, -np.inf, where=class_of_word[cols] != target_class[:, None])
+    np.copyto(word_p, -np.inf, where=tables.class_of_word[cols] != target_class[:, None])
     word_p -= np.maximum.reduce(word_p, axis=1, keepdims=True)  # finite: each row's class holds its target
     at = cols.searchsorted(target)
     picked = word_p[_iota(len(target)), at]
@@ -281,17 +310,16 @@ def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return vecdot(a, b) if vecdot is not None else np.einsum("ph,ph->p", a, b)
 
 
-def _pairs_forward(x, weight, bias, target, target_class, class_sizes, class_start, words_by_class, position,
-                   out) -> tuple:
+def _pairs_forward(x, weight, bias, target, grouping, tables, out) -> tuple:
     """The pairs layout's word factor, added to ``out`` in place; returns what its backward needs.
 
     The rows are sorted by class (stable), and row r's pairs are the words of its class, in the class's
     order: a contiguous segment of the (P,) pair arrays, so the per-row softmax is a segmented reduction and
     a run of rows sharing a class is one (m, k) block."""
     n = len(target)
-    order = np.argsort(target_class, kind="stable")
-    sorted_class = target_class[order]
-    sizes = class_sizes[sorted_class]  # (n,) words of each (sorted) row's class
+    order, sorted_class = grouping[:2]
+    class_start, words_by_class, position = tables.class_start, tables.words_by_class, tables.position
+    sizes = tables.class_sizes[sorted_class]  # (n,) words of each (sorted) row's class
     ends = np.cumsum(sizes)
     starts = ends - sizes
     n_pairs = int(ends[-1])
@@ -358,8 +386,7 @@ def _pairs_backward(saved, dx, grad, has_bias):
     return idx, vals, (bias_vals if has_bias else None)
 
 
-def _runs_forward(x, weight, bias, target, target_class, own_sizes, class_sizes, class_start, words_by_class,
-                  class_is_range, in_class_order, members, position, out) -> tuple:
+def _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out) -> tuple:
     """The runs layout's word factor, added to ``out`` in place; returns what its backward needs.
 
     The rows are sorted by class (stable) as in the pairs layout, so the m rows sharing a class of k words
@@ -367,78 +394,70 @@ def _runs_forward(x, weight, bias, target, target_class, own_sizes, class_sizes,
     one (m, H) @ (H, k) product per distinct class writes them, against a view of ``weight`` when the class
     is an ascending id range (a vocabulary ranked by frequency) and against its gathered rows otherwise.
     The bias and the softmax over each row's segment are vectorised over the flat buffer."""
+    order, sorted_class, firsts, classes = grouping
     n = len(target)
-    order = target_class.argsort(kind="stable")
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = _iota(n)
-    sorted_class = target_class.take(order)
     sizes = own_sizes.take(order)  # each sorted row's number of scores
     ends = sizes.cumsum()
     starts = ends - sizes
     n_pairs = int(ends[-1])
-    first = np.empty(n, dtype=bool)  # the first row of each distinct class
-    first[0] = True
-    np.not_equal(sorted_class[1:], sorted_class[:-1], out=first[1:])
-    firsts = first.nonzero()[0]
-    classes = sorted_class.take(firsts)
     xs = x.take(order, axis=0)
     s = np.empty(n_pairs, dtype=x.dtype if x.dtype == weight.dtype else np.result_type(x, weight))
-    runs = []  # per distinct class: its sorted rows f:e, its (m, k) block of s (at lo), its (k, H) weights
+    runs = []  # per distinct class: its sorted rows f:e, its k words, its (m, k) block of s (at lo), its weights
     bounds = [*firsts.tolist(), n]
-    for j, (c, lo, k, is_range, a) in enumerate(zip(classes.tolist(), starts.take(firsts).tolist(),
-                                                    class_sizes.take(classes).tolist(),
-                                                    class_is_range.take(classes).tolist(),
-                                                    words_by_class.take(class_start.take(classes)).tolist())):
+    info, members = tables.class_info, tables.members
+    for j, (c, lo) in enumerate(zip(classes.tolist(), starts.take(firsts).tolist())):
+        k, a, is_range = info[c]
         f, e = bounds[j], bounds[j + 1]
         w_c = weight[a:a + k] if is_range else weight.take(members[c], axis=0)
         block = s[lo:lo + (e - f) * k].reshape(e - f, k)
         xs[f:e].dot(w_c.T, out=block)
-        runs.append((f, e, lo, block, w_c))
+        runs.append((f, e, k, lo, block, w_c))
     if bias is not None:  # a score's word is words_by_class[its class's start + its place in the class]
-        word = _iota(n_pairs) + (class_start.take(sorted_class) - starts).repeat(sizes)
-        s += bias.take(word if in_class_order else words_by_class.take(word))
+        word = _iota(n_pairs) + (tables.class_start.take(sorted_class) - starts).repeat(sizes)
+        s += bias.take(word if tables.in_class_order else tables.words_by_class.take(word))
     s -= np.maximum.reduceat(s, starts).repeat(sizes)
-    at = starts + position.take(target.take(order))  # each row's target among its scores
+    at = starts + tables.position.take(target.take(order))  # each row's target among its scores
     picked = s.take(at)
     np.exp(s, out=s)
     total = np.add.reduceat(s, starts)
     out += (picked - np.log(total)).take(inverse)
-    return ("runs", order, inverse, sizes, total, runs, xs, s, at, classes, class_sizes, class_start,
-            words_by_class, in_class_order)
+    return ("runs", order, inverse, sizes, total, runs, xs, s, at, classes)
 
 
-def _runs_backward(saved, dx, grad, has_bias, reuse):
+def _runs_backward(saved, dx, grad, has_bias, reuse, tables):
     """The runs layout's gradients: adds the word factor's part of dx in place; returns the touched word
     ids (sorted), their weight rows' gradient and their biases' gradient. Per distinct class: one (m, k) @
     (k, H) product for its rows' dx and one (k, m) @ (m, H [+ 1 with a bias]) for its words' weights [and
     biases].
     ``reuse``: the saved scores may become their gradient in place (else a copy does)."""
-    (_, order, inverse, sizes, total, runs, xs, s, at, classes, class_sizes, class_start, words_by_class,
-     in_class_order) = saved
+    _, order, inverse, sizes, total, runs, xs, s, at, classes = saved
     n, H = xs.shape
     g = grad.take(order)
     ds = np.multiply(s, (-g / total).repeat(sizes), out=s if reuse else None)  # exp(scores) -> gradient
     ds[at] += g
-    # a column of ones after x: the weight-gradient product then also sums each word's score gradients,
-    # its bias gradient, at no extra call
-    xs1 = np.empty((n, H + has_bias), dtype=xs.dtype)
-    xs1[:, :H] = xs
     if has_bias:
+        # a column of ones after x: the weight-gradient product then also sums each word's score gradients,
+        # its bias gradient, at no extra call
+        xs1 = np.empty((n, H + 1), dtype=xs.dtype)
+        xs1[:, :H] = xs
         xs1[:, H] = 1
-    ks = class_sizes.take(classes)
-    word_ends = ks.cumsum()  # the touched words, class after class
-    word_starts = word_ends - ks
-    n_words = int(word_ends[-1])
+    else:
+        xs1 = xs
+    n_words = sum(run[2] for run in runs)
     dxs = np.empty((n, H), dtype=ds.dtype)
     vals = np.empty((n_words, H + has_bias), dtype=ds.dtype)
-    for u, k, (f, e, lo, d, w_c) in zip(word_starts.tolist(), ks.tolist(), runs):
+    u = 0  # the touched words, class after class
+    for f, e, k, lo, d, w_c in runs:
         if not reuse:  # the saved block is of the scores: take the same block of their gradient
             d = ds[lo:lo + d.size].reshape(d.shape)
         d.dot(w_c, out=dxs[f:e])
         d.T.dot(xs1[f:e], out=vals[u:u + k])
+        u += k
     dx += dxs.take(inverse, axis=0)
-    idx = _class_words(classes, class_sizes, class_start, words_by_class, in_class_order)
-    if not in_class_order and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
+    idx = _class_words(classes, tables)
+    if not tables.in_class_order and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
         perm = idx.argsort(kind="stable")
         idx, vals = idx.take(perm), vals.take(perm, axis=0)
     if not has_bias:
@@ -521,20 +540,8 @@ class ClassSoftmax(Module):
         self.in_features, self.n_words, self.n_classes = int(in_features), len(class_of_word), n_classes
         self.sparse = bool(sparse)
         self.class_of_word = class_of_word.astype(np.int64)
-        order = np.argsort(self.class_of_word, kind="stable")
-        starts = np.searchsorted(self.class_of_word[order], np.arange(n_classes + 1))
-        self.members = [order[starts[c]:starts[c + 1]] for c in range(n_classes)]  # word ids of each class
-        self.class_sizes = np.diff(starts)
-        self.class_start = starts  # class c's words are words_by_class[class_start[c]:class_start[c + 1]]
-        self.words_by_class = order
-        # class c's words are weight[a:a + k] (a view, no gather) when they are an ascending id range
-        self.class_is_range = np.array([w[-1] - w[0] == len(w) - 1 for w in self.members], dtype=bool)
-        # every class a range, in class order (words_by_class is 0..V-1): a word's place in words_by_class
-        # is its id
-        self.in_class_order = bool((np.diff(self.class_of_word) >= 0).all())
-        self.position = np.empty(self.n_words, dtype=np.int64)  # a word's index within its class
-        for words in self.members:
-            self.position[words] = np.arange(len(words))
+        self._tables = _ClassTables(self.class_of_word)
+        self.members = self._tables.members  # the word ids of each class
         dt = param_dtype(dtype)
         bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
         rng = get_generator()  # PyTorch's Linear init, uniform(±1/sqrt(in_features)), from the library's generator
@@ -561,11 +568,7 @@ class ClassSoftmax(Module):
         x, unbatched = self._batched(input)
         target = class_targets(target, len(x), self.n_words, type(self).__name__)
         output = _ClassLogProb.apply(x, self.class_weight, self.class_bias, self.weight, self.bias,
-                                     target=target, class_of_word=self.class_of_word, members=self.members,
-                                     class_sizes=self.class_sizes, position=self.position,
-                                     class_start=self.class_start, words_by_class=self.words_by_class,
-                                     class_is_range=self.class_is_range, in_class_order=self.in_class_order,
-                                     sparse=self.sparse)
+                                     target=target, tables=self._tables, sparse=self.sparse)
         return ASMoutput(output[0] if unbatched else output, _NegMean.apply(output))
 
     def log_prob(self, input: Any) -> Tensor:
