@@ -54,6 +54,11 @@ from .dtypes import (bool_ as bool, float16, float16 as half, float32, float32 a
 # and the no-op torch.compile / torch.jit with set_printoptions (compile_stubs.py)
 from .functions_more import *  # noqa: F403
 from .functions_more import __all__ as _more_names
+from .functions_more import bind_methods as _bind_more_methods
 from .compile_stubs import compile, jit, set_printoptions
 
 __all__ += [*_more_names, "compile", "jit", "set_printoptions"]
+
+# their Tensor methods (x.tan(), x.cummax(0), x & y, x.unfold(...) ...): bound here, once the class and the
+# functions both exist, so that tensor.py does not import the functions built on it
+_bind_more_methods(Tensor)

@@ -1738,9 +1738,3 @@ def _made(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
 
 low_rank._TENSOR_GRAD = Tensor.__dict__["grad"]  # stored_grad's test for "a Tensor's own grad property"
 
-
-# ---- more torch methods (tinygrad_rnn/functions_more/): tan ... erf, lgamma, products, cummax, quantile,
-# bitwise operators, unfold, index_put ...; bound here, after the class, since they are built on its methods
-from .functions_more import bind_methods as _bind_more_methods
-
-_bind_more_methods(Tensor)
