@@ -111,7 +111,7 @@ def test_split_directory_and_eval_split(tmp_path, capsys):
 def test_a_file_is_read_as_the_split_directory_was_and_the_tutorial_refuses_other_models(tmp_path, capsys):
     from models.word_rnn import cli as wcli
     from models.word_rnn.options import check_tutorial
-    from models.word_rnn.splits import eval_sentences
+    from models.word_rnn.evaluation import eval_sentences
     from models.word_rnn.train import TrainConfig
     from models.common import UserError
 

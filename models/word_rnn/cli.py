@@ -21,7 +21,8 @@ from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
 from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments
 from .prompting import add_generate_arguments, check_generate_options, print_beam, prompt_tokens
-from .splits import SPLITS, eval_sentences, pretokenized
+from .evaluation import eval_sentences
+from .splits import SPLITS, pretokenized
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
 

@@ -1,4 +1,5 @@
-"""What ``word-rnn eval`` prints beside the model's perplexity: trivial models of the same text.
+"""What ``word-rnn eval`` scores (:func:`eval_sentences`) and what it prints beside the model's perplexity:
+trivial models of the same text.
 
 An add-one unigram and a Witten-Bell interpolated bigram (``models.common.baselines``) over the model's own
 vocabulary (out-of-vocabulary words are UNKNOWN_TOKEN for them too), counted on the checkpoint's training
@@ -16,8 +17,46 @@ import numpy as np
 from ..common import UserError
 from ..common.baselines import bigram_nats, unigram_nats
 from . import data as wdata
+from .splits import is_split_dir, pretokenized, read_lines, read_split
 from .vocab import Vocabulary, encode_sentences
 from .wording import perplexity
+
+
+
+def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any], column: str | None,
+                   csv_format: bool | None) -> tuple[list[list[str]], str]:
+    """The sentences ``word-rnn eval`` scores and how to name them.
+
+    ``--data DIR``: ``DIR/{split}.txt`` (default test). ``--data FILE``: the whole file, or with ``--split
+    train|valid`` the part of the checkpoint's own split (same seed and --val-fraction; the file must be the one
+    trained on). Without --data: the checkpoint's training data.
+    """
+    lowercase = bool(settings.get("lowercase", False))
+    if data is None:
+        if split is None:
+            raise UserError("give --data FILE|DIR to evaluate on, or --split to evaluate the checkpoint's own data")
+        data = settings.get("data")
+        column, csv_format = settings.get("column"), settings.get("csv")
+    if is_split_dir(data):
+        split = split or "test"
+        return read_split(data, split, lowercase), f"{data}/{split}.txt"
+    if split is None and pretokenized(settings) and data is not None and Path(data).is_file():
+        # a model trained on a split directory reads any file as those are read: one sentence per line, words
+        # split on whitespace (--data DIR/test.txt gives what --split test gives)
+        return read_lines(data, lowercase), data
+    corpus = wdata.load_corpus(data, column, lowercase, csv_format)
+    name = data if data is not None else "the built-in corpus"
+    if split is None:
+        return corpus.sentences, name
+    if split == "test":
+        raise UserError(f"{name} is a single file: it has train and valid parts only (the checkpoint's split); "
+                        "--split test needs --data DIR with test.txt")
+    train_idx, val_idx = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
+                                             int(settings.get("seed", 0)))
+    idx = train_idx if split == "train" else val_idx
+    if not len(idx):
+        raise UserError("the checkpoint's run held out no validation sentences (--val-fraction 0); use --split train")
+    return [corpus.sentences[i] for i in idx], f"{name} ({split} part of the checkpoint's split)"
 
 
 def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[list[str]] | None, str]:
