@@ -12,21 +12,7 @@ from hypothesis import given, strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import F, gradcheck, nn
 
-try:
-    import torch
-    TF = torch.nn.functional
-except ImportError:  # torch is never a dependency
-    torch = TF = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
-
-
-def _close(ours, theirs, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=tol, atol=tol)
-
-
-def _leaf(a):
-    return tg.Tensor(np.ascontiguousarray(a), requires_grad=True)
+from torch_reference import torch, TF, needs_torch, close as _close, leaf as _leaf
 
 
 @needs_torch

@@ -12,12 +12,7 @@ import pytest
 import tinygrad_rnn as torch
 from tinygrad_rnn import nn, optim
 
-try:
-    import torch as real_torch
-except ImportError:  # torch is never a dependency
-    real_torch = None
-
-needs_torch = pytest.mark.skipif(real_torch is None, reason="torch is not installed")
+from torch_reference import needs_torch, torch as real_torch
 MODIFIED = "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 

@@ -10,37 +10,12 @@ from hypothesis import given, strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import F, gradcheck, nn
 
-try:
-    import torch
-    TF = torch.nn.functional
-except ImportError:  # torch is never a dependency
-    torch = TF = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+from torch_reference import torch, TF, needs_torch, close as _close, against_torch as _both
 REDUCTIONS = ["mean", "sum", "none"]
 
 
 def _rng(seed=0):
     return np.random.default_rng(seed)
-
-
-def _close(ours, theirs, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=tol, atol=tol)
-
-
-def _both(fn_ours, fn_theirs, floats, fixed=(), tol=1e-10, seed=1):
-    """Differentiate both with respect to every array in ``floats`` (``fixed``: targets, passed as is to ours
-    and as tensors to torch): equal values and gradients."""
-    xs = [tg.tensor(a, requires_grad=True) for a in floats]
-    ts = [torch.tensor(a, requires_grad=True) for a in floats]
-    y = fn_ours(*xs, *fixed)
-    yt = fn_theirs(*ts, *[torch.tensor(f) for f in fixed])
-    _close(y.data, yt, tol)
-    up = _rng(seed).normal(size=y.shape)
-    y.backward(up)
-    yt.backward(torch.tensor(up))
-    for x, t in zip(xs, ts):
-        _close(x.grad, t.grad, tol)
 
 
 def _signs(rng, shape):

@@ -14,12 +14,7 @@ import tinygrad_rnn as tg
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.optim import lr_scheduler as ours_ls
 
-try:
-    import torch
-except ImportError:  # torch is never a dependency
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+from torch_reference import torch, needs_torch
 
 
 def _optimizers(kind: str, lrs=(0.1, 0.03)):

@@ -12,43 +12,13 @@ from hypothesis import given, strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import F, gradcheck, nn
 
-try:
-    import torch
-    TF = torch.nn.functional
-except ImportError:  # torch is never a dependency
-    torch = TF = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+from torch_reference import (
+    torch, TF, needs_torch, close as _close, away_from as _away_from, against_torch as _against_torch
+)
 
 
 def _rng(seed=0):
     return np.random.default_rng(seed)
-
-
-def _close(ours, theirs, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=tol, atol=tol)
-
-
-def _away_from(a, kinks, gap=1e-2):
-    """``a`` with every value near a kink moved off it (finite differences need a smooth spot)."""
-    a = a.copy()
-    for k in kinks:
-        near = np.abs(a - k) < gap
-        a[near] = k + 2 * gap * np.where(a[near] >= k, 1, -1)
-    return a
-
-
-def _against_torch(ours, theirs, arrays, seed=1, tol=1e-10):
-    """Same float64 inputs (all differentiated) through both: equal outputs and equal input gradients."""
-    xs = [tg.tensor(a, requires_grad=True) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    y, yt = ours(*xs), theirs(*ts)
-    _close(y.data, yt, tol)
-    up = _rng(seed).normal(size=y.shape)
-    y.backward(up)
-    yt.backward(torch.tensor(up))
-    for x, t in zip(xs, ts):
-        _close(x.grad, t.grad, tol)
 
 
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4)

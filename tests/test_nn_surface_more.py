@@ -14,30 +14,11 @@ from hypothesis import given, strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import F, gradcheck, nn
 
-try:
-    import torch
-    TF = torch.nn.functional
-except ImportError:  # torch is never a dependency
-    torch = TF = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+from torch_reference import torch, TF, needs_torch, close as _close, away_from as _away_from
 
 
 def _rng(seed=0):
     return np.random.default_rng(seed)
-
-
-def _close(ours, theirs, tol=1e-10):
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=tol, atol=tol)
-
-
-def _away_from(a: np.ndarray, kinks, gap=1e-2) -> np.ndarray:
-    """``a`` with every value within ``gap`` of a kink moved off it (finite differences need a smooth spot)."""
-    a = a.copy()
-    for k in kinks:
-        near = np.abs(a - k) < gap
-        a[near] = k + 2 * gap * np.where(a[near] >= k, 1, -1)
-    return a
 
 
 # ---------------------------------------------------------------- activations

@@ -9,21 +9,12 @@ import pytest
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn
 
-try:
-    import torch
-except ImportError:  # torch is never a dependency
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
+from torch_reference import torch, needs_torch, close as _close
 rng = np.random.default_rng(0)
 
 
 def _both(array, requires_grad=True):
     return tg.tensor(array, requires_grad=requires_grad), torch.tensor(array, requires_grad=requires_grad)
-
-
-def _close(ours, theirs, tol=1e-12):
-    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=tol, atol=tol)
 
 
 @needs_torch
@@ -62,11 +53,11 @@ def test_losses_match_torch(case, reduction):
         ours = nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=None if pw is None else tg.tensor(pw))(x, tg.tensor(y))
         theirs = torch.nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=None if pw is None else torch.tensor(pw))(
             xt, torch.tensor(y))
-    _close(ours.data, theirs)
+    _close(ours.data, theirs, tol=1e-12)
     up = rng.normal(size=ours.shape)
     ours.backward(up)
     theirs.backward(torch.tensor(up))
-    _close(x.grad, xt.grad)
+    _close(x.grad, xt.grad, tol=1e-12)
 
 
 @needs_torch
@@ -80,7 +71,7 @@ def test_functional_forms_match_torch():
         (F.softmax(x, dim=0), TF.softmax(xt, dim=0)), (F.log_softmax(x, 1), TF.log_softmax(xt, 1)),
     ]
     for ours, theirs in pairs:
-        _close(ours.data, theirs)
+        _close(ours.data, theirs, tol=1e-12)
     oh = F.one_hot(tg.tensor([0, 2, 1]), 4)
     np.testing.assert_array_equal(oh.data, TF.one_hot(torch.tensor([0, 2, 1]), 4).numpy())
     assert oh.dtype == np.int64 and F.one_hot(tg.tensor([0, 2])).shape == (2, 3)
@@ -105,7 +96,7 @@ def test_layer_norm_module_matches_torch():
     ours.weight.data[...] = rng.normal(size=4)
     theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     yo, yt = ours(x), theirs(xt)
-    _close(yo.data, yt)
+    _close(yo.data, yt, tol=1e-12)
     yo.sum().backward()
     yt.sum().backward()
     _close(x.grad, xt.grad, 1e-10)
@@ -218,7 +209,7 @@ def test_adamw_matches_torch():
             o.zero_grad(set_to_none=True)
             ((q * q).sum() + q.sum()).backward()
             o.step()
-    _close(p.data, pt)
+    _close(p.data, pt, tol=1e-12)
     assert opt.param_groups[0]["weight_decay"] == 0.01
 
 

@@ -17,12 +17,7 @@ from tinygrad_rnn import nn, serialization
 from tinygrad_rnn.safe_classes import class_name
 from tinygrad_rnn.serialization import STRUCTURE_KEY
 
-try:
-    import torch as real_torch
-except ImportError:  # torch is never a dependency
-    real_torch = None
-
-needs_torch = pytest.mark.skipif(real_torch is None, reason="torch is not installed")
+from torch_reference import needs_torch, torch as real_torch
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,7 @@ import pytest
 
 import tinygrad_rnn as torch
 
-try:
-    import torch as real_torch
-except ImportError:  # torch is never a dependency
-    real_torch = None
-
-needs_torch = pytest.mark.skipif(real_torch is None, reason="torch is not installed")
+from torch_reference import needs_torch, torch as real_torch
 
 
 # ---- creation and dtypes ---------------------------------------------------------------------------

@@ -14,10 +14,7 @@ import tinygrad_rnn as tg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from torch_programs import gru_classifier, name_generator, word_lm  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # torch is never a dependency
-    torch = None
+from torch_reference import torch, needs_torch  # noqa: E402
 
 PROGRAMS = {"name_generator": name_generator, "word_lm": word_lm, "gru_classifier": gru_classifier}
 TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
@@ -58,7 +55,7 @@ def test_programs_run_with_their_default_dropout():
     assert len(losses) == 3 and all(np.isfinite(losses))
 
 
-@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@needs_torch
 @pytest.mark.parametrize("dtype", sorted(TOLERANCE))
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_program_matches_torch_from_the_same_initial_state(name, dtype):
