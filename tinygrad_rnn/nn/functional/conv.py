@@ -1,0 +1,81 @@
+"""Convolution: conv1d and conv2d on one ConvNd op, with their padding and argument checks."""
+from __future__ import annotations
+
+from typing import Any
+
+from ... import ops
+from ...tensor import Tensor
+from ._common import _image_input, _ntuple, _one, _sequence_input, _tensor
+
+
+def _conv_padding(padding: Any, stride: tuple[int, ...], dilation: tuple[int, ...], kernel: tuple[int, ...],
+                  fn: str) -> tuple[tuple[int, int], ...]:
+    """``(before, after)`` zeros per dimension from an int, a tuple, ``"valid"`` or ``"same"`` (stride 1 only;
+    an odd total puts the extra one after, as PyTorch)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * len(kernel)
+        if padding != "same":
+            raise ValueError(f"{fn}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{fn}: padding='same' is not supported for strided convolutions")
+        totals = [dl * (k - 1) for dl, k in zip(dilation, kernel)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in _ntuple(padding, "padding", fn, len(kernel), minimum=0))
+
+
+def _convnd(x: Tensor, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, d: int,
+            fn: str, input_shape: tuple[int, ...]) -> Tensor:
+    """The checks and the op shared by ``conv1d`` and ``conv2d``: ``x`` is batched ``(N, C, *size)``."""
+    weight = _tensor(weight)
+    stride = _ntuple(stride, "stride", fn, d)
+    dilation = _ntuple(dilation, "dilation", fn, d)
+    groups = _one(groups, "groups", fn)
+    if weight.ndim != 2 + d:
+        kernel_dims = "kernel" if d == 1 else ", ".join(f"k{a}" for a in "HW"[:d])
+        raise ValueError(f"{fn}: weight must be {2 + d}-D (out_channels, in_channels/groups, {kernel_dims}), got "
+                         f"{weight.shape}")
+    O, Cg, kernel = weight.shape[0], weight.shape[1], tuple(weight.shape[2:])
+    C, size = x.shape[1], tuple(x.shape[2:])
+    if O % groups:
+        raise ValueError(f"{fn}: out_channels {O} (weight {weight.shape}) is not divisible by groups {groups}")
+    if Cg * groups != C:
+        raise ValueError(f"{fn}: weight {weight.shape} with groups={groups} expects {Cg * groups} input "
+                         f"channels, got {C} (input shape {input_shape})")
+    pads = _conv_padding(padding, stride, dilation, kernel, fn)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, pads))
+    span = tuple(dl * (k - 1) + 1 for dl, k in zip(dilation, kernel))
+    if any(p < s for p, s in zip(padded, span)):
+        raise ValueError(f"{fn}: the padded input size per channel ({' x '.join(map(str, padded))}) is smaller "
+                         f"than the (dilated) kernel size, its span ({' x '.join(map(str, span))})")
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (O,):
+            raise ValueError(f"{fn}: bias must have shape ({O},), got {bias.shape}")
+    return ops.ConvNd.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
+           padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation: input ``(N, C_in, L)`` or ``(C_in, L)``, weight ``(C_out, C_in/groups, K)``,
+    bias ``(C_out,)`` -> ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), with
+    ``L_out = (L + 2 padding - dilation (K - 1) - 1) // stride + 1``. ``padding`` is zeros on both sides:
+    an int, a 1-tuple, ``"valid"`` (none) or ``"same"`` (L_out = L; stride 1 only, any extra on the right)."""
+    x = _sequence_input(input, "conv1d")
+    unbatched = x.ndim == 2
+    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 1,
+                  "conv1d", tuple(x.shape))
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
+           padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``, weight
+    ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, H_out, W_out)`` (or unbatched), with
+    ``H_out = (H + 2 padding_h - dilation_h (kH - 1) - 1) // stride_h + 1`` and likewise W_out. ``stride``,
+    ``padding``, ``dilation``: an int or an ``(h, w)`` pair; ``padding`` also ``"valid"`` or ``"same"``."""
+    x = _image_input(input, "conv2d")
+    unbatched = x.ndim == 3
+    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 2,
+                  "conv2d", tuple(x.shape))
+    return out.reshape(out.shape[1:]) if unbatched else out

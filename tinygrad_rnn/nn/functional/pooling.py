@@ -1,0 +1,122 @@
+"""Pooling: max, average and adaptive pools over 1-D sequences and 2-D images."""
+from __future__ import annotations
+
+from typing import Any
+
+from ... import ops
+from ...tensor import Tensor
+from ._common import _image_input, _one, _pair, _sequence_input
+
+
+def _pool_args(fn: str, length: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: bool) -> tuple[int, int, int, int, int]:
+    """Checked ``(kernel, stride, padding, dilation, out_len)``; ``stride=None`` (or empty) means the kernel."""
+    from ...ops.pooling import pool1d_out_length
+
+    k = _one(kernel_size, "kernel_size", fn)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _one(stride, "stride", fn)
+    p = _one(padding, "padding", fn, minimum=0)
+    d = _one(dilation, "dilation", fn)
+    if p > k // 2:
+        raise ValueError(f"{fn}: padding should be at most half of kernel size, got padding={p} and kernel_size={k}")
+    out_len = pool1d_out_length(length, k, s, p, d, bool(ceil_mode))
+    if out_len < 1:
+        raise ValueError(f"{fn}: input length {length} gives output length {out_len}, which is too small")
+    return k, s, p, d, out_len
+
+
+def max_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, dilation: int | tuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum of each window along the last dimension of ``(N, C, L)`` or ``(C, L)`` (padding counts as
+    -inf); with ``return_indices`` also the int64 positions in ``L`` of the (first) maxima."""
+    from ...ops.pooling import max_pool1d_indices
+
+    x = _sequence_input(input, "max_pool1d")
+    k, s, p, d, out_len = _pool_args("max_pool1d", x.shape[-1], kernel_size, stride, padding, dilation, ceil_mode)
+    indices = max_pool1d_indices(x.data, k, s, p, d, out_len)
+    out = ops.TakeLast.apply(x, index=indices)
+    return (out, Tensor(indices)) if return_indices else out
+
+
+def avg_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean of each window along the last dimension of ``(N, C, L)`` or ``(C, L)``, zero-padded; the zeros
+    count in the divisor unless ``count_include_pad=False``."""
+    x = _sequence_input(input, "avg_pool1d")
+    k, s, p, _, _ = _pool_args("avg_pool1d", x.shape[-1], kernel_size, stride, padding, 1, ceil_mode)
+    return ops.AvgPool1d.apply(x, kernel_size=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
+                               count_include_pad=bool(count_include_pad))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean over ``output_size`` windows ``[floor(i L / out), ceil((i+1) L / out))`` of the last dimension."""
+    x = _sequence_input(input, "adaptive_avg_pool1d")
+    return ops.AdaptiveAvgPool1d.apply(x, output_size=_one(output_size, "output_size", "adaptive_avg_pool1d"))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int | tuple,
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over the adaptive windows of :func:`adaptive_avg_pool1d`; ``return_indices`` as :func:`max_pool1d`."""
+    from ...ops.pooling import adaptive_max_pool1d_indices
+
+    x = _sequence_input(input, "adaptive_max_pool1d")
+    indices = adaptive_max_pool1d_indices(x.data, _one(output_size, "output_size", "adaptive_max_pool1d"))
+    out = ops.TakeLast.apply(x, index=indices)
+    return (out, Tensor(indices)) if return_indices else out
+
+
+def _pool2d_args(fn: str, size: tuple[int, int], kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                 ceil_mode: bool) -> tuple[tuple[int, int], ...]:
+    """Checked ``(kernel, stride, padding, dilation, out)``, each an ``(h, w)`` pair: :func:`_pool_args` per
+    dimension. ``stride=None`` (or empty) means the kernel."""
+    k = _pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _pair(stride, "stride", fn)
+    p = _pair(padding, "padding", fn, minimum=0)
+    d = _pair(dilation, "dilation", fn)
+    per_dim = [_pool_args(fn, n, *args, ceil_mode) for n, args in zip(size, zip(k, s, p, d))]
+    return tuple(zip(*per_dim))
+
+
+def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, dilation: int | tuple = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum of each window over the last two dimensions of ``(N, C, H, W)`` or ``(C, H, W)`` (padding
+    counts as -inf); with ``return_indices`` also the int64 flat positions ``h * W + w`` of the (first) maxima."""
+    from ...ops.pooling2d import max_pool2d_indices
+
+    x = _image_input(input, "max_pool2d")
+    H, W = x.shape[-2:]
+    k, s, p, d, out = _pool2d_args("max_pool2d", (H, W), kernel_size, stride, padding, dilation, ceil_mode)
+    indices = max_pool2d_indices(x.data, k, s, p, d, out)
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1))
+    result = flat.reshape(*indices.shape)
+    return (result, Tensor(indices)) if return_indices else result
+
+
+def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | None = None,
+               padding: int | tuple = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean of each window over the last two dimensions of ``(N, C, H, W)`` or ``(C, H, W)``, zero-padded;
+    the zeros count in the divisor unless ``count_include_pad=False``; ``divisor_override`` replaces it."""
+    from ...ops.pooling2d import AvgPool2d
+
+    x = _image_input(input, "avg_pool2d")
+    k, s, p, _, _ = _pool2d_args("avg_pool2d", x.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None:
+        divisor_override = _one(divisor_override, "divisor_override", "avg_pool2d")
+    return AvgPool2d.apply(x, kernel=k, stride=s, padding=p, ceil_mode=bool(ceil_mode),
+                           count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
+    """Mean over ``output_size`` ``(oH, oW)`` windows ``[floor(i H / oH), ceil((i+1) H / oH))`` x (the same for
+    W); an int is used for both, and ``None`` in the pair keeps that dimension's size."""
+    from ...ops.pooling2d import AdaptiveAvgPool2d
+
+    x = _image_input(input, "adaptive_avg_pool2d")
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a tuple of two, got {output_size!r}")
+    out = tuple(n if o is None else _one(o, "output_size", "adaptive_avg_pool2d") for o, n in zip(sizes, x.shape[-2:]))
+    return AdaptiveAvgPool2d.apply(x, output_size=out)
