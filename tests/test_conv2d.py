@@ -1,5 +1,5 @@
 """2-D convolution and pooling: F.conv2d / nn.Conv2d, F.max_pool2d / nn.MaxPool2d, F.avg_pool2d / nn.AvgPool2d,
-F.adaptive_avg_pool2d / nn.AdaptiveAvgPool2d. Values, indices and gradients (input, weight, bias) are checked
+F.adaptive_avg_pool2d / nn.AdaptiveAvgPool2d, F.adaptive_max_pool2d / nn.AdaptiveMaxPool2d. Values, indices and gradients (input, weight, bias) are checked
 against torch over random shapes, strides, paddings, dilations and groups, and against float64 finite
 differences; a LeNet-style model trains and its state_dict runs in the equivalent torch model."""
 from __future__ import annotations
@@ -253,12 +253,34 @@ def test_adaptive_avg_pool2d_matches_torch_for_any_output_size(size, out_size, u
     _close(ours.grad, theirs.grad)
 
 
+@needs_torch
+@given(st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       st.one_of(st.integers(1, 10), st.tuples(st.one_of(st.none(), st.integers(1, 10)), st.integers(1, 10))),
+       st.booleans(), st.booleans(), st.integers(0, 2**16))
+def test_adaptive_max_pool2d_matches_torch_values_indices_and_gradients(size, out_size, unbatched, nans, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(((3,) if unbatched else (2, 3)) + size).round(1)  # rounded: ties among the taps
+    if nans:
+        x.flat[rng.integers(0, x.size, 2)] = np.nan
+    ours, theirs = _leaf(x), _torch_leaf(x)
+    (out, idx), (ref, ref_idx) = (F.adaptive_max_pool2d(ours, out_size, return_indices=True),
+                                  TF.adaptive_max_pool2d(theirs, out_size, return_indices=True))
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    _backward_both(out, ref, rng)
+    _close(ours.grad, theirs.grad)
+    layer = nn.AdaptiveMaxPool2d(out_size)
+    assert repr(layer) == repr(torch.nn.AdaptiveMaxPool2d(out_size))
+    np.testing.assert_array_equal(layer(tg.Tensor(x)).data, ref.detach().numpy())
+
+
 @pytest.mark.parametrize("fn", [
     lambda x: F.max_pool2d(x, 3, 2, 1, 2, ceil_mode=True),
     lambda x: F.max_pool2d(x, (2, 3), (1, 2), (1, 0)),
     lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     lambda x: F.avg_pool2d(x, (2, 3), 1, (1, 1), divisor_override=4),
     lambda x: F.adaptive_avg_pool2d(x, (4, 3)),
+    lambda x: F.adaptive_max_pool2d(x, (4, 3)),
 ])
 def test_pool2d_gradients_match_finite_differences(fn):
     x = _leaf(np.random.default_rng(6).standard_normal((2, 2, 7, 6)))

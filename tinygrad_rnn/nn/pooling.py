@@ -1,6 +1,6 @@
 """Pooling layers over ``(N, C, L)`` / ``(C, L)``: ``MaxPool1d``, ``AvgPool1d`` and the adaptive
 ``AdaptiveMaxPool1d`` / ``AdaptiveAvgPool1d`` (a fixed output length, e.g. 1 for max-over-time pooling); and
-over ``(N, C, H, W)`` / ``(C, H, W)``: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``."""
+over ``(N, C, H, W)`` / ``(C, H, W)``: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveMaxPool2d``, ``AdaptiveAvgPool2d``."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +10,7 @@ from . import functional as F
 from .module import Module
 
 __all__ = ["MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "MaxPool2d", "AvgPool2d",
-           "AdaptiveAvgPool2d"]
+           "AdaptiveMaxPool2d", "AdaptiveAvgPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -89,18 +89,32 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveMaxPool1d(Module):
-    """``AdaptiveMaxPool1d(output_size, return_indices=False)``: ``(..., L)`` -> ``(..., output_size)``."""
+class _AdaptiveMaxPoolNd(Module):
+    """``output_size``, ``return_indices`` and the repr of ``AdaptiveMaxPool1d`` / ``AdaptiveMaxPool2d``;
+    ``_pool`` is the ``F`` function."""
 
     def __init__(self, output_size: Any, return_indices: bool = False):
         super().__init__()
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Any:
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+        return type(self)._pool(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """``AdaptiveMaxPool1d(output_size, return_indices=False)``: ``(..., L)`` -> ``(..., output_size)``."""
+
+    _pool = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """``AdaptiveMaxPool2d(output_size, return_indices=False)``: ``(..., H, W)`` -> ``(..., oH, oW)`` (an int
+    for both; ``None`` in the pair keeps that size); see :func:`F.adaptive_max_pool2d`."""
+
+    _pool = staticmethod(F.adaptive_max_pool2d)
 
 
 class _AdaptiveAvgPoolNd(Module):

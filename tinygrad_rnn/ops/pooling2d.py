@@ -12,7 +12,8 @@ import numpy as np
 
 from ..autograd import Context, Function
 from .conv import scatter_windows, windows
-from .pooling import _avg_divisors, _last_nan_or_first_max, _right_pad, adaptive_pool1d_windows, pool1d_out_length
+from .pooling import (_avg_divisors, _last_nan_or_first_max, _right_pad, adaptive_pool1d_windows, check_nonempty,
+                      pool1d_out_length)
 
 
 def _padded2d(x: np.ndarray, pads: tuple[int, int, int, int], value: float) -> np.ndarray:
@@ -40,6 +41,23 @@ def max_pool2d_indices(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int
     col = np.arange(out[1]) * stride[1] - padding[1] + (tap % kernel[1]) * dilation[1]
     # a window of padding only (never with padding <= kernel / 2) would read an edge
     return (np.clip(row, 0, H - 1) * W + np.clip(col, 0, W - 1)).astype(np.int64)
+
+
+def adaptive_max_pool2d_indices(x: np.ndarray, output_size: tuple[int, int]) -> np.ndarray:
+    """Flat positions ``h * W + w`` (int64) of each adaptive window's maximum (or last NaN, as PyTorch's scan),
+    shape ``(..., oH, oW)``: the 1-D adaptive windows of each dimension, their taps gathered as
+    ``(..., oH, kH, oW, kW)`` with the taps past a window's end masked to -inf."""
+    check_nonempty(x, "adaptive_max_pool2d", -3)
+    H, W = x.shape[-2:]
+    (ih, mh), (iw, mw) = adaptive_pool1d_windows(H, output_size[0]), adaptive_pool1d_windows(W, output_size[1])
+    taps = x[..., ih[:, :, None, None], iw[None, None, :, :]]  # (..., oH, kH, oW, kW)
+    valid = mh[:, :, None, None] & mw[None, None, :, :]
+    vals = np.where(valid, taps, -np.inf).swapaxes(-3, -2)  # (..., oH, oW, kH, kW)
+    kh, kw = vals.shape[-2:]
+    tap = _last_nan_or_first_max(vals.reshape(vals.shape[:-2] + (kh * kw,)))
+    rows = ih[np.arange(output_size[0])[:, None], tap // kw]  # (..., oH, oW): the winning tap's row
+    cols = iw[np.arange(output_size[1]), tap % kw]
+    return (rows * W + cols).astype(np.int64)
 
 
 class AvgPool2d(Function):
@@ -99,4 +117,4 @@ class AdaptiveAvgPool2d(Function):
         return ctx.ah.T @ grad @ ctx.aw
 
 
-__all__ = ["AvgPool2d", "AdaptiveAvgPool2d", "max_pool2d_indices"]
+__all__ = ["AvgPool2d", "AdaptiveAvgPool2d", "adaptive_max_pool2d_indices", "max_pool2d_indices"]

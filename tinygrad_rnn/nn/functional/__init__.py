@@ -44,8 +44,8 @@ from .normalization import batch_norm, group_norm, layer_norm, _normalized_dims,
 from .tensor_ops import concatenate, maximum, minimum, pad, stack, where
 from .recurrent import fused_gru, fused_lstm, fused_rnn, fused_rnn_one_hot, truncated_tanh_rnn
 from .conv import conv1d, conv2d, _conv_padding, _convnd
-from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, avg_pool1d, avg_pool2d,
-                      max_pool1d, max_pool2d, _pool2d_args, _pool_args)
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
+                      avg_pool2d, max_pool1d, max_pool2d, _pool2d_args, _pool_args)
 
 __all__ = [
     "tanh", "sigmoid", "relu", "gelu", "softmax", "log_softmax", "linear", "cross_entropy", "nll_loss", "mse_loss",
@@ -65,4 +65,4 @@ __all__ += [
 ]
 __all__ += ["conv1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm"]
 __all__ += ["ctc_loss"]
-__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]

@@ -109,14 +109,32 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
                            count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
 
 
+def _adaptive_size2d(output_size: Any, size: tuple[int, int], fn: str) -> tuple[int, int]:
+    """``(oH, oW)`` from an int (both) or a pair, ``None`` in the pair keeping that dimension's size."""
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{fn}: output_size must be an int or a tuple of two, got {output_size!r}")
+    return tuple(n if o is None else _one(o, "output_size", fn) for o, n in zip(sizes, size))  # type: ignore
+
+
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
     """Mean over ``output_size`` ``(oH, oW)`` windows ``[floor(i H / oH), ceil((i+1) H / oH))`` x (the same for
     W); an int is used for both, and ``None`` in the pair keeps that dimension's size."""
     from ...ops.pooling2d import AdaptiveAvgPool2d
 
     x = _image_input(input, "adaptive_avg_pool2d")
-    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if len(sizes) != 2:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a tuple of two, got {output_size!r}")
-    out = tuple(n if o is None else _one(o, "output_size", "adaptive_avg_pool2d") for o, n in zip(sizes, x.shape[-2:]))
-    return AdaptiveAvgPool2d.apply(x, output_size=out)
+    return AdaptiveAvgPool2d.apply(x, output_size=_adaptive_size2d(output_size, x.shape[-2:], "adaptive_avg_pool2d"))
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: int | tuple,
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over the adaptive windows of :func:`adaptive_avg_pool2d`; ``return_indices`` as :func:`max_pool2d`
+    (flat positions ``h * W + w``)."""
+    from ...ops.pooling2d import adaptive_max_pool2d_indices
+
+    x = _image_input(input, "adaptive_max_pool2d")
+    H, W = x.shape[-2:]
+    indices = adaptive_max_pool2d_indices(x.data, _adaptive_size2d(output_size, (H, W), "adaptive_max_pool2d"))
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1))
+    result = flat.reshape(*indices.shape)
+    return (result, Tensor(indices)) if return_indices else result
