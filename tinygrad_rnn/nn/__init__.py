@@ -30,6 +30,7 @@ from . import functional, init, utils
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
                          ReLU6, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Threshold)
 from .adaptive import AdaptiveLogSoftmaxWithLoss
+from .attention import MultiheadAttention
 from .class_softmax import ClassSoftmax, frequency_classes
 from .dropout import Dropout
 from .embedding import Embedding
@@ -40,8 +41,8 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, HuberL
 from .module import (IncompatibleKeys, Module, ModuleDict, ModuleList, Parameter, ParameterDict, ParameterList,
                      RemovableHandle, Sequential)
 from .normalization import LayerNorm
-from .not_provided import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer,
-                           TransformerEncoder, TransformerEncoderLayer)
+from .not_provided import (Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                           TransformerEncoderLayer)
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d

@@ -8,7 +8,7 @@ from typing import Any
 from .module import Module
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
-           "TransformerDecoderLayer", "MultiheadAttention"]
+           "TransformerDecoderLayer"]
 
 
 class _NotProvided(Module):
@@ -16,7 +16,7 @@ class _NotProvided(Module):
         name = next(c.__name__ for c in type(self).__mro__ if _NotProvided in c.__bases__)
         raise NotImplementedError(
             f"nn.{name} is not provided by tinygrad_rnn (recurrent models only): use nn.RNN, nn.LSTM "
-            "or nn.GRU, or build attention from nn.Linear and F.softmax"
+            "or nn.GRU, with nn.MultiheadAttention for attention"
         )
 
 
@@ -37,8 +37,4 @@ class TransformerDecoder(_NotProvided):
 
 
 class TransformerDecoderLayer(_NotProvided):
-    """Not provided: raises ``NotImplementedError`` when built."""
-
-
-class MultiheadAttention(_NotProvided):
     """Not provided: raises ``NotImplementedError`` when built."""
