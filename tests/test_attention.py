@@ -13,10 +13,7 @@ from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import gradcheck, nn
-from tinygrad_rnn.nn.attention import (
-    multi_head_attention_forward,
-    scaled_dot_product_attention,
-)
+from tinygrad_rnn.nn.functional import multi_head_attention_forward, scaled_dot_product_attention
 
 try:
     import torch

@@ -44,6 +44,7 @@ from .normalization import batch_norm, group_norm, layer_norm, _normalized_dims,
 from .tensor_ops import concatenate, maximum, minimum, pad, stack, where
 from .recurrent import fused_gru, fused_lstm, fused_rnn, fused_rnn_one_hot, truncated_tanh_rnn
 from .conv import conv1d, conv2d, _conv_padding, _convnd
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
                       avg_pool2d, max_pool1d, max_pool2d, _pool2d_args, _pool_args)
 
@@ -66,3 +67,4 @@ __all__ += [
 __all__ += ["conv1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm"]
 __all__ += ["ctc_loss"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
