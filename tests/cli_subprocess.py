@@ -11,13 +11,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def default_stop_signals() -> None:
+    """A child's SIGINT, SIGTERM and SIGHUP at their defaults (for ``preexec_fn``)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def signal_after_first_checkpoint(module: str, argv: list[str], out: Path, sig: str,
                                   wait: float = 90) -> tuple[int, str, str]:
     """Start ``python -m module *argv``, send ``sig`` once ``out/last.npz`` exists (training is under way),
     and return ``(exit code, stdout, stderr)``. The process never outlives the call."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the stop signals at their defaults, as a shell leaves them for a foreground command (a job started in
+    # the background of a script, as this test run may be, inherits SIGINT ignored, and ignored it stays)
     proc = subprocess.Popen([sys.executable, "-m", module, *argv], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_stop_signals)
     try:
         deadline = time.monotonic() + wait
         while not (out / "last.npz").exists():

@@ -29,6 +29,20 @@ def test_the_first_signal_sets_the_flag_a_second_aborts_and_handlers_come_back(s
     assert signal.getsignal(signum) is before
 
 
+def test_a_signal_the_process_ignores_stays_ignored_through_training():
+    # nohup's SIGHUP, a script's background job's SIGINT: training must not start reacting to them
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        with StopOnSignal() as stop:
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) == stop._handle  # the others are still caught
+            signal.raise_signal(signal.SIGHUP)
+            assert not stop.requested
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGHUP, before)
+
+
 def test_outside_the_main_thread_no_handler_is_installed():
     seen = {}
 

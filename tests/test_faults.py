@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_subprocess import default_stop_signals
 from models.char_rnn import cli as char_cli
 from models.char_rnn.checkpoint import load_checkpoint as load_char
 from models.common import UserError, read_text_file
@@ -96,8 +97,9 @@ def orphans(directory):
 
 
 def spawn(module, argv):
+    # the stop signals at their defaults, as for a command a shell runs in the foreground
     return subprocess.Popen([sys.executable, "-m", module, *argv], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_stop_signals)
 
 
 def finish(proc, timeout=60):

@@ -3,7 +3,9 @@
 The first signal only sets a flag; the training loop checks it between steps, so the checkpoint it then
 saves never holds a half-done update. A second signal (while the run is saving, say) aborts at once with
 KeyboardInterrupt, which ``run_cli`` turns into "interrupted" and exit code 130. Outside the main thread
-Python cannot install handlers, so there the guard installs none and signals keep their usual effect.
+Python cannot install handlers, so there the guard installs none and signals keep their usual effect. A
+signal the process inherited as ignored (``nohup``'s SIGHUP, SIGINT in a script's background job) stays
+ignored before, during and after training alike.
 """
 from __future__ import annotations
 
@@ -31,7 +33,11 @@ class StopOnSignal:
     def __enter__(self) -> "StopOnSignal":
         if threading.current_thread() is threading.main_thread():
             for sig in self.signals:
-                self._previous[sig] = signal.signal(sig, self._handle)
+                # a signal the process was started ignoring stays ignored, as it was before training began:
+                # `nohup` ignores SIGHUP so that a run outlives its terminal, and a script's background job
+                # ignores SIGINT (the shell's rule for jobs that Ctrl-C must not reach)
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
