@@ -385,3 +385,19 @@ def test_resume_with_nothing_to_train_is_refused_and_an_unchanged_best_is_not_cl
         assert "the best so far, unchanged" in said and f"and {out / 'best.npz'}" not in said
     else:
         assert f"and {out / 'best.npz'}" in said
+
+
+def test_a_resumed_run_keeps_its_max_iters_and_cadence_unless_given_again(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20", "--eval-every", "7", "--sample-every", "0") == 0
+    ckpt = load_checkpoint(out / "last.npz")
+    assert ckpt["run_goal"] == {"max_iters": 20, "eval_every": 7, "sample_every": 0}
+    capsys.readouterr()
+    # the goal is reached: resuming without --max-iters says so (the run's own goal), instead of training forever
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--quiet"]) == 2
+    assert "--max-iters is 20 (the run's own" in error_line(capsys)
+    # a larger --max-iters goes on, validating every 7 iterations as the run did
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-iters", "28"]) == 0
+    said = capsys.readouterr().out
+    assert "the run's own --eval-every 7, --sample-every 0" in said and "iter 21:" in said and "iter 28:" in said
+    assert load_checkpoint(out / "last.npz")["run_goal"] == {"max_iters": 28, "eval_every": 7, "sample_every": 0}

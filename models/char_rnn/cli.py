@@ -10,7 +10,7 @@ import math
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -119,13 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
                    f"(default {d.seed})")
     r = t.add_argument_group("run")
     r.add_argument("--max-iters", type=int, default=None, metavar="N",
-                   help="stop after iteration N (counted from the start of training, also when resuming)")
+                   help="stop after iteration N (counted from the start of training; a resumed run keeps its own "
+                   "unless given again)")
     r.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
                    help=MAX_TIME_HELP)
-    r.add_argument("--eval-every", type=int, default=5000, metavar="N",
-                   help="validate (nats and bits per char) every N iterations")
-    r.add_argument("--sample-every", type=int, default=50_000, metavar="N", help="print a sample every N iterations "
-                   "(0 = never)")
+    r.add_argument("--eval-every", type=int, default=None, metavar="N",
+                   help=f"validate (nats and bits per char) every N iterations (default {RUN_GOAL_DEFAULTS['eval_every']}; "
+                   "a resumed run keeps its own)")
+    r.add_argument("--sample-every", type=int, default=None, metavar="N", help="print a sample every N iterations "
+                   f"(0 = never; default {RUN_GOAL_DEFAULTS['sample_every']}; a resumed run keeps its own)")
     r.add_argument("--sample-length", type=int, default=200, metavar="N", help="characters per periodic sample")
     r.add_argument("--checkpoint-every", type=int, default=5000, metavar="N",
                    help="save OUT/last.npz every N iterations (and at the end, and on Ctrl-C, SIGTERM or SIGHUP)")
@@ -198,11 +200,30 @@ def _config_from_args(args: argparse.Namespace) -> TrainConfig:
     return config
 
 
+# the run's goal and cadence: saved in the checkpoint, so that a resumed run keeps them unless given again
+RUN_GOAL_DEFAULTS = {"max_iters": None, "eval_every": 5000, "sample_every": 50_000}
+
+
+def _resolve_run_goal(args: argparse.Namespace, saved: dict[str, Any] | None) -> list[str]:
+    """Fill the goal options not given on the command line: a resumed run's saved values (named in the
+    returned list), else the defaults."""
+    kept = []
+    for name, default in RUN_GOAL_DEFAULTS.items():
+        if getattr(args, name) is None:
+            if saved is not None and name in saved:
+                setattr(args, name, saved[name])
+                if saved[name] is not None and saved[name] != default:
+                    kept.append(f"--{name.replace('_', '-')} {saved[name]}")
+            else:
+                setattr(args, name, default)
+    return kept
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
     for name in ("eval_every", "checkpoint_every"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
-    if args.sample_every < 0 or args.sample_length < 0:
+    if (args.sample_every is not None and args.sample_every < 0) or args.sample_length < 0:
         raise UserError("--sample-every and --sample-length must be >= 0")
     if not (math.isfinite(args.checkpoint_minutes) and args.checkpoint_minutes > 0):
         raise UserError(f"--checkpoint-minutes must be a positive number, got {args.checkpoint_minutes}")
@@ -248,18 +269,23 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             args.data = source["path"]  # the text the run was trained on, unless told otherwise
         if args.data is None and source.get("corpus_chars"):
             args.corpus_chars = int(source["corpus_chars"])
+        given_max_iters = args.max_iters is not None
+        kept = _resolve_run_goal(args, ckpt.get("run_goal"))
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
         if args.max_iters is not None and args.max_iters <= trainer.iteration:
+            origin = "" if given_max_iters else " (the run's own, saved in the checkpoint)"
             raise UserError(f"nothing to train: {args.resume} is already at iteration {trainer.iteration} and "
-                            f"--max-iters is {args.max_iters}; pass a larger --max-iters (or --max-time alone)")
-        say(f"resuming {args.resume} at iteration {trainer.iteration}")
+                            f"--max-iters is {args.max_iters}{origin}; pass a larger --max-iters (or --max-time alone)")
+        say(f"resuming {args.resume} at iteration {trainer.iteration}"
+            + (f" (the run's own {', '.join(kept)})" if kept else ""))
 
         def best_of(path: Path) -> float | None:
             best = load_checkpoint(path)
             return best["progress"]["best_val"] if best.get("text_sha256") == trainer.text_sha256 else None
         trainer.best_val = better_best(trainer.best_val, checkpoint_paths(out)[1], best_of)
     else:
+        _resolve_run_goal(args, None)
         config = _config_from_args(args)
         init = InitFrom(args, config) if args.init_from else None  # read and checked before the corpus
         config.validate()  # before reading a large corpus
@@ -269,6 +295,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             say(f"starting from the weights of {args.init_from} (a new run: fresh optimizer state, iteration 0)")
     trainer.data_source = ({"path": str(Path(args.data).resolve())} if args.data is not None
                            else {"corpus_chars": args.corpus_chars})
+    trainer.run_goal = {name: getattr(args, name) for name in RUN_GOAL_DEFAULTS}
     cfg = trainer.config
     n_params = sum(p.data.size for p in trainer.model.trainable_parameters())
     say(f"{len(text):,} characters, vocabulary {trainer.vocab.size}, {len(trainer.val_ids):,} held out for "

@@ -149,6 +149,8 @@ class Trainer:
         self.best_val: float | None = None
         self.history: dict[str, list[float]] = {"iter": [], "smooth_loss": [], "val_iter": [], "val_bpc": []}
         self.data_source: dict[str, Any] = {}  # where the text came from (set by the CLI, used by --resume)
+        # the run's --max-iters, --eval-every, --sample-every (set by the CLI; a resumed run keeps them)
+        self.run_goal: dict[str, Any] = {}
         self.card: Callable[[], str] | None = None  # renders the results card (set by the CLI; models/common/card.py)
 
     # ------------------------------------------------------------------ one step
@@ -236,6 +238,7 @@ class Trainer:
                          "history": {k: np.asarray(v, dtype=np.float64) for k, v in self.history.items()}},
             "text_sha256": self.text_sha256,
             "data_source": dict(self.data_source),
+            "run_goal": dict(self.run_goal),
             **({"card": self.card()} if self.card is not None else {}),
         }
 
