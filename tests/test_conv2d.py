@@ -384,3 +384,51 @@ def test_a_lenet_style_cnn_trains_and_its_state_dict_runs_in_torch():
     theirs.load_state_dict({k: torch_.tensor(np.asarray(v.data)) for k, v in state.items()})
     out = model(tg.Tensor(images))
     _close(out.data, theirs(torch_.tensor(images)), tol=1e-5)
+
+
+@needs_torch
+@pytest.mark.parametrize("x, args", [
+    (np.where(np.eye(3, dtype=bool)[::-1], -np.inf, 0.0)[None, None], (3, 1, 1, 2)),  # -inf in every window
+    (np.full((1, 1, 3, 3), -np.inf), (2, 1, 1, 2)),  # no value above -inf anywhere
+    (np.arange(12.0).reshape(1, 1, 3, 4) - 20, (2, 1, 1, 3)),  # the dilation steps over the input
+])
+def test_max_pool2d_windows_without_a_value_above_minus_inf_pick_torchs_index(x, args):
+    """A window whose taps inside the input are all -inf keeps PyTorch's scan start (its first tap inside, per
+    dimension), which gets the gradient."""
+    ours, theirs = _leaf(x), _torch_leaf(x)
+    (out, idx), (ref, ref_idx) = F.max_pool2d(ours, *args, return_indices=True), TF.max_pool2d(theirs, *args,
+                                                                                               return_indices=True)
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    out.sum().backward()
+    ref.sum().backward()  # every window here has a tap inside the input: torch's indices are real positions
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@needs_torch
+def test_a_max_pool2d_window_of_padding_only_is_minus_inf_with_no_gradient():
+    x = _leaf(np.array([[[[3.0]]]]))
+    out, idx = F.max_pool2d(x, 2, 1, 1, 2, return_indices=True)
+    ref, ref_idx = TF.max_pool2d(torch.tensor(x.data), 2, 1, 1, 2, return_indices=True)
+    assert out.data.tolist() == ref.numpy().tolist() == [[[[-np.inf]]]]
+    assert idx.data.tolist() == ref_idx.numpy().tolist()  # torch's index, past the 1 x 1 input
+    out.sum().backward()  # (not torch's backward: it would add at that index, outside the input)
+    assert x.grad.tolist() == [[[[0.0]]]]
+
+
+@needs_torch
+def test_max_pool2d_of_integers_pads_with_their_least_value():
+    x = np.arange(16).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(F.max_pool2d(tg.Tensor(x), 2, 1, 1).data,
+                                  TF.max_pool2d(torch.tensor(x), 2, 1, 1).numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("special", [np.inf, -np.inf, np.nan])
+def test_adaptive_average_pools_keep_infinities_and_nan_in_their_own_windows(special):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 5, 7))
+    x[0, 1, 2, 3] = special
+    for ours, theirs in ((F.adaptive_avg_pool2d(tg.Tensor(x), (3, 4)), TF.adaptive_avg_pool2d(torch.tensor(x), (3, 4))),
+                         (F.adaptive_avg_pool1d(tg.Tensor(x[0]), 3), TF.adaptive_avg_pool1d(torch.tensor(x[0]), 3))):
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-12, equal_nan=True)

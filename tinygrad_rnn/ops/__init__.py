@@ -28,7 +28,7 @@ __all__ = [
     "LeakyRelu", "Elu", "Silu", "Mish", "Softplus", "LogSigmoid", "Softsign", "Hardtanh", "Threshold", "PRelu",
     "Embedding", "FusedRNNFunction", "FusedLSTMFunction", "FusedGRUFunction", "FusedRNNOneHotFunction", "TruncatedTanhRNN",
     "Scatter", "IndexAdd", "Rounded", "Fmod", "NanToNum", "CumProd", "Contiguous", "Einsum",
-    "Conv1d", "AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "BatchNorm",
+    "ConvNd", "AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "BatchNorm",
 ]
 
 # more elementwise math, special functions, the cross product and index_put's accumulate (functions_more/)

@@ -79,8 +79,8 @@ class ConvNd(Function):
 
     @staticmethod
     def forward(ctx: Context, x, weight, bias, stride, padding, dilation, groups=1):
-        N, C, size = x.shape[0], x.shape[1], x.shape[2:]
-        O, Cg, kernel = weight.shape[0], weight.shape[1], weight.shape[2:]
+        N, size = x.shape[0], x.shape[2:]
+        O, kernel = weight.shape[0], weight.shape[2:]
         d = len(kernel)
         out = conv_out_size(size, kernel, stride, padding, dilation)
         conf = (stride, padding, dilation, groups, out)

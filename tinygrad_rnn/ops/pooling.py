@@ -110,12 +110,15 @@ def _scatter_last(values: np.ndarray, index: np.ndarray, lead_ndim: int, length:
 
 class TakeLast(Function):
     """``out[..., j] = x[..., index[..., j]]`` (the max pools' read); backward adds each gradient back at
-    its position. ``index`` int ``(..., M)`` with ``x``'s leading shape."""
+    its position. ``index`` int ``(..., M)`` with ``x``'s leading shape; an index past the end, or one that
+    ``empty`` (bool, broadcastable to ``index``) marks, reads -inf and passes no gradient."""
 
     @staticmethod
-    def forward(ctx: Context, x, index):
+    def forward(ctx: Context, x, index, empty=None):
         L = x.shape[-1]
         outside = index >= L  # a max-pool window over padding only: -inf, and no gradient
+        if empty is not None:  # the same, for windows whose (flat 2-D) index still lies inside x
+            outside |= empty
         ctx.outside = outside if outside.any() else None
         ctx.index = np.minimum(index, L - 1) if ctx.outside is not None else index
         ctx.length = L
@@ -174,7 +177,9 @@ class AdaptiveAvgPool1d(Function):
         idx, mask = adaptive_pool1d_windows(L, output_size)
         weights = (mask / mask.sum(axis=1, keepdims=True)).astype(x.dtype)  # (out, K_max), 0 off the window
         ctx.idx, ctx.weights, ctx.length = idx, weights, L
-        return np.einsum("...ok,ok->...o", x[..., idx], weights)
+        # the taps past a window's end read a neighbour's value: zeroed, not weighted by 0 (0 * inf is NaN)
+        taps = x[..., idx] if mask.all() else np.where(mask, x[..., idx], 0)
+        return np.einsum("...ok,ok->...o", taps, weights)
 
     @staticmethod
     def backward(ctx: Context, grad):

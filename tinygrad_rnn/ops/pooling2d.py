@@ -1,5 +1,6 @@
-"""2-D pooling over the last two dimensions of ``(N, C, H, W)`` (or ``(C, H, W)``): window maxima, window
-averages and PyTorch's adaptive averages.
+"""2-D pooling over the last two dimensions of ``(N, C, H, W)`` (or ``(C, H, W)``): window maxima (also over
+PyTorch's adaptive windows) and window averages. (The adaptive average is the 1-D one over each dimension in
+turn: ``F.adaptive_avg_pool2d``.)
 
 As in 1-D (:mod:`.pooling`), max pooling is the winners' flat positions ``h * W + w`` found on plain arrays
 (:func:`max_pool2d_indices`, also what ``return_indices=True`` returns) read by :class:`.pooling.TakeLast`
@@ -17,9 +18,12 @@ from .pooling import (_avg_divisors, _last_nan_or_first_max, _right_pad, adaptiv
 
 
 def _padded2d(x: np.ndarray, pads: tuple[int, int, int, int], value: float) -> np.ndarray:
-    """``x`` padded ``(top, bottom, left, right)`` with ``value`` over its last two dimensions."""
+    """``x`` padded ``(top, bottom, left, right)`` with ``value`` over its last two dimensions (-inf is an
+    integer dtype's least value)."""
     if not any(pads):
         return x
+    if x.dtype.kind in "iub" and value == -np.inf:
+        value = np.iinfo(x.dtype).min if x.dtype.kind != "b" else False
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [pads[:2], pads[2:]], constant_values=value)
 
 
@@ -29,18 +33,37 @@ def _pads(size, kernel, stride, padding, dilation, out) -> tuple[int, int, int, 
             padding[1], _right_pad(size[1], kernel[1], stride[1], padding[1], dilation[1], out[1]))
 
 
+def _first_inside(out: int, stride: int, padding: int, dilation: int) -> np.ndarray:
+    """Each window's first tap at or after position 0, where PyTorch's scan starts."""
+    start = np.arange(out) * stride - padding
+    return start + dilation * (-(start // dilation)).clip(0)
+
+
 def max_pool2d_indices(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
-                       dilation: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
+                       dilation: tuple[int, int], out: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
     """Flat positions ``h * W + w`` in ``x``'s last two dimensions (int64) of each window's first maximum
-    (first in row-major order over the window) or its last NaN, as PyTorch's scan; shape ``(..., H_out, W_out)``."""
+    (first in row-major order over the window) or its last NaN, as PyTorch's scan, shape ``(..., H_out,
+    W_out)``; and a bool mask of the windows with no tap inside the input (None if there are none).
+
+    As in 1-D, a window holding no value above -inf keeps the scan's start, its first tap inside the input
+    in each dimension; where that start lies past the input (a dilation stepping over it) the window is
+    empty: PyTorch's index, but -inf and no gradient."""
     H, W = x.shape[-2:]
-    xp = _padded2d(x, _pads((H, W), kernel, stride, padding, dilation, out), -np.inf)
+    fill = -np.inf if x.dtype.kind == "f" else (np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
+    xp = _padded2d(x, _pads((H, W), kernel, stride, padding, dilation, out), fill)
     win = windows(xp, kernel, stride, dilation, out)
-    tap = _last_nan_or_first_max(win.reshape(win.shape[:-2] + (-1,)))  # PyTorch's scan, as in 1-D
+    taps = win.reshape(win.shape[:-2] + (-1,))
+    tap = _last_nan_or_first_max(taps)  # PyTorch's scan, as in 1-D
     row = np.arange(out[0])[:, None] * stride[0] - padding[0] + (tap // kernel[1]) * dilation[0]
     col = np.arange(out[1]) * stride[1] - padding[1] + (tap % kernel[1]) * dilation[1]
-    # a window of padding only (never with padding <= kernel / 2) would read an edge
-    return (np.clip(row, 0, H - 1) * W + np.clip(col, 0, W - 1)).astype(np.int64)
+    stuck = np.take_along_axis(taps, tap[..., None], axis=-1)[..., 0] == fill
+    if not stuck.any():
+        return (row * W + col).astype(np.int64), None
+    first_row = _first_inside(out[0], stride[0], padding[0], dilation[0])[:, None]
+    first_col = _first_inside(out[1], stride[1], padding[1], dilation[1])
+    row, col = np.where(stuck, first_row, row), np.where(stuck, first_col, col)
+    empty = stuck & ((first_row >= H) | (first_col >= W))
+    return (row * W + col).astype(np.int64), (empty if empty.any() else None)
 
 
 def adaptive_max_pool2d_indices(x: np.ndarray, output_size: tuple[int, int]) -> np.ndarray:
@@ -90,31 +113,4 @@ class AvgPool2d(Function):
         return dxp[..., top : top + H, left : left + W]
 
 
-def _adaptive_matrix(length: int, output_size: int, dtype) -> np.ndarray:
-    """``(output_size, length)``: row ``i`` averages PyTorch's adaptive window ``i`` (see
-    :func:`.pooling.adaptive_pool1d_windows`), zero elsewhere."""
-    idx, mask = adaptive_pool1d_windows(length, output_size)
-    m = np.zeros((output_size, length))
-    rows, taps = np.nonzero(mask)
-    m[rows, idx[rows, taps]] = 1.0 / mask.sum(axis=1)[rows]
-    return m.astype(dtype)
-
-
-class AdaptiveAvgPool2d(Function):
-    """Mean over PyTorch's adaptive windows in each dimension: ``(..., H, W)`` -> ``(..., oH, oW)``.
-    A window is a rectangle, so its mean separates: ``A_h @ x @ A_w^T`` with :func:`_adaptive_matrix`;
-    backward is ``A_h^T @ grad @ A_w``."""
-
-    @staticmethod
-    def forward(ctx: Context, x, output_size):
-        H, W = x.shape[-2:]
-        ah, aw = _adaptive_matrix(H, output_size[0], x.dtype), _adaptive_matrix(W, output_size[1], x.dtype)
-        ctx.ah, ctx.aw = ah, aw
-        return ah @ x @ aw.T
-
-    @staticmethod
-    def backward(ctx: Context, grad):
-        return ctx.ah.T @ grad @ ctx.aw
-
-
-__all__ = ["AvgPool2d", "AdaptiveAvgPool2d", "adaptive_max_pool2d_indices", "max_pool2d_indices"]
+__all__ = ["AvgPool2d", "adaptive_max_pool2d_indices", "max_pool2d_indices"]

@@ -88,8 +88,9 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
     x = _image_input(input, "max_pool2d")
     H, W = x.shape[-2:]
     k, s, p, d, out = _pool2d_args("max_pool2d", (H, W), kernel_size, stride, padding, dilation, ceil_mode)
-    indices = max_pool2d_indices(x.data, k, s, p, d, out)
-    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1))
+    indices, empty = max_pool2d_indices(x.data, k, s, p, d, out)
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1),
+                              empty=None if empty is None else empty.reshape(*empty.shape[:-2], -1))
     result = flat.reshape(*indices.shape)
     return (result, Tensor(indices)) if return_indices else result
 
@@ -120,10 +121,15 @@ def _adaptive_size2d(output_size: Any, size: tuple[int, int], fn: str) -> tuple[
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
     """Mean over ``output_size`` ``(oH, oW)`` windows ``[floor(i H / oH), ceil((i+1) H / oH))`` x (the same for
     W); an int is used for both, and ``None`` in the pair keeps that dimension's size."""
-    from ...ops.pooling2d import AdaptiveAvgPool2d
+    from ...ops.pooling import AdaptiveAvgPool1d, check_nonempty
 
     x = _image_input(input, "adaptive_avg_pool2d")
-    return AdaptiveAvgPool2d.apply(x, output_size=_adaptive_size2d(output_size, x.shape[-2:], "adaptive_avg_pool2d"))
+    check_nonempty(x.data, "adaptive_avg_pool2d", -2)
+    oh, ow = _adaptive_size2d(output_size, x.shape[-2:], "adaptive_avg_pool2d")
+    # a window is a rectangle: its mean is the mean over its rows of the means over its columns, the 1-D
+    # adaptive mean along W, then along H (each a gather of the window's taps: no 0 * inf from other windows)
+    over_w = AdaptiveAvgPool1d.apply(x, output_size=ow)
+    return AdaptiveAvgPool1d.apply(over_w.transpose(-1, -2), output_size=oh).transpose(-1, -2)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: int | tuple,
