@@ -117,3 +117,12 @@ def test_a_tail_whose_output_is_not_a_linear_gives_the_same_numbers():
         results.append((out.data, x.grad, m.tail[0][0].weight.grad))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_an_empty_batch_gives_no_log_probabilities_and_a_nan_loss_as_torch():
+    m = nn.AdaptiveLogSoftmaxWithLoss(5, 5, [2])
+    x = Tensor(np.zeros((0, 5), np.float32), requires_grad=True)
+    out, loss = m(x, np.zeros(0, np.int64))
+    assert out.shape == (0,) and np.isnan(loss.item())
+    out.sum().backward()
+    assert x.grad.shape == (0, 5)

@@ -277,3 +277,17 @@ def test_float32_input_with_float64_parameters_in_every_layout(layout):
             results.append((out.data, xt.grad))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("sparse", [True, False])
+def test_an_empty_batch_gives_no_log_probabilities_a_nan_loss_and_zero_gradients(bias, sparse):
+    # as torch's AdaptiveLogSoftmaxWithLoss: output (0,), loss NaN (the mean of nothing)
+    m = nn.ClassSoftmax(5, [0, 0, 1, 1, 1], bias=bias, sparse=sparse, dtype=np.float64)
+    x = Tensor(np.zeros((0, 5)), requires_grad=True)
+    out, loss = m(x, np.zeros(0, np.int64))
+    assert out.shape == (0,) and np.isnan(loss.item())
+    out.sum().backward()
+    assert x.grad.shape == (0, 5)
+    for p in m.parameters():
+        assert not np.asarray(p.grad).any()

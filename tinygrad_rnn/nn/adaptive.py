@@ -99,7 +99,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         pieces: list[Tensor] = []
         order: list[np.ndarray] = []
         shortlist = np.flatnonzero(target < self.shortlist_size)
-        if len(shortlist):
+        if len(shortlist) or not n:  # (an empty batch: one empty piece, and the mean of nothing is NaN)
             pieces.append(Tensor(np.zeros(len(shortlist), dtype=x.dtype)))
             order.append(shortlist)
         for i in range(self.n_clusters):

@@ -178,6 +178,9 @@ class _ClassLogProb(Function):
         # (ndarray methods and ufuncs throughout: the np.* wrappers cost ~0.5 µs a call, and a sentence's
         # step is made of hundreds of small calls)
         n = len(target)
+        if n == 0:  # an empty batch: no log-probabilities (as torch's adaptive softmax), zero gradients
+            ctx.saved = ("empty", x, class_weight, class_bias is not None, weight, bias is not None, sparse)
+            return np.zeros(0, dtype=np.result_type(x, class_weight, weight))
         rows = _iota(n)
         target_class = tables.class_of_word.take(target)
         # the class factor: each row's log-softmax at its class; exp(z - max) and its row sums are kept
@@ -216,6 +219,14 @@ class _ClassLogProb(Function):
 
     @staticmethod
     def backward(ctx: Context, grad):
+        if isinstance(ctx.saved[0], str):  # ("empty", ...): the batch had no rows
+            _, x, class_weight, has_class_bias, weight, has_bias, sparse = ctx.saved
+            dt = np.result_type(x, class_weight, weight)
+            d_weight = (RowSparseGrad(np.zeros(0, np.int64), np.zeros((0, weight.shape[1]), dt), weight.shape,
+                                      coalesced=True) if sparse else np.zeros(weight.shape, dt))
+            return (np.zeros(x.shape, dt), np.zeros(class_weight.shape, dt),
+                    np.zeros(class_weight.shape[0], dt) if has_class_bias else None, d_weight,
+                    np.zeros(weight.shape[0], dt) if has_bias else None)
         (x, class_weight, weight, class_e, class_total, target_class, target, groups, tables, sparse,
          has_class_bias, has_bias) = ctx.saved
         # the layouts turn their saved arrays into gradients in place, unless the graph is kept for another
@@ -510,7 +521,9 @@ class _NegMean(Function):
     @staticmethod
     def forward(ctx: Context, x):
         ctx.n, ctx.shape = x.shape[0], x.shape
-        if x.dtype.itemsize < 4 or not len(x):  # np.mean's float32 accumulation of halves; its empty-slice NaN
+        if not len(x):  # the mean of no values: NaN, as torch's (without np.mean's empty-slice warning)
+            return np.asarray(np.nan, dtype=x.dtype)
+        if x.dtype.itemsize < 4:  # np.mean's float32 accumulation of halves
             return np.negative(np.mean(x))
         return np.negative(np.add.reduce(x) / ctx.n)  # what np.mean computes here, without its ~3 µs of Python
 

@@ -2,6 +2,8 @@
 sum and log-sum-exp along one axis."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd import Context, Function
@@ -56,6 +58,10 @@ class Mean(Function):
     def forward(ctx: Context, x, axis=None, keepdims=False):
         x = _remember_reduction(ctx, x, axis, keepdims)
         ctx.count = int(np.prod([x.shape[a] for a in ctx.axes])) if x.ndim else 1
+        if ctx.count == 0:  # the mean of nothing is NaN, as torch's, without numpy's "Mean of empty slice" warning
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.mean(x, axis=ctx.axes, keepdims=keepdims)
         return np.mean(x, axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
