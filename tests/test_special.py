@@ -160,3 +160,25 @@ def test_erfinv_of_erf_roundtrip_any_shape(a):
 def test_polygamma_rejects_a_negative_order():
     with pytest.raises(ValueError, match="non-negative"):
         tg.polygamma(-1, tg.tensor([1.0]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_polygamma_far_below_zero_comes_from_the_reflection_formula(n):
+    """zeta(s, x) for x << 0 summed term by term would take ~|x| steps (polygamma and digamma's backward hung
+    at -1e308); the reflection formula gives it at once, agreeing with the direct sum where both work and with
+    torch where torch's own sin(pi x) keeps its digits."""
+    torch = pytest.importorskip("torch")
+    x = np.array([-1000.3, -1500.3, -12345.625, -1e6 - 0.5, -1e7 - 0.25])
+    ours = tg.polygamma(n, tg.tensor(x)).data
+    with_sum = sp._REFLECT_BELOW
+    try:
+        sp._REFLECT_BELOW = 1e9  # the direct sum at -1000.3 and -1500.3, for comparison
+        summed = tg.polygamma(n, tg.tensor(x[:2])).data
+    finally:
+        sp._REFLECT_BELOW = with_sum
+    np.testing.assert_allclose(ours[:2], summed, rtol=1e-9)
+    np.testing.assert_allclose(ours[2:4], torch.polygamma(n, torch.tensor(x[2:4])).numpy(), rtol=1e-6, atol=1e-11)
+    assert np.isposinf(tg.polygamma(1, tg.tensor(np.array([-2000.0, -1e308]))).data).all()  # poles
+    g = tg.tensor(np.array([-1e308]), requires_grad=True)
+    g.digamma().sum().backward()  # digamma's backward is trigamma
+    assert np.isposinf(g.grad).all()

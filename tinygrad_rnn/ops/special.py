@@ -288,6 +288,27 @@ def digamma(x) -> np.ndarray:
     return out
 
 
+_REFLECT_BELOW = 1e3  # below -this, zeta(s, x) comes from zeta(s, 1 - x) by reflection
+
+
+def _reflected_zeta(s: int, x: np.ndarray) -> np.ndarray:
+    """zeta(s, x) for negative x from the polygamma reflection formula, which in zeta's terms reads
+    zeta(s, x) = (-1)^(s-1) (pi^s P_{s-1}(cot(pi x)) / (s-1)! + zeta(s, 1 - x)), with P_0(c) = c and
+    P_{k+1}(c) = -(1 + c^2) P_k'(c) (so that d^k/dx^k cot(pi x) = pi^k P_k(cot(pi x))). The cotangent is taken
+    of x mod 1, exact for any float; integers are poles (+inf)."""
+    from numpy.polynomial import polynomial as P
+
+    coef = np.array([0.0, 1.0])  # P_0(c) = c
+    for _ in range(s - 1):
+        coef = -P.polymul([1.0, 0.0, 1.0], P.polyder(coef))
+    r = np.remainder(x, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.cos(np.pi * r) / np.sin(np.pi * r)
+        out = (-1.0) ** (s - 1) * (np.pi ** s * P.polyval(c, coef) / math.factorial(s - 1) + _hurwitz_zeta(s, 1.0 - x))
+    out[r == 0] = np.inf
+    return out
+
+
 def _hurwitz_zeta(s: int, x: np.ndarray) -> np.ndarray:
     """zeta(s, x) = sum_{k >= 0} (x + k)^-s for an integer s >= 2: the terms below ``10 + s`` are summed, the
     rest by Euler-Maclaurin (the Bernoulli terms up to B_16 leave float64 round-off there). Poles
@@ -295,6 +316,11 @@ def _hurwitz_zeta(s: int, x: np.ndarray) -> np.ndarray:
     x = _as_f64(x)
     top = 10.0 + s
     ok = np.isfinite(x)
+    far = ok & (x < -_REFLECT_BELOW)
+    if far.any():  # summing ~|x| terms one by one would take as long: the reflection formula instead
+        out = _hurwitz_zeta(s, np.where(far, 0.5, x))
+        out[far] = _reflected_zeta(s, x[far])
+        return out
     xs = np.where(ok, x, top)
     m = np.maximum(np.ceil(top - xs), 0)  # terms summed one by one
     head = np.zeros_like(xs)
