@@ -99,6 +99,11 @@ def test_split_directory_and_eval_split(tmp_path, capsys):
     assert code == 0 and "test.txt: 20 sentences" in out
     code, out, _ = _run(capsys, ["eval", "--split", "valid", "--checkpoint", ck])
     assert code == 0 and "valid.txt: 20 sentences" in out
+    # a file, a sentence or a prompt for such a model is read as its lines were; one note says so
+    code, out, err = _run(capsys, ["eval", "--data", str(d / "test.txt"), "--checkpoint", ck])
+    assert code == 0 and "one sentence per line, words split on whitespace" in err
+    code, out, err = _run(capsys, ["score", "--checkpoint", ck, "the cat sat ."])
+    assert code == 0 and "one sentence per line, words split on whitespace" in err
     code, _, err = _run(capsys, ["eval", "--data", str(d / "train.txt"), "--split", "test", "--checkpoint", ck])
     assert code == 2 and "--split test needs --data DIR" in err
     code, _, err = _run(capsys, ["train", "--data", str(d), "--out", str(tmp_path / "v"), "--val-fraction", "0.1", *TINY])

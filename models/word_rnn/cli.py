@@ -22,7 +22,7 @@ from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments
 from .prompting import add_generate_arguments, check_generate_options, print_beam, prompt_tokens
 from .evaluation import eval_sentences
-from .splits import SPLITS, pretokenized
+from .splits import PRETOKENIZED_NOTE, SPLITS, pretokenized
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
 
@@ -226,6 +226,8 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     if a.min_length > a.max_length:
         raise UserError(f"--min-length {a.min_length} exceeds --max-length {a.max_length}")
     model, vocab, lowercase, pretokenized = _load_for_text(a.checkpoint)
+    if pretokenized and a.prompt:
+        print(PRETOKENIZED_NOTE, file=sys.stderr)
     tokens = prompt_tokens(a.prompt, vocab, lowercase, pretokenized)
     if a.beam is not None:
         print_beam(model, vocab, tokens, a.beam, a.num, a.min_length, a.max_length)
@@ -249,6 +251,8 @@ def _cmd_score(a: argparse.Namespace) -> int:
     if a.top < 0:
         raise UserError(f"--top must be >= 0, got {a.top}")
     model, vocab, lowercase, pretok = _load_for_text(a.checkpoint)
+    if pretok:
+        print(PRETOKENIZED_NOTE, file=sys.stderr)
     total_oov = 0
     for sc in score_sentences(model, vocab, sentences, lowercase, pretokenized=pretok):
         total_oov += len(sc.oov)
@@ -271,6 +275,8 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
     sentences, name = eval_sentences(a.data, a.split, obj["settings"], a.column, a.csv)
+    if pretokenized(obj["settings"]) and a.data is not None and not Path(a.data).is_dir():
+        print(PRETOKENIZED_NOTE, file=sys.stderr)  # a file read as the training directory's lines were
     r = corpus_perplexity(model, vocab, sentences)
     print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")

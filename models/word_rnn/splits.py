@@ -49,6 +49,10 @@ def read_lines(path: str | Path, lowercase: bool = False) -> list[list[str]]:
     return sentences
 
 
+PRETOKENIZED_NOTE = ("note: this model was trained on --data DIR (one sentence per line, words split on whitespace): "
+                     "its input is read the same way, so split punctuation off as its training text has it")
+
+
 def pretokenized(settings: dict[str, Any]) -> bool:
     """Whether a checkpoint's model was trained on a split directory (its text is split on whitespace)."""
     return bool(settings.get("pretokenized", False))

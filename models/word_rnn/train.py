@@ -470,7 +470,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         note = f"; loss rose, lr halved to {now_lr:g}" if now_lr < prev_lr else ""
         progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
         say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per word, "
-            f"perplexity {perplexity(loss):.5g} over {plural(words, 'word')}{note}")
+            f"perplexity {perplexity(loss):.2f} over {plural(words, 'word')}{note}")
         # a model that predicts worse than a uniform guess over the vocabulary is never a run's best
         if len(val_idx) and watch.better_than_uniform(loss) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
