@@ -130,3 +130,15 @@ def test_a_file_is_read_as_the_split_directory_was_and_the_tutorial_refuses_othe
             check_tutorial(TrainConfig(tutorial=True, val_fraction=0.0, **option))
     assert wcli.main(["generate", "--num", "-1", "--checkpoint", str(tmp_path / "none.npz")]) == 2
     assert "got --num -1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--vocab-size", "-1"], "--vocab-size must be at least 4"),
+    (["--softmax", "adaptive", "--vocab-size", "500", "--cutoffs", "10,5"], "--cutoffs must be increasing integers"),
+    (["--softmax", "adaptive", "--vocab-size", "500", "--cutoffs", "10,500"], "size - 1 (499), got 10,500"),
+])
+def test_sizes_are_refused_before_any_corpus_is_read(tmp_path, capsys, options, message):
+    # a missing --data file would be the error if the corpus were read first
+    code, _, err = _run(capsys, ["train", "--data", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"),
+                                 *options])
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

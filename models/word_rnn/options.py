@@ -41,6 +41,10 @@ def check_architecture(cfg: Any) -> None:
         raise UserError(f"--embedding-size must be >= 1, got {cfg.embedding_size}")
     if cfg.cutoffs is not None and cfg.softmax != "adaptive":
         raise UserError("--cutoffs applies to --softmax adaptive only")
+    if cfg.cutoffs is not None:  # (the vocabulary may come out smaller than asked: build_model checks again)
+        c = list(cfg.cutoffs)
+        if not c or c[0] < 1 or any(b <= a for a, b in zip(c, c[1:])) or c[-1] >= cfg.vocab_size:
+            raise UserError(_cutoffs_message(c, cfg.vocab_size))
     if cfg.tied:
         if cfg.softmax != "full":
             raise UserError(f"--tied shares the embedding with the full softmax's output matrix; --softmax "
@@ -95,8 +99,14 @@ def build_model(cfg: Any, vocab_size: int, counts: np.ndarray) -> WordRNNLM:
                          word_counts=counts if cfg.softmax != "full" else None,
                          cutoffs=list(cfg.cutoffs) if cfg.cutoffs is not None else None)
     except ValueError as err:
-        raise UserError(f"{err}; check --cutoffs (each between 1 and the vocabulary size {vocab_size} - 1, "
-                        "increasing)" if cfg.cutoffs is not None and "cutoffs" in str(err) else str(err)) from None
+        if cfg.cutoffs is not None and "cutoffs" in str(err):
+            raise UserError(_cutoffs_message(cfg.cutoffs, vocab_size)) from None
+        raise UserError(str(err)) from None
+
+
+def _cutoffs_message(cutoffs: Any, vocab_size: int) -> str:
+    return (f"--cutoffs must be increasing integers between 1 and the vocabulary size - 1 ({vocab_size - 1}), got "
+            f"{','.join(map(str, cutoffs))}")
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ from .checkpoint import DEFAULT_OUT, best_path, load_checkpoint, restore_model, 
 from .info import render_card, results_card
 from .init_from import InitFrom
 from .model import CELLS, PAD, WordRNNLM
-from .vocab import Vocabulary, VocabSizeWarning, encode_sentences
+from .vocab import MIN_VOCAB_SIZE, Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
 from .options import ARCHITECTURE, build_model, check_architecture, check_split_dir_options, check_tutorial, eval_mode, in_order_plan, target_counts
 
@@ -106,6 +106,8 @@ def explicit_options(cfg: TrainConfig) -> frozenset[str]:
 
 def validate(cfg: TrainConfig) -> None:
     checks = [
+        (cfg.vocab_size >= MIN_VOCAB_SIZE, f"--vocab-size must be at least {MIN_VOCAB_SIZE} (start, end, unknown and "
+         f"one word), got {cfg.vocab_size}"),
         (cfg.hidden_size >= 1, f"--hidden-size must be >= 1, got {cfg.hidden_size}"),
         (cfg.bptt_truncate is None or cfg.bptt_truncate >= 0, f"--bptt-truncate must be >= 0 or 'none', got {cfg.bptt_truncate}"),
         (cfg.optimizer in OPTIMIZERS, f"--optimizer must be one of {', '.join(OPTIMIZERS)}"),
