@@ -64,8 +64,12 @@ def test_train_then_sample(data, tmp_path, capsys):
     assert cli.main(args) == 0
     assert capsys.readouterr().out == first
     assert first.startswith("The ") and len(first) == len("The ") + 40 + 1
-    assert cli.main(["sample", "--checkpoint", str(out / "last.npz"), "--argmax", "--length", "20",
-                     "--top-k", "3", "--temperature", "0.5"]) == 0
+    assert cli.main(["sample", "--checkpoint", str(out / "last.npz"), "--argmax", "--length", "20"]) == 0
+    # a greedy sample has no temperature and no top-k to apply: refused, as word-rnn generate refuses them
+    for extra in (["--temperature", "0.5"], ["--top-k", "3"]):
+        capsys.readouterr()
+        assert cli.main(["sample", "--checkpoint", str(out / "last.npz"), "--argmax", *extra]) == 2
+        assert "give one" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("extra", [

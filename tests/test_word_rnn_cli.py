@@ -541,3 +541,9 @@ def test_batched_evaluation_equals_sentence_by_sentence(trained):
     one_by_one = sum(float(model.token_losses(s[:-1], s[1:]).sum()) for s in encoded)
     assert words == sum(len(s) - 1 for s in encoded)
     np.testing.assert_allclose(loss, one_by_one / words, rtol=1e-5)
+
+
+@pytest.mark.parametrize("decoder", [["--argmax"], ["--beam", "3"]])
+def test_temperature_with_a_decoder_that_ignores_it_is_refused(trained, capsys, decoder):
+    _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", "0.5", *decoder],
+                  "--temperature shapes sampling")

@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--prime", default="", help="text to start from (the hidden state is warmed on it); "
                    "default: a newline")
     s.add_argument("--length", type=int, default=500, help="characters to generate")
-    s.add_argument("--temperature", type=float, default=1.0, help="<1 = safer, >1 = wilder")
+    s.add_argument("--temperature", type=float, default=None, help="<1 = safer, >1 = wilder (default 1; not with "
+                   "--argmax)")
     s.add_argument("--top-k", type=int, default=None, help="sample only among the K likeliest characters")
     s.add_argument("--argmax", action="store_true", help="always take the likeliest character (greedy)")
     s.add_argument("--seed", type=seed_value, default=None, help="seed for a reproducible sample")
@@ -427,9 +428,14 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     if args.length < 0:
         raise UserError(f"--length must be >= 0, got {args.length}")
-    check_temperature(args.temperature)
+    if args.temperature is not None and args.argmax:
+        raise UserError("--temperature shapes sampling; --argmax takes the likeliest character whatever the "
+                        "temperature: give one of them")
+    args.temperature = check_temperature(args.temperature if args.temperature is not None else 1.0)
     if args.top_k is not None and args.top_k < 1:
         raise UserError(f"--top-k must be a positive integer, got {args.top_k}")
+    if args.argmax and args.top_k is not None:  # (as word-rnn generate)
+        raise UserError("--argmax takes the likeliest character, --top-k samples among the K likeliest; give one")
     path = args.checkpoint if args.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "char-rnn train")
     ckpt = load_checkpoint(path)
     model, vocab = model_from_checkpoint(ckpt, path)

@@ -125,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
     g.add_argument("--num", type=int, help="sentences to generate (default 5; 1 with --argmax, K with --beam K)")
     g.add_argument("--seed", type=seed_value, help="random seed (default: different every run)")
-    g.add_argument("--temperature", type=float, default=1.0, help="> 0; lower = more predictable (default 1)")
+    g.add_argument("--temperature", type=float, default=None,
+                   help="> 0; lower = more predictable (default 1; sampling only: not with --argmax or --beam)")
     g.add_argument("--min-length", type=int, default=1, help="fewest words per sentence (default 1)")
     g.add_argument("--max-length", type=int, help="cut a sentence after this many words (default 100; 30 with --beam)")
     add_generate_arguments(g)
@@ -216,7 +217,10 @@ def _cmd_generate(a: argparse.Namespace) -> int:
     stop_when_stdout_closes()
     from .generate import iter_sentences
 
-    check_temperature(a.temperature)
+    if a.temperature is not None and (a.argmax or a.beam is not None):
+        raise UserError(f"--temperature shapes sampling; {'--argmax' if a.argmax else '--beam'} takes the likeliest "
+                        "words whatever the temperature: give one of them")
+    a.temperature = check_temperature(a.temperature if a.temperature is not None else 1.0)
     check_generate_options(a)
     a.num = a.num if a.num is not None else (a.beam if a.beam is not None else 1 if a.argmax else 5)
     a.max_length = a.max_length if a.max_length is not None else (30 if a.beam is not None else 100)
