@@ -134,6 +134,12 @@ def test_progress_bar_writes_plain_lines_when_stderr_is_not_a_terminal():
     bar.close()
     text = buf.getvalue()
     assert "\r" not in text and text.count("\n") >= 2 and "10/10" in text.splitlines()[-1]
+    assert " 0/10 " not in text  # not tqdm's frame at creation, which says nothing in a log
+    resumed = io.StringIO()
+    bar = progress_bar(None, 5883, "it", file=resumed)
+    bar.update(2)
+    bar.close()
+    assert resumed.getvalue().splitlines() == [resumed.getvalue().splitlines()[-1]] and "5885it" in resumed.getvalue()
     quiet = io.StringIO()
     bar = progress_bar(10, 0, "it", quiet=True, file=quiet)
     bar.update(5)

@@ -111,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--optimizer", choices=OPTIMIZERS, default=None,
                    help=f"update rule (default {d.optimizer}; adagrad is min-char-rnn's, eps 1e-8 inside the sqrt)")
     o.add_argument("--lr", type=float, default=None, metavar="LR",
-                   help=f"learning rate (default {d.lr:g}; with another --optimizer: "
-                        + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items()) + ")")
+                   help=f"learning rate (default {d.lr:g} for the default {d.optimizer}; with another --optimizer its "
+                        "own: " + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items() if k != d.optimizer) + ")")
     o.add_argument("--clip", type=float, default=None, metavar="CLIP",
                    help=f"clip every gradient entry to [-CLIP, CLIP]; 0 = off (default {d.clip})")
     o.add_argument("--seed", type=seed_value, default=None, metavar="N", help=f"seed of initialisation, dropout and samples "

@@ -138,11 +138,16 @@ class _Lines:
 
     def __init__(self, file: Any) -> None:
         self.file = file
+        self.started = False
 
     def write(self, s: str) -> None:
         line = s.replace("\r", "").rstrip()
-        if line:
-            self.file.write(line + "\n")
+        if not line:
+            return
+        if not self.started:  # tqdm's frame at creation ("0it [00:00, ?it/s]"): no news in a log
+            self.started = True
+            return
+        self.file.write(line + "\n")
 
     def flush(self) -> None:
         self.file.flush()
