@@ -432,3 +432,38 @@ def test_adaptive_average_pools_keep_infinities_and_nan_in_their_own_windows(spe
     for ours, theirs in ((F.adaptive_avg_pool2d(tg.Tensor(x), (3, 4)), TF.adaptive_avg_pool2d(torch.tensor(x), (3, 4))),
                          (F.adaptive_avg_pool1d(tg.Tensor(x[0]), 3), TF.adaptive_avg_pool1d(torch.tensor(x[0]), 3))):
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+# ---------------------------------------------------------------- conv3d: the same ConvNd op over three dimensions
+@needs_torch
+@given(st.integers(1, 2), st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
+       st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2)),
+       st.tuples(st.integers(0, 1), st.integers(0, 1), st.integers(0, 1)),
+       st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2)), st.booleans(), st.integers(0, 2**16))
+def test_conv3d_matches_torch_values_and_gradients(groups, per_group, kernel, stride, padding, dilation, bias, seed):
+    rng = np.random.default_rng(seed)
+    C, O = groups * per_group, groups * 2
+    size = tuple(dl * (k - 1) + 1 + rng.integers(0, 3) for k, dl in zip(kernel, dilation))
+    x, w = rng.standard_normal((2, C, *size)), rng.standard_normal((O, per_group, *kernel))
+    b = rng.standard_normal(O) if bias else None
+    ours = [_leaf(a) for a in (x, w) + ((b,) if bias else ())]
+    theirs = [_torch_leaf(a) for a in (x, w) + ((b,) if bias else ())]
+    out = F.conv3d(ours[0], ours[1], ours[2] if bias else None, stride, padding, dilation, groups)
+    ref = TF.conv3d(theirs[0], theirs[1], theirs[2] if bias else None, stride, padding, dilation, groups)
+    _close(out.data, ref)
+    _backward_both(out, ref, rng)
+    for a, t in zip(ours, theirs):
+        _close(a.grad, t.grad)
+
+
+@needs_torch
+def test_conv3d_module_state_dict_padding_modes_and_repr_match_torch():
+    m = nn.Conv3d(2, 4, (3, 2, 3), stride=(1, 2, 1), padding=1, padding_mode="reflect", dtype=np.float64)
+    tm = torch.nn.Conv3d(2, 4, (3, 2, 3), stride=(1, 2, 1), padding=1, padding_mode="reflect").double()
+    tm.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    x = np.random.default_rng(4).standard_normal((2, 2, 4, 5, 6))
+    assert repr(m) == repr(tm)
+    _close(m(tg.Tensor(x)).data, tm(torch.tensor(x)))
+    _close(m(tg.Tensor(x[0])).data, tm(torch.tensor(x[0])))  # unbatched (C, D, H, W)
+    with pytest.raises(ValueError, match="conv3d: expected a 4-D"):
+        F.conv3d(tg.Tensor(np.ones((2, 3, 4))), tg.Tensor(np.ones((1, 2, 1, 1, 1))))

@@ -1,5 +1,5 @@
-"""``Conv1d`` and ``Conv2d``: learned convolutions over ``(N, C, L)`` sequences (char-CNN encoders, CNN-RNN
-text models) and ``(N, C, H, W)`` images, on one ``_ConvNd`` base."""
+"""``Conv1d``, ``Conv2d`` and ``Conv3d``: learned convolutions over ``(N, C, L)`` sequences (char-CNN encoders,
+CNN-RNN text models), ``(N, C, H, W)`` images and ``(N, C, D, H, W)`` volumes, on one ``_ConvNd`` base."""
 from __future__ import annotations
 
 import math
@@ -13,7 +13,7 @@ from . import init
 from ._dtype import param_dtype
 from .module import Module, Parameter
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -135,3 +135,13 @@ class Conv2d(_ConvNd):
     _dims = 2
     _conv = staticmethod(F.conv2d)
     _input = staticmethod(F._image_input)
+
+
+class Conv3d(_ConvNd):
+    """``Conv3d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+    padding_mode='zeros', dtype=None)``: a learned 3-D convolution over ``(N, C, D, H, W)`` volumes (video
+    frames, voxels); weight ``(out_channels, in_channels/groups, kD, kH, kW)``; see :func:`F.conv3d`."""
+
+    _dims = 3
+    _conv = staticmethod(F.conv3d)
+    _input = staticmethod(F._volume_input)

@@ -24,7 +24,7 @@ from ...tensor import Tensor
 
 # Every function and constant of each group, the private helpers too: other modules use F._one, F._ntuple ...
 from ._common import (_as_like, _image_input, _no_legacy, _ntuple, _one, _pair, _reduce, _same_shape, _sequence_input,
-                      _target_array, _tensor)
+                      _target_array, _tensor, _volume_input)
 from .activations import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
                           logsigmoid, mish, prelu, relu, relu6, rrelu, selu, _SELU_ALPHA, _SELU_SCALE, sigmoid, silu,
                           softmax, softmax2d, _softmax_dim, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
@@ -43,7 +43,7 @@ from .sparse import embedding, embedding_bag, _is_index_array, one_hot
 from .normalization import batch_norm, group_norm, layer_norm, _normalized_dims, rms_norm
 from .tensor_ops import concatenate, maximum, minimum, pad, stack, where
 from .recurrent import fused_gru, fused_lstm, fused_rnn, fused_rnn_one_hot, truncated_tanh_rnn
-from .conv import conv1d, conv2d, _conv_padding, _convnd
+from .conv import conv1d, conv2d, conv3d, _conv_padding, _convnd
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
                       avg_pool2d, max_pool1d, max_pool2d, _pool2d_args, _pool_args)
@@ -67,4 +67,4 @@ __all__ += [
 __all__ += ["conv1d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "batch_norm"]
 __all__ += ["ctc_loss"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
-__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "conv3d"]

@@ -75,6 +75,15 @@ def _ntuple(value: Any, name: str, fn: str, d: int, minimum: int = 1) -> tuple[i
     return (_one(value, name, fn, minimum),) * d
 
 
+def _volume_input(input: Any, fn: str) -> Tensor:
+    """``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)``, as PyTorch's 3-D layers take."""
+    input = _tensor(input)
+    if input.ndim not in (4, 5):
+        raise ValueError(f"{fn}: expected a 4-D (unbatched) (C, D, H, W) or 5-D (batched) (N, C, D, H, W) input, "
+                         f"got shape {input.shape}")
+    return input
+
+
 def _pair(value: Any, name: str, fn: str, minimum: int = 1) -> tuple[int, int]:
     """``(h, w)`` from an int or a 1- or 2-tuple (see :func:`_ntuple`)."""
     return _ntuple(value, name, fn, 2, minimum)  # type: ignore[return-value]

@@ -5,7 +5,7 @@ from typing import Any
 
 from ... import ops
 from ...tensor import Tensor
-from ._common import _image_input, _ntuple, _one, _sequence_input, _tensor
+from ._common import _image_input, _ntuple, _one, _sequence_input, _tensor, _volume_input
 
 
 def _conv_padding(padding: Any, stride: tuple[int, ...], dilation: tuple[int, ...], kernel: tuple[int, ...],
@@ -32,7 +32,7 @@ def _convnd(x: Tensor, weight: Any, bias: Any, stride: Any, padding: Any, dilati
     dilation = _ntuple(dilation, "dilation", fn, d)
     groups = _one(groups, "groups", fn)
     if weight.ndim != 2 + d:
-        kernel_dims = "kernel" if d == 1 else ", ".join(f"k{a}" for a in "HW"[:d])
+        kernel_dims = "kernel" if d == 1 else ", ".join(f"k{a}" for a in "DHW"[3 - d:])
         raise ValueError(f"{fn}: weight must be {2 + d}-D (out_channels, in_channels/groups, {kernel_dims}), got "
                          f"{weight.shape}")
     O, Cg, kernel = weight.shape[0], weight.shape[1], tuple(weight.shape[2:])
@@ -78,4 +78,17 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     unbatched = x.ndim == 3
     out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 2,
                   "conv2d", tuple(x.shape))
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
+           padding: int | tuple | str = 0, dilation: int | tuple = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation: input ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``, weight
+    ``(C_out, C_in/groups, kD, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, D_out, H_out, W_out)`` (or unbatched),
+    each output size as in :func:`conv2d`. ``stride``, ``padding``, ``dilation``: an int or a ``(d, h, w)``
+    triple; ``padding`` also ``"valid"`` or ``"same"``."""
+    x = _volume_input(input, "conv3d")
+    unbatched = x.ndim == 4
+    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 3,
+                  "conv3d", tuple(x.shape))
     return out.reshape(out.shape[1:]) if unbatched else out

@@ -1,4 +1,4 @@
-"""``torch.nn.modules.conv``: the same classes as ``nn.Conv1d`` and ``nn.Conv2d``."""
-from ..conv import Conv1d, Conv2d
+"""``torch.nn.modules.conv``: the same classes as ``nn.Conv1d``, ``nn.Conv2d`` and ``nn.Conv3d``."""
+from ..conv import Conv1d, Conv2d, Conv3d
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
