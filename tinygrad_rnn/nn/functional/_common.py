@@ -55,12 +55,29 @@ def _one(value: Any, name: str, fn: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def _spatial_input(input: Any, fn: str, d: int) -> Tensor:
+    """``(N, C, *size)`` or unbatched ``(C, *size)`` with ``d`` spatial dimensions, as PyTorch's d-D layers take."""
+    input = _tensor(input)
+    if input.ndim not in (d + 1, d + 2):
+        dims = ("L", "H, W", "D, H, W")[d - 1]
+        raise ValueError(f"{fn}: expected a {d + 1}-D (unbatched) (C, {dims}) or {d + 2}-D (batched) (N, C, {dims}) "
+                         f"input, got shape {input.shape}")
+    return input
+
+
 def _sequence_input(input: Any, fn: str) -> Tensor:
     """``(N, C, L)`` or unbatched ``(C, L)``, as PyTorch's 1-D layers take."""
-    input = _tensor(input)
-    if input.ndim not in (2, 3):
-        raise ValueError(f"{fn}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
-    return input
+    return _spatial_input(input, fn, 1)
+
+
+def _image_input(input: Any, fn: str) -> Tensor:
+    """``(N, C, H, W)`` or unbatched ``(C, H, W)``, as PyTorch's 2-D layers take."""
+    return _spatial_input(input, fn, 2)
+
+
+def _volume_input(input: Any, fn: str) -> Tensor:
+    """``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)``, as PyTorch's 3-D layers take."""
+    return _spatial_input(input, fn, 3)
 
 
 def _ntuple(value: Any, name: str, fn: str, d: int, minimum: int = 1) -> tuple[int, ...]:
@@ -75,24 +92,8 @@ def _ntuple(value: Any, name: str, fn: str, d: int, minimum: int = 1) -> tuple[i
     return (_one(value, name, fn, minimum),) * d
 
 
-def _volume_input(input: Any, fn: str) -> Tensor:
-    """``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)``, as PyTorch's 3-D layers take."""
-    input = _tensor(input)
-    if input.ndim not in (4, 5):
-        raise ValueError(f"{fn}: expected a 4-D (unbatched) (C, D, H, W) or 5-D (batched) (N, C, D, H, W) input, "
-                         f"got shape {input.shape}")
-    return input
-
-
 def _pair(value: Any, name: str, fn: str, minimum: int = 1) -> tuple[int, int]:
     """``(h, w)`` from an int or a 1- or 2-tuple (see :func:`_ntuple`)."""
     return _ntuple(value, name, fn, 2, minimum)  # type: ignore[return-value]
 
 
-def _image_input(input: Any, fn: str) -> Tensor:
-    """``(N, C, H, W)`` or unbatched ``(C, H, W)``, as PyTorch's 2-D layers take."""
-    input = _tensor(input)
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{fn}: expected a 3-D (unbatched) (C, H, W) or 4-D (batched) (N, C, H, W) input, "
-                         f"got shape {input.shape}")
-    return input

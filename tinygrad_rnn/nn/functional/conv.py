@@ -5,7 +5,7 @@ from typing import Any
 
 from ... import ops
 from ...tensor import Tensor
-from ._common import _image_input, _ntuple, _one, _sequence_input, _tensor, _volume_input
+from ._common import _ntuple, _one, _spatial_input, _tensor
 
 
 def _conv_padding(padding: Any, stride: tuple[int, ...], dilation: tuple[int, ...], kernel: tuple[int, ...],
@@ -24,9 +24,13 @@ def _conv_padding(padding: Any, stride: tuple[int, ...], dilation: tuple[int, ..
     return tuple((p, p) for p in _ntuple(padding, "padding", fn, len(kernel), minimum=0))
 
 
-def _convnd(x: Tensor, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, d: int,
-            fn: str, input_shape: tuple[int, ...]) -> Tensor:
-    """The checks and the op shared by ``conv1d`` and ``conv2d``: ``x`` is batched ``(N, C, *size)``."""
+def _convnd(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, d: int,
+            fn: str) -> Tensor:
+    """What ``conv1d``, ``conv2d`` and ``conv3d`` share: the checks, the unbatched ``(C, *size)`` form, the op."""
+    x = _spatial_input(input, fn, d)
+    input_shape, unbatched = tuple(x.shape), x.ndim == d + 1
+    if unbatched:  # one sample: a batch of one, and the batch dimension dropped again at the end
+        x = x.reshape(1, *x.shape)
     weight = _tensor(weight)
     stride = _ntuple(stride, "stride", fn, d)
     dilation = _ntuple(dilation, "dilation", fn, d)
@@ -52,7 +56,8 @@ def _convnd(x: Tensor, weight: Any, bias: Any, stride: Any, padding: Any, dilati
         bias = _tensor(bias)
         if bias.shape != (O,):
             raise ValueError(f"{fn}: bias must have shape ({O},), got {bias.shape}")
-    return ops.ConvNd.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    out = ops.ConvNd.apply(x, weight, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    return out.reshape(out.shape[1:]) if unbatched else out
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
@@ -61,11 +66,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     bias ``(C_out,)`` -> ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), with
     ``L_out = (L + 2 padding - dilation (K - 1) - 1) // stride + 1``. ``padding`` is zeros on both sides:
     an int, a 1-tuple, ``"valid"`` (none) or ``"same"`` (L_out = L; stride 1 only, any extra on the right)."""
-    x = _sequence_input(input, "conv1d")
-    unbatched = x.ndim == 2
-    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 1,
-                  "conv1d", tuple(x.shape))
-    return out.reshape(out.shape[1:]) if unbatched else out
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
@@ -74,11 +75,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, H_out, W_out)`` (or unbatched), with
     ``H_out = (H + 2 padding_h - dilation_h (kH - 1) - 1) // stride_h + 1`` and likewise W_out. ``stride``,
     ``padding``, ``dilation``: an int or an ``(h, w)`` pair; ``padding`` also ``"valid"`` or ``"same"``."""
-    x = _image_input(input, "conv2d")
-    unbatched = x.ndim == 3
-    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 2,
-                  "conv2d", tuple(x.shape))
-    return out.reshape(out.shape[1:]) if unbatched else out
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int | tuple = 1,
@@ -87,8 +84,4 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: in
     ``(C_out, C_in/groups, kD, kH, kW)``, bias ``(C_out,)`` -> ``(N, C_out, D_out, H_out, W_out)`` (or unbatched),
     each output size as in :func:`conv2d`. ``stride``, ``padding``, ``dilation``: an int or a ``(d, h, w)``
     triple; ``padding`` also ``"valid"`` or ``"same"``."""
-    x = _volume_input(input, "conv3d")
-    unbatched = x.ndim == 4
-    out = _convnd(x.reshape(1, *x.shape) if unbatched else x, weight, bias, stride, padding, dilation, groups, 3,
-                  "conv3d", tuple(x.shape))
-    return out.reshape(out.shape[1:]) if unbatched else out
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
