@@ -202,3 +202,27 @@ def test_tiny_encoder_classifier_trains():
         losses.append(float(loss.item()))
     assert losses[-1] < losses[0]
     assert all(p.grad is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize("hint", [None, True, False])
+def test_causal_mask_detection_is_torchs(hint):
+    torch = _torch()
+    from torch.nn.modules.transformer import _detect_is_causal_mask as theirs
+
+    from tinygrad_rnn.nn.transformer import _detect_is_causal_mask as ours
+    causal = np.triu(np.full((S, S), -np.inf), 1)
+    almost = causal.copy()
+    almost[0, 1] = 0.0
+    for mask in (None, causal, almost, causal[:4, :4]):
+        tmask = None if mask is None else torch.tensor(mask)
+        assert ours(mask, hint, S) == theirs(tmask, hint, S)
+
+
+def test_dropout_acts_in_training_only():
+    tg.manual_seed(7)
+    layer = nn.TransformerEncoderLayer(E, H, FF, dropout=0.5)
+    x = tg.Tensor(np.random.default_rng(8).standard_normal((S, N, E)).astype(np.float32))
+    train_a, train_b = layer(x).data, layer(x).data
+    layer.eval()
+    assert not np.allclose(train_a, train_b)  # fresh masks each call
+    np.testing.assert_array_equal(layer(x).data, layer(x).data)
