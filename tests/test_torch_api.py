@@ -288,14 +288,14 @@ def test_names_programs_reference_exist_and_fail_clearly():
     assert nn.modules.sparse.Embedding is nn.Embedding and nn.modules.dropout.Dropout is nn.Dropout
     assert nn.modules.container.ModuleList is nn.ModuleList
 
-    class Encoder(nn.TransformerEncoder):  # a file that also defines RNN models may subclass it
+    class Decoder(nn.TransformerDecoder):  # a file that also defines RNN models may subclass it
         pass
 
-    for build in (Encoder, nn.Transformer):
+    for build in (Decoder, nn.Transformer, nn.TransformerDecoderLayer):
         with pytest.raises(NotImplementedError, match="not provided"):
             build()
-    with pytest.raises(NotImplementedError, match="Encoder|TransformerEncoder"):
-        Encoder()
+    with pytest.raises(NotImplementedError, match="TransformerDecoder"):
+        Decoder()
     with pytest.raises(NotImplementedError, match="safetensors|state_dict"):
         torch.onnx.export(None, None, "model.onnx")
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from .module import Module
 
-__all__ = ["Transformer", "TransformerEncoder", "TransformerEncoderLayer", "TransformerDecoder",
-           "TransformerDecoderLayer"]
+__all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer"]
 
 
 class _NotProvided(Module):
@@ -16,19 +15,11 @@ class _NotProvided(Module):
         name = next(c.__name__ for c in type(self).__mro__ if _NotProvided in c.__bases__)
         raise NotImplementedError(
             f"nn.{name} is not provided by tinygrad_rnn (recurrent models only): use nn.RNN, nn.LSTM "
-            "or nn.GRU, with nn.MultiheadAttention for attention"
+            "or nn.GRU, with nn.MultiheadAttention or nn.TransformerEncoder for attention"
         )
 
 
 class Transformer(_NotProvided):
-    """Not provided: raises ``NotImplementedError`` when built."""
-
-
-class TransformerEncoder(_NotProvided):
-    """Not provided: raises ``NotImplementedError`` when built."""
-
-
-class TransformerEncoderLayer(_NotProvided):
     """Not provided: raises ``NotImplementedError`` when built."""
 
 
