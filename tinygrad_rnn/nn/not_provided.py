@@ -1,5 +1,5 @@
-"""Names a classic RNN program may only reference (a file that also defines RNN models often imports or
-subclasses them): they exist, so the program imports and its recurrent path runs, and each raises one clear
+"""Names a program may only reference (a file that also defines RNN or encoder models often imports or
+subclasses them): they exist, so the program imports and the rest of it runs, and each raises one clear
 ``NotImplementedError`` when built."""
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ class _NotProvided(Module):
     def __init__(self, *args: Any, **kwargs: Any):
         name = next(c.__name__ for c in type(self).__mro__ if _NotProvided in c.__bases__)
         raise NotImplementedError(
-            f"nn.{name} is not provided by tinygrad_rnn (recurrent models only): use nn.RNN, nn.LSTM "
-            "or nn.GRU, with nn.MultiheadAttention or nn.TransformerEncoder for attention"
+            f"nn.{name} is not provided by tinygrad_rnn (no decoder stacks): use nn.TransformerEncoder, "
+            "nn.MultiheadAttention, or nn.RNN/nn.LSTM/nn.GRU"
         )
 
 
