@@ -467,3 +467,29 @@ def test_conv3d_module_state_dict_padding_modes_and_repr_match_torch():
     _close(m(tg.Tensor(x[0])).data, tm(torch.tensor(x[0])))  # unbatched (C, D, H, W)
     with pytest.raises(ValueError, match="conv3d: expected a 4-D"):
         F.conv3d(tg.Tensor(np.ones((2, 3, 4))), tg.Tensor(np.ones((1, 2, 1, 1, 1))))
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(0, 4, 4), (2, 0, 4, 4), (1, 2, 0, 4), (3, 0, 4), (2, 3, 4, 0)])
+@pytest.mark.parametrize("fn", ["adaptive_max_pool2d", "adaptive_avg_pool2d"])
+def test_adaptive_pools2d_accept_and_refuse_empty_inputs_as_torch(shape, fn):
+    try:
+        expected = tuple(getattr(TF, fn)(torch.zeros(shape), 2).shape)
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="non-zero size"):
+            getattr(F, fn)(tg.Tensor(np.zeros(shape)), 2)
+    else:
+        assert getattr(F, fn)(tg.Tensor(np.zeros(shape)), 2).shape == expected
+
+
+@needs_torch
+@pytest.mark.parametrize("fn, args", [("max_pool2d", (2,)), ("avg_pool2d", (2,)), ("adaptive_max_pool2d", (2,)),
+                                      ("adaptive_avg_pool2d", (2,)), ("max_pool1d", (2,)), ("avg_pool1d", (2,)),
+                                      ("adaptive_max_pool1d", (2,)), ("adaptive_avg_pool1d", (2,))])
+def test_pools_of_an_empty_batch_have_torchs_shape_and_a_gradient(fn, args):
+    shape = (0, 1, 4, 4) if fn.endswith("2d") else (0, 1, 8)
+    x = tg.Tensor(np.zeros(shape), requires_grad=True)
+    out = getattr(F, fn)(x, *args)
+    assert out.shape == tuple(getattr(TF, fn)(torch.zeros(shape), *args).shape)
+    out.sum().backward()
+    assert x.grad.shape == shape

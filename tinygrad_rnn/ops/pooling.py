@@ -6,6 +6,8 @@ indices are what ``return_indices=True`` returns, so the two never disagree.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Context, Function
@@ -102,7 +104,7 @@ def _scatter_last(values: np.ndarray, index: np.ndarray, lead_ndim: int, length:
     positions are summed (one bincount over the flattened rows)."""
     lead = values.shape[:lead_ndim]
     rows = int(np.prod(lead, dtype=np.int64))
-    index = np.broadcast_to(index, values.shape).reshape(rows, -1)
+    index = np.broadcast_to(index, values.shape).reshape(rows, math.prod(values.shape[lead_ndim:]))
     flat = (np.arange(rows)[:, None] * length + index).ravel()
     out = np.bincount(flat, weights=values.reshape(-1), minlength=rows * length)
     return out.reshape(lead + (length,)).astype(values.dtype, copy=False)

@@ -52,7 +52,7 @@ def max_pool2d_indices(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int
     fill = -np.inf if x.dtype.kind == "f" else (np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
     xp = _padded2d(x, _pads((H, W), kernel, stride, padding, dilation, out), fill)
     win = windows(xp, kernel, stride, dilation, out)
-    taps = win.reshape(win.shape[:-2] + (-1,))
+    taps = win.reshape(win.shape[:-2] + (kernel[0] * kernel[1],))
     tap = _last_nan_or_first_max(taps)  # PyTorch's scan, as in 1-D
     row = np.arange(out[0])[:, None] * stride[0] - padding[0] + (tap // kernel[1]) * dilation[0]
     col = np.arange(out[1]) * stride[1] - padding[1] + (tap % kernel[1]) * dilation[1]
@@ -70,7 +70,8 @@ def adaptive_max_pool2d_indices(x: np.ndarray, output_size: tuple[int, int]) -> 
     """Flat positions ``h * W + w`` (int64) of each adaptive window's maximum (or last NaN, as PyTorch's scan),
     shape ``(..., oH, oW)``: the 1-D adaptive windows of each dimension, their taps gathered as
     ``(..., oH, kH, oW, kW)`` with the taps past a window's end masked to -inf."""
-    check_nonempty(x, "adaptive_max_pool2d", -3)
+    # torch checks the "non-batch" dimensions: of a 3-D input its last two (the first counts as a batch there)
+    check_nonempty(x, "adaptive_max_pool2d", -2 if x.ndim == 3 else -3)
     H, W = x.shape[-2:]
     (ih, mh), (iw, mw) = adaptive_pool1d_windows(H, output_size[0]), adaptive_pool1d_windows(W, output_size[1])
     taps = x[..., ih[:, :, None, None], iw[None, None, :, :]]  # (..., oH, kH, oW, kW)

@@ -1,6 +1,7 @@
 """Pooling: max, average and adaptive pools over 1-D sequences and 2-D images."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ... import ops
@@ -89,8 +90,8 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
     H, W = x.shape[-2:]
     k, s, p, d, out = _pool2d_args("max_pool2d", (H, W), kernel_size, stride, padding, dilation, ceil_mode)
     indices, empty = max_pool2d_indices(x.data, k, s, p, d, out)
-    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1),
-                              empty=None if empty is None else empty.reshape(*empty.shape[:-2], -1))
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], math.prod(indices.shape[-2:])),
+                              empty=None if empty is None else empty.reshape(*empty.shape[:-2], math.prod(empty.shape[-2:])))
     result = flat.reshape(*indices.shape)
     return (result, Tensor(indices)) if return_indices else result
 
@@ -141,6 +142,6 @@ def adaptive_max_pool2d(input: Tensor, output_size: int | tuple,
     x = _image_input(input, "adaptive_max_pool2d")
     H, W = x.shape[-2:]
     indices = adaptive_max_pool2d_indices(x.data, _adaptive_size2d(output_size, (H, W), "adaptive_max_pool2d"))
-    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], -1))
+    flat = ops.TakeLast.apply(x.reshape(*x.shape[:-2], H * W), index=indices.reshape(*indices.shape[:-2], math.prod(indices.shape[-2:])))
     result = flat.reshape(*indices.shape)
     return (result, Tensor(indices)) if return_indices else result
