@@ -2,6 +2,8 @@
 values, dtypes and gradients against torch, and finite differences (float64)."""
 import math
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -143,6 +145,12 @@ def test_nanmean_matches_torch():
     tg.nanmean(x, 1).nansum().backward()
     torch.nanmean(xt, 1).nansum().backward()
     np.testing.assert_array_equal(x.grad, xt.grad.numpy())
+    # an all-NaN row: its mean NaN, its gradient 0, and no division by zero on the way (numpy would warn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = tg.tensor(a, requires_grad=True)
+        tg.nanmean(y, 1).nansum().backward()
+    assert y.grad[1].tolist() == [0.0, 0.0, 0.0] and y.grad[0].tolist() == [0.5, 0.0, 0.5]
 
 
 @pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "nearest", "midpoint"])

@@ -82,14 +82,17 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:
 
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The mean of the non-NaN entries (NaN where all are NaN)."""
+    """The mean of the non-NaN entries (NaN where all are NaN; such a slice passes no gradient, where torch's
+    0 * inf gives NaN)."""
     x = _t(input) if dtype is None else _t(input).to(dtype)
     if x.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected a floating-point tensor, got {x.dtype}")
     keep = ~x.isnan()
-    count = Tensor._wrap(np.asarray(np.sum(keep.data, axis=_axes(dim), keepdims=keepdim), dtype=x.dtype))
-    with np.errstate(invalid="ignore"):  # an all-NaN slice: 0 / 0
-        return x.nansum(dim, keepdim) / count
+    count = np.asarray(np.sum(keep.data, axis=_axes(dim), keepdims=keepdim), dtype=x.dtype)
+    # an all-NaN slice divides by 1 and is then set to NaN: no 0 / 0 in the forward, no division by zero in
+    # the backward (which numpy would warn about)
+    mean = x.nansum(dim, keepdim) / Tensor._wrap(np.maximum(count, 1))
+    return mean if count.all() else mean.masked_fill(Tensor._wrap(count == 0), float("nan"))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")
