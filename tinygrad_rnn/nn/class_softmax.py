@@ -208,7 +208,7 @@ class _ClassLogProb(Function):
         if layout == "runs":
             groups = _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out)
         elif layout == "union":
-            groups = _union_forward(x, weight, bias, target_class, classes, tables, out, target)
+            groups = _union_forward(x, weight, bias, target, target_class, classes, tables, out)
         elif layout == "pairs":
             groups = _pairs_forward(x, weight, bias, target, grouping, tables, out)
         else:
@@ -284,7 +284,7 @@ def _class_words(classes, tables) -> np.ndarray:
     return word if tables.in_class_order else tables.words_by_class.take(word)
 
 
-def _union_forward(x, weight, bias, target_class, classes, tables, out, target) -> tuple:
+def _union_forward(x, weight, bias, target, target_class, classes, tables, out) -> tuple:
     """The union layout's word factor, added to ``out`` in place: every row against all words of the
     touched ``classes`` (``cols``, sorted ids) in one product, each row masked to its own class."""
     cols = _class_words(classes, tables)
