@@ -1,6 +1,8 @@
 """models/common, the spine both CLIs share: signals, the checkpoint envelope, sampling, the loop skeleton."""
 import io
 import signal
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -55,6 +57,31 @@ def test_outside_the_main_thread_no_handler_is_installed():
     t.start()
     t.join()
     assert seen == {"handler": signal.SIG_DFL, "requested": False}
+
+
+# a signal that lands while run_cli cleans up (the run's work already saved) ends quietly, not in a traceback
+_LATE_SIGNAL = r"""
+import signal, sys
+from models.common import errors
+real = signal.signal
+def signal_then_late_arrival(sig, handler):
+    if handler is signal.SIG_IGN and not getattr(signal_then_late_arrival, "sent", False):
+        signal_then_late_arrival.sent = True
+        signal.raise_signal(signal.{late})  # arrives just as the clean-up begins
+    return real(sig, handler)
+def main(argv):
+    signal.signal = signal_then_late_arrival
+    return {code}
+sys.exit(errors.run_cli(main))
+"""
+
+
+@pytest.mark.parametrize("late", ["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("code", [0, 130])
+def test_a_signal_during_run_clis_clean_up_is_ignored(late, code):
+    proc = subprocess.run([sys.executable, "-c", _LATE_SIGNAL.format(late=late, code=code)],
+                          capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (code, "")
 
 
 def test_envelope_round_trip_and_every_problem_is_one_line(tmp_path):

@@ -76,24 +76,35 @@ def stop_when_stdout_closes() -> None:
         sys.stdout.stop_on_close = True
 
 
+# Set once run_cli is on its way out (its work saved or refused): a signal arriving then is ignored instead
+# of raising KeyboardInterrupt inside the clean-up, where nothing would catch it and a traceback would end a
+# run whose checkpoint is already on disk.
+_leaving = False
+
+
 def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    if not _leaving:
+        raise KeyboardInterrupt
 
 
 def _stop_signals_interrupt() -> dict[int, Any]:
-    """SIGTERM and SIGHUP act as Ctrl-C does outside a training loop (which installs its own save-and-stop
-    handlers): one "interrupted" line and exit 130 instead of a silent death. Main thread only."""
+    """SIGINT, SIGTERM and SIGHUP act as Ctrl-C does outside a training loop (which installs its own
+    save-and-stop handlers): one "interrupted" line and exit 130 instead of a silent death or a traceback.
+    Only signals at their default are taken over (an inherited SIG_IGN stays). Main thread only."""
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP"):
+        for name, default in (("SIGINT", signal.default_int_handler), ("SIGTERM", signal.SIG_DFL),
+                              ("SIGHUP", signal.SIG_DFL)):
             sig = getattr(signal, name, None)
-            if sig is not None and signal.getsignal(sig) in (signal.SIG_DFL, None):
+            if sig is not None and signal.getsignal(sig) in (default, None):
                 previous[sig] = signal.signal(sig, _interrupt)
     return previous
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
     """Run ``main(argv)``; a UserError becomes one 'error: ...' line on stderr and exit code 2."""
+    global _leaving
+    _leaving = False
     saved_stdout = sys.stdout
     sys.stdout = guard = PipeGuard(saved_stdout)
     handlers = _stop_signals_interrupt()
@@ -109,6 +120,7 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
         guard._closed()
         return 0
     except KeyboardInterrupt:
+        _leaving = True  # a further signal must not interrupt this line
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except MemoryError:
@@ -116,6 +128,7 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
               "smaller corpus", file=sys.stderr)
         return EXIT_USER_ERROR
     finally:
+        _leaving = True
         if argv is None and threading.current_thread() is threading.main_thread():
             # the process is about to exit with its work done (or refused): a late Ctrl-C or SIGTERM must not
             # turn that into a death by signal during the interpreter's shutdown
@@ -124,6 +137,7 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
         else:
             for sig, previous in handlers.items():
                 signal.signal(sig, previous)
+            _leaving = False
         if sys.stdout is guard:
             sys.stdout = saved_stdout
         try:
