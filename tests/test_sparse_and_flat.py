@@ -86,21 +86,40 @@ def test_sgd_on_sparse_gradients_equals_dense_sgd_bit_for_bit(seed, clip, tied):
 def test_sgd_steps_runs_of_consecutive_rows_as_the_dense_step_bit_for_bit(runs, seed):
     # rows in a few runs of consecutive ids (a class softmax's classes) take the slice path, scattered rows the
     # gather/scatter one: either way exactly the dense step
-    rows, at = [], 0
+    rows, firsts, at = [], [], 0
     for gap, length in runs:
         at += gap
+        firsts.append(at)
         rows.extend(range(at, at + length))
         at += length
     rng = np.random.default_rng(seed)
     V, D = at + 3, 5
     start = rng.standard_normal((V, D)).astype(np.float32)
     values = rng.standard_normal((len(rows), D)).astype(np.float32)
-    sparse_p, dense_p = nn.Parameter(start.copy()), nn.Parameter(start.copy())
-    sparse_p.grad = RowSparseGrad(np.array(rows), values, (V, D), coalesced=True)
-    dense_p.grad = sparse_p.grad.to_dense()
-    optim.SGD([sparse_p], lr=0.37).step()
-    optim.SGD([dense_p], lr=0.37).step()
-    np.testing.assert_array_equal(sparse_p.data, dense_p.data)
+    # the same gradient from its ids and from its ranges (touching ranges, gap 0, make one run)
+    from_ids = RowSparseGrad(np.array(rows), values, (V, D), coalesced=True)
+    from_ranges = RowSparseGrad.from_row_ranges(firsts, [length for _, length in runs], values, (V, D))
+    assert from_ranges.row_runs(len(rows)) == from_ids.row_runs(len(rows))
+    np.testing.assert_array_equal(from_ranges.indices, rows)
+    params = {name: nn.Parameter(start.copy()) for name in ("ids", "ranges", "dense")}
+    params["ids"].grad, params["ranges"].grad, params["dense"].grad = from_ids, from_ranges, from_ids.to_dense()
+    for p in params.values():
+        optim.SGD([p], lr=0.37).step()
+    np.testing.assert_array_equal(params["ids"].data, params["dense"].data)
+    np.testing.assert_array_equal(params["ranges"].data, params["dense"].data)
+
+
+def test_row_ranges_must_be_ascending_disjoint_and_fit_the_values():
+    shape = (10, 2)
+    for firsts, lengths, n_values in (([4, 2], [2, 2], 4), ([2, 3], [2, 1], 3), ([8], [3], 3), ([1], [0], 0),
+                                      ([1], [2], 3)):
+        with pytest.raises(ValueError, match="RowSparseGrad"):
+            RowSparseGrad.from_row_ranges(firsts, lengths, np.zeros((n_values, 2)), shape)
+    g = RowSparseGrad.from_row_ranges([0, 5], [2, 5], np.arange(14.0).reshape(7, 2), shape)
+    dense = np.zeros(shape)
+    dense[[0, 1, 5, 6, 7, 8, 9]] = np.arange(14.0).reshape(7, 2)
+    np.testing.assert_array_equal(g.to_dense(), dense)
+    assert g.row_runs(2) == [(0, 0, 2), (5, 2, 7)] and g.row_runs(1) is None
 
 
 def test_row_runs_splits_the_rows_into_runs_of_consecutive_ids():

@@ -10,7 +10,7 @@ twice in one graph, or two ``backward()`` calls) are concatenated and coalesced 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -20,9 +20,10 @@ __all__ = ["RowSparseGrad", "zeroed_grad"]
 
 
 class RowSparseGrad:
-    """``RowSparseGrad(indices (k,), values (k, D), shape (V, D), coalesced=False)``."""
+    """``RowSparseGrad(indices (k,), values (k, D), shape (V, D), coalesced=False)``; or
+    ``RowSparseGrad.from_row_ranges(first_ids, lengths, values, shape)`` for rows that come as ranges."""
 
-    __slots__ = ("indices", "values", "shape", "_coalesced")
+    __slots__ = ("_indices", "values", "shape", "_coalesced", "_runs")
     is_sparse = True
 
     def __init__(self, indices: np.ndarray, values: np.ndarray, shape: tuple[int, int], coalesced: bool = False):
@@ -31,8 +32,47 @@ class RowSparseGrad:
         if values.shape != (len(indices),) + tuple(shape[1:]):
             raise ValueError(f"RowSparseGrad: values of shape {values.shape} do not fit {len(indices)} rows of a "
                              f"{tuple(shape)} table")
-        self.indices, self.values, self.shape = indices, values, tuple(shape)
+        self._indices, self.values, self.shape = indices, values, tuple(shape)
         self._coalesced = coalesced
+        self._runs: list[tuple[int, int, int]] | None = None
+
+    @classmethod
+    def from_row_ranges(cls, first_ids: Sequence[int], lengths: Sequence[int], values: np.ndarray,
+                        shape: tuple[int, int]) -> "RowSparseGrad":
+        """The gradient of rows ``first_ids[i] .. first_ids[i] + lengths[i] - 1`` (ascending, disjoint ranges;
+        ``values`` (sum(lengths), D) holds them range after range): what a class softmax's backward makes,
+        its classes being id ranges. Coalesced; ``row_runs`` needs no pass over the ids, and ``indices`` is
+        only built when read (an SGD step of the runs never reads it)."""
+        runs: list[tuple[int, int, int]] = []
+        lo, end = 0, -1
+        for first, n in zip(first_ids, lengths):
+            first, n = int(first), int(n)
+            if n <= 0 or first < end or first < 0 or first + n > shape[0]:
+                raise ValueError(f"RowSparseGrad.from_row_ranges: rows {first}..{first + n - 1} are not a "
+                                 f"non-empty range above the previous ones inside a {tuple(shape)} table")
+            if first == end:  # touches the previous range: one run
+                runs[-1] = (runs[-1][0], runs[-1][1], lo + n)
+            else:
+                runs.append((first, lo, lo + n))
+            lo, end = lo + n, first + n
+        values = np.asarray(values)
+        if values.shape != (lo,) + tuple(shape[1:]):
+            raise ValueError(f"RowSparseGrad: values of shape {values.shape} do not fit {lo} rows of a "
+                             f"{tuple(shape)} table")
+        grad = cls.__new__(cls)
+        grad._indices, grad.values, grad.shape, grad._coalesced, grad._runs = None, values, tuple(shape), True, runs
+        return grad
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The row ids (k,) of ``values``."""
+        if self._indices is None:
+            runs = self._runs
+            lows = np.array([lo for _, lo, _ in runs], dtype=np.int64)
+            sizes = np.array([hi - lo for _, lo, hi in runs], dtype=np.int64)
+            shifts = np.array([first for first, _, _ in runs], dtype=np.int64) - lows
+            self._indices = np.arange(len(self.values), dtype=np.int64) + shifts.repeat(sizes)
+        return self._indices
 
     @property
     def dtype(self) -> np.dtype:
@@ -54,6 +94,8 @@ class RowSparseGrad:
         ``values[lo:hi]``; None when there are more than ``max_runs`` runs (or the gradient is uncoalesced).
         A run is updated through a slice of the table instead of a gather and a scatter of its rows: the class
         softmax's rows are whole classes, ascending id ranges of a vocabulary ranked by frequency."""
+        if self._runs:  # known from the ranges the gradient was made of
+            return self._runs if len(self._runs) <= max_runs else None
         idx = self.indices
         if not self._coalesced or not len(idx):
             return None

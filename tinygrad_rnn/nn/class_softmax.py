@@ -251,15 +251,16 @@ class _ClassLogProb(Function):
             idx, vals, bias_vals = _pairs_backward(groups, dx, g, has_bias)
         else:
             idx, vals, bias_vals = _grouped_backward(groups, dx, g[:, None], target, tables.position, x, has_bias)
+        # classes are disjoint: distinct rows, sorted = coalesced
+        if isinstance(idx, tuple):  # the runs layout's classes as (first ids, sizes): id ranges, ascending
+            rows = RowSparseGrad.from_row_ranges(*idx, vals, weight.shape)
+        else:
+            rows = RowSparseGrad(idx, vals, weight.shape, coalesced=True)
         d_bias = None
         if has_bias:
             d_bias = np.zeros(weight.shape[0], dtype=x.dtype)
-            d_bias[idx] = bias_vals
-        if sparse:  # classes are disjoint: distinct rows, sorted = coalesced
-            d_weight = RowSparseGrad(idx, vals, weight.shape, coalesced=True)
-        else:
-            d_weight = np.zeros(weight.shape, dtype=vals.dtype)
-            d_weight[idx] = vals
+            d_bias[rows.indices] = bias_vals
+        d_weight = rows if sparse else rows.to_dense()
         return dx, d_class_weight, d_class_bias, d_weight, d_bias
 
 
@@ -415,7 +416,8 @@ def _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out) -> 
     n_pairs = int(ends[-1])
     xs = x.take(order, axis=0)
     s = np.empty(n_pairs, dtype=x.dtype if x.dtype == weight.dtype else np.result_type(x, weight))
-    runs = []  # per distinct class: its sorted rows f:e, its k words, its (m, k) block of s (at lo), its weights
+    runs = []  # per distinct class: its sorted rows f:e, its k words from id a on, its (m, k) block of s (at lo),
+    n_words = 0  # and its weights; n_words: the words of all of them
     bounds = [*firsts.tolist(), n]
     info, members = tables.class_info, tables.members
     for j, (c, lo) in enumerate(zip(classes.tolist(), starts.take(firsts).tolist())):
@@ -424,7 +426,8 @@ def _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out) -> 
         w_c = weight[a:a + k] if is_range else weight.take(members[c], axis=0)
         block = s[lo:lo + (e - f) * k].reshape(e - f, k)
         xs[f:e].dot(w_c.T, out=block)
-        runs.append((f, e, k, lo, block, w_c))
+        runs.append((f, e, a, k, lo, block, w_c))
+        n_words += k
     if bias is not None:  # a score's word is words_by_class[its class's start + its place in the class]
         word = _iota(n_pairs) + (tables.class_start.take(sorted_class) - starts).repeat(sizes)
         s += bias.take(word if tables.in_class_order else tables.words_by_class.take(word))
@@ -434,7 +437,7 @@ def _runs_forward(x, weight, bias, target, own_sizes, grouping, tables, out) -> 
     np.exp(s, out=s)
     total = np.add.reduceat(s, starts)
     out += (picked - np.log(total)).take(inverse)
-    return ("runs", order, inverse, sizes, total, runs, xs, s, at, classes)
+    return ("runs", order, inverse, sizes, total, runs, n_words, xs, s, at, classes)
 
 
 def _runs_backward(saved, dx, grad, has_bias, reuse, tables):
@@ -443,7 +446,7 @@ def _runs_backward(saved, dx, grad, has_bias, reuse, tables):
     (k, H) product for its rows' dx and one (k, m) @ (m, H [+ 1 with a bias]) for its words' weights [and
     biases].
     ``reuse``: the saved scores may become their gradient in place (else a copy does)."""
-    _, order, inverse, sizes, total, runs, xs, s, at, classes = saved
+    _, order, inverse, sizes, total, runs, n_words, xs, s, at, classes = saved
     n, H = xs.shape
     g = grad.take(order)
     ds = np.multiply(s, (-g / total).repeat(sizes), out=s if reuse else None)  # exp(scores) -> gradient
@@ -456,19 +459,21 @@ def _runs_backward(saved, dx, grad, has_bias, reuse, tables):
         xs1[:, H] = 1
     else:
         xs1 = xs
-    n_words = sum(run[2] for run in runs)
     dxs = np.empty((n, H), dtype=ds.dtype)
     vals = np.empty((n_words, H + has_bias), dtype=ds.dtype)
     u = 0  # the touched words, class after class
-    for f, e, k, lo, d, w_c in runs:
+    for f, e, _, k, lo, d, w_c in runs:
         if not reuse:  # the saved block is of the scores: take the same block of their gradient
             d = ds[lo:lo + d.size].reshape(d.shape)
         d.dot(w_c, out=dxs[f:e])
         d.T.dot(xs1[f:e], out=vals[u:u + k])
         u += k
     dx += dxs.take(inverse, axis=0)
+    if tables.in_class_order:  # the rows are the classes' id ranges, ascending: no id array is needed
+        idx = ([run[2] for run in runs], [run[3] for run in runs])
+        return idx, (vals if not has_bias else vals[:, :H]), (vals[:, H] if has_bias else None)
     idx = _class_words(classes, tables)
-    if not tables.in_class_order and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
+    if n_words > 1 and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
         perm = idx.argsort(kind="stable")
         idx, vals = idx.take(perm), vals.take(perm, axis=0)
     if not has_bias:
