@@ -16,6 +16,11 @@ A ``PackedSequence`` input (see :mod:`.utils.rnn`) gives a ``PackedSequence`` ou
 each sequence at its own last step, in the batch's original order, as in PyTorch. That path runs the
 per-step ops over the padded batch with a mask that freezes each sequence's state past its length (the
 reverse direction then starts each sequence at its own last step); the unpacked path is unchanged.
+
+``LSTM(proj_size=P)`` (0 < P < hidden_size) is PyTorch's LSTM with projections: each step's h is
+``weight_hr_l{k}`` ``(P, H)`` times o * tanh(c), so h, the output and the next layer's input are P wide
+(``weight_hh_l{k}`` ``(4H, P)``, in_k = D*P above the first layer) while c stays H wide. Those layers run
+the per-step ops (the fused kernel has no projection); proj_size=0 is unchanged.
 """
 from __future__ import annotations
 
@@ -52,6 +57,8 @@ class _RNNBase(Module):
         dtype: Any = None,
         scheme: str = "pytorch",
         device: Any = None,
+        *,
+        proj_size: int = 0,
     ):
         super().__init__()
         if device is not None:
@@ -63,6 +70,12 @@ class _RNNBase(Module):
             )
         if not 0.0 <= dropout <= 1.0:
             raise ValueError(f"dropout must be a probability in [0, 1], got {dropout}")
+        if proj_size and self._gates != 4:
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size < 0:  # PyTorch's checks and messages
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.num_layers = int(num_layers)
@@ -71,22 +84,30 @@ class _RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self.fused = bool(fused)
+        self.proj_size = int(proj_size)
         dt = param_dtype(dtype)
         G = self._gates * hidden_size
-        D = self._directions
+        D, O = self._directions, self._out_size
         for k in range(num_layers):
-            in_k = input_size if k == 0 else D * hidden_size
-            for sfx in self._suffixes:
+            in_k = input_size if k == 0 else D * O
+            for sfx in self._suffixes:  # PyTorch's registration order, so state_dicts line up name for name
                 setattr(self, f"weight_ih_l{k}{sfx}", Parameter(np.empty((G, in_k), dtype=dt)))
-                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(np.empty((G, hidden_size), dtype=dt)))
+                setattr(self, f"weight_hh_l{k}{sfx}", Parameter(np.empty((G, O), dtype=dt)))
                 if bias:
                     setattr(self, f"bias_ih_l{k}{sfx}", Parameter(np.empty(G, dtype=dt)))
                     setattr(self, f"bias_hh_l{k}{sfx}", Parameter(np.empty(G, dtype=dt)))
+                if self.proj_size:
+                    setattr(self, f"weight_hr_l{k}{sfx}", Parameter(np.empty((O, hidden_size), dtype=dt)))
         self.reset_parameters(scheme)
 
     @property
     def _directions(self) -> int:
         return 2 if self.bidirectional else 1
+
+    @property
+    def _out_size(self) -> int:
+        """The width of h and of each direction's output: proj_size when projecting, else hidden_size."""
+        return self.proj_size or self.hidden_size
 
     @property
     def _suffixes(self) -> tuple[str, ...]:
@@ -104,6 +125,8 @@ class _RNNBase(Module):
                 params += [(w_ih, init.Role.INPUT_WEIGHT), (w_hh, init.Role.HIDDEN_WEIGHT)]
                 if self.bias:
                     params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
+                if self.proj_size:  # (P, H): its input is the H-wide o * tanh(c), as weight_hh's is h
+                    params.append((self._parameters[f"weight_hr_l{k}{sfx}"], init.Role.HIDDEN_WEIGHT))
         init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
@@ -135,14 +158,15 @@ class _RNNBase(Module):
             raise ValueError(f"{name}: the input sequence is empty (0 time steps)")
         return x, unbatched
 
-    def _prepare_state(self, h: Any, B: int, unbatched: bool, what: str) -> list[Tensor] | None:
+    def _prepare_state(self, h: Any, B: int, unbatched: bool, what: str, size: int | None = None) -> list[Tensor] | None:
         """Split an initial state (L*D, B, H) ((L*D, H) unbatched; D = 2 if bidirectional) into per-layer and
-        direction (B, H) tensors, in PyTorch's order l0, l0_reverse, l1, ..."""
+        direction (B, H) tensors, in PyTorch's order l0, l0_reverse, l1, ...; H is ``size`` if given
+        (an LSTM's c keeps hidden_size while a projected h is proj_size wide), else the h width."""
         if h is None:
             return None
         if not isinstance(h, Tensor):
             h = Tensor(h)
-        L, H = self.num_layers * self._directions, self.hidden_size
+        L, H = self.num_layers * self._directions, self._out_size if size is None else size
         expected = (L, H) if unbatched else (L, B, H)
         if h.shape != expected:
             raise ValueError(f"{type(self).__name__}: {what} must have shape {expected}, got {h.shape}")
@@ -188,12 +212,13 @@ class _RNNBase(Module):
             outs = []
             for d, sfx in enumerate(self._suffixes):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(k, sfx)
+                w_hr = self._parameters.get(f"weight_hr_l{k}{sfx}")
                 init_k = [None if s is None else s[k * D + d] for s in inits]
                 x_d = x if d == 0 else x.flip(0)  # the reverse direction reads the sequence backwards
-                if self.fused:
+                if self.fused and w_hr is None:  # the fused kernels have no projection
                     out, last = self._fused_layer(x_d, init_k, w_ih, w_hh, b_ih, b_hh)
                 else:
-                    out, last = self._composed_layer(x_d, init_k, w_ih, w_hh, b_ih, b_hh)
+                    out, last = self._composed_layer(x_d, init_k, w_ih, w_hh, b_ih, b_hh, w_hr)
                 outs.append(out if d == 0 else out.flip(0))
                 for kind, state in zip(finals, last):
                     kind.append(state)
@@ -225,7 +250,8 @@ class _RNNBase(Module):
             outs = []
             for d, sfx in enumerate(self._suffixes):
                 init_k = [None if s is None else s[k * D + d] for s in inits]
-                out, last = self._masked_layer(x, positions, valid, init_k, *self._layer_params(k, sfx), d == 1)
+                w_hr = self._parameters.get(f"weight_hr_l{k}{sfx}")
+                out, last = self._masked_layer(x, positions, valid, init_k, *self._layer_params(k, sfx), d == 1, w_hr)
                 outs.append(out)
                 for kind, state in zip(finals, last):
                     kind.append(state)
@@ -236,7 +262,7 @@ class _RNNBase(Module):
 
     def _masked_layer(self, x: Tensor, positions: np.ndarray, valid: np.ndarray, init: list[Tensor | None],
                       w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None,
-                      reverse: bool) -> tuple[Tensor, list[Tensor]]:
+                      reverse: bool, w_hr: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         """One direction of one layer over packed rows x (N, I): the output rows (N, H) and the last states.
 
         The input projection is one matmul over the N valid rows, scattered into the padded (T, B, G*H)
@@ -246,28 +272,28 @@ class _RNNBase(Module):
         T, B = valid.shape
         xp = ScatterRows.apply(F.linear(x, w_ih, b_ih), index=positions, n_rows=T * B, fill=0)
         xp = xp.reshape(T, B, w_ih.shape[0])
-        states = tuple(self._zeros(B) if s is None else s for s in init)
+        states = self._initial_states(init, B)
         steps: list[Tensor] = [None] * T  # type: ignore[list-item]
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            new = self._cell_step(xp[t], states, w_hh, b_hh)
+            new = self._step(xp[t], states, w_hh, b_hh, w_hr)
             if valid[t].all():
                 states = new
             else:
-                keep = np.broadcast_to(valid[t][:, None], (B, self.hidden_size))
-                states = tuple(n.where(keep, s) for n, s in zip(new, states))
+                states = tuple(n.where(np.broadcast_to(valid[t][:, None], n.shape), s) for n, s in zip(new, states))
             steps[t] = states[0]
-        out = Tensor.stack(steps, axis=0).reshape(T * B, self.hidden_size)[positions]
+        out = Tensor.stack(steps, axis=0).reshape(T * B, self._out_size)[positions]
         return out, list(states)
 
     def _composed_layer(self, x: Tensor, init: list[Tensor | None], w_ih: Tensor, w_hh: Tensor,
-                        b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, list[Tensor]]:
+                        b_ih: Tensor | None, b_hh: Tensor | None,
+                        w_hr: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         """One layer as per-step Tensor ops: output (T, B, H) (the first state of every step) and the last states."""
         T, B, _ = x.shape
         xp = self._input_projection(x, w_ih, b_ih)
-        states = tuple(self._zeros(B) if s is None else s for s in init)
+        states = self._initial_states(init, B)
         steps = []
         for t in range(T):
-            states = self._cell_step(xp[t], states, w_hh, b_hh)
+            states = self._step(xp[t], states, w_hh, b_hh, w_hr)
             steps.append(states[0])
         return Tensor.stack(steps, axis=0), list(states)
 
@@ -281,11 +307,26 @@ class _RNNBase(Module):
         """One step of the recurrence from the step's input projection: the new states."""
         raise NotImplementedError
 
-    def _zeros(self, B: int) -> Tensor:
-        return Tensor(np.zeros((B, self.hidden_size), dtype=self._parameters["weight_hh_l0"].dtype))
+    def _step(self, xp: Tensor, states: tuple[Tensor, ...], w_hh: Tensor, b_hh: Tensor | None,
+              w_hr: Tensor | None) -> tuple[Tensor, ...]:
+        """``_cell_step``, then the projection h = w_hr (o * tanh(c)) when the layer has one."""
+        new = self._cell_step(xp, states, w_hh, b_hh)
+        if w_hr is None:
+            return new
+        return (F.linear(new[0], w_hr),) + tuple(new[1:])
+
+    def _initial_states(self, init: list[Tensor | None], B: int) -> tuple[Tensor, ...]:
+        """The given initial states, zeros for None: h is _out_size wide, an LSTM's c hidden_size."""
+        sizes = (self._out_size, self.hidden_size)
+        return tuple(self._zeros(B, sizes[i]) if s is None else s for i, s in enumerate(init))
+
+    def _zeros(self, B: int, size: int) -> Tensor:
+        return Tensor(np.zeros((B, size), dtype=self._parameters["weight_hh_l0"].dtype))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -353,13 +394,32 @@ class RNN(_RNNBase):
 
 class LSTM(_RNNBase):
     """``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-    bidirectional=False, fused=True, dtype=None, scheme="pytorch")``.
+    bidirectional=False, proj_size=0, fused=True, dtype=None, scheme="pytorch", device=None)``.
 
     ``forward(x, (h0, c0) | None) -> (output (T, B, H), (h_n, c_n))``, each state ``(num_layers, B, H)``;
-    a PackedSequence x gives a PackedSequence output.
+    a PackedSequence x gives a PackedSequence output. With ``proj_size=P`` the output and h are P wide
+    (output ``(T, B, D*P)``, h0/h_n ``(num_layers*D, B, P)``), c stays H wide.
     """
 
     _gates = 4
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,  # PyTorch's eighth positional argument
+        fused: bool = True,
+        dtype: Any = None,
+        scheme: str = "pytorch",
+        device: Any = None,
+    ):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, fused, dtype,
+                         scheme, device, proj_size=proj_size)
 
     def forward(self, x: Any, hx: tuple[Any, Any] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         packed = isinstance(x, PackedSequence)
@@ -374,7 +434,7 @@ class LSTM(_RNNBase):
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError("LSTM: the initial state must be a pair (h0, c0) or None")
             h0s = self._prepare_state(hx[0], B, unbatched, "h0")
-            c0s = self._prepare_state(hx[1], B, unbatched, "c0")
+            c0s = self._prepare_state(hx[1], B, unbatched, "c0", self.hidden_size)
         if packed:
             output, (h_n, c_n) = self._run_packed(x, [h0s, c0s])
         else:

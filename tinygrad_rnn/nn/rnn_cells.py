@@ -37,7 +37,7 @@ def lstm_step(
     xp: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None
 ) -> tuple[Tensor, Tensor]:
     """One LSTM step: ``xp (..., 4H)``, ``h, c (..., H)`` -> ``(h', c')``."""
-    H = h.shape[-1]
+    H = c.shape[-1]  # not h's: a projected LSTM's h is narrower than its gates (see nn.LSTM's proj_size)
     gates = xp + F.linear(h, w_hh, b_hh)
     i = gates[..., 0:H].sigmoid()
     f = gates[..., H : 2 * H].sigmoid()
