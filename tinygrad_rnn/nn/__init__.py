@@ -45,7 +45,7 @@ from .not_provided import Transformer, TransformerDecoder, TransformerDecoderLay
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
-from .conv import Conv1d, Conv2d, Conv3d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,
                       MaxPool1d, MaxPool2d)
 from .batchnorm import BatchNorm1d
@@ -88,3 +88,4 @@ __all__ += [
 from . import modules  # noqa: E402  PyTorch's paths nn.modules.rnn.LSTM, ... (after every class exists)
 
 __all__ += ["Conv2d", "Conv3d", "MaxPool2d", "AvgPool2d", "AdaptiveMaxPool2d", "AdaptiveAvgPool2d"]
+__all__ += ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]

@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Context, Function
 
-__all__ = ["ConvNd", "conv1d_out_length", "conv_out_size", "windows", "scatter_windows"]
+__all__ = ["ConvNd", "ConvTransposeNd", "conv1d_out_length", "conv_out_size", "windows", "scatter_windows"]
 
 
 def conv1d_out_length(length: int, kernel_size: int, stride: int, padding: tuple[int, int], dilation: int) -> int:
@@ -67,6 +67,43 @@ def _columns(x: np.ndarray, kernel: tuple[int, ...], conf: tuple) -> np.ndarray:
     return cols.transpose(order).reshape(G, N * math.prod(out), C // G * math.prod(kernel))
 
 
+def _rows(grad: np.ndarray, G: int) -> np.ndarray:
+    """A convolution's output gradient ``(N, O, *out)`` -> ``(G, N*prod(out), O/G)``, the rows of its matmul."""
+    N, O, d = grad.shape[0], grad.shape[1], grad.ndim - 2
+    return grad.reshape(N, G, O // G, *grad.shape[2:]).transpose(1, 0, *range(3, 3 + d), 2).reshape(G, -1, O // G)
+
+
+def _conv(x: np.ndarray, weight: np.ndarray, conf: tuple) -> np.ndarray:
+    """The cross-correlation (no bias): x ``(N, C, *size)``, weight ``(O, C/G, *kernel)`` -> ``(N, O, *out)``."""
+    G, out = conf[3], conf[4]
+    N, O, kernel, d = x.shape[0], weight.shape[0], weight.shape[2:], len(conf[4])
+    cols = _columns(x, kernel, conf)  # (G, N*prod(out), Cg*prod(kernel))
+    y = np.matmul(cols, weight.reshape(G, O // G, -1).transpose(0, 2, 1))  # (G, N*prod(out), O/G)
+    y = y.reshape(G, N, *out, O // G).transpose(1, 0, 2 + d, *range(2, 2 + d))  # (N, G, O/G, *out)
+    return y.reshape(N, O, *out)
+
+
+def _conv_input_grad(rows: np.ndarray, weight: np.ndarray, size: tuple[int, ...], conf: tuple) -> np.ndarray:
+    """The gradient wrt x ``(N, C, *size)`` of :func:`_conv` from its output gradient's :func:`_rows`: the
+    taps' gradients (one matmul per group) scattered back into the padded input, its padding cut off."""
+    stride, padding, dilation, G, out = conf
+    Cg, kernel, d = weight.shape[1], weight.shape[2:], len(size)
+    N = rows.shape[1] // math.prod(out)
+    dcols = np.matmul(rows, weight.reshape(G, weight.shape[0] // G, -1))  # (G, N*prod(out), Cg*prod(kernel))
+    dcols = dcols.reshape(G, N, *out, Cg, *kernel)
+    # -> (N, G, Cg, *out, *kernel) = (N, C, *out, *kernel)
+    dcols = dcols.transpose(1, 0, 2 + d, *range(2, 2 + d), *range(3 + d, 3 + 2 * d))
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
+    dxp = scatter_windows(dcols.reshape(N, G * Cg, *out, *kernel), padded, stride, dilation)
+    return dxp[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, padding))]
+
+
+def _conv_weight_grad(rows: np.ndarray, x: np.ndarray, weight_shape: tuple[int, ...], conf: tuple) -> np.ndarray:
+    """The gradient wrt the weight ``(O, C/G, *kernel)`` of :func:`_conv` of ``x``, from its output
+    gradient's :func:`_rows`."""
+    return np.matmul(rows.transpose(0, 2, 1), _columns(x, weight_shape[2:], conf)).reshape(weight_shape)
+
+
 class ConvNd(Function):
     """``out[n, o, i] = bias[o] + sum_{c in group(o), p} w[o, c, p] * xpad[n, c, i*stride + p*dilation]`` with
     i and p d-dimensional.
@@ -79,18 +116,11 @@ class ConvNd(Function):
 
     @staticmethod
     def forward(ctx: Context, x, weight, bias, stride, padding, dilation, groups=1):
-        N, size = x.shape[0], x.shape[2:]
-        O, kernel = weight.shape[0], weight.shape[2:]
-        d = len(kernel)
-        out = conv_out_size(size, kernel, stride, padding, dilation)
-        conf = (stride, padding, dilation, groups, out)
-        cols = _columns(x, kernel, conf)  # (G, N*prod(out), Cg*prod(kernel))
-        w = weight.reshape(groups, O // groups, -1)
-        y = np.matmul(cols, w.transpose(0, 2, 1))  # (G, N*prod(out), O/G)
-        y = y.reshape(groups, N, *out, O // groups).transpose(1, 0, 2 + d, *range(2, 2 + d))  # (N, G, O/G, *out)
-        y = y.reshape(N, O, *out)
+        kernel, d = weight.shape[2:], weight.ndim - 2
+        conf = (stride, padding, dilation, groups, conv_out_size(x.shape[2:], kernel, stride, padding, dilation))
+        y = _conv(x, weight, conf)
         if bias is not None:
-            y = y + bias.reshape((O,) + (1,) * d)
+            y = y + bias.reshape((-1,) + (1,) * d)
         # x, not its columns, is kept: prod(kernel) times smaller, and checked for in-place changes like any
         # saved input
         ctx.save_for_backward(x, weight)
@@ -100,23 +130,45 @@ class ConvNd(Function):
     @staticmethod
     def backward(ctx: Context, grad):
         x, weight = ctx.saved_arrays
-        stride, padding, dilation, G, out = ctx.conf
-        N, C, size = x.shape[0], x.shape[1], x.shape[2:]
-        O, Cg, kernel = weight.shape[0], weight.shape[1], weight.shape[2:]
-        d = len(kernel)
         needs = ctx.needs_input_grad
-        g = grad.reshape(N, G, O // G, *out).transpose(1, 0, *range(3, 3 + d), 2).reshape(G, -1, O // G)
-        dx = dw = db = None
-        if needs[0]:
-            dcols = np.matmul(g, weight.reshape(G, O // G, -1))  # (G, N*prod(out), Cg*prod(kernel))
-            dcols = dcols.reshape(G, N, *out, Cg, *kernel)
-            # -> (N, G, Cg, *out, *kernel) = (N, C, *out, *kernel)
-            dcols = dcols.transpose(1, 0, 2 + d, *range(2, 2 + d), *range(3 + d, 3 + 2 * d))
-            padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
-            dxp = scatter_windows(dcols.reshape(N, C, *out, *kernel), padded, stride, dilation)
-            dx = dxp[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, padding))]
-        if needs[1]:
-            dw = np.matmul(g.transpose(0, 2, 1), _columns(x, kernel, ctx.conf)).reshape(weight.shape)
-        if len(needs) > 2 and needs[2]:
-            db = grad.sum(axis=(0, *range(2, 2 + d)))
+        rows = _rows(grad, ctx.conf[3])
+        dx = _conv_input_grad(rows, weight, x.shape[2:], ctx.conf) if needs[0] else None
+        dw = _conv_weight_grad(rows, x, weight.shape, ctx.conf) if needs[1] else None
+        db = grad.sum(axis=(0, *range(2, grad.ndim))) if len(needs) > 2 and needs[2] else None
+        return dx, dw, db
+
+
+class ConvTransposeNd(Function):
+    """The transposed convolution: the gradient of :class:`ConvNd` wrt its input, as an op of its own.
+
+    x ``(N, C_in, *size)``, weight ``(C_in, C_out/groups, *kernel)`` (a convolution from C_out to C_in
+    channels, PyTorch's layout), bias ``(C_out,)`` or None, ``padding`` d ``(p, p)`` pairs and
+    ``output_padding`` d ints (extra positions at the end, which no window reaches: only the bias) ->
+    ``(N, C_out, *out)`` with ``out = (size - 1) stride - 2 p + dilation (kernel - 1) + output_padding + 1``.
+    Forward is that convolution's input gradient, with x as its output gradient; backward wrt x is the
+    convolution itself, and wrt the weight its weight gradient with x and the output gradient in swapped roles.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x, weight, bias, stride, padding, output_padding, dilation, groups=1):
+        size, kernel, d = x.shape[2:], weight.shape[2:], weight.ndim - 2
+        out = tuple((n - 1) * s - lo - hi + dl * (k - 1) + op + 1
+                    for n, s, (lo, hi), dl, k, op in zip(size, stride, padding, dilation, kernel, output_padding))
+        # the convolution whose input gradient this is: its output size is x's (an explicit size, since with
+        # output_padding >= stride, allowed when below the dilation, its own formula would give one more)
+        conf = (stride, padding, dilation, groups, size)
+        y = _conv_input_grad(_rows(x, groups), weight, out, conf)
+        if bias is not None:
+            y = y + bias.reshape((-1,) + (1,) * d)
+        ctx.save_for_backward(x, weight)
+        ctx.conf = conf
+        return np.ascontiguousarray(y)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        x, weight = ctx.saved_arrays
+        needs = ctx.needs_input_grad
+        dx = _conv(grad, weight, ctx.conf) if needs[0] else None
+        dw = _conv_weight_grad(_rows(x, ctx.conf[3]), grad, weight.shape, ctx.conf) if needs[1] else None
+        db = grad.sum(axis=(0, *range(2, grad.ndim))) if len(needs) > 2 and needs[2] else None
         return dx, dw, db
