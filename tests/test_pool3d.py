@@ -269,6 +269,9 @@ def test_max_pool3d_of_integers_pads_with_their_least_value():
     x = np.arange(27).reshape(1, 1, 3, 3, 3) - 100
     np.testing.assert_array_equal(F.max_pool3d(tg.Tensor(x), 2, 1, 1).data,
                                   TF.max_pool3d(torch.tensor(x, dtype=torch.float64), 2, 1, 1).numpy())
+    # the 1-D max pool runs the same scan (before, its -inf padding overflowed an integer input)
+    np.testing.assert_array_equal(F.max_pool1d(tg.Tensor(x[0, 0, 0]), 2, 1, 1).data,
+                                  TF.max_pool1d(torch.tensor(x[0, 0, 0], dtype=torch.float64), 2, 1, 1).numpy())
 
 
 @pytest.mark.parametrize("fn", [

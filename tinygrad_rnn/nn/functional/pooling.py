@@ -32,12 +32,12 @@ def max_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum of each window along the last dimension of ``(N, C, L)`` or ``(C, L)`` (padding counts as
     -inf); with ``return_indices`` also the int64 positions in ``L`` of the (first) maxima."""
-    from ...ops.pooling import max_pool1d_indices
+    from ...ops.pooling2d import max_pool_indices
 
     x = _sequence_input(input, "max_pool1d")
     k, s, p, d, out_len = _pool_args("max_pool1d", x.shape[-1], kernel_size, stride, padding, dilation, ceil_mode)
-    indices = max_pool1d_indices(x.data, k, s, p, d, out_len)
-    out = ops.TakeLast.apply(x, index=indices)
+    indices, empty = max_pool_indices(x.data, (k,), (s,), (p,), (d,), (out_len,))  # the d-dimensional scan
+    out = ops.TakeLast.apply(x, index=indices, empty=empty)
     return (out, Tensor(indices)) if return_indices else out
 
 
@@ -60,10 +60,12 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple) -> Tensor:
 def adaptive_max_pool1d(input: Tensor, output_size: int | tuple,
                         return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over the adaptive windows of :func:`adaptive_avg_pool1d`; ``return_indices`` as :func:`max_pool1d`."""
-    from ...ops.pooling import adaptive_max_pool1d_indices
+    from ...ops.pooling import check_nonempty
+    from ...ops.pooling2d import adaptive_max_pool_indices
 
     x = _sequence_input(input, "adaptive_max_pool1d")
-    indices = adaptive_max_pool1d_indices(x.data, _one(output_size, "output_size", "adaptive_max_pool1d"))
+    check_nonempty(x.data, "adaptive_max_pool1d", -2)  # torch's 1-D check: the channels too, even unbatched
+    indices = adaptive_max_pool_indices(x.data, (_one(output_size, "output_size", "adaptive_max_pool1d"),))
     out = ops.TakeLast.apply(x, index=indices)
     return (out, Tensor(indices)) if return_indices else out
 
