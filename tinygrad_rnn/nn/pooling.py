@@ -1,6 +1,8 @@
 """Pooling layers over ``(N, C, L)`` / ``(C, L)``: ``MaxPool1d``, ``AvgPool1d`` and the adaptive
-``AdaptiveMaxPool1d`` / ``AdaptiveAvgPool1d`` (a fixed output length, e.g. 1 for max-over-time pooling); and
-over ``(N, C, H, W)`` / ``(C, H, W)``: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveMaxPool2d``, ``AdaptiveAvgPool2d``."""
+``AdaptiveMaxPool1d`` / ``AdaptiveAvgPool1d`` (a fixed output length, e.g. 1 for max-over-time pooling); over
+``(N, C, H, W)`` / ``(C, H, W)``: ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveMaxPool2d``, ``AdaptiveAvgPool2d``; and
+over ``(N, C, D, H, W)`` / ``(C, D, H, W)``: ``MaxPool3d``, ``AvgPool3d``, ``AdaptiveMaxPool3d``,
+``AdaptiveAvgPool3d``."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,11 +12,11 @@ from . import functional as F
 from .module import Module
 
 __all__ = ["MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "MaxPool2d", "AvgPool2d",
-           "AdaptiveMaxPool2d", "AdaptiveAvgPool2d"]
+           "AdaptiveMaxPool2d", "AdaptiveAvgPool2d", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d", "AdaptiveAvgPool3d"]
 
 
 class _MaxPoolNd(Module):
-    """What ``MaxPool1d`` and ``MaxPool2d`` share: the arguments, kept as given (as PyTorch), and the repr; a
+    """What ``MaxPool1d``, ``MaxPool2d`` and ``MaxPool3d`` share: the arguments, kept as given (as PyTorch), and the repr; a
     subclass names its ``F`` function as ``_pool``."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
@@ -48,6 +50,13 @@ class MaxPool2d(_MaxPoolNd):
     _pool = staticmethod(F.max_pool2d)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """``MaxPool3d(kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False)``
+    (ints or ``(d, h, w)`` triples); see :func:`F.max_pool3d`."""
+
+    _pool = staticmethod(F.max_pool3d)
+
+
 class AvgPool1d(Module):
     """``AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)``
     (``stride`` defaults to ``kernel_size``); see :func:`F.avg_pool1d`."""
@@ -69,9 +78,9 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=None)`` (``stride`` defaults to ``kernel_size``); see :func:`F.avg_pool2d`."""
+class _AvgPoolNd(Module):
+    """What ``AvgPool2d`` and ``AvgPool3d`` share: the arguments, kept as given (as PyTorch), and the repr; a
+    subclass names its ``F`` function as ``_pool``."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: Any = None):
@@ -82,15 +91,29 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return type(self)._pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool2d(_AvgPoolNd):
+    """``AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None)`` (``stride`` defaults to ``kernel_size``); see :func:`F.avg_pool2d`."""
+
+    _pool = staticmethod(F.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """``AvgPool3d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None)`` (ints or ``(d, h, w)`` triples); see :func:`F.avg_pool3d`."""
+
+    _pool = staticmethod(F.avg_pool3d)
+
+
 class _AdaptiveMaxPoolNd(Module):
-    """``output_size``, ``return_indices`` and the repr of ``AdaptiveMaxPool1d`` / ``AdaptiveMaxPool2d``;
+    """``output_size``, ``return_indices`` and the repr of ``AdaptiveMaxPool1d`` / ``2d`` / ``3d``;
     ``_pool`` is the ``F`` function."""
 
     def __init__(self, output_size: Any, return_indices: bool = False):
@@ -117,9 +140,15 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     _pool = staticmethod(F.adaptive_max_pool2d)
 
 
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """``AdaptiveMaxPool3d(output_size, return_indices=False)``: ``(..., D, H, W)`` -> ``(..., oD, oH, oW)`` (an
+    int for all three; ``None`` in the triple keeps that size); see :func:`F.adaptive_max_pool3d`."""
+
+    _pool = staticmethod(F.adaptive_max_pool3d)
+
+
 class _AdaptiveAvgPoolNd(Module):
-    """``output_size`` and the repr of ``AdaptiveAvgPool1d`` / ``AdaptiveAvgPool2d``; ``_pool`` is the ``F``
-    function."""
+    """``output_size`` and the repr of ``AdaptiveAvgPool1d`` / ``2d`` / ``3d``; ``_pool`` is the ``F`` function."""
 
     def __init__(self, output_size: Any):
         super().__init__()
@@ -143,3 +172,10 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     the pair keeps that size); see :func:`F.adaptive_avg_pool2d`."""
 
     _pool = staticmethod(F.adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """``AdaptiveAvgPool3d(output_size)``: ``(..., D, H, W)`` -> ``(..., oD, oH, oW)`` (an int for all three;
+    ``None`` in the triple keeps that size); see :func:`F.adaptive_avg_pool3d`."""
+
+    _pool = staticmethod(F.adaptive_avg_pool3d)

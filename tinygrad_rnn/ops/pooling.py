@@ -1,8 +1,11 @@
-"""1-D pooling over the last dimension of ``(N, C, L)``: windowed averages and max-picks.
+"""1-D pooling over the last dimension of ``(N, C, L)``: windowed averages, and the per-dimension rules (output
+lengths, ceil_mode's padding, divisors, adaptive windows, PyTorch's max scan) that the d-dimensional pools of
+:mod:`.pooling2d` apply to each dimension.
 
-Max pools are split in two: the winning positions are found on plain arrays (:func:`max_pool1d_indices`,
-:func:`adaptive_pool1d_windows`), and :class:`TakeLast` reads them, which is all that has a gradient. The
-indices are what ``return_indices=True`` returns, so the two never disagree.
+Max pools (1-D, 2-D and 3-D) are split in two: the winning positions are found on plain arrays
+(:func:`.pooling2d.max_pool_indices`, :func:`.pooling2d.adaptive_max_pool_indices`), and :class:`TakeLast` reads
+them, which is all that has a gradient. The indices are what ``return_indices=True`` returns, so the two never
+disagree.
 """
 from __future__ import annotations
 
@@ -50,25 +53,6 @@ def _last_nan_or_first_max(win: np.ndarray) -> np.ndarray:
     return np.where(nan.any(axis=-1), last_nan, tap)
 
 
-def max_pool1d_indices(x: np.ndarray, kernel_size: int, stride: int, padding: int, dilation: int,
-                       out_len: int) -> np.ndarray:
-    """Positions in ``x``'s last dimension (unpadded, int64) of each window's maximum, ``(..., out_len)``, as
-    PyTorch's scan picks them: it starts at the window's first tap inside the input (at or after 0), moves
-    on a larger value or on any NaN (so the first maximum, or the last NaN). A window whose taps all fall
-    in the padding (a dilation can step over the input) keeps that start, which is then >= L; TakeLast
-    reads it as -inf with no gradient, as PyTorch."""
-    L = x.shape[-1]
-    xp = _padded(x, padding, _right_pad(L, kernel_size, stride, padding, dilation, out_len), -np.inf)
-    win = windows(xp, (kernel_size,), (stride,), (dilation,), (out_len,))
-    tap = _last_nan_or_first_max(win)
-    start = np.arange(out_len) * stride - padding
-    first_inside = start + dilation * (-(start // dilation)).clip(0)  # the first tap at or after 0
-    idx = start + tap * dilation
-    # no value above -inf (padding only, or -inf values): the scan never moved from its start
-    stuck = np.take_along_axis(win, tap[..., None], axis=-1)[..., 0] == -np.inf
-    return np.where(stuck, first_inside, idx).astype(np.int64)
-
-
 def adaptive_pool1d_windows(length: int, output_size: int) -> tuple[np.ndarray, np.ndarray]:
     """PyTorch's adaptive windows ``[floor(i L / out), ceil((i+1) L / out))`` as a ``(out, K_max)`` index
     array (clipped into range) and its validity mask."""
@@ -82,20 +66,12 @@ def adaptive_pool1d_windows(length: int, output_size: int) -> tuple[np.ndarray, 
 
 
 def check_nonempty(x: np.ndarray, name: str, first: int) -> None:
-    """PyTorch's adaptive pools refuse an empty length (no window to pool), the max pool an empty channel
-    dimension too; ``first`` is the first dimension from the end checked (-1 or -2)."""
+    """PyTorch's adaptive pools refuse an empty length (no window to pool), some an empty channel dimension
+    too; ``first`` is the first dimension from the end checked (-1 to -4, as the caller's torch function)."""
     for d in range(x.ndim + first, x.ndim):
         if x.shape[d] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
                                f"has sizes {list(x.shape)} with dimension {d} being empty")
-
-
-def adaptive_max_pool1d_indices(x: np.ndarray, output_size: int) -> np.ndarray:
-    check_nonempty(x, "adaptive_max_pool1d", -2)
-    idx, mask = adaptive_pool1d_windows(x.shape[-1], output_size)
-    vals = np.where(mask, x[..., idx], -np.inf)  # (..., out, K_max)
-    tap = _last_nan_or_first_max(vals)
-    return np.take_along_axis(np.broadcast_to(idx, vals.shape), tap[..., None], axis=-1)[..., 0].astype(np.int64)
 
 
 def _scatter_last(values: np.ndarray, index: np.ndarray, lead_ndim: int, length: int) -> np.ndarray:
@@ -188,5 +164,4 @@ class AdaptiveAvgPool1d(Function):
         return _scatter_last(grad[..., None] * ctx.weights, ctx.idx, grad.ndim - 1, ctx.length)
 
 
-__all__ = ["AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "pool1d_out_length", "max_pool1d_indices",
-           "adaptive_pool1d_windows", "adaptive_max_pool1d_indices"]
+__all__ = ["AvgPool1d", "AdaptiveAvgPool1d", "TakeLast", "pool1d_out_length", "adaptive_pool1d_windows"]

@@ -1,36 +1,43 @@
-"""2-D pooling over the last two dimensions of ``(N, C, H, W)`` (or ``(C, H, W)``): window maxima (also over
-PyTorch's adaptive windows) and window averages. (The adaptive average is the 1-D one over each dimension in
-turn: ``F.adaptive_avg_pool2d``.)
+"""Pooling over the last d dimensions of ``(N, C, *size)`` (or ``(C, *size)``): d = 2 for images ``(H, W)``, 3
+for volumes ``(D, H, W)``. Window maxima (also over PyTorch's adaptive windows) and window averages. (The
+adaptive average is the 1-D one over each dimension in turn: ``F.adaptive_avg_pool2d`` / ``3d``.)
 
-As in 1-D (:mod:`.pooling`), max pooling is the winners' flat positions ``h * W + w`` found on plain arrays
-(:func:`max_pool2d_indices`, also what ``return_indices=True`` returns) read by :class:`.pooling.TakeLast`
-on the ``(..., H*W)`` view; only that read has a gradient. Sizes, ceil_mode's extra right/bottom padding,
-divisors and adaptive windows are the 1-D rules applied to each dimension.
+As in 1-D (:mod:`.pooling`), max pooling is the winners' flat (row-major) positions, ``h * W + w`` in 2-D and
+``(d * H + h) * W + w`` in 3-D, found on plain arrays (:func:`max_pool_indices`, also what
+``return_indices=True`` returns) and read by :class:`.pooling.TakeLast` on the ``(..., prod(size))`` view;
+only that read has a gradient. Sizes, ceil_mode's extra right/bottom padding, divisors and adaptive windows
+are the 1-D rules applied to each dimension.
 """
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
 from ..autograd import Context, Function
 from .conv import scatter_windows, windows
-from .pooling import (_avg_divisors, _last_nan_or_first_max, _right_pad, adaptive_pool1d_windows, check_nonempty,
-                      pool1d_out_length)
+from .pooling import _avg_divisors, _last_nan_or_first_max, _right_pad, adaptive_pool1d_windows, pool1d_out_length
 
 
-def _padded2d(x: np.ndarray, pads: tuple[int, int, int, int], value: float) -> np.ndarray:
-    """``x`` padded ``(top, bottom, left, right)`` with ``value`` over its last two dimensions (-inf is an
-    integer dtype's least value)."""
-    if not any(pads):
+def _least(dtype: np.dtype) -> float | int | bool:
+    """What max pooling pads with: -inf, or an integer dtype's least value."""
+    if dtype.kind == "f":
+        return -np.inf
+    return np.iinfo(dtype).min if dtype.kind in "iu" else False
+
+
+def _padded(x: np.ndarray, pads: tuple[tuple[int, int], ...], value: float | int | bool) -> np.ndarray:
+    """``x`` padded with ``value`` by ``(before, after)`` pairs over its last ``len(pads)`` dimensions."""
+    if not any(map(any, pads)):
         return x
-    if x.dtype.kind in "iub" and value == -np.inf:
-        value = np.iinfo(x.dtype).min if x.dtype.kind != "b" else False
-    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [pads[:2], pads[2:]], constant_values=value)
+    return np.pad(x, [(0, 0)] * (x.ndim - len(pads)) + list(pads), constant_values=value)
 
 
-def _pads(size, kernel, stride, padding, dilation, out) -> tuple[int, int, int, int]:
-    """``(top, bottom, left, right)``: ``padding`` before, and after as much as the last window needs."""
-    return (padding[0], _right_pad(size[0], kernel[0], stride[0], padding[0], dilation[0], out[0]),
-            padding[1], _right_pad(size[1], kernel[1], stride[1], padding[1], dilation[1], out[1]))
+def _pads(size, kernel, stride, padding, dilation, out) -> tuple[tuple[int, int], ...]:
+    """Per dimension ``(before, after)``: ``padding`` before, and after as much as the last window needs."""
+    return tuple((p, _right_pad(n, k, s, p, dl, o)) for n, k, s, p, dl, o in zip(size, kernel, stride, padding,
+                                                                                 dilation, out))
 
 
 def _first_inside(out: int, stride: int, padding: int, dilation: int) -> np.ndarray:
@@ -39,79 +46,96 @@ def _first_inside(out: int, stride: int, padding: int, dilation: int) -> np.ndar
     return start + dilation * (-(start // dilation)).clip(0)
 
 
-def max_pool2d_indices(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
-                       dilation: tuple[int, int], out: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
-    """Flat positions ``h * W + w`` in ``x``'s last two dimensions (int64) of each window's first maximum
-    (first in row-major order over the window) or its last NaN, as PyTorch's scan, shape ``(..., H_out,
-    W_out)``; and a bool mask of the windows with no tap inside the input (None if there are none).
+def _along(values: np.ndarray, axis: int, d: int) -> np.ndarray:
+    """A 1-D array over output dimension ``axis`` of ``d``, shaped to broadcast against ``(..., *out)``."""
+    return values.reshape((-1,) + (1,) * (d - 1 - axis))
+
+
+def max_pool_indices(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
+                     dilation: tuple[int, ...], out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Flat row-major positions over ``x``'s last ``d = len(kernel)`` dimensions (int64) of each window's first
+    maximum (first in row-major order over the window) or its last NaN, as PyTorch's scan, shape ``(...,
+    *out)``; and a bool mask of the windows with no tap inside the input (None if there are none).
 
     As in 1-D, a window holding no value above -inf keeps the scan's start, its first tap inside the input
     in each dimension; where that start lies past the input (a dilation stepping over it) the window is
     empty: PyTorch's index, but -inf and no gradient."""
-    H, W = x.shape[-2:]
-    fill = -np.inf if x.dtype.kind == "f" else (np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
-    xp = _padded2d(x, _pads((H, W), kernel, stride, padding, dilation, out), fill)
-    win = windows(xp, kernel, stride, dilation, out)
-    taps = win.reshape(win.shape[:-2] + (kernel[0] * kernel[1],))
+    d = len(kernel)
+    size = x.shape[x.ndim - d:]
+    fill = _least(x.dtype)
+    win = windows(_padded(x, _pads(size, kernel, stride, padding, dilation, out), fill), kernel, stride, dilation, out)
+    taps = win.reshape(win.shape[: win.ndim - d] + (math.prod(kernel),))
     tap = _last_nan_or_first_max(taps)  # PyTorch's scan, as in 1-D
-    row = np.arange(out[0])[:, None] * stride[0] - padding[0] + (tap // kernel[1]) * dilation[0]
-    col = np.arange(out[1]) * stride[1] - padding[1] + (tap % kernel[1]) * dilation[1]
     stuck = np.take_along_axis(taps, tap[..., None], axis=-1)[..., 0] == fill
-    if not stuck.any():
-        return (row * W + col).astype(np.int64), None
-    first_row = _first_inside(out[0], stride[0], padding[0], dilation[0])[:, None]
-    first_col = _first_inside(out[1], stride[1], padding[1], dilation[1])
-    row, col = np.where(stuck, first_row, row), np.where(stuck, first_col, col)
-    empty = stuck & ((first_row >= H) | (first_col >= W))
-    return (row * W + col).astype(np.int64), (empty if empty.any() else None)
+    flat, empty = np.zeros(tap.shape, dtype=np.int64), np.zeros(tap.shape, dtype=bool)
+    for axis, offset in enumerate(np.unravel_index(tap, kernel)):
+        n, s, p, dl = size[axis], stride[axis], padding[axis], dilation[axis]
+        pos = _along(np.arange(out[axis]) * s - p, axis, d) + offset * dl
+        if stuck.any():
+            first = _along(_first_inside(out[axis], s, p, dl), axis, d)
+            pos = np.where(stuck, first, pos)
+            empty |= stuck & (first >= n)
+        flat = flat * n + pos
+    return flat, (empty if empty.any() else None)
 
 
-def adaptive_max_pool2d_indices(x: np.ndarray, output_size: tuple[int, int]) -> np.ndarray:
-    """Flat positions ``h * W + w`` (int64) of each adaptive window's maximum (or last NaN, as PyTorch's scan),
-    shape ``(..., oH, oW)``: the 1-D adaptive windows of each dimension, their taps gathered as
-    ``(..., oH, kH, oW, kW)`` with the taps past a window's end masked to -inf."""
-    # torch checks the "non-batch" dimensions: of a 3-D input its last two (the first counts as a batch there)
-    check_nonempty(x, "adaptive_max_pool2d", -2 if x.ndim == 3 else -3)
-    H, W = x.shape[-2:]
-    (ih, mh), (iw, mw) = adaptive_pool1d_windows(H, output_size[0]), adaptive_pool1d_windows(W, output_size[1])
-    taps = x[..., ih[:, :, None, None], iw[None, None, :, :]]  # (..., oH, kH, oW, kW)
-    valid = mh[:, :, None, None] & mw[None, None, :, :]
-    vals = np.where(valid, taps, -np.inf).swapaxes(-3, -2)  # (..., oH, oW, kH, kW)
-    kh, kw = vals.shape[-2:]
-    tap = _last_nan_or_first_max(vals.reshape(vals.shape[:-2] + (kh * kw,)))
-    rows = ih[np.arange(output_size[0])[:, None], tap // kw]  # (..., oH, oW): the winning tap's row
-    cols = iw[np.arange(output_size[1]), tap % kw]
-    return (rows * W + cols).astype(np.int64)
+def adaptive_max_pool_indices(x: np.ndarray, output_size: tuple[int, ...]) -> np.ndarray:
+    """Flat row-major positions (int64) of each adaptive window's maximum (or last NaN, as PyTorch's scan),
+    shape ``(..., *output_size)``: the 1-D adaptive windows of each dimension, their taps gathered as
+    ``(..., o1, k1, o2, k2, ...)`` with the taps past a window's end masked to -inf. (The emptiness check is
+    the caller's: PyTorch's differs between the 1-D, 2-D and 3-D pools.)"""
+    d = len(output_size)
+    size = x.shape[x.ndim - d:]
+    wins = [adaptive_pool1d_windows(n, o) for n, o in zip(size, output_size)]  # (o, k) indices and masks
+
+    def spread(a: np.ndarray, axis: int) -> np.ndarray:  # an (o, k) array onto axes 2*axis, 2*axis + 1 of 2d
+        return a.reshape((1,) * (2 * axis) + a.shape + (1,) * (2 * (d - 1 - axis)))
+
+    taps = x[(Ellipsis,) + tuple(spread(idx, axis) for axis, (idx, _) in enumerate(wins))]
+    valid = functools.reduce(np.logical_and, (spread(mask, axis) for axis, (_, mask) in enumerate(wins)))
+    lead = taps.ndim - 2 * d
+    # (..., o1, k1, o2, k2, ...) -> (..., o1, o2, ..., k1 * k2 * ...)
+    order = tuple(range(lead)) + tuple(lead + 2 * a for a in range(d)) + tuple(lead + 2 * a + 1 for a in range(d))
+    vals = np.where(valid, taps, -np.inf).transpose(order)
+    kernel = vals.shape[vals.ndim - d:]
+    tap = _last_nan_or_first_max(vals.reshape(vals.shape[: vals.ndim - d] + (math.prod(kernel),)))
+    flat = np.zeros(tap.shape, dtype=np.int64)
+    for axis, offset in enumerate(np.unravel_index(tap, kernel)):
+        idx = wins[axis][0]  # the winning tap's position along this dimension
+        flat = flat * size[axis] + idx[_along(np.arange(output_size[axis]), axis, d), offset]
+    return flat
 
 
-class AvgPool2d(Function):
-    """Mean of each ``kH x kW`` window of ``(..., H, W)`` zero-padded by ``padding`` ``(h, w)`` ->
-    ``(..., H_out, W_out)``. The divisor is the window's area clipped to the padded input (or to the input
-    with ``count_include_pad=False``), or ``divisor_override``."""
+class AvgPoolNd(Function):
+    """Mean of each ``kernel`` window of ``(..., *size)`` zero-padded by ``padding`` (d-tuples) ->
+    ``(..., *out)``. The divisor is the window's volume clipped to the padded input (or to the input with
+    ``count_include_pad=False``), or ``divisor_override``."""
 
     @staticmethod
-    def forward(ctx: Context, x, kernel, stride, padding=(0, 0), ceil_mode=False, count_include_pad=True,
+    def forward(ctx: Context, x, kernel, stride, padding, ceil_mode=False, count_include_pad=True,
                 divisor_override=None):
-        H, W = x.shape[-2:]
-        out = tuple(pool1d_out_length(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((H, W), kernel, stride, padding))
-        pads = _pads((H, W), kernel, stride, padding, (1, 1), out)
+        d = len(kernel)
+        size = x.shape[x.ndim - d:]
+        out = tuple(pool1d_out_length(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(size, kernel, stride, padding))
+        pads = _pads(size, kernel, stride, padding, (1,) * d, out)
         if divisor_override is not None:
             div = np.asarray(float(divisor_override), dtype=x.dtype)
-        else:  # the window's area is the product of its clipped height and width
-            dh, dw = (_avg_divisors(n, k, s, p, o, count_include_pad)
-                      for n, k, s, p, o in zip((H, W), kernel, stride, padding, out))
-            div = np.outer(dh, dw).astype(x.dtype)
-        ctx.conf = (H, W, kernel, stride, pads)
+        else:  # the window's volume is the product of its clipped extents
+            divs = (_avg_divisors(n, k, s, p, o, count_include_pad)
+                    for n, k, s, p, o in zip(size, kernel, stride, padding, out))
+            div = functools.reduce(np.multiply.outer, divs).astype(x.dtype)
+        ctx.conf = (size, kernel, stride, pads)
         ctx.div = div
-        return windows(_padded2d(x, pads, 0.0), kernel, stride, (1, 1), out).sum(axis=(-2, -1)) / div
+        taps = windows(_padded(x, pads, 0.0), kernel, stride, (1,) * d, out)
+        return taps.sum(axis=tuple(range(-d, 0))) / div
 
     @staticmethod
     def backward(ctx: Context, grad):
-        H, W, kernel, stride, (top, bottom, left, right) = ctx.conf
+        size, kernel, stride, pads = ctx.conf
         g = grad / ctx.div
-        dwin = np.broadcast_to(g[..., None, None], g.shape + tuple(kernel))
-        dxp = scatter_windows(dwin, (H + top + bottom, W + left + right), stride, (1, 1))
-        return dxp[..., top : top + H, left : left + W]
+        dwin = np.broadcast_to(g[(Ellipsis,) + (None,) * len(kernel)], g.shape + tuple(kernel))
+        dxp = scatter_windows(dwin, tuple(n + lo + hi for n, (lo, hi) in zip(size, pads)), stride, (1,) * len(kernel))
+        return dxp[(Ellipsis,) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, pads))]
 
 
-__all__ = ["AvgPool2d", "adaptive_max_pool2d_indices", "max_pool2d_indices"]
+__all__ = ["AvgPoolNd", "adaptive_max_pool_indices", "max_pool_indices"]

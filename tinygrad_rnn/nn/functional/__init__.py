@@ -45,8 +45,9 @@ from .tensor_ops import concatenate, maximum, minimum, pad, stack, where
 from .recurrent import fused_gru, fused_lstm, fused_rnn, fused_rnn_one_hot, truncated_tanh_rnn
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, _conv_padding, _convnd
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
-from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d,
-                      avg_pool2d, max_pool1d, max_pool2d, _pool2d_args, _pool_args)
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                      adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool1d, max_pool2d,
+                      max_pool3d, _poolnd_args, _pool_args)
 
 __all__ = [
     "tanh", "sigmoid", "relu", "gelu", "softmax", "log_softmax", "linear", "cross_entropy", "nll_loss", "mse_loss",
@@ -69,3 +70,4 @@ __all__ += ["ctc_loss"]
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "conv3d"]
 __all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+__all__ += ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
