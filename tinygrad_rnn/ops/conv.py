@@ -2,7 +2,7 @@
 one (group-batched) matmul.
 
 The window view over the last d dimensions and its transpose (col2im) live here; the pools (:mod:`.pooling`,
-:mod:`.pooling2d`) use them too. Sizes, strides, dilations and kernels are d-tuples; padding is d
+:mod:`.pooling_nd`) use them too. Sizes, strides, dilations and kernels are d-tuples; padding is d
 ``(before, after)`` pairs of zeros.
 """
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """1-D pooling over the last dimension of ``(N, C, L)``: windowed averages, and the per-dimension rules (output
 lengths, ceil_mode's padding, divisors, adaptive windows, PyTorch's max scan) that the d-dimensional pools of
-:mod:`.pooling2d` apply to each dimension.
+:mod:`.pooling_nd` apply to each dimension.
 
 Max pools (1-D, 2-D and 3-D) are split in two: the winning positions are found on plain arrays
-(:func:`.pooling2d.max_pool_indices`, :func:`.pooling2d.adaptive_max_pool_indices`), and :class:`TakeLast` reads
+(:func:`.pooling_nd.max_pool_indices`, :func:`.pooling_nd.adaptive_max_pool_indices`), and :class:`TakeLast` reads
 them, which is all that has a gradient. The indices are what ``return_indices=True`` returns, so the two never
 disagree.
 """

@@ -32,7 +32,7 @@ def max_pool1d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum of each window along the last dimension of ``(N, C, L)`` or ``(C, L)`` (padding counts as
     -inf); with ``return_indices`` also the int64 positions in ``L`` of the (first) maxima."""
-    from ...ops.pooling2d import max_pool_indices
+    from ...ops.pooling_nd import max_pool_indices
 
     x = _sequence_input(input, "max_pool1d")
     k, s, p, d, out_len = _pool_args("max_pool1d", x.shape[-1], kernel_size, stride, padding, dilation, ceil_mode)
@@ -61,7 +61,7 @@ def adaptive_max_pool1d(input: Tensor, output_size: int | tuple,
                         return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over the adaptive windows of :func:`adaptive_avg_pool1d`; ``return_indices`` as :func:`max_pool1d`."""
     from ...ops.pooling import check_nonempty
-    from ...ops.pooling2d import adaptive_max_pool_indices
+    from ...ops.pooling_nd import adaptive_max_pool_indices
 
     x = _sequence_input(input, "adaptive_max_pool1d")
     check_nonempty(x.data, "adaptive_max_pool1d", -2)  # torch's 1-D check: the channels too, even unbatched
@@ -104,7 +104,7 @@ def _take_flat(x: Tensor, indices: Any, empty: Any, d: int) -> Tensor:
 
 def _max_poolnd(fn: str, d: int, input: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                 ceil_mode: bool, return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
-    from ...ops.pooling2d import max_pool_indices
+    from ...ops.pooling_nd import max_pool_indices
 
     x = _spatial_input(input, fn, d)
     _check_positive(x, fn, d)
@@ -132,7 +132,7 @@ def max_pool3d(input: Tensor, kernel_size: int | tuple, stride: int | tuple | No
 
 def _avg_poolnd(fn: str, d: int, input: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool,
                 count_include_pad: bool, divisor_override: Any) -> Tensor:
-    from ...ops.pooling2d import AvgPoolNd
+    from ...ops.pooling_nd import AvgPoolNd
 
     x = _spatial_input(input, fn, d)
     _check_positive(x, fn, d)
@@ -206,7 +206,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: int | tuple) -> Tensor:
 def _adaptive_max_poolnd(fn: str, d: int, input: Any, output_size: Any,
                          return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
     from ...ops.pooling import check_nonempty
-    from ...ops.pooling2d import adaptive_max_pool_indices
+    from ...ops.pooling_nd import adaptive_max_pool_indices
 
     x = _spatial_input(input, fn, d)
     check_nonempty(x.data, fn, _non_batch(x, d))
