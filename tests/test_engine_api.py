@@ -143,3 +143,39 @@ def test_slices_and_dense_uses_of_one_tensor_accumulate_into_one_gradient():
     before = x.grad.copy()
     x[0].sum().backward()
     np.testing.assert_allclose(x.grad, before + np.array([[1, 1, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]))
+
+
+def test_backward_may_return_trailing_nones_for_optional_arguments_not_passed():
+    # torch's "Extending PyTorch" LinearFunction: forward(ctx, x, bias=None), backward returns one per parameter
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x, bias=None):
+            return x * 2 if bias is None else x * 2 + bias
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, None
+
+    x = Tensor(np.ones(3), requires_grad=True)
+    Double.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2, 2, 2])
+
+    class TooMany(Function):  # an extra gradient that is not None is still an error
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, grad
+
+    with pytest.raises(RuntimeError, match=r"TooMany\.backward returned 2 gradients for 1 inputs"):
+        TooMany.apply(Tensor(np.ones(3), requires_grad=True)).sum().backward()
+
+
+def test_a_0d_tensor_formats_as_its_number():
+    loss = tg.tensor(0.123456, dtype=tg.float64)
+    assert f"{loss:.4f}" == "0.1235" and f"{tg.tensor(7):>3d}" == "  7" and f"{loss}" == "0.123456"  # torch too: the number
+    with pytest.raises(TypeError):
+        f"{tg.ones(2):.4f}"  # as torch: a spec needs one number
+    assert f"{tg.ones(2)}" == str(tg.ones(2))

@@ -550,6 +550,9 @@ def _walk(heap: list[tuple[int, Tensor]], leaves: list[Tensor], pending: dict[in
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         n = len(input_grads)
+        if n > len(inputs) and all(pg is None for pg in input_grads[len(inputs):]):
+            # as torch: trailing Nones for optional forward arguments the call did not pass are dropped
+            input_grads, n = input_grads[:len(inputs)], len(inputs)
         if n != len(inputs):
             raise RuntimeError(f"{ctx.fn.__name__}.backward returned {n} gradients for {len(inputs)} inputs")
         if n == 2:

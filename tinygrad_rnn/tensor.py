@@ -122,6 +122,13 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
         return self.data.item()
 
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number (as torch); others as ``str`` (an empty
+        spec only, as any object)."""
+        if self.data.ndim == 0:
+            return self.data.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # np.array(t) must copy (numpy asks with copy=True): a snapshot of the weights must not move with them
         if copy:
