@@ -306,6 +306,22 @@ def test_deprecated_checkpoint_file_and_bare_resume_keep_working_with_one_notice
     _expect_error(capsys, ["train", "--resume", *TINY], "--resume needs the checkpoint to continue")  # no FILE
 
 
+def test_the_old_checkpoint_spelling_on_an_out_directorys_last_keeps_its_best(tmp_path, corpus, capsys):
+    # `--checkpoint DIR/last.npz --resume` continues a run of the --out layout: its best model stays DIR/best.npz,
+    # the file generate/score/eval read, not a stale one beside a new DIR/last.best.npz
+    out = tmp_path / "run"
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(out), "--max-sentences", "20",
+                                 "--eval-every", "10", *TINY])
+    assert code == 0, err
+    assert best_path(out / "last.npz") == out / "best.npz"
+    code, _, err = _run(capsys, ["train", "--checkpoint", str(out / "last.npz"), "--resume", "--max-sentences", "60",
+                                 "--eval-every", "10", "--quiet"])
+    assert code == 0, err
+    assert not (out / "last.best.npz").exists() and sorted(p.name for p in out.iterdir() if p.suffix == ".npz") == [
+        "best.npz", "last.npz"]
+    assert load_checkpoint(out / "last.npz")["training"]["sentences"] == 60
+
+
 def test_resume_writes_next_to_the_checkpoint_unless_out_is_given(tmp_path, corpus, trained, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     other = tmp_path / "elsewhere"

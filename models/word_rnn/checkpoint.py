@@ -10,6 +10,7 @@ import numpy as np
 
 from ..common import UserError
 from ..common.checkpoint import check_weights, load_envelope, one_line, save_envelope
+from ..common.training import BEST, LAST
 
 from .model import WordRNNLM
 from .vocab import Vocabulary
@@ -20,8 +21,12 @@ DEFAULT_OUT = "checkpoints/word_rnn"
 
 
 def best_path(path: str | os.PathLike) -> Path:
-    """The best-model file of a run written with the deprecated ``--checkpoint FILE``: ``FILE.best.npz``."""
+    """The best-model file of a run written with the deprecated ``--checkpoint FILE``: ``FILE.best.npz``; for
+    ``FILE = DIR/last.npz`` (a run of the ``--out DIR`` layout, continued with the old spelling) its
+    ``DIR/best.npz``, the file ``generate``, ``score`` and ``eval`` read."""
     p = Path(path)
+    if p.name == LAST:
+        return p.with_name(BEST)
     return p.with_name(p.stem + ".best" + (p.suffix or ".npz"))
 
 
