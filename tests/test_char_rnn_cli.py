@@ -267,17 +267,22 @@ def test_a_new_run_refuses_to_replace_an_earlier_runs_checkpoints(data, tmp_path
     assert (out / "best.npz").read_bytes() == best
 
 
-def test_overwrite_replaces_an_earlier_run_and_drops_its_stale_best_model(data, tmp_path, capsys):
+def test_overwrite_replaces_an_earlier_run_and_keeps_its_best_model_aside_until_it_has_its_own(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert train(data, out, "--max-iters", "20") == 0
-    last = (out / "last.npz").read_bytes()
+    last, best = (out / "last.npz").read_bytes(), (out / "best.npz").read_bytes()
     capsys.readouterr()
-    # the new run holds out no validation text, so it never writes a best.npz of its own
+    # the new run holds out no validation text, so it never writes a best.npz of its own: the earlier run's best
+    # model is not lost, but moved aside, so that `sample` (best.npz first) reads this run's last.npz
     assert train(data, out, "--max-iters", "5", "--val-fraction", "0", "--overwrite") == 0
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] == 5
     assert (out / "last.npz").read_bytes() != last
-    assert not (out / "best.npz").exists()
-    assert "best.npz" not in capsys.readouterr().out
+    assert not (out / "best.npz").exists() and (out / "best.previous.npz").read_bytes() == best
+    captured = capsys.readouterr()
+    assert f"note: the earlier run's best model is kept as {out / 'best.previous.npz'}" in captured.err
+    # a run that writes a best of its own replaces it
+    assert train(data, out, "--max-iters", "20", "--overwrite") == 0
+    assert (out / "best.npz").exists() and not (out / "best.previous.npz").exists()
 
 
 def test_resume_may_write_into_its_own_directory(data, tmp_path, capsys):

@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"directory for last.npz, best.npz (best validation loss) and loss.png (default {DEFAULT_OUT}; "
                         "with --resume: the directory of CKPT)")
     r.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out "
-                   "(without it a new run refuses to)")
+                   "(its best.npz is kept as best.previous.npz until this run saves a best of its own; without "
+                   "--overwrite a new run refuses to)")
     r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
                    "the --data recorded in CKPT unless given)")
     r.add_argument("--init-from", metavar="CKPT", help="start a new run from the weights of CKPT's model (fine-tuning "

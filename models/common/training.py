@@ -21,7 +21,8 @@ from .errors import UserError
 
 DTYPES = ("float32", "float64")
 LAST, BEST = "last.npz", "best.npz"
-CHECKPOINT_FILES = (LAST, BEST)
+PREVIOUS_BEST = "best.previous.npz"  # an earlier run's best, kept by an --overwrite run that has none of its own yet
+CHECKPOINT_FILES = (LAST, BEST, PREVIOUS_BEST)
 MAX_TIME_HELP = ("stop after this many seconds of training in this session (reading and preparing the corpus "
                  "does not count); a checkpoint is saved")
 
@@ -249,7 +250,10 @@ class RunFiles:
 
     * ``--overwrite`` removes nothing of the earlier run up front: its files (``stale``) stay until this run has
       written its own first checkpoint, so a run that fails early (a bad option, a divergence) leaves the user
-      the earlier model.
+      the earlier model. The earlier best model goes only when this run writes a best of its own: until then it
+      is moved aside to ``best.previous.npz`` (one note line says so), so that reading commands, which take
+      ``best.npz`` first, do not mistake it for this run's, and a run stopped before its first validation has
+      not cost the user that model.
     * A save that fails (disk full, the directory gone read-only) does not stop training: one warning line on
       stderr, the state stays in memory, the next save point tries again, and the file it would have replaced
       is untouched (``tinygrad_rnn.save`` writes atomically). ``failing`` is the reason while it lasts.
@@ -261,6 +265,9 @@ class RunFiles:
         self.last, self.best = Path(last), Path(best)
         self.stale = [p for p in (self.last, self.best, *map(Path, extra)) if overwrite and p.exists()]
         self.written: set[Path] = set()
+        # the earlier run's best, moved aside until this run has one (or left so by an earlier --overwrite run)
+        aside = self._aside()
+        self.previous_best: Path | None = aside if aside.exists() else None
         self.failing: str | None = None
         self.warn = warn or (lambda line: print(line, file=sys.stderr))
         remove_orphaned_temps((self.last, self.best))
@@ -284,13 +291,36 @@ class RunFiles:
         self.failing = None
         self.written.add(path)
         for old in self.stale:  # this run has a checkpoint of its own now: the earlier run's may go
-            if old not in self.written:
-                try:
-                    old.unlink(missing_ok=True)
-                except OSError:
-                    pass
+            if old in self.written:
+                continue
+            if old == self.best:
+                self._move_previous_best()
+                continue
+            try:
+                old.unlink(missing_ok=True)
+            except OSError:
+                pass
         self.stale = []
+        if path == self.best and self.previous_best is not None:  # replaced by this run's own best at last
+            try:
+                self.previous_best.unlink(missing_ok=True)
+            except OSError:
+                pass
+            self.previous_best = None
         return True
+
+    def _aside(self) -> Path:
+        return self.best.with_name(self.best.stem + ".previous" + (self.best.suffix or ".npz"))
+
+    def _move_previous_best(self) -> None:
+        aside = self._aside()
+        try:
+            os.replace(self.best, aside)
+        except OSError:
+            return  # it stays where it was: replaced (atomically) by this run's first best
+        self.previous_best = aside
+        self.warn(f"note: the earlier run's best model is kept as {aside} until this run saves a best model of "
+                  "its own")
 
     def final_failure(self, write: Any) -> UserError:
         """The error to raise when even the run's final save failed: the session's state is first written to a
