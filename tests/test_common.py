@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -253,3 +254,18 @@ def test_word_gradflow_fresh_model_keeps_the_trained_class_layout():
     fresh = fresh_like(model, seed=1)
     np.testing.assert_array_equal(fresh.word_counts, counts)
     np.testing.assert_array_equal(fresh.output.class_of_word, model.output.class_of_word)
+
+
+def test_a_rescued_final_save_of_a_fresh_run_says_where_it_went_and_nothing_contrary(tmp_path):
+    from models.common.training import RunFiles
+    files = RunFiles(tmp_path / "last.npz", tmp_path / "best.npz", warn=lambda line: None)
+    files.failing = "Permission denied"
+    err = files.final_failure(lambda path: save({"x": np.zeros(1)}, path))
+    message = str(err)
+    rescued = Path(message.split("saved to ")[1].split(" instead")[0])
+    try:
+        assert rescued.is_file() and "can be written again (room, permissions)" in message
+        assert "no checkpoint was saved" not in message and "lost" not in message
+    finally:
+        rescued.unlink()
+        rescued.parent.rmdir()

@@ -335,9 +335,10 @@ class RunFiles:
                 shutil.rmtree(rescued.parent, ignore_errors=True)
             rescued = None
         if rescued is not None:
+            kept = "" if self.last_good() is None and not self.stale else f"; {self.kept_message()}"
             return UserError(f"the final checkpoint could not be written ({reason}); this session's training was "
-                             f"saved to {rescued} instead: once there is room, `mv {rescued} {self.last}` and "
-                             f"continue with --resume {self.last}; {self.kept_message()}")
+                             f"saved to {rescued} instead: once {self.last.parent} can be written again (room, "
+                             f"permissions), `mv {rescued} {self.last}` and continue with --resume {self.last}{kept}")
         return UserError(f"the final checkpoint could not be written ({reason}); the training of this session is "
                          f"lost; {self.kept_message()}")
 
