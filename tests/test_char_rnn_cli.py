@@ -410,3 +410,12 @@ def test_a_resumed_run_keeps_its_max_iters_and_cadence_unless_given_again(data, 
     said = capsys.readouterr().out
     assert "the run's own --eval-every 7, --sample-every 0" in said and "iter 21:" in said and "iter 28:" in said
     assert load_checkpoint(out / "last.npz")["run_goal"] == {"max_iters": 28, "eval_every": 7, "sample_every": 0}
+
+
+def test_a_finished_run_goes_on_for_max_time_alone_as_the_refusal_suggests(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "10") == 0
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-iters", "10"]) == 2
+    assert "(or --max-time alone)" in error_line(capsys)
+    assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-time", "0.5"]) == 0
+    assert load_checkpoint(out / "last.npz")["progress"]["iteration"] > 10

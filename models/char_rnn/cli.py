@@ -272,7 +272,10 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if args.data is None and source.get("corpus_chars"):
             args.corpus_chars = int(source["corpus_chars"])
         given_max_iters = args.max_iters is not None
-        kept = _resolve_run_goal(args, ckpt.get("run_goal"))
+        goal = dict(ckpt.get("run_goal") or {})
+        if args.max_time is not None and not given_max_iters:
+            goal.pop("max_iters", None)  # --max-time alone: this session trains for that long, whatever the count
+        kept = _resolve_run_goal(args, goal if ckpt.get("run_goal") is not None else None)
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
         if args.max_iters is not None and args.max_iters <= trainer.iteration:
