@@ -71,7 +71,7 @@ class Bernoulli(Distribution):
     def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         p = np.broadcast_to(self.probs.data, shape)
         return Tensor((get_generator().random(shape) < p).astype(p.dtype))

@@ -92,7 +92,7 @@ class Categorical(Distribution):
     def mode(self) -> Tensor:
         return self.probs.argmax(-1)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         sample_shape = _size(sample_shape)
         probs = np.asarray(self.probs.data, dtype=np.float64).reshape(-1, self._num_events)
         draws = _draw_categories(probs, sample_shape.numel())
@@ -168,7 +168,7 @@ class OneHotCategorical(Distribution):
         p = self._categorical.probs
         return p * (1 - p)
 
-    def sample(self, sample_shape: Any = Size()) -> Tensor:
+    def sample(self, sample_shape: Any = ()) -> Tensor:
         indices = self._categorical.sample(sample_shape)
         return F.one_hot(indices, self._categorical._num_events).to(self._categorical.probs.dtype)
 
@@ -192,7 +192,7 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
 
     has_rsample = True
 
-    def rsample(self, sample_shape: Any = Size()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         samples = self.sample(sample_shape)
         probs = self._categorical.probs
         return samples + (probs - probs.detach())

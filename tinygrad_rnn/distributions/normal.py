@@ -52,7 +52,7 @@ class Normal(Distribution):
     def variance(self) -> Tensor:
         return self.scale.pow(2)
 
-    def rsample(self, sample_shape: Any = Size()) -> Tensor:
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         eps = get_generator().standard_normal(shape).astype(self.loc.dtype)
         return self.loc + Tensor(eps) * self.scale

@@ -3,8 +3,9 @@ properties."""
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from functools import update_wrapper
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
