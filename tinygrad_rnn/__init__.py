@@ -59,6 +59,11 @@ from .compile_stubs import compile, jit, set_printoptions
 
 __all__ += [*_more_names, "compile", "jit", "set_printoptions"]
 
+# torch.distributions (Categorical, Normal, kl_divergence ...): after the functions_more methods (erf, erfinv)
+from . import distributions  # noqa: E402
+
+__all__ += ["distributions"]
+
 # their Tensor methods (x.tan(), x.cummax(0), x & y, x.unfold(...) ...): bound here, once the class and the
 # functions both exist, so that tensor.py does not import the functions built on it
 _bind_more_methods(Tensor)

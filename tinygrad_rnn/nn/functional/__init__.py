@@ -25,7 +25,7 @@ from ...tensor import Tensor
 # Every function and constant of each group, the private helpers too: other modules use F._one, F._ntuple ...
 from ._common import (_as_like, _image_input, _no_legacy, _ntuple, _one, _pair, _reduce, _same_shape, _sequence_input,
                       _target_array, _tensor, _volume_input)
-from .activations import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+from .activations import (celu, elu, gelu, glu, gumbel_softmax, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
                           logsigmoid, mish, prelu, relu, relu6, rrelu, selu, _SELU_ALPHA, _SELU_SCALE, sigmoid, silu,
                           softmax, softmax2d, _softmax_dim, softmin, softplus, softshrink, softsign, tanh, tanhshrink,
                           threshold)
@@ -71,3 +71,4 @@ __all__ += ["conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adapti
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "conv3d"]
 __all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 __all__ += ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
+__all__ += ["gumbel_softmax"]

@@ -1,6 +1,7 @@
 """Activation functions: tanh, sigmoid, the ReLU family, softmax and its variants, GELU, SiLU, shrinks ..."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -193,3 +194,22 @@ def softmax2d(input: Tensor) -> Tensor:
     if input.ndim not in (3, 4):
         raise ValueError(f"softmax2d: expected a 3-D or 4-D input, got shape {input.shape}")
     return ops.Softmax.apply(input, axis=-3)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax (Concrete) distribution: ``softmax((logits + g) / tau)`` along ``dim``
+    with ``g = -log(Exponential(1))`` Gumbel noise from the library generator. ``hard``: the one-hot of the
+    sample's argmax forward, the soft sample's gradient backward (straight-through). ``eps`` is unused, as in
+    PyTorch, where it is deprecated."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    logits = _tensor(logits)
+    gumbels = -np.log(get_generator().standard_exponential(logits.shape)).astype(logits.dtype)
+    y_soft = ops.Softmax.apply((logits + gumbels) / tau, axis=dim)
+    if not hard:
+        return y_soft
+    index = np.expand_dims(np.argmax(y_soft.data, axis=dim), dim)
+    y_hard = np.zeros_like(y_soft.data)
+    np.put_along_axis(y_hard, index, 1.0, axis=dim)
+    # y_hard - y_soft.detach() + y_soft: one-hot forward, the soft sample's gradient backward
+    return (y_soft - y_soft.detach()) + y_hard
