@@ -727,3 +727,21 @@ def test_a_word_model_worse_than_uniform_is_never_marked_best(word_data, tmp_pat
                                                       *WORD_TINY, "--epochs", "1"])
     assert code == 0, err
     assert not (out / "best.npz").exists() and "no model better than a uniform guess yet" in stdout
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_resuming_when_the_recorded_text_is_gone_says_so(kind, char_data, word_data, tmp_path, capsys):
+    import shutil
+    cli = char_cli if kind == "char" else word_cli
+    argv = char_train_argv if kind == "char" else word_train_argv
+    data = tmp_path / "moved" / Path(char_data if kind == "char" else word_data).name
+    data.parent.mkdir()
+    shutil.copy(char_data if kind == "char" else word_data, data)
+    out = tmp_path / "run"
+    assert cli.main(argv(data, out, *(["--max-iters", "20"] if kind == "char" else ["--max-sentences", "20"]))) == 0
+    data.unlink()
+    capsys.readouterr()
+    goal = ["--max-iters", "40"] if kind == "char" else ["--max-sentences", "40"]
+    code, _, err = in_process(cli, capsys, ["train", "--resume", str(out / "last.npz"), *goal])
+    line = one_error_line(err)
+    assert code == 2 and "the text this run was trained on" in line and "pass --data" in line, line

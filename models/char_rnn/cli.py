@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli, stdlib_source_corpus
+from ..common import EXIT_INTERRUPTED, UserError, check_recorded_data, read_text_file, run_cli, stdlib_source_corpus
 from ..common.errors import stop_when_stdout_closes
 from ..common.card import add_info_parser
 from ..common.export import add_export_parser
@@ -269,6 +269,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         source = ckpt.get("data_source") or {}
         if args.data is None and source.get("path"):
             args.data = source["path"]  # the text the run was trained on, unless told otherwise
+            check_recorded_data(args.data, args.resume)
         if args.data is None and source.get("corpus_chars"):
             args.corpus_chars = int(source["corpus_chars"])
         given_max_iters = args.max_iters is not None

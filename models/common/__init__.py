@@ -7,7 +7,7 @@ writes), ``training`` (optimizer factory, budget, progress bar, --out layout, re
 the built-in stdlib corpora), ``card`` (the results card in every checkpoint, ``info``), ``export`` (the
 PyTorch export directory), ``init_from`` (``--init-from``'s shared refusals).
 """
-from .corpora import read_text_file, stdlib_docstring_corpus, stdlib_source_corpus, stdlib_source_files
+from .corpora import check_recorded_data, read_text_file, stdlib_docstring_corpus, stdlib_source_corpus, stdlib_source_files
 from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError, run_cli
 
 __all__ = ["UserError", "run_cli", "EXIT_USER_ERROR", "EXIT_INTERRUPTED", "EXIT_CHECK_FAILED", "read_text_file",

@@ -25,6 +25,14 @@ def _guess_8bit(raw: bytes) -> str:
     return "WINDOWS-1252" if any(0x80 <= b <= 0x9F for b in raw) else "LATIN1"
 
 
+def check_recorded_data(path: str | os.PathLike, checkpoint: str | os.PathLike) -> None:
+    """A resumed run reads the text its checkpoint recorded (no --data given): if that is gone, say so in those
+    terms, not as if the user had mistyped a --data path."""
+    if not Path(path).exists():
+        raise UserError(f"the text this run was trained on, {str(path)!r} (recorded in {str(checkpoint)!r}), "
+                        "does not exist any more; pass --data with the same text (moved or restored) to resume")
+
+
 def read_text_file(path: str | os.PathLike, option: str = "--data") -> str:
     """Read a text file, raising UserError for a missing, non-regular, empty, binary or undecodable file.
 

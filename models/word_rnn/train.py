@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from tinygrad_rnn import manual_seed, nn, optim
 from tinygrad_rnn.random import get_generator
-from ..common import UserError
+from ..common import UserError, check_recorded_data
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
 from ..common.threads import chosen_blas_threads_line
@@ -339,6 +339,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         for k in _GOAL:
             if k not in explicit and k in stored:
                 setattr(cfg, k, stored[k])
+        if not keep and cfg.data is not None:
+            check_recorded_data(cfg.data, cfg.resume)
     validate(cfg)
     if ckpt is not None:
         restore_model(ckpt, cfg.resume)  # a corrupt model is named before any goal or data problem
