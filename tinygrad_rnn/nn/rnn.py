@@ -130,9 +130,10 @@ class _RNNBase(Module):
         init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        p = self._parameters
-        return (p[f"weight_ih_l{k}{sfx}"], p[f"weight_hh_l{k}{sfx}"], p.get(f"bias_ih_l{k}{sfx}"),
-                p.get(f"bias_hh_l{k}{sfx}"))
+        # a weight under nn.utils.weight_norm is a plain attribute recomputed before each forward, not a parameter
+        d, p = self.__dict__, self._parameters
+        names = (f"weight_ih_l{k}{sfx}", f"weight_hh_l{k}{sfx}", f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}")
+        return tuple([d[n] if n in d else p.get(n) for n in names])  # type: ignore[return-value]
 
     # ---- input/state handling shared by the three layers ------------------------------------------
     def _prepare_input(self, x: Any) -> tuple[Tensor, bool]:
