@@ -305,3 +305,51 @@ def test_weight_norm_lstm_gradients_finite_differences():
     m = nn.utils.weight_norm(nn.LSTM(3, 2).double(), name="weight_ih_l0")
     x = tg.tensor(RNG.standard_normal((4, 2, 3)))
     tg.gradcheck(lambda g, v: m(x)[0], [m.weight_ih_l0_g, m.weight_ih_l0_v])
+
+
+# ---- parametrizations.weight_norm --------------------------------------------------------------------------
+@pytest.mark.parametrize("case", [0, 2, 3, 4])
+def test_parametrizations_weight_norm_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    _, make_t, name, dim, shape = _wn_cases(torch.nn)[case]
+    _, make_g, _, _, _ = _wn_cases(nn)[case]
+    mt = torch.nn.utils.parametrizations.weight_norm(make_t().double(), name=name, dim=dim)
+    mg = nn.utils.parametrizations.weight_norm(make_g().double(), name=name, dim=dim)
+    assert type(mg).__name__ == type(mt).__name__ and repr(mg) == repr(mt)
+    assert list(mg.state_dict()) == list(mt.state_dict())
+    assert [tuple(v.shape) for v in mg.state_dict().values()] == [tuple(v.shape) for v in mt.state_dict().values()]
+    with torch.no_grad():
+        g = mt.parametrizations[name].original0
+        g.mul_(torch.tensor(RNG.uniform(0.5, 2.0, tuple(g.shape))))
+    _load(mg, mt)
+    np.testing.assert_allclose(getattr(mg, name).data, getattr(mt, name).detach().numpy(), rtol=1e-12)
+    x0 = RNG.standard_normal(shape)
+    out_t, out_g = mt(torch.tensor(x0)), mg(tg.tensor(x0))
+    if isinstance(out_t, tuple):
+        out_t, out_g = out_t[0], out_g[0]
+    np.testing.assert_allclose(out_g.data, out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (out_t ** 2).sum().backward()
+    (out_g ** 2).sum().backward()
+    for k in ("original0", "original1"):
+        np.testing.assert_allclose(getattr(mg.parametrizations[name], k).grad,
+                                   getattr(mt.parametrizations[name], k).grad.numpy(), rtol=1e-10, atol=1e-12)
+    # assigning the tensor sets the originals through right_inverse
+    w_new = RNG.standard_normal(tuple(getattr(mt, name).shape))
+    with torch.no_grad():
+        setattr(mt, name, torch.tensor(w_new))
+    setattr(mg, name, tg.tensor(w_new))
+    np.testing.assert_allclose(getattr(mg, name).data, w_new, rtol=1e-12)
+    np.testing.assert_allclose(mg.parametrizations[name].original0.data,
+                               mt.parametrizations[name].original0.detach().numpy(), rtol=1e-12)
+    torch.nn.utils.parametrize.remove_parametrizations(mt, name)
+    nn.utils.parametrize.remove_parametrizations(mg, name)
+    assert type(mg) is type(make_g()) and list(mg.state_dict()) == list(mt.state_dict())
+    assert isinstance(getattr(mg, name), nn.Parameter)
+    np.testing.assert_allclose(getattr(mg, name).data, getattr(mt, name).detach().numpy(), rtol=1e-12)
+
+
+def test_parametrizations_weight_norm_gradients_finite_differences():
+    m = nn.utils.parametrizations.weight_norm(nn.Conv1d(2, 3, 3).double())
+    plist = m.parametrizations.weight
+    x = tg.tensor(RNG.standard_normal((2, 2, 6)))
+    tg.gradcheck(lambda g, v: m(x).tanh(), [plist.original0, plist.original1])
