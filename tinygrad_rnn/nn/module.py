@@ -7,13 +7,14 @@ PyTorch, so a state_dict moves between the two libraries key for key.
 """
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 from ..device import check_device, is_device
-from ..hooks import RemovableHandle, add_hook
+from ..hooks import BackwardHook, RemovableHandle, add_hook
 from ..dtypes import to_dtype
 from ..low_rank import stored_grad
 from ..sparse import zeroed_grad
@@ -63,7 +64,12 @@ def _add_hook(module: Module, attr: str, hook: Callable[..., Any], prepend: bool
     if hooks is None:  # made on first use: a module without hooks pays nothing per call
         hooks = OrderedDict()
         object.__setattr__(module, attr, hooks)
+    # the one flag Module.__call__ tests; the hooked call drops it again once every hook was removed
+    module.__dict__["_has_hooks"] = True
     return add_hook(hooks, (hook, bool(with_kwargs)), prepend)
+
+
+_HOOK_DICTS = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks")
 
 
 class Module:
@@ -387,16 +393,23 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        d = self.__dict__
-        if not d.get("_forward_pre_hooks") and not d.get("_forward_hooks"):
+        if "_has_hooks" not in self.__dict__:  # no hook was ever registered (or all were removed)
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         # PyTorch's order and return rules: pre-hooks in registration order, each may replace the positional
         # inputs (a non-tuple result becomes a 1-tuple) or, with_kwargs, return (args, kwargs); then forward;
-        # then the forward hooks, each may replace the output by returning something other than None
-        for hook, with_kwargs in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+        # then the forward hooks, each may replace the output by returning something other than None.
+        # Backward hooks (the list as it is now) wrap the positional tensor inputs after the pre-hooks and the
+        # output after the forward hooks, as PyTorch's BackwardHook does.
+        d = self.__dict__
+        if not any(d.get(attr) for attr in _HOOK_DICTS):
+            del d["_has_hooks"]  # every hook was removed: back to the plain call
+            return self.forward(*args, **kwargs)
+        backward_hooks = [h for h, _ in d.get("_backward_hooks", {}).values()]
+        backward_pre_hooks = [h for h, _ in d.get("_backward_pre_hooks", {}).values()]
+        for hook, with_kwargs in list(d.get("_forward_pre_hooks", {}).values()):
             if with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -408,11 +421,20 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        bw_hook = None
+        if backward_hooks or backward_pre_hooks:
+            bw_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
+            args = bw_hook.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(self.__dict__.get("_forward_hooks", {}).values()):
+        for hook, with_kwargs in list(d.get("_forward_hooks", {}).values()):
             result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result
+        if bw_hook is not None:
+            if not isinstance(output, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
+                              f"Tensors but received {type(output)}", stacklevel=2)
+            output = bw_hook.setup_output_hook(output)
         return output
 
     def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
@@ -430,6 +452,36 @@ class Module:
         if always_call:
             raise ValueError("register_forward_hook: always_call=True is not provided here")
         return _add_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients w.r.t. this module's inputs are
+        computed (PyTorch's semantics). ``grad_input`` has one entry per positional argument of ``forward``
+        (None for a non-tensor; zeros, as PyTorch materialises them, for a tensor that needs no gradient or
+        that no gradient reached), ``grad_output`` one per output (a single output counts as one; None where
+        no gradient arrived); both hold Tensors. A tuple returned replaces
+        ``grad_input`` for everything upstream. Keyword arguments are not tracked, as in PyTorch. If no input
+        requires grad, the hook runs when the output gradients are known, with ``grad_input`` all None."""
+        return self._add_backward_hook(hook, prepend, full=True)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's deprecated backward hook. Its PyTorch semantics are quirky (``grad_input`` there is the
+        gradient of the inputs of the *last op* of forward): here it is ``register_full_backward_hook``, whose
+        arguments are what that hook meant. As in PyTorch it cannot be mixed with full hooks on one module."""
+        return self._add_backward_hook(hook, False, full=False)
+
+    def _add_backward_hook(self, hook: Callable[..., Any], prepend: bool, full: bool) -> RemovableHandle:
+        kind = self.__dict__.get("_is_full_backward_hook")
+        if kind is not None and kind != full and self.__dict__.get("_backward_hooks"):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self.__dict__["_is_full_backward_hook"] = full
+        return _add_hook(self, "_backward_hooks", hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients w.r.t. this module's outputs are computed,
+        before the full backward hooks; a tuple returned replaces ``grad_output`` (what those hooks see and
+        what flows back into forward)."""
+        return _add_hook(self, "_backward_pre_hooks", hook, prepend, False)
 
     def extra_repr(self) -> str:
         """The text inside the parentheses of this module's repr line (override in subclasses)."""

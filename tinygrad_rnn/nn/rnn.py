@@ -130,9 +130,10 @@ class _RNNBase(Module):
         init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        p = self._parameters
-        return (p[f"weight_ih_l{k}{sfx}"], p[f"weight_hh_l{k}{sfx}"], p.get(f"bias_ih_l{k}{sfx}"),
-                p.get(f"bias_hh_l{k}{sfx}"))
+        # through getattr: a weight under nn.utils.weight_norm is a plain attribute recomputed before each forward,
+        # one under nn.utils.parametrizations a property of the module's class, not a parameter
+        names = (f"weight_ih_l{k}{sfx}", f"weight_hh_l{k}{sfx}", f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}")
+        return tuple([getattr(self, n, None) for n in names])  # type: ignore[return-value]
 
     # ---- input/state handling shared by the three layers ------------------------------------------
     def _prepare_input(self, x: Any) -> tuple[Tensor, bool]:

@@ -26,8 +26,11 @@ from ...sparse import RowSparseGrad
 from ...tensor import Tensor
 from ..flat import FlatParameter, flatten_parameters_
 from . import rnn  # PyTorch's nn.utils.rnn: pad_sequence, pack_padded_sequence, PackedSequence, ...
+from .weight_norm import remove_weight_norm, weight_norm
+from . import parametrize, parametrizations  # noqa: E402  (after weight_norm: parametrizations uses it)
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn",
+           "weight_norm", "remove_weight_norm", "parametrize", "parametrizations"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor], keep_factored: bool = False) -> list[Tensor]:
