@@ -27,6 +27,9 @@ from .functions import *  # noqa: F401,F403  torch.exp(x), torch.cat(...), torch
 from .functions import __all__ as _function_names
 from .functions import _module_level
 
+from .functions import Variable
+
+_autograd.Variable = Variable  # torch.autograd.Variable (legacy: it returns a Tensor)
 logcumsumexp, sgn = _module_level("logcumsumexp"), _module_level("sgn")  # torch.logcumsumexp(x, dim), torch.sgn(x)
 from .device import accelerator, backends, cuda, device
 from . import random as random  # as torch.random; not in __all__, where it would shadow the stdlib's random

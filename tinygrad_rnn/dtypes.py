@@ -66,3 +66,62 @@ def legacy_type_name(dtype: np.dtype) -> str:
         if dt == dtype:
             return name
     return f"torch.{np.dtype(dtype).name}"
+
+
+# ---- PyTorch's type promotion ----------------------------------------------------------------------------
+# numpy's differs where an integer meets a float: numpy widens (int64 with float32 is float64), PyTorch keeps
+# the float (float32). Python numbers only lift the category (bool < integer < float < complex): x32 * 2.5
+# stays float32, int64 * 2.5 is the default float. This is the rule the arithmetic ops follow
+# (ops.arithmetic._torch_float), with one deliberate difference from PyTorch kept: a 0-d tensor counts as a
+# tensor, so float32 with a float64 0-d tensor gives float64 (PyTorch: float32), as in the arithmetic.
+
+def _category(dt: np.dtype) -> int:
+    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}.get(dt.kind, 1)
+
+
+def promote_types(a: Any, b: Any) -> np.dtype:
+    """PyTorch's ``torch.promote_types``: numpy's rule, except that a bool or integer dtype meeting a floating
+    (or complex) one gives that dtype."""
+    a, b = to_dtype(a), to_dtype(b)
+    ca, cb = _category(a), _category(b)
+    if ca >= 2 and cb < 2:
+        return a
+    if cb >= 2 and ca < 2:
+        return b
+    return np.promote_types(a, b)
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """PyTorch's ``combine_categories``: ``lower`` (the Python numbers' dtype) counts only when its category is
+    above ``higher``'s (the tensors'), and then it is promoted with it."""
+    if higher is None or lower is None:
+        return lower if higher is None else higher
+    ch, cl = _category(higher), _category(lower)
+    if ch == 3:
+        return higher
+    if cl == 3:  # a complex number keeps a float tensor's precision (float64 with 1j: complex128)
+        return np.dtype(np.complex128 if higher == float64 else np.complex64) if ch == 2 else lower
+    if ch == 2:
+        return higher
+    return promote_types(higher, lower) if ch == 0 or cl == 2 else higher
+
+
+def result_type(*operands: Any) -> np.dtype:
+    """The dtype of an elementwise op over ``operands``: arrays or Tensors (anything with ``.dtype``) promote
+    by ``promote_types``; Python numbers (and numpy scalars) are weak, a float being the default float dtype,
+    an int int64, a bool bool. ``where(c, f32, i64)`` and ``where(c, f32, 0.5)`` are float32,
+    ``where(c, 1, 0)`` int64, ``where(c, 1.0, 0)`` the default float."""
+    tensors = numbers = None
+    for x in operands:
+        if isinstance(x, (bool, int, float, complex, np.generic)):
+            kind = x.dtype.kind if isinstance(x, np.generic) else {bool: "b", int: "i", float: "f"}.get(type(x), "c")
+            dt = {"b": bool_, "i": int64, "u": int64, "f": _default_dtype}.get(
+                kind, np.dtype(np.complex64 if _default_dtype == float32 else np.complex128))
+            numbers = dt if numbers is None else promote_types(numbers, dt)
+        else:
+            dt = np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
+            tensors = dt if tensors is None else promote_types(tensors, dt)
+    out = _combine(tensors, numbers)
+    if out is None:
+        raise TypeError("result_type needs at least one operand")
+    return out

@@ -10,6 +10,7 @@ import numpy as np
 
 from .nn.functional import concatenate, maximum, minimum, stack, where  # one function object for both names
 from . import ops
+from .dtypes import get_default_dtype, promote_types
 from .tensor import Tensor
 
 # elementwise functions, reductions, shape and indexing methods that have a torch.<name>(input, ...) form
@@ -37,7 +38,8 @@ _METHODS = (
 __all__ = list(_METHODS) + ["repeat_interleave", "einsum", "meshgrid", "hstack", "vstack",
                             "column_stack", "row_stack", "cat", "concat", "concatenate", "stack", "where", "maximum", "minimum", "subtract",
                             "multiply", "divide", "true_divide", "atleast_1d", "atleast_2d", "broadcast_shapes",
-                            "broadcast_tensors", "finfo", "iinfo"]
+                            "broadcast_tensors", "finfo", "iinfo", "promote_types", "set_num_threads",
+                            "get_num_threads", "set_num_interop_threads", "get_num_interop_threads"]
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -196,3 +198,69 @@ def iinfo(type: Any) -> np.iinfo:
     if dt.kind not in "iu":
         raise TypeError(f"iinfo: expected an integer dtype, got {dt}; use finfo for floats")
     return np.iinfo(dt)
+
+
+# ---- threads ------------------------------------------------------------------------------------------
+# numpy's BLAS (OpenBLAS) fixes its thread count when it is loaded, from OPENBLAS_NUM_THREADS (or
+# OMP_NUM_THREADS): nothing here can change it at run time, so set_num_threads only records the value that
+# get_num_threads reports. Set the variable before starting Python to change the BLAS threads.
+def _env_threads() -> int:
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+_threads = {"intra": _env_threads(), "interop": _env_threads()}
+
+
+def _check_threads(what: str, n: Any) -> int:
+    if not isinstance(n, (int, np.integer)):
+        raise RuntimeError(f"{what} expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError(f"{what} expects a positive integer")
+    return int(n)
+
+
+def set_num_threads(n: int) -> None:
+    """Record ``n`` as the intra-op thread count (PyTorch's name). numpy's BLAS keeps the count it started
+    with (``OPENBLAS_NUM_THREADS``); the rest of this library is single-threaded numpy."""
+    _threads["intra"] = _check_threads("set_num_threads", n)
+
+
+def get_num_threads() -> int:
+    """The count ``set_num_threads`` recorded; at start ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``, else
+    the CPU count."""
+    return _threads["intra"]
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Record ``n`` (PyTorch's inter-op pool; there is none here)."""
+    _threads["interop"] = _check_threads("set_num_interop_threads", n)
+
+
+def get_num_interop_threads() -> int:
+    return _threads["interop"]
+
+
+# ---- torch.autograd.Variable --------------------------------------------------------------------------
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:  # as in PyTorch, every tensor is a Variable
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's legacy ``torch.autograd.Variable(data, requires_grad=False)``: Variables and Tensors merged
+    long ago, so it returns a new tensor sharing ``data``'s values, cut from the graph (``data.detach()``),
+    that requires grad when asked; ``volatile`` is ignored. ``Variable()`` is an empty tensor."""
+
+    def __new__(cls, data: Any = None, requires_grad: bool = False, volatile: bool = False) -> Any:
+        if data is None:
+            return Tensor._wrap(np.zeros(0, dtype=get_default_dtype()))
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_(True) if requires_grad else out

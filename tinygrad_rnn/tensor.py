@@ -13,7 +13,7 @@ from .autograd import run_backward
 from .device import check_device, cpu
 from .device import is_device as _is_device
 from .hooks import add_hook
-from .dtypes import get_default_dtype, legacy_type_name, to_dtype
+from .dtypes import get_default_dtype, legacy_type_name, promote_types, result_type, to_dtype
 from .ops.shape import _plain_index
 from .random import get_generator
 from . import low_rank
@@ -245,11 +245,11 @@ class Tensor:
         return _Neg(self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        """``floor(self / other)``: piecewise constant, so never recorded (PyTorch's floor_divide)."""
-        return Tensor._wrap(np.asarray(np.floor_divide(self.data, _array(other))))
+        """``floor(self / other)``, PyTorch's floor_divide: ``div(other, rounding_mode="floor")``."""
+        return _rounded_div(self, other, "floor")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return Tensor._wrap(np.asarray(np.floor_divide(_array(other), self.data)))
+        return _rounded_div(other, self, "floor")
 
     def __mod__(self, other: Any) -> Tensor:
         """``self - floor(self / other) * other`` (sign of the divisor, as Python and PyTorch's remainder);
@@ -457,8 +457,12 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         return _Mul(self, other)
 
-    def div(self, other: Any) -> Tensor:
-        return _Div(self, other)
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode="trunc"`` rounds the quotient toward zero, ``"floor"`` down, both in
+        the promoted dtype (integers stay integers; a zero integer divisor is an error) with a zero gradient."""
+        if rounding_mode is None:
+            return _Div(self, other)
+        return _rounded_div(self, other, rounding_mode)
 
     true_divide = div
 
@@ -541,8 +545,8 @@ class Tensor:
         return ops.Where.apply(np.broadcast_to(m, self.shape), fill, self)
 
     def where(self, condition: Any, other: Any) -> Tensor:
-        """``self`` where ``condition``, else ``other`` (PyTorch's ``x.where(cond, y)``)."""
-        return ops.Where.apply(np.asarray(_array(condition), dtype=bool), self, other)
+        """``self`` where ``condition``, else ``other`` (PyTorch's ``x.where(cond, y)``), in their promoted dtype."""
+        return ops.Where.apply(np.asarray(_array(condition), dtype=bool), *_promoted(self, other))
 
     # ---- reductions -------------------------------------------------------------------------
     # PyTorch's names: dim (int, tuple or None for all) and keepdim; numpy's axis/keepdims are accepted too.
@@ -1099,11 +1103,13 @@ class Tensor:
 
     @staticmethod
     def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-        return ops.Concatenate.apply(*tensors, axis=axis)
+        """Join along ``axis``, in the tensors' promoted dtype (float32 with int64: float32, as PyTorch)."""
+        return ops.Concatenate.apply(*_joined(tensors), axis=axis)
 
     @staticmethod
     def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-        return ops.Stack.apply(*tensors, axis=axis)
+        """Join along a new ``axis``, in the tensors' promoted dtype."""
+        return ops.Stack.apply(*_joined(tensors), axis=axis)
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """Remove dimensions of size 1 (all, or those of ``dim`` that have size 1; others are left, as in PyTorch)."""
@@ -1378,8 +1384,10 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         return self._inplace("mul_", np.multiply, other, _Mul)
 
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace("div_", np.divide, other, _Div)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return self._inplace("div_", np.divide, other, _Div)
+        return self._write_as("div_", lambda t: t.div(other, rounding_mode=rounding_mode), other)
 
     def zero_(self) -> Tensor:
         return self.fill_(0)
@@ -1679,6 +1687,52 @@ _Sum = ops.Sum.apply
 def _array(x: Any) -> Any:
     """A Tensor's array; anything else as given (numbers stay numbers, so numpy's promotion keeps them weak)."""
     return x.data if isinstance(x, Tensor) else x
+
+
+def _joined(tensors: Sequence[Any]) -> list[Any]:
+    """The tensors of cat/stack in their promoted dtype: ``promote_types`` over all of them (cat takes no
+    0-d tensors, stack's become 1-d first, so none is weaker). Casts keep float inputs in the graph."""
+    dts = [t.dtype for t in tensors if isinstance(t, Tensor)]
+    if not dts or all(d == dts[0] for d in dts):  # the common case: no work
+        return list(tensors)
+    dt = dts[0]
+    for d in dts[1:]:
+        dt = promote_types(dt, d)
+    return [t._cast(dt) if isinstance(t, Tensor) else t for t in tensors]
+
+
+def _promoted(*operands: Any) -> list[Any]:
+    """``operands`` (Tensors, arrays, numbers) cast to PyTorch's ``result_type`` of them: where(c, f32, i64)
+    and where(c, f32, 0.5) are float32, where(c, 1, 0) int64. Tensors keep their gradient through the cast."""
+    dt = result_type(*operands)
+    return [x._cast(dt) if isinstance(x, Tensor) else np.asarray(x, dtype=dt) for x in operands]
+
+
+def _rounded_div(a: Any, b: Any, mode: str) -> Tensor:
+    """``a / b`` rounded by ``mode`` (``Tensor.div``'s rounding_mode), as PyTorch: in ``result_type(a, b)``;
+    recorded with a zero gradient (the result is piecewise constant) when an operand requires grad."""
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {mode!r}")
+    dt = result_type(a, b)
+    x, y = (np.asarray(_array(v), dtype=dt) for v in (a, b))
+    if dt.kind == "b":
+        raise RuntimeError(f"div with rounding_mode={mode!r}: not implemented for bool tensors")
+    if dt.kind in "iu":
+        if np.any(y == 0):
+            raise RuntimeError("ZeroDivisionError")
+        q = np.floor_divide(x, y)
+        if mode == "trunc":  # floor is one below trunc where the exact quotient is negative and not whole
+            q = q + ((x - q * y != 0) & ((x < 0) != (y < 0))).astype(dt)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is +-inf or nan, as PyTorch
+            q = np.floor_divide(x, y) if mode == "floor" else np.trunc(np.divide(x, y))
+    q = np.asarray(q, dtype=dt)
+    graph = [v for v in (a, b) if isinstance(v, Tensor) and v._requires_grad]
+    if not graph or not autograd.is_grad_enabled():
+        return Tensor._wrap(q)
+    with np.errstate(all="ignore"):  # only the node matters: the sum's values are never used
+        src = graph[0] if len(graph) == 1 else graph[0] + graph[1]
+    return ops.Rounded.apply(src, fn=lambda _: q)
 
 
 def _index_array(index: Any, what: str) -> np.ndarray:

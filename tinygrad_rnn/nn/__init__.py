@@ -48,7 +48,7 @@ from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d)
-from .batchnorm import BatchNorm1d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "ModuleDict", "ParameterList", "Parameter", "IncompatibleKeys",
@@ -62,6 +62,7 @@ __all__ = [
     "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "ReLU6", "Softplus", "Hardtanh", "LogSigmoid", "Softsign",
     "Threshold", "GLU", "Softmin", "PReLU",
     "Conv1d", "MaxPool1d", "AvgPool1d", "AdaptiveMaxPool1d", "AdaptiveAvgPool1d", "BatchNorm1d",
+    "BatchNorm2d", "BatchNorm3d",
 ]
 
 # more layers, activations, dropouts, norms and losses; nn.Buffer; the RNN base classes under PyTorch's names

@@ -1,5 +1,6 @@
-"""``BatchNorm1d``: per-channel normalization of ``(N, C)`` or ``(N, C, L)`` by batch statistics while
-training and by running statistics (buffers, in the state_dict as in PyTorch) in evaluation."""
+"""``BatchNorm1d`` / ``BatchNorm2d`` / ``BatchNorm3d``: per-channel (dimension 1) normalization of ``(N, C)`` or
+``(N, C, L)``, ``(N, C, H, W)`` and ``(N, C, D, H, W)`` by batch statistics while training and by running
+statistics (buffers, in the state_dict as in PyTorch) in evaluation. Only the accepted input ranks differ."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,11 +13,11 @@ from . import functional as F
 from ._dtype import param_dtype
 from .normalization import _AffineNorm
 
-__all__ = ["BatchNorm1d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
-class BatchNorm1d(_AffineNorm):
-    """``BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True)``.
+class _BatchNorm(_AffineNorm):
+    """``BatchNormNd(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None, *, bias=True)``.
 
     Parameters ``weight`` (ones) and ``bias`` (zeros, unless ``bias=False``) of ``(num_features,)`` when
     ``affine``; buffers
@@ -58,8 +59,8 @@ class BatchNorm1d(_AffineNorm):
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             input = Tensor(input)
-        if input.ndim not in (2, 3):
-            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input)")
+        if input.ndim not in self._ranks:  # PyTorch's _check_input_dim message
+            raise ValueError(f"expected {self._ranks_text} input (got {input.ndim}D input)")
         factor = 0.0 if self.momentum is None else self.momentum
         update = self.training and self.track_running_stats
         if update:
@@ -77,3 +78,18 @@ class BatchNorm1d(_AffineNorm):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    __doc__ = _BatchNorm.__doc__.replace("BatchNormNd", "BatchNorm1d") + "    Input ``(N, C)`` or ``(N, C, L)``.\n"
+    _ranks, _ranks_text = (2, 3), "2D or 3D"
+
+
+class BatchNorm2d(_BatchNorm):
+    __doc__ = _BatchNorm.__doc__.replace("BatchNormNd", "BatchNorm2d") + "    Input ``(N, C, H, W)``.\n"
+    _ranks, _ranks_text = (4,), "4D"
+
+
+class BatchNorm3d(_BatchNorm):
+    __doc__ = _BatchNorm.__doc__.replace("BatchNormNd", "BatchNorm3d") + "    Input ``(N, C, D, H, W)``.\n"
+    _ranks, _ranks_text = (5,), "5D"

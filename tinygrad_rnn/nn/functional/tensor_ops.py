@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ... import ops
-from ...tensor import Tensor
+from ...tensor import Tensor, _promoted
 from ._common import _tensor
 
 
@@ -29,7 +29,7 @@ def where(cond: Any, a: Any = None, b: Any = None) -> Any:
     cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if a is None and b is None:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
-    return ops.Where.apply(cond, a, b)
+    return ops.Where.apply(cond, *_promoted(a, b))  # PyTorch's result dtype: where(c, f32, i64) is float32
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -43,10 +43,10 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join along an existing dimension (``axis`` or PyTorch's ``dim``)."""
-    return ops.Concatenate.apply(*[_tensor(t) for t in tensors], axis=axis if dim is None else dim)
+    """Join along an existing dimension (``axis`` or PyTorch's ``dim``), in the tensors' promoted dtype."""
+    return Tensor.concatenate([_tensor(t) for t in tensors], axis=axis if dim is None else dim)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join tensors of one shape along a new dimension (``axis`` or PyTorch's ``dim``)."""
-    return ops.Stack.apply(*[_tensor(t) for t in tensors], axis=axis if dim is None else dim)
+    """Join tensors of one shape along a new dimension (``axis`` or PyTorch's ``dim``), in their promoted dtype."""
+    return Tensor.stack([_tensor(t) for t in tensors], axis=axis if dim is None else dim)

@@ -11,7 +11,7 @@ weight of ``F.linear_cross_entropy``) stays factored under the 2-norm: its norm 
 time at C 8000, N 22, H 100, and closer to the exact value than the float32 product's), and clipping
 scales ``L``; so the optimizer still steps without writing the (C, H) array.
 
-Also here: ``flatten_parameters_`` (see :mod:`..flat`), and the submodule ``rnn`` (padding and packing
+Also here: ``parameters_to_vector`` / ``vector_to_parameters``, ``flatten_parameters_`` (see :mod:`..flat`), and the submodule ``rnn`` (padding and packing
 variable-length batches, PyTorch's ``nn.utils.rnn``).
 """
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .weight_norm import remove_weight_norm, weight_norm
 from . import parametrize, parametrizations  # noqa: E402  (after weight_norm: parametrizations uses it)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn",
-           "weight_norm", "remove_weight_norm", "parametrize", "parametrizations"]
+           "weight_norm", "remove_weight_norm", "parametrize", "parametrizations",
+           "parameters_to_vector", "vector_to_parameters"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor], keep_factored: bool = False) -> list[Tensor]:
@@ -126,3 +127,29 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError(f"clip_value must be non-negative, got {clip_value}")
     for p in _params(parameters):
         _transform_(p, np.clip, -clip_value, clip_value)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """PyTorch's ``nn.utils.parameters_to_vector``: the parameters flattened and joined into one 1-D tensor
+    (a new array, differentiable: a gradient of the vector flows back to each parameter)."""
+    flat = [p.reshape(-1) for p in parameters]
+    if not flat:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    return Tensor.concatenate(flat, 0)
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    """PyTorch's ``nn.utils.vector_to_parameters``: each parameter's ``.data`` becomes its slice of ``vec``,
+    in order (views of vec's array, as PyTorch's, so a later change of vec shows in the parameters)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    if vec.ndim != 1:
+        raise RuntimeError(f"vector_to_parameters: expected a 1-D vector, got shape {tuple(vec.shape)}")
+    flat = vec.data
+    pointer = 0
+    for param in parameters:
+        n = int(param.data.size)
+        if pointer + n > flat.size:
+            raise RuntimeError(f"shape '{list(param.shape)}' is invalid for input of size {flat[pointer:].size}")
+        param.data = flat[pointer:pointer + n].reshape(param.shape)
+        pointer += n
