@@ -11,4 +11,4 @@ from .corpora import check_recorded_data, read_text_file, stdlib_docstring_corpu
 from .errors import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError, run_cli
 
 __all__ = ["UserError", "run_cli", "EXIT_USER_ERROR", "EXIT_INTERRUPTED", "EXIT_CHECK_FAILED", "read_text_file",
-           "stdlib_source_files", "stdlib_source_corpus", "stdlib_docstring_corpus"]
+           "stdlib_source_files", "stdlib_source_corpus", "stdlib_docstring_corpus", "check_recorded_data"]
