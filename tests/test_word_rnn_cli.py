@@ -232,7 +232,7 @@ def test_vocab_clamp_and_one_token_sentences(tmp_path, capsys):
     model, vocab = restore_model(load_checkpoint(tmp_path / "s" / "last.npz"))
     assert len(vocab) == model.vocab_size < 20
     code, out, _ = _run(capsys, ["score", "--checkpoint", str(tmp_path / "s" / "last.npz"), "Hello"])
-    assert code == 0 and "words 1" in out
+    assert code == 0 and "tokens 2 (1 word + end)" in out
 
 
 def test_nan_loss_stops_without_overwriting(corpus, tmp_path, capsys, trained):
@@ -487,7 +487,7 @@ def test_overflowing_perplexity_prints_inf(tmp_path, trained, capsys):
     tinygrad_rnn.save(obj, huge)
     code, out, err = _run(capsys, ["score", "--checkpoint", str(huge), "The cat saw the river and the market."])
     assert code == 0, err
-    loss = float(out.split("loss/word ")[1].split()[0])
+    loss = float(out.split("loss/token ")[1].split()[0])
     assert loss > 710 and "perplexity inf " in out and "e+30" not in out
     code, out, err = _run(capsys, ["score", "--checkpoint", str(trained), "The cat saw the river."])
     assert code == 0 and "perplexity inf" not in out

@@ -38,7 +38,7 @@ def test_factorised_softmax_scores_evaluates_and_generates(trained, corpus, caps
     assert load_checkpoint(ck)["config"]["softmax"] == softmax
     code, out, _ = _run(capsys, ["score", "--checkpoint", str(ck), "The cat saw the river."])
     assert code == 0
-    logp, per_word, ppl = (float(v) for v in re.search(r"log-prob (\S+)  loss/word (\S+)  perplexity (\S+)", out).groups())
+    logp, per_word, ppl = (float(v) for v in re.search(r"log-prob (\S+)  loss/token (\S+)  perplexity (\S+)", out).groups())
     assert per_word == pytest.approx(-logp / 7, rel=1e-3) and ppl == pytest.approx(np.exp(per_word), rel=1e-2)
     code, out, _ = _run(capsys, ["eval", "--checkpoint", str(ck), "--split", "valid"])
     assert code == 0 and "valid part of the checkpoint's split" in out

@@ -22,6 +22,7 @@ from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments
 from .prompting import add_generate_arguments, check_generate_options, print_beam, prompt_tokens
 from .evaluation import eval_sentences
+from .wording import plural
 from .splits import PRETOKENIZED_NOTE, SPLITS, pretokenized
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural
@@ -132,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-length", type=int, help="cut a sentence after this many words (default 100; 30 with --beam)")
     add_generate_arguments(g)
 
-    s = sub.add_parser("score", help="log-probability, per-word loss, perplexity and OOV words of sentences")
+    s = sub.add_parser("score", help="log-probability, loss per token (each word and the end), perplexity and OOV words of sentences")
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
     s.add_argument("--file", help="a UTF-8 file with one sentence per line")
     s.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
@@ -262,8 +263,10 @@ def _cmd_score(a: argparse.Namespace) -> int:
     for sc in score_sentences(model, vocab, sentences, lowercase, pretokenized=pretok):
         total_oov += len(sc.oov)
         oov = f"{len(sc.oov)}" + (f" ({', '.join(sc.oov)} -> UNKNOWN_TOKEN)" if sc.oov else "")
-        print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/word {sc.per_word_loss:.4f}  "
-              f"perplexity {sc.perplexity:.1f}  words {len(sc.tokens)}  out-of-vocabulary {oov}")
+        # the loss and the perplexity are per predicted token: each word and the sentence's end
+        print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/token {sc.per_word_loss:.4f}  "
+              f"perplexity {sc.perplexity:.1f}  tokens {len(sc.tokens) + 1} ({plural(len(sc.tokens), 'word')} + end)  "
+              f"out-of-vocabulary {oov}")
         if a.tokens:
             print(tokens_view(sc, vocab, a.top))
     if total_oov:
