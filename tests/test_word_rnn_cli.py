@@ -80,6 +80,14 @@ def test_train_generate_score_eval(tmp_path, corpus, trained, capsys):
     assert code == 0 and "perplexity" in out
     ppl = float(out.split("perplexity ")[1].split(",")[0])
     assert ppl < 40  # learned something: below the uniform perplexity of the 40-word vocabulary
+    # text the model does not know: the perplexity of UNKNOWN_TOKEN is flagged, the model's own text is not
+    code, _, err = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(corpus)])
+    assert code == 0 and "warning" not in err
+    strange = tmp_path / "strange.txt"
+    strange.write_text("Zyx qwv plonk.\nGrr frotz blib.\n", encoding="utf-8")
+    code, out, err = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(strange)])
+    assert code == 0 and "out-of-vocabulary" in out
+    assert err.startswith("warning:") and "not comparable" in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_learning_and_schedule_and_validation(corpus, tmp_path, capsys):

@@ -43,7 +43,7 @@ def test_factorised_softmax_scores_evaluates_and_generates(trained, corpus, caps
     code, out, _ = _run(capsys, ["eval", "--checkpoint", str(ck), "--split", "valid"])
     assert code == 0 and "valid part of the checkpoint's split" in out
     history = load_checkpoint(ck)["training"]["history"]
-    assert float(re.search(r"loss (\S+) per word", out).group(1)) == pytest.approx(history[-1]["loss"], abs=1e-4)
+    assert float(re.search(r"loss (\S+) per token", out).group(1)) == pytest.approx(history[-1]["loss"], abs=1e-4)
     code, out, _ = _run(capsys, ["generate", "--checkpoint", str(ck), "--num", "3", "--seed", "0"])
     assert code == 0 and len(out.strip().splitlines()) == 3
 

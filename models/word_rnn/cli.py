@@ -274,6 +274,9 @@ def _cmd_score(a: argparse.Namespace) -> int:
     return 0
 
 
+OOV_WARNING_RATE = 0.2  # word-rnn eval warns above this share of unknown words
+
+
 def _cmd_eval(a: argparse.Namespace) -> int:
     stop_when_stdout_closes()
     from .evaluation import print_baselines
@@ -286,8 +289,13 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     if pretokenized(obj["settings"]) and a.data is not None and not Path(a.data).is_dir():
         print(PRETOKENIZED_NOTE, file=sys.stderr)  # a file read as the training directory's lines were
     r = corpus_perplexity(model, vocab, sentences)
-    print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per word, "
+    print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per token, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")
+    if r["oov_rate"] > OOV_WARNING_RATE:
+        # predicting UNKNOWN_TOKEN for unknown words is easy: such a perplexity flatters the model
+        print(f"warning: {100 * r['oov_rate']:.0f}% of the words are out of the model's vocabulary and scored as "
+              "UNKNOWN_TOKEN, so this perplexity is not comparable with one on text the model knows; check that "
+              "this is the kind of text it was trained on", file=sys.stderr)
     print_baselines(obj, vocab, sentences, r["loss"])
     return 0
 
