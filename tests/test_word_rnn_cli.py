@@ -501,11 +501,14 @@ def test_overflowing_perplexity_prints_inf(tmp_path, trained, capsys):
     assert code == 0 and "perplexity inf" not in out
 
 
-def test_numeric_csv_column_warns(tmp_path, capsys):
+def test_a_csv_is_read_from_its_first_text_column_and_a_numeric_one_warns(tmp_path, capsys):
     p = tmp_path / "n.csv"
     rows = ['"' + s.replace('"', '""') + '"' for s in _text(60).split("\n\n")]
     p.write_text("id,body\n" + "\n".join(f'{i},{r}' for i, r in enumerate(rows)), encoding="utf-8")
     code, out, err = _run(capsys, ["train", "--data", str(p), "--out", str(tmp_path / "n"),
+                                   "--max-sentences", "3", "--val-fraction", "0", *TINY])
+    assert code == 0 and "note: reading CSV column 'body'" in err and "choose another with --column" in err
+    code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "id", "--out", str(tmp_path / "i"),
                                    "--max-sentences", "3", "--val-fraction", "0", *TINY])
     assert code == 0 and "warning: column 'id' looks numeric; choose the text column with --column" in err
     code, out, err = _run(capsys, ["train", "--data", str(p), "--column", "body", "--out",

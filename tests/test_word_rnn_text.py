@@ -55,7 +55,7 @@ def test_csv_column_multiline_and_errors(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text('id,body\n1,"Line one.\nStill the first comment."\n2,Second comment.\n3,\n', encoding="utf-8")
     assert wtext.read_documents(p, column="body") == ["Line one. Still the first comment.", "Second comment."]
-    assert wtext.read_documents(p) == ["1", "2", "3"]  # default: first column
+    assert wtext.read_documents(p) == ["Line one. Still the first comment.", "Second comment."]  # its text column
     with pytest.raises(UserError, match=r"column 'text' not found.*'id', 'body'"):
         wtext.read_documents(p, column="text")
     with pytest.raises(UserError, match="not a .csv"):

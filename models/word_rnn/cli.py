@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "saves before exiting; --resume CKPT continues exactly.")
     t.add_argument("--data", help="UTF-8 text file (paragraphs = documents) or .csv file (one document per row); "
                                   "default: the built-in stdlib-docstring corpus")
-    t.add_argument("--column", help="CSV column holding the text (default: the first column)")
+    t.add_argument("--column", help="CSV column holding the text (default: the first column that is not all numbers)")
     t.add_argument("--csv", action="store_true", default=None, help="read --data as CSV whatever its name")
     t.add_argument("--lowercase", action="store_true", default=None, help="lowercase the text before tokenizing")
     t.add_argument("--vocab-size", type=int, help="vocabulary size incl. UNKNOWN_TOKEN (default 8000)")
@@ -146,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   "--split: the checkpoint's training data)")
     e.add_argument("--split", choices=SPLITS, help="with --data DIR: which file (default test); with a single "
                                                    "file: the train or valid part of the checkpoint's own split")
-    e.add_argument("--column", help="CSV column (default: the first)")
-    e.add_argument("--csv", action="store_true", default=None)
+    e.add_argument("--column", help="CSV column holding the text (default: the first that is not all numbers)")
+    e.add_argument("--csv", action="store_true", default=None, help="read --data as CSV whatever its name")
     e.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
 
     c = sub.add_parser("gradcheck", help="the tutorial's gradient check on a small copy of your configuration")

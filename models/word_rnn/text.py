@@ -56,7 +56,7 @@ def _csv_rows(text: str, path: str, strict: bool = True) -> list[list[str]]:
 
 
 def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
-    """One document per CSV row, from the named column (the first one when ``column`` is None).
+    """One document per CSV row, from the named column (when ``column`` is None, the first that is not all numbers).
 
     The csv module handles quoted fields that span several lines (reddit comments do).
     """
@@ -65,7 +65,11 @@ def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
         raise UserError(f"CSV file {path!r} has no header row; the first row must name the columns")
     header = [h.strip() for h in rows[0]]
     if column is None:
-        index = 0
+        index = _first_text_column(rows)
+        if index:
+            # an id or a score often comes first: training on it "works" and yields a model of numbers
+            print(f"note: reading CSV column {header[index]!r} of {path!r}, its first that is not numeric; choose "
+                  f"another with --column (columns: {', '.join(repr(h) for h in header)})", file=sys.stderr)
     elif column in header:
         index = header.index(column)
     else:
@@ -81,6 +85,15 @@ def read_csv_documents(text: str, path: str, column: str | None) -> list[str]:
         print(f"warning: column {header[index]!r} looks numeric; choose the text column with --column "
               f"(columns: {', '.join(repr(h) for h in header)})", file=sys.stderr)
     return docs
+
+
+def _first_text_column(rows: list[list[str]]) -> int:
+    """The first column whose filled fields are not all numbers (0 if every column is numeric or empty)."""
+    for index in range(len(rows[0])):
+        fields = [row[index] for row in rows[1:] if index < len(row) and row[index].strip()]
+        if fields and not all(_looks_numeric(f) for f in fields):
+            return index
+    return 0
 
 
 def _looks_numeric(field: str) -> bool:
