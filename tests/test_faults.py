@@ -596,6 +596,21 @@ def test_a_byte_order_mark_is_honoured(encoding, tmp_path):
     assert read_text_file(p) == "Hello, wörld.\n"
 
 
+def test_windows_and_old_mac_line_ends_read_as_newlines(tmp_path, capsys):
+    unix, windows = tmp_path / "unix.txt", tmp_path / "windows.txt"
+    unix.write_bytes(b"First line.\nSecond line.\n\nThird.\n" * 40)
+    windows.write_bytes(b"First line.\r\nSecond line.\r\n\r\nThird.\r\n" * 40)
+    (tmp_path / "mac.txt").write_bytes(b"First line.\rSecond line.\r\rThird.\r" * 40)
+    assert read_text_file(windows) == read_text_file(tmp_path / "mac.txt") == read_text_file(unix)
+    # so a model trained on the Unix copy goes on training on the Windows one (same characters, same text)
+    out = tmp_path / "run"
+    assert char_cli.main(char_train_argv(unix, out, "--max-iters", "5")) == 0
+    capsys.readouterr()
+    code, _, err = in_process(char_cli, capsys, ["train", "--resume", str(out / "last.npz"), "--data", str(windows),
+                                                 "--max-iters", "10"])
+    assert code == 0, err
+
+
 def test_a_broken_utf16_file_names_its_encoding(tmp_path):
     p = tmp_path / "bad16.txt"
     p.write_bytes(b"\xff\xfeh\x00i\x00\x00")  # odd length after the mark

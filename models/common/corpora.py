@@ -37,6 +37,7 @@ def read_text_file(path: str | os.PathLike, option: str = "--data") -> str:
     """Read a text file, raising UserError for a missing, non-regular, empty, binary or undecodable file.
 
     UTF-8 is expected; a UTF-8, UTF-16 or UTF-32 byte-order mark is honoured (the mark itself is dropped).
+    Line ends become ``\n`` (universal newlines).
     """
     path = Path(path)
     if not path.exists():
@@ -76,6 +77,10 @@ def read_text_file(path: str | os.PathLike, option: str = "--data") -> str:
             ) from None
     if not text.strip():
         raise UserError(f"data file {str(path)!r} is empty; give a file with some text in it")
+    # Windows (\r\n) and old Mac (\r) line ends read as \n, as Python's text files do: the same text trains the
+    # same model whatever machine saved it, and no sample is full of carriage returns
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 
