@@ -47,6 +47,18 @@ def test_help_in_a_real_subprocess():
     assert res.returncode == 0 and "--seq-length" in res.stdout and "standard library" in res.stdout
 
 
+
+@pytest.mark.parametrize("tool", ["models.char_rnn", "models.word_rnn"])
+def test_version_and_a_bare_command(tool):
+    import tinygrad_rnn
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "-m", tool, "--version"], capture_output=True, text=True, cwd=root,
+                         timeout=120)
+    assert res.returncode == 0 and res.stdout.strip().endswith(f"(tinygrad_rnn {tinygrad_rnn.__version__})")
+    res = subprocess.run([sys.executable, "-m", tool], capture_output=True, text=True, cwd=root, timeout=120)
+    assert res.returncode == 2 and res.stdout.startswith("usage: ") and "Traceback" not in res.stderr
+
+
 def test_train_then_sample(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert train(data, out, "--max-iters", "30") == 0

@@ -18,7 +18,7 @@ from ..common import EXIT_INTERRUPTED, UserError, check_recorded_data, read_text
 from ..common.errors import stop_when_stdout_closes
 from ..common.card import add_info_parser
 from ..common.export import add_export_parser
-from ..common.cli import DeprecatedFlag, OneLineParser, print_deprecations, seed_value
+from ..common.cli import DeprecatedFlag, OneLineParser, add_version_argument, print_deprecations, seed_value
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Character-level RNN language model (Karpathy's min-char-rnn, rebuilt on tinygrad_rnn): "
                     "train on any UTF-8 text, then sample from it.",
     )
+    add_version_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="{train,sample,export,info,eval,gradflow}")
     sub.required = True
     d = TrainConfig()
@@ -463,7 +464,11 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a bare `char-rnn`: the help, as word-rnn gives
+        parser.print_help()
+        return 2
+    args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the results card
     print_deprecations(args)
     if args.command == "train":

@@ -9,6 +9,12 @@ from typing import Any, Sequence
 from .errors import UserError
 
 
+def add_version_argument(parser: argparse.ArgumentParser) -> None:
+    """``--version``: the program's name and the installed tinygrad_rnn's version."""
+    from tinygrad_rnn import __version__
+    parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_rnn {__version__})")
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse that raises UserError (one line naming the option, exit 2 via run_cli) instead of printing
     the usage and exiting: ``--hidden-size x`` gives "argument --hidden-size: invalid int value: 'x'"."""

@@ -10,7 +10,7 @@ from ..common import EXIT_INTERRUPTED, UserError, read_text_file, run_cli
 from ..common.card import command_line
 from ..common.card import add_info_parser
 from ..common.export import add_export_parser
-from ..common.cli import OneLineParser, deprecation_notice, seed_value
+from ..common.cli import OneLineParser, add_version_argument, deprecation_notice, seed_value
 from ..common.errors import EXIT_CHECK_FAILED, stop_when_stdout_closes
 from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Word-level RNN language model (the RNNNumpy tutorial model on tinygrad_rnn): train it on a text or "
         "CSV file, generate sentences, score sentences. Without --data, training uses the docstrings of "
         "Python's standard library as a built-in English corpus."))
+    add_version_argument(p)
     sub = p.add_subparsers(dest="command", metavar="{train,generate,score,eval,gradcheck,export,info,gradflow}",
                            parser_class=OneLineParser)
 
