@@ -574,3 +574,9 @@ def test_batched_evaluation_equals_sentence_by_sentence(trained):
 def test_temperature_with_a_decoder_that_ignores_it_is_refused(trained, capsys, decoder):
     _expect_error(capsys, ["generate", "--checkpoint", str(trained), "--temperature", "0.5", *decoder],
                   "--temperature shapes sampling")
+
+
+def test_options_that_would_be_silently_ignored_are_refused(trained, corpus, tmp_path, capsys):
+    _expect_error(capsys, ["score", "--checkpoint", str(trained), "--top", "2", "The cat."], "add --tokens")
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "r"), "--evaluate-loss-after",
+                           "2", *TINY], "--evaluate-loss-after belongs to --tutorial")

@@ -124,7 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--plot", action="store_true", help=f"write OUT/{PLOT_NAME}, the training and validation loss "
                                                        "curves (needs matplotlib)")
 
-    g = sub.add_parser("generate", help="sample sentences")
+    g = sub.add_parser("generate", help="sample sentences",
+                       description="Sample sentences from a trained model, each from the start token to the end "
+                                   "token (or --max-words): at --temperature, from the --top-k most likely words, "
+                                   "the most likely word each step (--argmax), or the K most probable sentences "
+                                   "(--beam K); --prompt continues a given beginning.")
     g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
     g.add_argument("--num", type=int, help="sentences to generate (default 5; 1 with --argmax, K with --beam K)")
     g.add_argument("--seed", type=seed_value, help="random seed (default: different every run)")
@@ -134,15 +138,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-length", type=int, help="cut a sentence after this many words (default 100; 30 with --beam)")
     add_generate_arguments(g)
 
-    s = sub.add_parser("score", help="log-probability, loss per token (each word and the end), perplexity and OOV words of sentences")
+    s = sub.add_parser("score", help="log-probability, loss per token (each word and the end), perplexity and OOV words of sentences",
+                       description="Score each sentence under the model: its log-probability (start to end token), "
+                                   "the loss per predicted token (its words and the end), the perplexity, and the "
+                                   "words out of the vocabulary (scored as UNKNOWN_TOKEN).")
     s.add_argument("sentences", nargs="*", help="sentences to score (quote each one)")
     s.add_argument("--file", help="a UTF-8 file with one sentence per line")
     s.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
     s.add_argument("--tokens", action="store_true", help="also print each word with its -log p (nats), the most "
                                                          "surprising marked")
-    s.add_argument("--top", type=int, default=3, metavar="K", help="with --tokens: mark the K most surprising (default 3)")
+    s.add_argument("--top", type=int, default=None, metavar="K", help="with --tokens: mark the K most surprising (default 3)")
 
-    e = sub.add_parser("eval", help="per-word loss and perplexity of a whole text or CSV file")
+    e = sub.add_parser("eval", help="loss per token and perplexity of a whole text or CSV file",
+                       description="The loss per predicted token and the perplexity of a whole text, tokenized as "
+                                   "the model's training data was, next to the unigram and uniform baselines.")
     e.add_argument("--data", help="UTF-8 text or .csv file, or a directory of train/valid/test.txt (default with "
                                   "--split: the checkpoint's training data)")
     e.add_argument("--split", choices=SPLITS, help="with --data DIR: which file (default test); with a single "
@@ -151,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--csv", action="store_true", default=None, help="read --data as CSV whatever its name")
     e.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
 
-    c = sub.add_parser("gradcheck", help="the tutorial's gradient check on a small copy of your configuration")
+    c = sub.add_parser("gradcheck", help="the tutorial's gradient check on a small copy of your configuration",
+                       description="The tutorial's gradient check: central differences against backprop for every "
+                                   "weight of a small model (float64, full BPTT), and the autograd gradients against "
+                                   "the hand-derived BPTT; exit 1 if any check fails.")
     c.add_argument("--checkpoint", metavar="CKPT", help="check the cell type (rnn/gru/lstm) of this trained model instead of --cell; "
                                         "its weights are not used (default: none)")
     c.add_argument("--cell", choices=CELLS, default="rnn",
@@ -255,6 +267,9 @@ def _cmd_score(a: argparse.Namespace) -> int:
         sentences += [line for line in _read_sentence_file(a.file).splitlines() if line.strip()]
     if not sentences:
         raise UserError("give sentences to score as arguments or with --file")
+    if a.top is not None and not a.tokens:
+        raise UserError("--top marks the most surprising words of --tokens' listing; add --tokens")
+    a.top = 3 if a.top is None else a.top
     if a.top < 0:
         raise UserError(f"--top must be >= 0, got {a.top}")
     model, vocab, lowercase, pretok = _load_for_text(a.checkpoint)
@@ -311,8 +326,10 @@ def _cmd_gradcheck(a: argparse.Namespace) -> int:
         if cell not in CELLS:
             raise UserError(f"checkpoint {a.checkpoint!r} records no valid cell type ({cell!r}); it is corrupted, "
                             "use another one or pass --cell instead")
-    if a.vocab_size < 2 or a.hidden_size < 1 or a.length < 1:
-        raise UserError("--vocab-size must be >= 2, --hidden-size and --length >= 1")
+    for flag, value, least in (("--vocab-size", a.vocab_size, 2), ("--hidden-size", a.hidden_size, 1),
+                               ("--length", a.length, 1)):
+        if value < least:
+            raise UserError(f"{flag} must be >= {least}, got {value}")
     if a.length > 1000:
         raise UserError(f"--length {a.length} is too long for the check (a forward pass per weight); keep it at most 1000")
     if a.vocab_size * a.hidden_size > 200_000:

@@ -134,6 +134,9 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--bptt-truncate applies to --cell rnn only; use --bptt-truncate none with --cell {cfg.cell}")
     check_architecture(cfg)
     check_tutorial(cfg)
+    if not cfg.tutorial and "evaluate_loss_after" in explicit_options(cfg):
+        raise UserError("--evaluate-loss-after belongs to --tutorial (the seed's train_with_sgd loop); add --tutorial, "
+                        "or use --eval-every N to validate every N sentences")
 
 
 def run_paths(cfg: TrainConfig) -> tuple[Path, Path]:
