@@ -421,7 +421,9 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
                     best_val=tr["best_val"], history=list(tr["history"]),
                     curve=[(float(n), float(v)) for n, v in zip(*_curve_arrays(tr.get("curve")))])
-        say(f"resuming from {cfg.resume!r}: epoch {st.epoch + 1}, {plural(st.sentences, 'sentence')} done")
+        # epochs counted as the progress lines count them: complete ones (3.42 is 42% into the fourth)
+        say(f"resuming from {cfg.resume!r}: {plural(st.epoch, 'epoch')} complete, {plural(st.sentences, 'sentence')} "
+            "trained on")
 
         def best_of(path: Path) -> float | None:
             recorded = load_checkpoint(path).get("training") or {}
