@@ -1692,8 +1692,8 @@ def _array(x: Any) -> Any:
 def _joined(tensors: Sequence[Any]) -> list[Any]:
     """The tensors of cat/stack in their promoted dtype: ``promote_types`` over all of them (cat takes no
     0-d tensors, stack's become 1-d first, so none is weaker). Casts keep float inputs in the graph."""
-    dts = [t.dtype for t in tensors if isinstance(t, Tensor)]
-    if not dts or all(d == dts[0] for d in dts):  # the common case: no work
+    dts = [t.data.dtype for t in tensors if isinstance(t, Tensor)]
+    if not dts or dts.count(dts[0]) == len(dts):  # the common case: no work
         return list(tensors)
     dt = dts[0]
     for d in dts[1:]:
@@ -1704,6 +1704,9 @@ def _joined(tensors: Sequence[Any]) -> list[Any]:
 def _promoted(*operands: Any) -> list[Any]:
     """``operands`` (Tensors, arrays, numbers) cast to PyTorch's ``result_type`` of them: where(c, f32, i64)
     and where(c, f32, 0.5) are float32, where(c, 1, 0) int64. Tensors keep their gradient through the cast."""
+    if type(operands[0]) is Tensor and all(type(x) is Tensor and x.data.dtype == operands[0].data.dtype
+                                           for x in operands[1:]):
+        return list(operands)  # the common case: tensors of one dtype, nothing to cast
     dt = result_type(*operands)
     return [x._cast(dt) if isinstance(x, Tensor) else np.asarray(x, dtype=dt) for x in operands]
 
