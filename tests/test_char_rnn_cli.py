@@ -431,3 +431,7 @@ def test_a_finished_run_goes_on_for_max_time_alone_as_the_refusal_suggests(data,
     assert "(or --max-time alone)" in error_line(capsys)
     assert cli.main(["train", "--resume", str(out / "last.npz"), "--max-time", "0.5"]) == 0
     assert load_checkpoint(out / "last.npz")["progress"]["iteration"] > 10
+    # the run's goal is still its own --max-iters: a plain --resume has nothing to do, it does not train forever
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(out / "last.npz")]) == 2
+    assert "nothing to train" in error_line(capsys)

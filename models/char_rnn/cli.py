@@ -274,12 +274,16 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if args.data is None and source.get("corpus_chars"):
             args.corpus_chars = int(source["corpus_chars"])
         given_max_iters = args.max_iters is not None
-        goal = dict(ckpt.get("run_goal") or {})
-        if args.max_time is not None and not given_max_iters:
-            goal.pop("max_iters", None)  # --max-time alone: this session trains for that long, whatever the count
-        kept = _resolve_run_goal(args, goal if ckpt.get("run_goal") is not None else None)
+        kept = _resolve_run_goal(args, ckpt.get("run_goal"))
         text = _load_text(args, say)
         trainer = Trainer.from_checkpoint(ckpt, text, args.resume)
+        goal_max_iters = args.max_iters  # what the checkpoint keeps as the run's goal
+        if (args.max_time is not None and not given_max_iters and args.max_iters is not None
+                and args.max_iters <= trainer.iteration):
+            # --max-time alone on a run that reached its count: this session trains that long, past the count;
+            # the run's own --max-iters stays its goal, so a later plain --resume still has nothing to do
+            args.max_iters = None
+            kept = [k for k in kept if not k.startswith("--max-iters")]
         if args.max_iters is not None and args.max_iters <= trainer.iteration:
             origin = "" if given_max_iters else " (the run's own, saved in the checkpoint)"
             raise UserError(f"nothing to train: {args.resume} is already at iteration {trainer.iteration} and "
@@ -303,6 +307,8 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     trainer.data_source = ({"path": str(Path(args.data).resolve())} if args.data is not None
                            else {"corpus_chars": args.corpus_chars})
     trainer.run_goal = {name: getattr(args, name) for name in RUN_GOAL_DEFAULTS}
+    if args.resume:
+        trainer.run_goal["max_iters"] = goal_max_iters
     cfg = trainer.config
     n_params = sum(p.data.size for p in trainer.model.trainable_parameters())
     say(f"{len(text):,} characters, vocabulary {trainer.vocab.size}, {len(trainer.val_ids):,} held out for "
