@@ -172,3 +172,17 @@ def test_errors():
         m(x, (Tensor(np.zeros((1, B, H))), Tensor(np.zeros((1, B, H)))))
     with pytest.raises(ValueError, match=rf"c0 must have shape \(1, {B}, {H}\)"):
         m(x, (Tensor(np.zeros((1, B, P))), Tensor(np.zeros((1, B, P)))))
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("which", ["weight_norm", "parametrizations"])
+def test_weight_norm_of_the_projection_keeps_the_layers_output(fused, which):
+    # weight_norm starts at g = ||v||, so w = g v / ||v|| is the weight it replaced: the same output (torch: the same)
+    lstm = nn.LSTM(3, 4, proj_size=2, fused=fused, dtype=np.float64)
+    x = Tensor(np.random.default_rng(0).standard_normal((5, 2, 3)))
+    before = lstm(x)[0].numpy()
+    normed = nn.utils.weight_norm if which == "weight_norm" else nn.utils.parametrizations.weight_norm
+    normed(lstm, "weight_hr_l0")
+    out, (h, _) = lstm(x)
+    assert out.shape == (5, 2, 2) and h.shape == (1, 2, 2)
+    np.testing.assert_allclose(out.numpy(), before, rtol=1e-12, atol=1e-14)

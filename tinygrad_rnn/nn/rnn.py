@@ -126,7 +126,7 @@ class _RNNBase(Module):
                 if self.bias:
                     params += [(b_ih, init.Role.BIAS), (b_hh, init.Role.BIAS)]
                 if self.proj_size:  # (P, H): its input is the H-wide o * tanh(c), as weight_hh's is h
-                    params.append((self._parameters[f"weight_hr_l{k}{sfx}"], init.Role.HIDDEN_WEIGHT))
+                    params.append((self._proj_weight(k, sfx), init.Role.HIDDEN_WEIGHT))
         init.init_recurrent_(params, self.hidden_size, scheme, generator)
 
     def _layer_params(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
@@ -134,6 +134,10 @@ class _RNNBase(Module):
         # one under nn.utils.parametrizations a property of the module's class, not a parameter
         names = (f"weight_ih_l{k}{sfx}", f"weight_hh_l{k}{sfx}", f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}")
         return tuple([getattr(self, n, None) for n in names])  # type: ignore[return-value]
+
+    def _proj_weight(self, k: int, sfx: str = "") -> Tensor | None:
+        """LSTM's ``weight_hr_l{k}`` (None without proj_size), through getattr as ``_layer_params`` reads."""
+        return getattr(self, f"weight_hr_l{k}{sfx}", None)
 
     # ---- input/state handling shared by the three layers ------------------------------------------
     def _prepare_input(self, x: Any) -> tuple[Tensor, bool]:
@@ -213,7 +217,7 @@ class _RNNBase(Module):
             outs = []
             for d, sfx in enumerate(self._suffixes):
                 w_ih, w_hh, b_ih, b_hh = self._layer_params(k, sfx)
-                w_hr = self._parameters.get(f"weight_hr_l{k}{sfx}")
+                w_hr = self._proj_weight(k, sfx)
                 init_k = [None if s is None else s[k * D + d] for s in inits]
                 x_d = x if d == 0 else x.flip(0)  # the reverse direction reads the sequence backwards
                 if self.fused and w_hr is None:  # the fused kernels have no projection
@@ -251,7 +255,7 @@ class _RNNBase(Module):
             outs = []
             for d, sfx in enumerate(self._suffixes):
                 init_k = [None if s is None else s[k * D + d] for s in inits]
-                w_hr = self._parameters.get(f"weight_hr_l{k}{sfx}")
+                w_hr = self._proj_weight(k, sfx)
                 out, last = self._masked_layer(x, positions, valid, init_k, *self._layer_params(k, sfx), d == 1, w_hr)
                 outs.append(out)
                 for kind, state in zip(finals, last):
@@ -322,7 +326,7 @@ class _RNNBase(Module):
         return tuple(self._zeros(B, sizes[i]) if s is None else s for i, s in enumerate(init))
 
     def _zeros(self, B: int, size: int) -> Tensor:
-        return Tensor(np.zeros((B, size), dtype=self._parameters["weight_hh_l0"].dtype))
+        return Tensor(np.zeros((B, size), dtype=getattr(self, "weight_hh_l0").dtype))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
