@@ -473,7 +473,7 @@ def _runs_backward(saved, dx, grad, has_bias, reuse, tables):
         idx = ([run[2] for run in runs], [run[3] for run in runs])
         return idx, (vals if not has_bias else vals[:, :H]), (vals[:, H] if has_bias else None)
     idx = _class_words(classes, tables)
-    if n_words > 1 and n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
+    if n_words > 1 and not np.logical_and.reduce(idx[1:] > idx[:-1]):
         perm = idx.argsort(kind="stable")
         idx, vals = idx.take(perm), vals.take(perm, axis=0)
     if not has_bias:
