@@ -253,7 +253,7 @@ class RunFiles:
       the earlier model. The earlier best model goes only when this run writes a best of its own: until then it
       is moved aside to ``best.previous.npz`` (one note line says so), so that reading commands, which take
       ``best.npz`` first, do not mistake it for this run's, and a run stopped before its first validation has
-      not cost the user that model.
+      not cost the user that model (char-rnn validates when stopped: that model, however good, replaces it).
     * A save that fails (disk full, the directory gone read-only) does not stop training: one warning line on
       stderr, the state stays in memory, the next save point tries again, and the file it would have replaced
       is untouched (``tinygrad_rnn.save`` writes atomically). ``failing`` is the reason while it lasts.
