@@ -32,6 +32,16 @@ def test_the_first_signal_sets_the_flag_a_second_aborts_and_handlers_come_back(s
     assert signal.getsignal(signum) is before
 
 
+def test_once_the_run_has_saved_further_signals_are_ignored():
+    # a second Ctrl-C after the final save has nothing to abort: it must not add a second "interrupted" line
+    with StopOnSignal() as stop:
+        signal.raise_signal(signal.SIGTERM)
+        stop.saved()
+        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)
+    assert stop.requested and stop.signum == signal.SIGTERM
+
+
 def test_a_signal_the_process_ignores_stays_ignored_through_training():
     # nohup's SIGHUP, a script's background job's SIGINT: training must not start reacting to them
     before = signal.signal(signal.SIGHUP, signal.SIG_IGN)

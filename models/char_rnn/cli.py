@@ -424,6 +424,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if args.plot:
             _plot(trainer, out / PLOT_NAME)
             say(f"loss curve: {out / PLOT_NAME}")
+        stop.saved()
         saved = f"saved {last_path}" + (f" and {best_path}" if best_saved else
                                         f" ({best_path}, the best so far, unchanged)" if best_path.exists() else "")
         if stop.requested:  # a status report, not output: keeps stdout to the run's own lines

@@ -82,6 +82,13 @@ def stop_when_stdout_closes() -> None:
 _leaving = False
 
 
+def leaving() -> None:
+    """The command's work is saved and it is only reporting: from now until ``run_cli`` returns, a stop signal
+    is ignored (the trainers call this through ``StopOnSignal.saved``)."""
+    global _leaving
+    _leaving = True
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     if not _leaving:
         raise KeyboardInterrupt

@@ -14,6 +14,8 @@ import threading
 from types import FrameType
 from typing import Any
 
+from .errors import leaving
+
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -27,6 +29,7 @@ class StopOnSignal:
     def __init__(self, signals: tuple[int, ...] = STOP_SIGNALS) -> None:
         self.signals = signals
         self.requested = False
+        self.done = False
         self.signum: int | None = None
         self._previous: dict[int, Any] = {}
 
@@ -41,10 +44,18 @@ class StopOnSignal:
         return self
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.done:  # the run's work is on disk and it is reporting: nothing is left to abort
+            return
         if self.requested:  # a second signal: give up at once, even in the middle of saving
             raise KeyboardInterrupt
         self.requested = True
         self.signum = signum
+
+    def saved(self) -> None:
+        """The run has saved its final checkpoint: later signals are ignored while it reports and exits (a second
+        Ctrl-C then would only have turned its one closing line into two)."""
+        self.done = True
+        leaving()
 
     def __exit__(self, *exc: Any) -> None:
         for sig, previous in self._previous.items():

@@ -22,7 +22,6 @@ from .model import CELLS
 from .options import TRAIN_OPTIONS, add_train_arguments
 from .prompting import add_generate_arguments, check_generate_options, print_beam, prompt_tokens
 from .evaluation import eval_sentences
-from .wording import plural
 from .splits import PRETOKENIZED_NOTE, SPLITS, pretokenized
 from .train import OPTIMIZERS, TrainConfig, train
 from .wording import plural

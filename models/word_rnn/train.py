@@ -567,6 +567,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         if files.failing is not None:
             raise files.final_failure(
                 lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab, corpus.pretokenized), snapshot()))
+        interrupt.saved()
         if cfg.plot:
             _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
             say(f"loss curve: {plot_path}")
