@@ -279,6 +279,29 @@ def test_a_new_run_refuses_to_replace_an_earlier_runs_checkpoints(data, tmp_path
     assert (out / "best.npz").read_bytes() == best
 
 
+def test_a_refused_out_suggests_only_what_is_there(data, tmp_path, capsys):
+    # only best.previous.npz (an --overwrite run that saved no best) or only best.npz: no last.npz to --resume
+    out = tmp_path / "run"
+    assert train(data, out, "--max-iters", "20") == 0
+    (out / "last.npz").unlink()
+    capsys.readouterr()
+    assert train(data, out, "--max-iters", "5") == 2
+    line = error_line(capsys)
+    assert f"--resume {out / 'best.npz'}" in line and "last.npz to" not in line
+    assert cli.main(["train", "--resume", str(out / "best.npz"), "--max-iters", "30", "--quiet",
+                     "--sample-every", "0"]) == 0
+    (out / "last.npz").unlink()
+    (out / "best.npz").rename(out / "best.previous.npz")
+    before = (out / "best.previous.npz").read_bytes()
+    capsys.readouterr()
+    assert train(data, out, "--max-iters", "5") == 2
+    line = error_line(capsys)
+    assert "--resume" not in line and "--overwrite" in line and f"--init-from {out / 'best.previous.npz'}" in line
+    assert (out / "best.previous.npz").read_bytes() == before and not (out / "last.npz").exists()
+    assert cli.main(["train", "--data", str(data), "--out", str(tmp_path / "new"), "--init-from",
+                     str(out / "best.previous.npz"), "--max-iters", "5", "--quiet", "--sample-every", "0"]) == 0
+
+
 def test_overwrite_replaces_an_earlier_run_and_keeps_its_best_model_aside_until_it_has_its_own(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert train(data, out, "--max-iters", "20") == 0

@@ -580,3 +580,35 @@ def test_options_that_would_be_silently_ignored_are_refused(trained, corpus, tmp
     _expect_error(capsys, ["score", "--checkpoint", str(trained), "--top", "2", "The cat."], "add --tokens")
     _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "r"), "--evaluate-loss-after",
                            "2", *TINY], "--evaluate-loss-after belongs to --tutorial")
+
+
+def test_a_refused_out_suggests_only_what_is_there(tmp_path, corpus, trained, capsys):
+    # a directory left with only best.previous.npz (or only best.npz) has no last.npz: the refusal must not offer
+    # `--resume DIR/last.npz`, and what it offers instead must work
+    out = trained.parent
+    trained.unlink()
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(out), *TINY])
+    assert code == 2 and f"--resume {out / 'best.npz'}" in err and "last.npz to" not in err, err
+    code, _, err = _run(capsys, ["train", "--resume", str(out / "best.npz"), "--epochs", "3", "--quiet"])
+    assert code == 0, err
+    (out / "last.npz").unlink()
+    (out / "best.npz").rename(out / "best.previous.npz")
+    before = (out / "best.previous.npz").read_bytes()
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(out), *TINY])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--resume" not in err, err
+    assert "--overwrite" in err and f"--init-from {out / 'best.previous.npz'}" in err
+    assert (out / "best.previous.npz").read_bytes() == before and not (out / "last.npz").exists()
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "new"), "--init-from",
+                                 str(out / "best.previous.npz"), "--max-sentences", "5", "--quiet"])
+    assert code == 0, err
+
+
+def test_the_old_checkpoint_layout_with_only_its_best_is_not_offered_to_resume(tmp_path, corpus, capsys):
+    ck = tmp_path / "legacy.npz"
+    assert cli.main(["train", "--data", str(corpus), "--checkpoint", str(ck), "--max-sentences", "20",
+                     "--eval-every", "10", *TINY]) == 0
+    ck.unlink()
+    capsys.readouterr()
+    code, _, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(ck), *TINY])
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and "--resume" not in last and "--overwrite" in last and str(best_path(ck)) in last, err

@@ -224,8 +224,21 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
     if overwrite:
         return
     if any((out / name).exists() for name in CHECKPOINT_FILES):
-        raise UserError(f"{out} already holds checkpoints of an earlier run; pass --resume {out / LAST} to "
-                        "continue it, --overwrite to replace them, or another --out")
+        raise UserError(earlier_run_message(out))
+
+
+def earlier_run_message(out: Path) -> str:
+    """Why a new run refuses ``out`` and what works instead: only a file that is there is offered to --resume
+    (a directory left with best.npz alone, or only best.previous.npz, has no last.npz to continue)."""
+    if (out / LAST).exists():
+        return (f"{out} already holds checkpoints of an earlier run; pass --resume {out / LAST} to continue it, "
+                "--overwrite to replace them, or another --out")
+    if (out / BEST).exists():
+        return (f"{out} already holds checkpoints of an earlier run (its best.npz, no last.npz); pass --resume "
+                f"{out / BEST} to continue from that model, --overwrite to replace it, or another --out")
+    return (f"{out} holds {PREVIOUS_BEST}, the best model of an earlier run, and no {LAST} to resume; pass "
+            f"--overwrite to replace it, or another --out (add --init-from {out / PREVIOUS_BEST} to start from "
+            "its weights)")
 
 
 def remove_orphaned_temps(paths: Iterable[Path]) -> list[Path]:

@@ -188,10 +188,12 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
         return
     best = best_path(path)
     if not cfg.overwrite:
-        for existing in (path, best):
-            if existing.exists():
-                raise UserError(f"{str(existing)} already exists (an earlier run); pass --resume to continue it, "
-                                "--overwrite to replace it, or another --checkpoint")
+        if path.exists():
+            raise UserError(f"{str(path)} already exists (an earlier run); pass --resume to continue it, "
+                            "--overwrite to replace it, or another --checkpoint")
+        if best.exists():  # its best model alone: there is no FILE for --resume to continue
+            raise UserError(f"{str(best)} already exists (an earlier run's best model, without {str(path)}); pass "
+                            "--overwrite to replace it, or another --checkpoint")
         return
     _check_best_is_a_file(best, "--checkpoint")
 
