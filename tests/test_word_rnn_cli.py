@@ -612,3 +612,16 @@ def test_the_old_checkpoint_layout_with_only_its_best_is_not_offered_to_resume(t
     code, _, err = _run(capsys, ["train", "--data", str(corpus), "--checkpoint", str(ck), *TINY])
     last = err.strip().splitlines()[-1]
     assert code == 2 and "--resume" not in last and "--overwrite" in last and str(best_path(ck)) in last, err
+
+
+@pytest.mark.parametrize("changed", ["Just one sentence.", "One here.\n\nTwo there.\n\nThree."])
+def test_resume_onto_a_changed_text_names_that_first(tmp_path, corpus, trained, capsys, changed):
+    # a text too short for the checkpoint's validation split, or one that splits: the same refusal, before any
+    # line about the data (the vocabulary summary is the checkpoint's, the split counts are the new text's)
+    before = {p.name: p.read_bytes() for p in trained.parent.iterdir()}
+    corpus.write_text(changed, encoding="utf-8")
+    code, out, err = _run(capsys, ["train", "--resume", str(trained), "--epochs", "3", "--quiet"])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert "the training data differ" in err and "resume with that text" in err and "--init-from" in err
+    assert "unique tokens" not in out and "training sentence" not in out and "validation" not in out, out
+    assert {p.name: p.read_bytes() for p in trained.parent.iterdir()} == before

@@ -310,6 +310,14 @@ def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: froz
                         f"--max-sentences is {cfg.max_sentences}{origin}; pass a larger --max-sentences")
 
 
+def _other_data(cfg: TrainConfig) -> UserError:
+    """The refusal of a --resume onto a text that is not the one its checkpoint was trained on."""
+    text = f"--data {cfg.data!r}" if cfg.data is not None else "the built-in corpus (of this Python)"
+    return UserError(f"the training data differ from those of {cfg.resume!r}: {text} is not the text it was trained "
+                     f"on (it changed since, or is another file); resume with that text, or start a new run on this "
+                     f"one (--init-from {cfg.resume} with a new --out keeps the model's weights)")
+
+
 def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run (or resume) training as ``cfg`` says; returns a summary dict. Messages go to ``out`` (stdout)."""
     out = out or sys.stdout
@@ -374,7 +382,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
                      min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
                      hint="--hidden-size, --vocab-size or --batch-size")
-    if init is None:  # (an --init-from vocabulary is the checkpoint's, already described by its note)
+    if init is None and ckpt is None:  # (an --init-from vocabulary is the checkpoint's, described by its note)
         say(vocab.summary())
     encoded = encode_sentences(vocab, corpus.sentences)
     if corpus.valid is not None and ckpt is None:
@@ -384,10 +392,21 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         encoded = encoded + encode_sentences(vocab, corpus.valid)
         val_idx = np.arange(len(train_idx), len(encoded))
     else:
-        train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
+        try:
+            train_idx, val_idx = wdata.split_indices(len(encoded), cfg.val_fraction, cfg.seed)
+        except UserError:
+            if ckpt is None:
+                raise
+            # the checkpoint's run split its text with these very settings: this text is another one
+            raise _other_data(cfg) from None
     for w in vocab_warnings:  # on stderr with the errors, and only once the data are usable (an error stays one line)
         tqdm.write(f"warning: {w}", file=sys.stderr)
     train_set = [encoded[i] for i in train_idx]
+    digest = wdata.fingerprint(train_set)
+    if ckpt is not None:  # before any line about the data: a resumed run's figures are those of its own text
+        if ckpt["training"]["fingerprint"] != digest:
+            raise _other_data(cfg)
+        say(vocab.summary())
     if ckpt is None and init is None:  # (an --init-from model keeps its weights and its softmax layout)
         model = build_model(cfg, len(vocab), target_counts(train_set, len(vocab)))
     lengths = np.asarray([len(s) - 1 for s in train_set])
@@ -396,7 +415,6 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     say(chosen_blas_threads_line())
     # --tutorial: calculate_loss over the whole training set, as train_with_sgd does
     eval_idx = val_idx if len(val_idx) else (train_idx if cfg.tutorial else train_idx[:2000])
-    digest = wdata.fingerprint(train_set)
 
     opt = make_optimizer(cfg.optimizer, list(model.parameters()), lr)
     sched = (optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=0.0, compare_to="last")
@@ -406,9 +424,6 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     st = _State()
     if ckpt is not None:
         tr = ckpt["training"]
-        if tr["fingerprint"] != digest:
-            raise UserError(f"the training data differ from those of {cfg.resume!r}; resume with the same --data "
-                            "(or start a new run without --resume)")
         try:
             opt.load_state_dict(tr["optimizer"])
             if sched is not None:
