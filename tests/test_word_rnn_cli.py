@@ -322,12 +322,16 @@ def test_the_old_checkpoint_spelling_on_an_out_directorys_last_keeps_its_best(tm
                                  "--eval-every", "10", *TINY])
     assert code == 0, err
     assert best_path(out / "last.npz") == out / "best.npz"
-    code, _, err = _run(capsys, ["train", "--checkpoint", str(out / "last.npz"), "--resume", "--max-sentences", "60",
-                                 "--eval-every", "10", "--quiet"])
+    code, stdout, err = _run(capsys, ["train", "--checkpoint", str(out / "last.npz"), "--resume", "--max-sentences",
+                                      "60", "--eval-every", "10", "--quiet"])
     assert code == 0, err
     assert not (out / "last.best.npz").exists() and sorted(p.name for p in out.iterdir() if p.suffix == ".npz") == [
         "best.npz", "last.npz"]
     assert load_checkpoint(out / "last.npz")["training"]["sentences"] == 60
+    # the notice and the final line give the current spelling, which continues these very files
+    assert f"use --resume CKPT (e.g. --resume {out / 'last.npz'})" in err
+    final = stdout.strip().splitlines()[-1]
+    assert final.endswith(f"(continue with --resume {out / 'last.npz'})") and "--checkpoint" not in final, final
 
 
 def test_resume_writes_next_to_the_checkpoint_unless_out_is_given(tmp_path, corpus, trained, capsys, monkeypatch):

@@ -202,8 +202,10 @@ def _cmd_train(a: argparse.Namespace) -> int:
     if resume is _BARE_RESUME:
         if a.checkpoint is None:
             raise UserError(f"--resume needs the checkpoint to continue: --resume CKPT (e.g. {DEFAULT_OUT}/last.npz)")
+        # a DIR/last.npz is continued exactly by the current spelling (a FILE of another name keeps its own layout)
+        example = a.checkpoint if Path(a.checkpoint).name == "last.npz" else f"{DEFAULT_OUT}/last.npz"
         print(deprecation_notice("--resume without a checkpoint", "word-rnn train",
-                                 f"use --resume CKPT (e.g. --resume {DEFAULT_OUT}/last.npz)"), file=sys.stderr)
+                                 f"use --resume CKPT (e.g. --resume {example})"), file=sys.stderr)
         resume = a.checkpoint
     cfg = TrainConfig(data=a.data, column=a.column, csv=a.csv, bptt_truncate=trunc, max_time=a.max_time,
                       checkpoint_every=a.checkpoint_every, checkpoint_minutes=a.checkpoint_minutes,

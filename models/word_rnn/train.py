@@ -332,7 +332,10 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     check_outputs(cfg)
     init = InitFrom(cfg, explicit_options(cfg)) if cfg.init_from else None  # before the corpus is read
     last_path, best = run_paths(cfg)
-    resume_hint = f"--resume {last_path}" if cfg.checkpoint is None else f"--checkpoint {last_path} --resume"
+    # the deprecated --checkpoint DIR/last.npz writes the files --out DIR writes: the hint is the current spelling
+    # (a FILE of another name has its FILE.best.npz, which only the old spelling continues)
+    current = cfg.checkpoint is None or (last_path, best) == checkpoint_paths(last_path.parent)
+    resume_hint = f"--resume {last_path}" if current else f"--checkpoint {last_path} --resume"
     ckpt = None
     if cfg.resume:
         ckpt = load_checkpoint(cfg.resume)
