@@ -629,3 +629,21 @@ def test_resume_onto_a_changed_text_names_that_first(tmp_path, corpus, trained, 
     assert "the training data differ" in err and "resume with that text" in err and "--init-from" in err
     assert "unique tokens" not in out and "training sentence" not in out and "validation" not in out, out
     assert {p.name: p.read_bytes() for p in trained.parent.iterdir()} == before
+
+
+def test_eval_baselines_are_in_the_unit_of_its_loss_per_predicted_token(tmp_path, trained, capsys):
+    # the model's row is the loss of the line above it: -sum(log p) over the words and each sentence's end token,
+    # here summed from `score` (each sentence's log-prob and token count), so the unit is per token, not per word
+    sentences = ["The cat saw the river.", "A dog met his brother again."]
+    f = tmp_path / "two.txt"
+    f.write_text("\n\n".join(sentences), encoding="utf-8")
+    code, out, err = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(f)])
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if line.startswith("  ")]
+    assert len(rows) == 3 and all(row.endswith(" nats/token") for row in rows), out
+    code, scored, _ = _run(capsys, ["score", "--checkpoint", str(trained), *sentences])
+    log_probs = [float(line.split("log-prob ")[1].split()[0]) for line in scored.splitlines() if "log-prob" in line]
+    tokens = [int(line.split("tokens ")[1].split()[0]) for line in scored.splitlines() if "log-prob" in line]
+    assert sum(tokens) == sum(len(s.split()) for s in sentences) + len(sentences) + 2  # 2 full stops, 2 ends
+    model_nats = float(rows[0].split()[-2])
+    assert model_nats == pytest.approx(-sum(log_probs) / sum(tokens), abs=2e-4)

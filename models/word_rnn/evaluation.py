@@ -85,7 +85,8 @@ def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[li
 
 def print_baselines(ckpt: dict[str, Any], vocab: Vocabulary, sentences: Sequence[Sequence[str]],
                     model_loss: float, out: Callable[[str], None] = print) -> dict[str, float]:
-    """Print the model's figure and the baselines' on tokenized ``sentences``; returns nats per word."""
+    """Print the model's figure and the baselines' on tokenized ``sentences``; returns nats per predicted token
+    (each word and the sentence's end, the unit of the model's loss above the table)."""
     evaluated = encode_sentences(vocab, sentences)
     train_set, why = training_sentences(ckpt, vocab)
     counted_on = "the training sentences" if train_set is not None else "these sentences"
@@ -97,7 +98,7 @@ def print_baselines(ckpt: dict[str, Any], vocab: Vocabulary, sentences: Sequence
             ("bigram, Witten-Bell interpolated with that unigram", bi)]
     width = max(len(name) for name, _ in rows)
     for name, nats in rows:
-        out(f"  {name:<{width}}  perplexity {perplexity(nats):8.1f}  {nats:.4f} nats/word")
+        out(f"  {name:<{width}}  perplexity {perplexity(nats):8.1f}  {nats:.4f} nats/token")
     if train_set is None:
         out(f"note: {why}, so the baselines were counted on the evaluated sentences (which flatters them)")
     return {"model": model_loss, "unigram": uni, "bigram": bi}
