@@ -647,3 +647,11 @@ def test_eval_baselines_are_in_the_unit_of_its_loss_per_predicted_token(tmp_path
     assert sum(tokens) == sum(len(s.split()) for s in sentences) + len(sentences) + 2  # 2 full stops, 2 ends
     model_nats = float(rows[0].split()[-2])
     assert model_nats == pytest.approx(-sum(log_probs) / sum(tokens), abs=2e-4)
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan"])
+def test_a_bad_val_fraction_is_refused_before_the_corpus_is_read(tmp_path, corpus, capsys, monkeypatch, value):
+    monkeypatch.setattr(wdata, "load_corpus", lambda *a, **k: pytest.fail("the corpus was read first"))
+    _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "v"), "--val-fraction", value,
+                           *TINY], "--val-fraction must be in [0, 1)")
+    assert not (tmp_path / "v").exists()

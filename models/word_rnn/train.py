@@ -114,6 +114,7 @@ def validate(cfg: TrainConfig) -> None:
         (cfg.lr is None or (math.isfinite(cfg.lr) and cfg.lr > 0), f"--lr must be a positive number, got {cfg.lr}"),
         (cfg.clip is None or cfg.clip > 0, f"--clip must be positive, got {cfg.clip}"),
         (cfg.batch_size >= 1, f"--batch-size must be >= 1, got {cfg.batch_size}"),
+        (0.0 <= cfg.val_fraction < 1.0, f"--val-fraction must be in [0, 1), got {cfg.val_fraction}"),
         (cfg.epochs >= 1, f"--epochs must be >= 1, got {cfg.epochs}"),
         (cfg.max_sentences is None or cfg.max_sentences >= 1, f"--max-sentences must be >= 1, got {cfg.max_sentences}"),
         (cfg.eval_every is None or cfg.eval_every >= 1, f"--eval-every must be >= 1, got {cfg.eval_every}"),
