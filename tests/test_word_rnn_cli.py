@@ -655,3 +655,22 @@ def test_a_bad_val_fraction_is_refused_before_the_corpus_is_read(tmp_path, corpu
     _expect_error(capsys, ["train", "--data", str(corpus), "--out", str(tmp_path / "v"), "--val-fraction", value,
                            *TINY], "--val-fraction must be in [0, 1)")
     assert not (tmp_path / "v").exists()
+
+
+def test_eval_split_of_another_text_is_refused(tmp_path, corpus, trained, capsys):
+    # --split train|valid picks the checkpoint's own split: on another text (or the trained one, changed) that split
+    # does not exist, and its figures would be labelled as if it did
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(corpus.read_bytes())
+    code, out, err = _run(capsys, ["eval", "--checkpoint", str(trained), "--data", str(copy), "--split", "valid"])
+    assert code == 0 and "valid part of the checkpoint's split" in out, err  # the same text under another name
+    other = tmp_path / "other.txt"
+    other.write_text(_text(seed=7), encoding="utf-8")
+    short = tmp_path / "short.txt"
+    short.write_text("The cat saw the river.", encoding="utf-8")
+    for text in (other, short):
+        _expect_error(capsys, ["eval", "--checkpoint", str(trained), "--data", str(text), "--split", "valid"],
+                      f"{text} is not the text the checkpoint was trained on")
+    corpus.write_text(_text(seed=8), encoding="utf-8")  # the recorded training data, changed since
+    _expect_error(capsys, ["eval", "--checkpoint", str(trained), "--split", "train"],
+                  "is not the text the checkpoint was trained on")

@@ -302,7 +302,8 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     path = a.checkpoint if a.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
-    sentences, name = eval_sentences(a.data, a.split, obj["settings"], a.column, a.csv)
+    sentences, name = eval_sentences(a.data, a.split, obj["settings"], a.column, a.csv, vocab,
+                                     (obj.get("training") or {}).get("fingerprint"))
     if pretokenized(obj["settings"]) and a.data is not None and not Path(a.data).is_dir():
         print(PRETOKENIZED_NOTE, file=sys.stderr)  # a file read as the training directory's lines were
     r = corpus_perplexity(model, vocab, sentences)

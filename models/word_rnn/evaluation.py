@@ -24,12 +24,14 @@ from .wording import perplexity
 
 
 def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any], column: str | None,
-                   csv_format: bool | None) -> tuple[list[list[str]], str]:
+                   csv_format: bool | None, vocab: Vocabulary | None = None,
+                   fingerprint: str | None = None) -> tuple[list[list[str]], str]:
     """The sentences ``word-rnn eval`` scores and how to name them.
 
     ``--data DIR``: ``DIR/{split}.txt`` (default test). ``--data FILE``: the whole file, or with ``--split
     train|valid`` the part of the checkpoint's own split (same seed and --val-fraction; the file must be the one
-    trained on). Without --data: the checkpoint's training data.
+    trained on: with the checkpoint's ``vocab`` and training-data ``fingerprint`` another text is refused).
+    Without --data: the checkpoint's training data.
     """
     lowercase = bool(settings.get("lowercase", False))
     if data is None:
@@ -51,8 +53,18 @@ def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any]
     if split == "test":
         raise UserError(f"{name} is a single file: it has train and valid parts only (the checkpoint's split); "
                         "--split test needs --data DIR with test.txt")
-    train_idx, val_idx = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
-                                             int(settings.get("seed", 0)))
+    whole = f"--data {name} alone to evaluate the whole of this one" if data is not None else "--data FILE"
+    other = UserError(f"{name} is not the text the checkpoint was trained on (it changed since, or is another "
+                      f"file), so it has no {split} part of the checkpoint's split; give --split with that text, or "
+                      f"{whole}")
+    try:
+        train_idx, val_idx = wdata.split_indices(len(corpus.sentences), float(settings.get("val_fraction", 0.05)),
+                                                 int(settings.get("seed", 0)))
+    except UserError:  # too short for the split the checkpoint's run made of its own text
+        raise other from None
+    if vocab is not None and fingerprint is not None and fingerprint != wdata.fingerprint(
+            encode_sentences(vocab, [corpus.sentences[i] for i in train_idx])):
+        raise other
     idx = train_idx if split == "train" else val_idx
     if not len(idx):
         raise UserError("the checkpoint's run held out no validation sentences (--val-fraction 0); use --split train")
