@@ -190,7 +190,8 @@ def test_out_dir_checks_and_the_default_checkpoint(tmp_path):
     check_out_dir(out, None, False)  # nothing there yet
     out.mkdir()
     (out / "best.npz").write_bytes(b"x")
-    with pytest.raises(UserError, match="already holds checkpoints of an earlier run; pass --resume"):
+    with pytest.raises(UserError, match=r"already holds checkpoints of an earlier run \(its best.npz, no last.npz\); "
+                                        "pass --resume .*best.npz"):
         check_out_dir(out, None, False)
     check_out_dir(out, None, True)
     check_out_dir(out, str(out / "best.npz"), False)  # resuming into its own directory
