@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="sample sentences",
                        description="Sample sentences from a trained model, each from the start token to the end "
-                                   "token (or --max-words): at --temperature, from the --top-k most likely words, "
+                                   "token (or --max-length words): at --temperature, from the --top-k most likely words, "
                                    "the most likely word each step (--argmax), or the K most probable sentences "
                                    "(--beam K); --prompt continues a given beginning.")
     g.add_argument("--checkpoint", metavar="CKPT", help=_LOAD_HELP)
