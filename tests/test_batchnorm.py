@@ -155,3 +155,44 @@ def test_BatchNorm1d_is_at_pytorchs_module_path_and_reprs_agree_on_the_options()
     ours = importlib.import_module("tinygrad_rnn.nn.modules.batchnorm")
     assert ours.BatchNorm1d is nn.BatchNorm1d
     assert repr(nn.BatchNorm1d(4, momentum=None)) == repr(torch.nn.BatchNorm1d(4, momentum=None))
+
+
+@needs_torch
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("track_running_stats", [True, False])
+@pytest.mark.parametrize("cls, shape", [("BatchNorm1d", (0, 3)), ("BatchNorm1d", (0, 3, 4)), ("BatchNorm1d", (2, 3, 0)),
+                                        ("BatchNorm1d", (1, 3, 0)), ("BatchNorm2d", (0, 3, 2, 2)),
+                                        ("BatchNorm3d", (0, 3, 2, 1, 2))])
+def test_BatchNorm_training_on_an_empty_batch_matches_torch(cls, shape, momentum, track_running_stats):
+    ours = getattr(nn, cls)(3, momentum=momentum, track_running_stats=track_running_stats, dtype=np.float64)
+    theirs = getattr(torch.nn, cls)(3, momentum=momentum, track_running_stats=track_running_stats).double()
+    rng = np.random.default_rng(6)
+    state = {"weight": rng.uniform(0.5, 1.5, 3), "bias": rng.standard_normal(3)}
+    if track_running_stats:
+        state |= {"running_mean": rng.standard_normal(3), "running_var": rng.uniform(0.5, 2, 3),
+                  "num_batches_tracked": np.array(2)}
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    ours.load_state_dict(state)
+    x, xt = _leaf(np.zeros(shape)), torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    with np.errstate(all="raise"):
+        out = ours(x)
+        out.sum().backward()
+    ref = theirs(xt)
+    ref.sum().backward()
+    assert out.shape == tuple(ref.shape) and out.dtype == np.float64
+    assert x.grad.shape == tuple(xt.grad.shape)
+    _close(ours.weight.grad, theirs.weight.grad)
+    _close(ours.bias.grad, theirs.bias.grad)
+    for key, value in theirs.state_dict().items():  # running statistics untouched, the counter moved
+        _close(ours.state_dict()[key], value)
+
+
+@needs_torch
+def test_batch_norm_functional_on_an_empty_batch_leaves_the_running_statistics_as_torch():
+    rm, rv = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+    o_rm, o_rv, t_rm, t_rv = tg.Tensor(rm.copy()), tg.Tensor(rv.copy()), torch.tensor(rm), torch.tensor(rv)
+    out = F.batch_norm(tg.Tensor(np.zeros((0, 2, 3))), o_rm, o_rv, training=True)
+    ref = TF.batch_norm(torch.zeros(0, 2, 3, dtype=torch.float64), t_rm, t_rv, training=True)
+    assert out.shape == tuple(ref.shape)
+    _close(o_rm.data, t_rm)
+    _close(o_rv.data, t_rv)

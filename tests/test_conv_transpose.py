@@ -154,6 +154,63 @@ def test_conv_transpose2d_rejects_what_torch_rejects(call, message):
         call(F.conv_transpose2d, tg.Tensor(x), tg.Tensor(w), tg.Tensor)
 
 
+
+@needs_torch
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("size, kw", [
+    (3, dict(stride=2, output_padding=1, groups=2)),
+    (1, dict(padding=1)),  # an empty output: (1 - 1) - 2 + 1 + 1 = 0 positions
+    (1, dict(padding=(1, 0, 0), stride=2, output_padding=(0, 1, 0))),  # the first dimension empty
+    (0, dict()),  # an empty input size
+])
+def test_conv_transpose_of_an_empty_batch_matches_torch(d, size, kw):
+    kw = {k: v[:d] if isinstance(v, tuple) else v for k, v in kw.items()}
+    g = kw.get("groups", 1)
+    rng = np.random.default_rng(d)
+    arrays = [np.zeros((0, 4) + (size,) * d), rng.standard_normal((4, 6 // g) + (2,) * d), rng.standard_normal(6)]
+    ours, theirs = [leaf(a) for a in arrays], [torch_leaf(a) for a in arrays]
+    fn = f"conv_transpose{d}d"
+    out, ref = getattr(F, fn)(*ours, **kw), getattr(TF, fn)(*theirs, **kw)
+    assert out.shape == tuple(ref.shape) and out.dtype == np.float64
+    backward_both(out, ref, rng)
+    for a, t in zip(ours, theirs):
+        assert a.grad.shape == tuple(t.grad.shape)
+        close(a.grad, t.grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_ConvTranspose_module_on_an_empty_batch_matches_torch(d):
+    theirs = getattr(torch.nn, f"ConvTranspose{d}d")(2, 3, 2, padding=1, stride=2).double()
+    ours = getattr(nn, f"ConvTranspose{d}d")(2, 3, 2, padding=1, stride=2, dtype=np.float64)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.zeros((0, 2) + (1,) * d)
+    for output_size in (None, (1,) * d):  # output_padding 0 gives 0 positions, and output_size 1 picks 1
+        out, ref = ours(leaf(x), output_size=output_size), theirs(torch_leaf(x), output_size=output_size)
+        assert out.shape == tuple(ref.shape)
+        out.sum().backward()
+        ref.sum().backward()
+        close(ours.weight.grad, theirs.weight.grad)
+        close(ours.bias.grad, theirs.bias.grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("x_shape, w_shape, kw, message", [
+    ((1, 2, 1, 1), (2, 3, 2, 2), dict(padding=1), "output size per channel .* is too small"),  # an empty output
+    ((0, 2, 1, 1), (2, 3, 1, 1), dict(padding=1), "output size per channel .* is too small"),  # below empty
+    ((1, 2, 0, 3), (2, 3, 2, 2), dict(), "only a zero batch may be empty"),
+    ((1, 0, 3, 3), (0, 3, 2, 2), dict(), "weight must not be empty"),
+    ((1, 2, 3, 3), (2, 0, 2, 2), dict(), "weight must not be empty"),
+    ((1, 2, 3, 3), (2, 3, 0, 2), dict(), "weight must not be empty"),
+])
+def test_conv_transpose2d_empty_cases_torch_rejects(x_shape, w_shape, kw, message):
+    x, w = np.zeros(x_shape), np.zeros(w_shape)
+    with pytest.raises(RuntimeError):  # torch rejects it too
+        TF.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kw)
+    with pytest.raises(ValueError, match=message):
+        F.conv_transpose2d(tg.Tensor(x), tg.Tensor(w), **kw)
+
+
 def test_conv_transpose_string_padding_and_module_checks():
     with pytest.raises(TypeError, match="padding must be an int or a tuple"):
         F.conv_transpose1d(tg.Tensor(np.zeros((1, 2, 3))), tg.Tensor(np.zeros((2, 2, 2))), padding="same")

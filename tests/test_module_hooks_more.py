@@ -353,3 +353,45 @@ def test_parametrizations_weight_norm_gradients_finite_differences():
     plist = m.parametrizations.weight
     x = tg.tensor(RNG.standard_normal((2, 2, 6)))
     tg.gradcheck(lambda g, v: m(x).tanh(), [plist.original0, plist.original1])
+
+
+@pytest.mark.parametrize("x_requires_grad", [True, False])
+@pytest.mark.parametrize("wrt", ["w0", "w2", "x", "w0 w2", "x w2"])
+def test_autograd_grad_calls_the_hooks_only_on_a_path_to_what_it_asks_for_as_torch(wrt, x_requires_grad):
+    if "x" in wrt and not x_requires_grad:
+        pytest.skip("autograd.grad needs x to require grad")
+    x0 = RNG.standard_normal((2, 3))
+
+    def run(lib, lnn, ref=None):
+        seq = lnn.Sequential(lnn.Linear(3, 4), lnn.Tanh(), lnn.Linear(4, 2)).double()
+        if ref is not None:
+            _load(seq, ref)
+        log = []
+        for i in (0, 2):
+            seq[i].register_full_backward_hook(_Recorder(log, f"hook{i}"))
+            seq[i].register_full_backward_pre_hook(lambda m, go, i=i: log.append((f"pre{i}", [_arr(go[0])], [])))
+        x = lib.tensor(x0, requires_grad=x_requires_grad)
+        targets = {"w0": seq[0].weight, "w2": seq[2].weight, "x": x}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the hook when no input requires grad
+            grads = lib.autograd.grad((seq(x) ** 2).sum(), [targets[name] for name in wrt.split()])
+        return seq, log, [_arr(g) for g in grads]
+
+    torch = pytest.importorskip("torch")
+    ref, log_t, grads_t = run(torch, torch.nn)
+    _, log_g, grads_g = run(tg, nn, ref)
+    _same_log(log_t, log_g)
+    for a, b in zip(grads_g, grads_t):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_autograd_grad_for_a_modules_parameters_only_does_not_call_its_full_backward_hook():
+    m = nn.Linear(3, 2).double()
+    calls = []
+    m.register_full_backward_hook(lambda *a: calls.append("hook"))
+    m.register_full_backward_pre_hook(lambda *a: calls.append("pre"))
+    x = tg.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    tg.autograd.grad(m(x).sum(), [m.weight])
+    assert calls == ["pre"]  # PyTorch's: the outputs' node runs, the inputs' does not
+    m(x).sum().backward()  # a backward reaches every leaf: the hook runs
+    assert calls == ["pre", "pre", "hook"]

@@ -140,17 +140,32 @@ def test_nanmean_matches_torch():
     a = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan]])
     for dim in (None, 0, 1):
         np.testing.assert_array_equal(tg.nanmean(tg.tensor(a), dim).data, torch.nanmean(torch.tensor(a), dim).numpy())
-    # gradients where a row has a number (an all-NaN row's is 0 here, NaN in torch)
-    x, xt = tg.tensor(a[:1], requires_grad=True), torch.tensor(a[:1], requires_grad=True)
-    tg.nanmean(x, 1).nansum().backward()
-    torch.nanmean(xt, 1).nansum().backward()
-    np.testing.assert_array_equal(x.grad, xt.grad.numpy())
-    # an all-NaN row: its mean NaN, its gradient 0, and no division by zero on the way (numpy would warn)
+    # gradients: 0 at a NaN of a row with numbers; an all-NaN row's NaN, as torch's (0 / 0 there), with no
+    # numpy warning on the way
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y = tg.tensor(a, requires_grad=True)
+        y, yt = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
         tg.nanmean(y, 1).nansum().backward()
-    assert y.grad[1].tolist() == [0.0, 0.0, 0.0] and y.grad[0].tolist() == [0.5, 0.0, 0.5]
+    torch.nanmean(yt, 1).nansum().backward()
+    np.testing.assert_array_equal(y.grad, yt.grad.numpy())
+    assert np.isnan(y.grad[1]).all() and y.grad[0].tolist() == [0.5, 0.0, 0.5]
+
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 1), False), (-1, False)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_nanmean_values_and_gradients_with_all_nan_slices_match_torch(dim, keepdim, dtype):
+    torch = _torch()
+    a = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, -2.0], [np.nan, 4.0, np.nan]], dtype=dtype)
+    up = RNG.standard_normal(np.asarray(torch.nanmean(torch.tensor(a), dim, keepdim)).shape)
+    x, xt = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    with np.errstate(all="raise"):
+        out = tg.nanmean(x, dim, keepdim)
+        out.backward(up.astype(dtype))
+    ref = torch.nanmean(xt, dim, keepdim)
+    ref.backward(torch.tensor(up.astype(dtype)))
+    assert out.dtype == np.dtype(dtype) and out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-6)  # NaN where torch's is NaN
 
 
 @pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "nearest", "midpoint"])

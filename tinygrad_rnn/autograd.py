@@ -152,6 +152,13 @@ class VersionCounter:
 _clock = itertools.count(1)
 _last_change = 0  # the clock of the latest in-place change of any tensor
 _frees_saved = False  # what Context.frees_saved says while backward runs
+_capture: dict[int, Any] | None = None  # the tensors the running autograd.grad asks for (None: a .backward())
+
+
+def capture_targets() -> dict[int, Any] | None:
+    """The ``id(tensor)`` keys of the tensors the running backward computes gradients for, when it is an
+    ``autograd.grad`` (PyTorch's engine then runs only the nodes on a path to them); None in a ``.backward()``."""
+    return _capture
 
 
 def bump_version(tensor: Any) -> None:
@@ -504,13 +511,14 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool,
         leaves.append(root)
     else:
         heap.append((-root._ctx.seq, root))
-    global _frees_saved
+    global _frees_saved, _capture
     free = not retain_graph
-    outer_frees, _frees_saved = _frees_saved, free  # a backward run from inside a backward restores it
+    # a backward run from inside a backward restores them
+    outer_frees, _frees_saved, outer_capture, _capture = _frees_saved, free, _capture, capture
     try:
         _walk(heap, leaves, pending, owned, free, capture)
     finally:
-        _frees_saved = outer_frees
+        _frees_saved, _capture = outer_frees, outer_capture
     for leaf in leaves:
         key = id(leaf)
         g = pending.pop(key)

@@ -125,3 +125,28 @@ def result_type(*operands: Any) -> np.dtype:
     if out is None:
         raise TypeError("result_type needs at least one operand")
     return out
+
+
+_INT_RANGES = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+               for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)}
+
+
+def int_scalar(value: Any, dtype: np.dtype, checked: bool = False) -> Any:
+    """A Python int operand of an integer tensor of ``dtype``, as PyTorch converts it where numpy raises
+    OverflowError: wrapped modulo 2**bits into the dtype's range, so ``uint8 - 2`` computes with 254
+    (``x + 254`` wraps to ``x - 2``) and ``uint8 // -2`` divides by 254. The arithmetic, comparison and
+    bitwise operators wrap any int64 (or uint64) value; ``checked`` (where, masked_fill: PyTorch's checked
+    conversion) allows only the dtype's range and, for an unsigned one, down to minus its largest value, and
+    raises PyTorch's RuntimeError beyond. Anything else (a float, a bool, an array) or a non-integer dtype:
+    ``value`` unchanged."""
+    if type(value) is not int:
+        return value
+    bounds = _INT_RANGES.get(dtype)
+    if bounds is None or bounds[0] <= value <= bounds[1]:
+        return value
+    low, high = bounds
+    if checked and not (low == 0 and -high <= value < 0):
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow")
+    if not -2**63 <= value < 2**64:
+        raise OverflowError(f"int too big to convert: {value}")
+    return (value - low) % (high - low + 1) + low

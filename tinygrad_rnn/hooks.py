@@ -97,6 +97,25 @@ class BackwardHookFunction(Function):
         return np.empty(0), None
 
 
+def _reaches(tensors: list, targets: dict[int, Any]) -> bool:
+    """Whether the gradient of ``tensors`` flows on to a tensor of ``targets`` (``id`` keys): one of them, or
+    one they were computed from. Walks the graph below them (not yet run, so not yet freed) once."""
+    seen: set[int] = set()
+    stack = list(tensors)
+    while stack:
+        t = stack.pop()
+        key = id(t)
+        if key in seen:
+            continue
+        if key in targets:
+            return True
+        seen.add(key)
+        ctx = t._ctx
+        if ctx is not None and ctx.inputs is not None:
+            stack.extend(p for p, need in zip(ctx.inputs, ctx.needs_input_grad) if need)
+    return False
+
+
 def _as_array(g: Any) -> Any:
     if g is None:
         return None
@@ -126,6 +145,7 @@ class BackwardHook:
         self.inputs: tuple = ()
         self.input_index: list[int] | None = None
         self.n_outputs = 0
+        self.outputs: tuple = ()
         self.output_index: list[int] | None = None
 
     @staticmethod
@@ -158,6 +178,12 @@ class BackwardHook:
         if self.grad_outputs is None:
             # the gradient reached the inputs without passing through the outputs (as PyTorch: no hook call)
             return grads
+        targets = autograd.capture_targets()
+        if targets is not None and not _reaches([self.inputs[i] for i in self.input_index], targets):
+            # an autograd.grad for tensors the inputs' gradient does not lead to (the module's parameters only):
+            # PyTorch's engine never runs the inputs' node then, so its hooks are not called
+            self.grad_outputs = None
+            return grads
         # PyTorch's identity node materialises the missing gradients: zeros for every tensor argument that got
         # none (one that needs no gradient included), None only for the non-tensor arguments
         Tensor = autograd.Tensor
@@ -182,10 +208,14 @@ class BackwardHook:
         is_tuple = isinstance(result, tuple)
         outputs = result if is_tuple else (result,)
         self.n_outputs = len(outputs)
+        self.outputs = outputs
         outputs, self.output_index = self._wrap(outputs, self._output_grads)
         return outputs if is_tuple else outputs[0]
 
     def _output_grads(self, grads: list) -> list:
+        targets = autograd.capture_targets()
+        if targets is not None and not _reaches([self.outputs[i] for i in self.output_index], targets):
+            return grads  # as on the inputs' side: no node of this call is on a path to what is asked for
         self.grad_outputs = self._pack(self.output_index, grads, self.n_outputs)
         for hook in self.user_pre_hooks:
             out = hook(self.module, self.grad_outputs)

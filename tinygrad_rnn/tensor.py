@@ -13,7 +13,7 @@ from .autograd import run_backward
 from .device import check_device, cpu
 from .device import is_device as _is_device
 from .hooks import add_hook
-from .dtypes import get_default_dtype, legacy_type_name, promote_types, result_type, to_dtype
+from .dtypes import get_default_dtype, int_scalar, legacy_type_name, promote_types, result_type, to_dtype
 from .ops.shape import _plain_index
 from .random import get_generator
 from . import low_rank
@@ -256,17 +256,18 @@ class Tensor:
         differentiable where it is smooth: d/dself = 1, d/dother = -floor(self / other)."""
         if self._requires_grad or (isinstance(other, Tensor) and other._requires_grad):
             return self - (self // other) * other
-        return Tensor._wrap(np.asarray(np.remainder(self.data, _array(other))))
+        return Tensor._wrap(np.asarray(np.remainder(self.data, int_scalar(_array(other), self.dtype))))
 
     def __rmod__(self, other: Any) -> Tensor:
-        return Tensor._wrap(np.asarray(np.remainder(_array(other), self.data)))
+        return Tensor._wrap(np.asarray(np.remainder(int_scalar(_array(other), self.dtype), self.data)))
 
     remainder = __mod__
     floor_divide = __floordiv__
 
     # comparisons give boolean tensors that never require grad, as in PyTorch
     def _compare(self, other: Any, op: Any) -> Tensor:
-        return Tensor._wrap(op(self.data, other.data if isinstance(other, Tensor) else other))
+        # a Python int wraps into an integer dtype as in PyTorch: uint8 < -2 compares with 254
+        return Tensor._wrap(op(self.data, other.data if isinstance(other, Tensor) else int_scalar(other, self.dtype)))
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -541,7 +542,7 @@ class Tensor:
                 raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
             fill = value._cast(self.dtype)
         else:
-            fill = np.asarray(_array(value), dtype=self.dtype)
+            fill = np.asarray(int_scalar(_array(value), self.dtype, checked=True), dtype=self.dtype)
         return ops.Where.apply(np.broadcast_to(m, self.shape), fill, self)
 
     def where(self, condition: Any, other: Any) -> Tensor:
@@ -1708,7 +1709,8 @@ def _promoted(*operands: Any) -> list[Any]:
                                            for x in operands[1:]):
         return list(operands)  # the common case: tensors of one dtype, nothing to cast
     dt = result_type(*operands)
-    return [x._cast(dt) if isinstance(x, Tensor) else np.asarray(x, dtype=dt) for x in operands]
+    return [x._cast(dt) if isinstance(x, Tensor) else np.asarray(int_scalar(x, dt, checked=True), dtype=dt)
+            for x in operands]
 
 
 def _rounded_div(a: Any, b: Any, mode: str) -> Tensor:
@@ -1717,7 +1719,7 @@ def _rounded_div(a: Any, b: Any, mode: str) -> Tensor:
     if mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {mode!r}")
     dt = result_type(a, b)
-    x, y = (np.asarray(_array(v), dtype=dt) for v in (a, b))
+    x, y = (np.asarray(int_scalar(_array(v), dt), dtype=dt) for v in (a, b))
     if dt.kind == "b":
         raise RuntimeError(f"div with rounding_mode={mode!r}: not implemented for bool tensors")
     if dt.kind in "iu":

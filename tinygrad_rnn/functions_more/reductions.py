@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..autograd import Context, Function
+from ..ops.reduce import _remember_reduction
 from ..ops import search as se
 from ..tensor import Tensor, _check_dim, return_types
 from ._common import _arr, _axes, _t
@@ -81,18 +83,37 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     return _reduce_index(x, np.expand_dims(last, d), d, keepdim, return_types.mode)
 
 
+class _NanMean(Function):
+    """``nansum(x) / count`` over ``axis``, count the non-NaN entries; the gradient ``g / count`` at those
+    entries and ``g / count * 0`` at the NaNs, as torch's: 0 at a NaN of a slice with numbers, NaN (0/0 or
+    inf * 0) over an all-NaN slice, whose mean is NaN."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis=None, keepdims=False):
+        x = _remember_reduction(ctx, x, axis, keepdims)
+        keep = ~np.isnan(x)
+        count = np.sum(keep, axis=ctx.axes, keepdims=True).astype(x.dtype)
+        ctx.save_for_backward(keep, count)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is an all-NaN slice's NaN
+            mean = np.sum(np.where(keep, x, 0), axis=ctx.axes, keepdims=True) / count
+        return mean if keepdims else np.squeeze(mean, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad):
+        keep, count = ctx.saved_arrays
+        if not ctx.keepdims and ctx.axes:
+            grad = np.expand_dims(grad, ctx.axes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / count * keep
+
+
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The mean of the non-NaN entries (NaN where all are NaN; such a slice passes no gradient, where torch's
-    0 * inf gives NaN)."""
+    """The mean of the non-NaN entries over ``dim`` (all if None): NaN where all are NaN, and there the
+    gradient is NaN too, as torch's."""
     x = _t(input) if dtype is None else _t(input).to(dtype)
     if x.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected a floating-point tensor, got {x.dtype}")
-    keep = ~x.isnan()
-    count = np.asarray(np.sum(keep.data, axis=_axes(dim), keepdims=keepdim), dtype=x.dtype)
-    # an all-NaN slice divides by 1 and is then set to NaN: no 0 / 0 in the forward, no division by zero in
-    # the backward (which numpy would warn about)
-    mean = x.nansum(dim, keepdim) / Tensor._wrap(np.maximum(count, 1))
-    return mean if count.all() else mean.masked_fill(Tensor._wrap(count == 0), float("nan"))
+    return _NanMean.apply(x, axis=_axes(dim), keepdims=bool(keepdim))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")

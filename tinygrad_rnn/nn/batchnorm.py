@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd import bump_version
 from ..tensor import Tensor
 from . import functional as F
+from .functional.normalization import _check_values_per_channel
 from ._dtype import param_dtype
 from .normalization import _AffineNorm
 
@@ -64,8 +65,7 @@ class _BatchNorm(_AffineNorm):
         factor = 0.0 if self.momentum is None else self.momentum
         update = self.training and self.track_running_stats
         if update:
-            if input.data.size // max(input.shape[1], 1) <= 1:  # checked before the counter moves
-                raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+            _check_values_per_channel(input.shape)  # before the counter moves
             self.num_batches_tracked.data[...] += 1
             bump_version(self.num_batches_tracked)
             if self.momentum is None:  # the cumulative moving average

@@ -460,7 +460,9 @@ class Module:
         that no gradient reached), ``grad_output`` one per output (a single output counts as one; None where
         no gradient arrived); both hold Tensors. A tuple returned replaces
         ``grad_input`` for everything upstream. Keyword arguments are not tracked, as in PyTorch. If no input
-        requires grad, the hook runs when the output gradients are known, with ``grad_input`` all None."""
+        requires grad, the hook runs when the output gradients are known, with ``grad_input`` all None. As in
+        PyTorch, ``autograd.grad`` calls it (and the pre-hooks) only if the gradient it asks for flows through
+        the inputs (or, for the pre-hooks, the outputs): not for this module's parameters alone."""
         return self._add_backward_hook(hook, prepend, full=True)
 
     def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Function
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, int_scalar
 
 _F64 = np.dtype(np.float64)
 
@@ -22,6 +22,16 @@ def _torch_float(out, a, b):
     return out.astype(a.dtype if fa else b.dtype if fb else get_default_dtype(), copy=False)
 
 
+def _ints_wrapped(a, b):
+    """``(a, b)`` with a Python int operand of an integer array wrapped into its dtype (``dtypes.int_scalar``),
+    as PyTorch computes ``uint8 + -2``; numpy would raise OverflowError."""
+    if type(b) is int and isinstance(a, np.ndarray):
+        return a, int_scalar(b, a.dtype)
+    if type(a) is int and isinstance(b, np.ndarray):
+        return int_scalar(a, b.dtype), b
+    return a, b
+
+
 def _is_float(x) -> bool:
     return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "fc"
 
@@ -29,6 +39,7 @@ def _is_float(x) -> bool:
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = _ints_wrapped(a, b)
         return _torch_float(np.add(a, b), a, b)
 
     @staticmethod
@@ -39,6 +50,7 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = _ints_wrapped(a, b)
         return _torch_float(np.subtract(a, b), a, b)
 
     @staticmethod
@@ -51,6 +63,7 @@ class Mul(Function):
     def forward(ctx: Context, a, b):
         # each factor is needed only for the other's gradient (what is not saved cannot go stale)
         need_a, need_b = ctx.needs_input_grad
+        a, b = _ints_wrapped(a, b)
         ctx.saved_arrays = (a if need_b else None, b if need_a else None)  # save_for_backward, minus a call
         return _torch_float(np.multiply(a, b), a, b)
 

@@ -157,7 +157,10 @@ class ConvTransposeNd(Function):
         # the convolution whose input gradient this is: its output size is x's (an explicit size, since with
         # output_padding >= stride, allowed when below the dilation, its own formula would give one more)
         conf = (stride, padding, dilation, groups, size)
-        y = _conv_input_grad(_rows(x, groups), weight, out, conf)
+        if x.size == 0 or 0 in out:  # an empty batch (or output): nothing to scatter, only the bias's shape
+            y = np.zeros((x.shape[0], weight.shape[1] * groups) + out, np.result_type(x, weight))
+        else:
+            y = _conv_input_grad(_rows(x, groups), weight, out, conf)
         if bias is not None:
             y = y + bias.reshape((-1,) + (1,) * d)
         ctx.save_for_backward(x, weight)
@@ -168,7 +171,11 @@ class ConvTransposeNd(Function):
     def backward(ctx: Context, grad):
         x, weight = ctx.saved_arrays
         needs = ctx.needs_input_grad
-        dx = _conv(grad, weight, ctx.conf) if needs[0] else None
-        dw = _conv_weight_grad(_rows(x, ctx.conf[3]), grad, weight.shape, ctx.conf) if needs[1] else None
+        if x.size == 0 or grad.size == 0:  # the empty forward's: no product reaches the output
+            dx = np.zeros_like(x, dtype=grad.dtype) if needs[0] else None
+            dw = np.zeros_like(weight, dtype=grad.dtype) if needs[1] else None
+        else:
+            dx = _conv(grad, weight, ctx.conf) if needs[0] else None
+            dw = _conv_weight_grad(_rows(x, ctx.conf[3]), grad, weight.shape, ctx.conf) if needs[1] else None
         db = grad.sum(axis=(0, *range(2, grad.ndim))) if len(needs) > 2 and needs[2] else None
         return dx, dw, db

@@ -17,9 +17,14 @@ class _Standardize(Function):
         """``(out, mean, biased var)`` over ``axes`` (kept as size-1 dimensions); saves what backward needs.
         ``acc``: the dtype the statistics and the standardisation are computed in (x's when None)."""
         xa = x if acc is None else x.astype(np.result_type(x.dtype, acc), copy=False)
-        mean = np.mean(xa, axis=axes, keepdims=True)
-        centered = xa - mean
-        var = np.mean(centered * centered, axis=axes, keepdims=True)
+        if any(x.shape[a] == 0 for a in axes):  # nothing to average (an empty batch): an empty output, as
+            # PyTorch's, without np.mean's empty-slice warnings; the statistics are 0, never used
+            mean = var = np.zeros(tuple(1 if a in axes else n for a, n in enumerate(x.shape)), xa.dtype)
+            centered = xa - mean
+        else:
+            mean = np.mean(xa, axis=axes, keepdims=True)
+            centered = xa - mean
+            var = np.mean(centered * centered, axis=axes, keepdims=True)
         inv_std = 1 / np.sqrt(var + eps)
         out = (centered * inv_std).astype(x.dtype, copy=False)
         ctx.save_for_backward(out, inv_std.astype(x.dtype, copy=False))
@@ -30,6 +35,8 @@ class _Standardize(Function):
     def backward(ctx: Context, grad):
         xhat, inv_std = ctx.saved_arrays
         axes = ctx.axes
+        if grad.size == 0:  # an empty input's gradient (np.mean over an empty slice would warn)
+            return np.zeros_like(grad)
         g_mean = np.mean(grad, axis=axes, keepdims=True)
         gx_mean = np.mean(grad * xhat, axis=axes, keepdims=True)
         return (grad - g_mean - xhat * gx_mean) * inv_std

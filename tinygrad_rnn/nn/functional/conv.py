@@ -120,9 +120,14 @@ def _conv_transposend(input: Any, weight: Any, bias: Any, stride: Any, padding: 
     if any(op >= s and op >= dl for op, s, dl in zip(output_padding, stride, dilation)):
         raise ValueError(f"{fn}: output padding must be smaller than either stride or dilation, but got "
                          f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
+    if 0 in weight.shape:  # torch's kernels need a non-empty one
+        raise ValueError(f"{fn}: weight must not be empty, got {weight.shape}")
+    batch = x.shape[0]
+    if batch and 0 in size:
+        raise ValueError(f"{fn}: only a zero batch may be empty, got input shape {input_shape}")
     out = tuple((n - 1) * s - 2 * p + dl * (k - 1) + op + 1
                 for n, s, p, dl, k, op in zip(size, stride, pad, dilation, kernel, output_padding))
-    if any(o < 1 for o in out):
+    if any(o < (1 if batch else 0) for o in out):  # as torch: an empty batch may give an empty output
         raise ValueError(f"{fn}: given input size per channel ({' x '.join(map(str, size))}), the calculated output "
                          f"size per channel ({' x '.join(map(str, out))}) is too small")
     if bias is not None:

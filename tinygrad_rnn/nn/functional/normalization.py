@@ -66,6 +66,15 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     return out
 
 
+def _check_values_per_channel(shape: tuple[int, ...]) -> int:
+    """The number of values each channel's batch statistics are taken over, ``N * prod(shape[2:])``; raises
+    PyTorch's ValueError when it is exactly 1 (an empty batch, 0, is allowed: PyTorch returns an empty output)."""
+    n = int(np.prod((shape[0],) + tuple(shape[2:])))
+    if n == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {shape}")
+    return n
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -87,12 +96,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError(f"batch_norm: {name} must have shape ({C},) for input {x.shape}, got {tuple(t.shape)}")
     shape = (1, C) + (1,) * (x.ndim - 2)
     if training:
-        n = x.data.size // C if C else 0
-        if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
+        n = _check_values_per_channel(x.shape)
         stats: list = []
         out = ops.BatchNorm.apply(x, eps=float(eps), stats=stats)
-        if running_mean is not None or running_var is not None:
+        if n and (running_mean is not None or running_var is not None):  # an empty batch leaves them alone
             if momentum is None:
                 raise TypeError("batch_norm: momentum must be a number (a module's momentum=None is its own average)")
             mean, var = stats
