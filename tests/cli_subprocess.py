@@ -39,3 +39,19 @@ def signal_after_first_checkpoint(module: str, argv: list[str], out: Path, sig: 
             proc.kill()
             proc.communicate()
     return proc.returncode, stdout, stderr
+
+
+def run_with_signal_plan(tool: str, plan: str, argv: list[str], timeout: float = 120) -> tuple[int, str, str]:
+    """Run ``char-rnn`` or ``word-rnn`` (``tool``: "char" or "word") with ``argv`` through tests/signal_driver.py,
+    which sends the process the real signals of ``plan`` at exact moments of the run (see its docstring); returns
+    ``(exit code, stdout, stderr)``, the driver's closing ``signal-driver: ...`` line removed from stderr once
+    checked: every trigger of the plan must have fired."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "signal_driver.py"), tool, plan, *argv], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout, preexec_fn=default_stop_signals)
+    lines = proc.stderr.splitlines(keepends=True)
+    n = plan.count(",") + 1 if plan else 0
+    if proc.returncode >= 0:  # (a process killed by its signal ran no exit handler)
+        assert lines and lines[-1] == f"signal-driver: {n} of {n} fired\n", proc.stderr
+        lines = lines[:-1]
+    return proc.returncode, proc.stdout, "".join(lines)

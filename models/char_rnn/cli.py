@@ -10,12 +10,12 @@ import math
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
 from ..common import EXIT_INTERRUPTED, UserError, check_recorded_data, read_text_file, run_cli, stdlib_source_corpus
-from ..common.errors import stop_when_stdout_closes
+from ..common.errors import interrupted_line, stop_when_stdout_closes
 from ..common.card import add_info_parser
 from ..common.export import add_export_parser
 from ..common.cli import DeprecatedFlag, OneLineParser, add_version_argument, print_deprecations, seed_value
@@ -138,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"directory for last.npz, best.npz (best validation loss) and loss.png (default {DEFAULT_OUT}; "
                         "with --resume: the directory of CKPT)")
     r.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out "
-                   "(its best.npz is kept as best.previous.npz until this run saves a best of its own; without "
-                   "--overwrite a new run refuses to)")
+                   "(its best.npz is kept as best.previous.npz until this run saves a best at least as good on the "
+                   "same validation text; without --overwrite a new run refuses to)")
     r.add_argument("--resume", metavar="CKPT", help="continue exactly where CKPT stopped (on the same text: "
                    "the --data recorded in CKPT unless given)")
     r.add_argument("--init-from", metavar="CKPT", help="start a new run from the weights of CKPT's model (fine-tuning "
@@ -247,7 +247,15 @@ def it_rate(bar, it: int, elapsed: float, first: int) -> float:
     return bar.format_dict.get("rate") or (it - first) / max(elapsed, 1e-9)
 
 
+def _best_measure(path: Path) -> tuple[Hashable, float | None]:
+    """What a checkpoint's best value measures (nats per character of the held-out end of one text), and the value:
+    RunFiles keeps an earlier run's best.previous.npz until this run's best is at least as good by it."""
+    ckpt = load_checkpoint(path)
+    return (ckpt["text_sha256"], ckpt["train_config"]["val_fraction"]), ckpt["progress"]["best_val"]
+
+
 def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], None] | None = None) -> int:
+    interrupted_line("interrupted before training started; nothing was saved")
     _check_run_args(args)
     refuse_with_resume(args.init_from, args.resume)
     out = out_dir(args.out, args.resume, DEFAULT_OUT)
@@ -317,7 +325,8 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     say(chosen_blas_threads_line())
     last_path, best_path = checkpoint_paths(out)
     # --overwrite: the earlier run's files stay until this run has written a checkpoint of its own
-    files = RunFiles(last_path, best_path, args.overwrite, extra=[out / PLOT_NAME] if args.plot else ())
+    files = RunFiles(last_path, best_path, args.overwrite, extra=[out / PLOT_NAME] if args.plot else (),
+                     measure=_best_measure)
     budget = Budget(max_time=args.max_time, max_count=args.max_iters, count_name="max-iters")
     if budget.unbounded:
         say("no --max-iters or --max-time: training until Ctrl-C (which saves a checkpoint first)")
@@ -326,13 +335,15 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
 
     saved_at = [-1]  # the iteration last.npz was last written at
     best_saved = False  # best.npz written by this session
+    stop = StopOnSignal()  # (entered around the training loop below; saves complete whatever signal arrives)
 
     def save_last(final: bool = False) -> bool:
         if not final and watch.suspect:
             return False  # never a periodic save of a model whose loss is exploding (the end of a run saves)
         if not trainer.params_finite():
             raise DivergedError(f"the parameters became NaN/inf at iteration {trainer.iteration}")
-        ok = files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), last_path)
+        with stop.deferred():
+            ok = files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), last_path)
         if ok:
             cadence.saved()
             saved_at[0] = trainer.iteration
@@ -345,8 +356,9 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         if nats is None:
             return None
         best = trainer.record_validation(nats, watch.better_than_uniform(nats))
-        if best and save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path):
-            best_saved = True
+        with stop.deferred():  # the pair is written whole: last.npz never records a best value best.npz lacks
+            if best and save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path):
+                best_saved = True
         if not final:
             write(f"iter {trainer.iteration}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
                   f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
@@ -361,7 +373,9 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     budget.start()  # the text is read and the model built: --max-time counts training from here
     session_start_iter = trainer.iteration
     status = 0
-    with StopOnSignal() as stop:
+    interrupted = False  # the loop stopped for a signal (one that arrives after it has ended changes nothing)
+    with stop:
+        interrupted_line(lambda: f"interrupted again, before the run could save; {files.kept_message()}")
         try:
             # a diverging run overflows on purpose-built checks below; numpy's warnings would only add noise
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -369,6 +383,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                     if budget.reason(trainer.iteration) is not None:
                         break
                     if stop.requested:
+                        interrupted = True
                         break
                     value = trainer.step()
                     it = trainer.iteration
@@ -397,11 +412,11 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                         save_last()
                     if on_iteration is not None:
                         on_iteration(trainer)
-            if args.max_iters is None and not stop.requested:  # the estimated total was reached: end the bar at 100%
+            stop.ending()  # the closing validation, save and report complete whatever signal arrives now
+            if args.max_iters is None and not interrupted:  # the estimated total was reached: end the bar at 100%
                 bar.total = bar.n
                 bar.refresh()
             bar.close()
-            # still guarded: a signal now lets the checkpoint be written first; a second one aborts at once.
             # The run's final validation comes before its final save, so last.npz carries the best value so far
             # (a resumed run then never marks a worse model best)
             nats = None
@@ -425,9 +440,12 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
             _plot(trainer, out / PLOT_NAME)
             say(f"loss curve: {out / PLOT_NAME}")
         stop.saved()
+        note = files.previous_best_note()
+        if note is not None:
+            files.warn(note)
         saved = f"saved {last_path}" + (f" and {best_path}" if best_saved else
                                         f" ({best_path}, the best so far, unchanged)" if best_path.exists() else "")
-        if stop.requested:  # a status report, not output: keeps stdout to the run's own lines
+        if interrupted:  # a status report, not output: keeps stdout to the run's own lines
             status = EXIT_INTERRUPTED
             print(f"interrupted: {saved}; continue with --resume {last_path}", file=sys.stderr)
         else:

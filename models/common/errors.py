@@ -89,33 +89,83 @@ def leaving() -> None:
     _leaving = True
 
 
+# What run_cli prints when a stop signal ends a command (a str, or a function giving it at that moment): a
+# trainer says what it had saved. run_cli resets it for every command.
+_INTERRUPTED = "interrupted"
+_interrupted_line: str | Callable[[], str] = _INTERRUPTED
+_EARLY_LINE = "interrupted during start-up; nothing was done or saved"
+_early_signal: int | None = None  # a stop signal caught by catch_stop_signals_early before run_cli took over
+
+
+def interrupted_line(line: str | Callable[[], str]) -> None:
+    """Set the line run_cli prints if a stop signal now ends the command (instead of a bare "interrupted")."""
+    global _interrupted_line
+    _interrupted_line = line
+
+
+_signal_seen = False  # run_cli's handler raised KeyboardInterrupt in this command (see swallowed_stop_signal)
+
+
 def _interrupt(signum: int, frame: Any) -> None:
+    global _signal_seen
     if not _leaving:
+        _signal_seen = True
         raise KeyboardInterrupt
 
 
-def _stop_signals_interrupt() -> dict[int, Any]:
-    """SIGINT, SIGTERM and SIGHUP act as Ctrl-C does outside a training loop (which installs its own
-    save-and-stop handlers): one "interrupted" line and exit 130 instead of a silent death or a traceback.
-    Only signals at their default are taken over (an inherited SIG_IGN stays). Main thread only."""
+def swallowed_stop_signal() -> bool:
+    """Whether a stop signal has already raised KeyboardInterrupt in this command although it is still running:
+    raised inside a ``__del__`` or a callback (a library's clean-up during the corpus preparation, say), the
+    exception was printed and dropped. A trainer asks before it starts, and stops then."""
+    return _signal_seen
+
+
+def _early(signum: int, frame: Any) -> None:
+    global _early_signal
+    _early_signal = signum  # imports are under way: run_cli reports it once they are done
+
+
+def _takeover(handler: Any) -> dict[int, Any]:
+    """Install ``handler`` for SIGINT, SIGTERM and SIGHUP where each is at its default (or caught by ``_early``):
+    an inherited SIG_IGN (nohup, a script's background job) stays. Main thread only. Returns the previous ones."""
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for name, default in (("SIGINT", signal.default_int_handler), ("SIGTERM", signal.SIG_DFL),
                               ("SIGHUP", signal.SIG_DFL)):
             sig = getattr(signal, name, None)
-            if sig is not None and signal.getsignal(sig) in (default, None):
-                previous[sig] = signal.signal(sig, _interrupt)
+            if sig is not None and signal.getsignal(sig) in (default, None, _early):
+                previous[sig] = signal.signal(sig, handler)
     return previous
+
+
+def catch_stop_signals_early() -> None:
+    """Called first thing by the console entry points, before the slow imports: a stop signal from then on is
+    held until ``run_cli`` starts, which reports it as one line and exit 130, where it would otherwise have
+    ended the process silently (SIGTERM, SIGHUP) or with a traceback (Ctrl-C)."""
+    _takeover(_early)
+
+
+def _stop_signals_interrupt() -> dict[int, Any]:
+    """SIGINT, SIGTERM and SIGHUP act as Ctrl-C does outside a training loop (which installs its own
+    save-and-stop handlers): one "interrupted" line and exit 130 instead of a silent death or a traceback."""
+    return _takeover(_interrupt)
 
 
 def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
     """Run ``main(argv)``; a UserError becomes one 'error: ...' line on stderr and exit code 2."""
-    global _leaving
+    global _leaving, _interrupted_line, _early_signal, _signal_seen
     _leaving = False
+    _signal_seen = False
+    _interrupted_line = _INTERRUPTED
     saved_stdout = sys.stdout
     sys.stdout = guard = PipeGuard(saved_stdout)
     handlers = _stop_signals_interrupt()
     try:
+        if _early_signal is not None:  # a stop signal during start-up: the command never began
+            _early_signal = None
+            _leaving = True
+            print(_EARLY_LINE, file=sys.stderr)
+            return EXIT_INTERRUPTED
         return int(main(argv) or 0)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -128,7 +178,8 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
         return 0
     except KeyboardInterrupt:
         _leaving = True  # a further signal must not interrupt this line
-        print("interrupted", file=sys.stderr)
+        line = _interrupted_line
+        print(line() if callable(line) else line, file=sys.stderr)
         return EXIT_INTERRUPTED
     except MemoryError:
         print("error: out of memory; use a smaller model (--hidden-size, --vocab-size, --batch-size) or a "
@@ -136,6 +187,7 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
         return EXIT_USER_ERROR
     finally:
         _leaving = True
+        _signal_seen = False  # (it concerns this command only)
         if argv is None and threading.current_thread() is threading.main_thread():
             # the process is about to exit with its work done (or refused): a late Ctrl-C or SIGTERM must not
             # turn that into a death by signal during the interpreter's shutdown

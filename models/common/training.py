@@ -13,7 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from tinygrad_rnn import optim
 
@@ -21,7 +21,7 @@ from .errors import UserError
 
 DTYPES = ("float32", "float64")
 LAST, BEST = "last.npz", "best.npz"
-PREVIOUS_BEST = "best.previous.npz"  # an earlier run's best, kept by an --overwrite run that has none of its own yet
+PREVIOUS_BEST = "best.previous.npz"  # an earlier run's best, kept by an --overwrite run until it has one as good
 CHECKPOINT_FILES = (LAST, BEST, PREVIOUS_BEST)
 MAX_TIME_HELP = ("stop after this many seconds of training in this session (reading and preparing the corpus "
                  "does not count); a checkpoint is saved")
@@ -265,8 +265,10 @@ class RunFiles:
       written its own first checkpoint, so a run that fails early (a bad option, a divergence) leaves the user
       the earlier model. The earlier best model goes only when this run writes a best of its own: until then it
       is moved aside to ``best.previous.npz`` (one note line says so), so that reading commands, which take
-      ``best.npz`` first, do not mistake it for this run's, and a run stopped before its first validation has
-      not cost the user that model (char-rnn validates when stopped: that model, however good, replaces it).
+      ``best.npz`` first, do not mistake it for this run's. It is deleted only once this run's ``best.npz`` is
+      at least as good by the same measure: the best validation loss (``measure``) on the same held-out data.
+      A run stopped early, whose best (char-rnn validates when stopped) is worse, or one validated on other
+      data (not comparable), leaves it in place, and says so at its end (``previous_best_note``).
     * A save that fails (disk full, the directory gone read-only) does not stop training: one warning line on
       stderr, the state stays in memory, the next save point tries again, and the file it would have replaced
       is untouched (``tinygrad_rnn.save`` writes atomically). ``failing`` is the reason while it lasts.
@@ -274,8 +276,13 @@ class RunFiles:
     """
 
     def __init__(self, last: Path, best: Path, overwrite: bool = False, warn: Any = None,
-                 extra: Sequence[Path] = ()) -> None:
+                 extra: Sequence[Path] = (), measure: Callable[[Path], tuple[Hashable, float] | None] | None = None
+                 ) -> None:
+        """``measure(path)`` reads a checkpoint's ``(what its best value measures, that value)``, lower is better
+        (None: it records none); two values compare only when what they measure is equal."""
         self.last, self.best = Path(last), Path(best)
+        self.measure = measure
+        self._previous_measure: tuple[Hashable, float] | None = None
         self.stale = [p for p in (self.last, self.best, *map(Path, extra)) if overwrite and p.exists()]
         self.written: set[Path] = set()
         # the earlier run's best, moved aside until this run has one (or left so by an earlier --overwrite run)
@@ -314,13 +321,44 @@ class RunFiles:
             except OSError:
                 pass
         self.stale = []
-        if path == self.best and self.previous_best is not None:  # replaced by this run's own best at last
-            try:
+        if path == self.best and self.previous_best is not None and self._as_good_as_previous() is True:
+            try:  # replaced by a best of this run's own that is at least as good
                 self.previous_best.unlink(missing_ok=True)
             except OSError:
                 pass
             self.previous_best = None
         return True
+
+    def _measured(self, path: Path) -> tuple[Hashable, float] | None:
+        if self.measure is None:
+            return None
+        try:
+            found = self.measure(path)
+        except (UserError, KeyError, TypeError, ValueError, OSError):
+            return None
+        if found is None or found[1] is None or not math.isfinite(float(found[1])):
+            return None
+        return found[0], float(found[1])
+
+    def _as_good_as_previous(self) -> bool | None:
+        """Whether this run's best.npz is at least as good as the kept best.previous.npz; None: not comparable
+        (either records no best value, or they were validated on other data)."""
+        if self.previous_best is None:
+            return None
+        if self._previous_measure is None:  # read once: the file does not change while this run goes on
+            self._previous_measure = self._measured(self.previous_best)
+        ours, theirs = self._measured(self.best), self._previous_measure
+        if ours is None or theirs is None or ours[0] != theirs[0]:
+            return None
+        return ours[1] <= theirs[1]
+
+    def previous_best_note(self) -> str | None:
+        """At the end of a run that saved a best model of its own: why the earlier run's is still kept, if it is."""
+        if self.previous_best is None or self.best not in self.written or not self.previous_best.exists():
+            return None
+        why = ("this run's best model is not as good as it" if self._as_good_as_previous() is False
+               else "it was validated on other data than this run's best model, so the two cannot be compared")
+        return f"note: {self.previous_best} (the earlier run's best model) is kept: {why}; delete it when you no longer need it"
 
     def _aside(self) -> Path:
         return self.best.with_name(self.best.stem + ".previous" + (self.best.suffix or ".npz"))
@@ -332,8 +370,8 @@ class RunFiles:
         except OSError:
             return  # it stays where it was: replaced (atomically) by this run's first best
         self.previous_best = aside
-        self.warn(f"note: the earlier run's best model is kept as {aside} until this run saves a best model of "
-                  "its own")
+        self.warn(f"note: the earlier run's best model is kept as {aside} until this run saves a best model at "
+                  "least as good")
 
     def final_failure(self, write: Any) -> UserError:
         """The error to raise when even the run's final save failed: the session's state is first written to a

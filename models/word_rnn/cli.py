@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "the optimizer state and counters start afresh)")
     t.add_argument("--overwrite", action="store_true",
                    help="replace the checkpoints of an earlier run in --out (its best.npz is kept as "
-                        "best.previous.npz until this run saves a best of its own); without --resume or --overwrite "
+                        "best.previous.npz until this run saves a best at least as good on the same validation "
+                        "sentences); without --resume or --overwrite "
                         "a new run refuses to")
     t.add_argument("--checkpoint", metavar="FILE", help=argparse.SUPPRESS)  # deprecated: FILE and FILE.best.npz
     t.add_argument("--seed", type=seed_value, help="seed for initialisation, split and shuffling (default 0)")

@@ -10,7 +10,7 @@ import time
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -18,6 +18,7 @@ from tqdm import tqdm
 from tinygrad_rnn import manual_seed, nn, optim
 from tinygrad_rnn.random import get_generator
 from ..common import UserError, check_recorded_data
+from ..common.errors import interrupted_line
 from ..common.plotting import PLOT_NAME, plot_curves, require_matplotlib
 from ..common.signals import StopOnSignal
 from ..common.threads import chosen_blas_threads_line
@@ -319,9 +320,21 @@ def _other_data(cfg: TrainConfig) -> UserError:
                      f"one (--init-from {cfg.resume} with a new --out keeps the model's weights)")
 
 
+def _best_measure(path: Path) -> tuple[Hashable, float | None]:
+    """What a checkpoint's best value measures (the loss per word of the validation sentences of one corpus, split
+    and vocabulary), and the value: RunFiles keeps an earlier run's best.previous.npz until this run's best is at
+    least as good by it."""
+    obj = load_checkpoint(path)
+    training, settings = obj.get("training") or {}, obj["settings"]
+    what = (training.get("fingerprint"), settings.get("val_fraction"), settings.get("seed"),
+            tuple(obj["vocab"]["index_to_word"]))
+    return what, training.get("best_val")
+
+
 def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run (or resume) training as ``cfg`` says; returns a summary dict. Messages go to ``out`` (stdout)."""
     out = out or sys.stdout
+    interrupted_line("interrupted before training started; nothing was saved")
 
     def say(msg: str) -> None:
         tqdm.write(msg, file=out)
@@ -469,16 +482,18 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     plot_path = last_path.parent / PLOT_NAME if cfg.checkpoint is None else last_path.with_suffix(".loss.png")
     # --overwrite: the earlier run's files stay until this run has written a checkpoint of its own
     files = RunFiles(last_path, best, cfg.overwrite and not cfg.resume, warn=lambda line: tqdm.write(line, file=sys.stderr),
-                     extra=[plot_path] if cfg.plot else ())
+                     extra=[plot_path] if cfg.plot else (), measure=_best_measure)
     watch = DivergenceWatch(len(vocab), window=DIVERGENCE_WINDOW)
     cadence = SaveCadence(cfg.checkpoint_every, cfg.checkpoint_minutes)
     saved_at = [-1]  # the step last.npz was last written at
+    interrupt = StopOnSignal()  # (entered around the training loop below; saves complete whatever signal arrives)
 
     def save(path: Any = None, final: bool = False) -> bool:
         if not final and watch.suspect:
             return False  # never a periodic save of a model whose loss is exploding (the end of a run saves)
         path = Path(path or last_path)
-        ok = files.save(lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab, corpus.pretokenized), snapshot()), path)
+        with interrupt.deferred():
+            ok = files.save(lambda p: save_checkpoint(p, model, vocab, _settings(cfg, requested_vocab, corpus.pretokenized), snapshot()), path)
         if ok and path == last_path:
             saved_at[0] = st.steps
             cadence.saved()
@@ -504,7 +519,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         # a model that predicts worse than a uniform guess over the vocabulary is never a run's best
         if len(val_idx) and watch.better_than_uniform(loss) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
-            save() and save(best)  # last.npz first: both then carry the best value so far
+            with interrupt.deferred():  # last.npz first: both then carry the best value so far
+                save() and save(best)
         return loss
 
     total_planned = cfg.epochs * len(train_set)
@@ -521,7 +537,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     model.train()
     step = TrainStep(model, opt, cfg.clip)
     # non-finite values are detected and reported below; numpy's overflow warnings would only add noise
-    with StopOnSignal() as interrupt, np.errstate(over="ignore", invalid="ignore"):
+    with interrupt, np.errstate(over="ignore", invalid="ignore"):
+        interrupted_line(lambda: f"interrupted again, before the run could save; {files.kept_message()}")
         try:
             while st.epoch < cfg.epochs:
                 if st.plan is None:
@@ -577,6 +594,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                         save()
                     continue
                 break
+            interrupt.ending()  # the closing validation, save and report complete whatever signal arrives now
             if stop_reason not in ("done", "interrupted") and len(val_idx) and saved_at[0] != st.steps:
                 # a run stopped by its budget ends with a validation, so that it has a best.npz; the schedule is
                 # not stepped (it halves at the evaluations the run defines), so a resumed run is unchanged
@@ -592,6 +610,9 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         if cfg.plot:
             _plot(st, plot_path, model, "validation" if len(val_idx) else "training")
             say(f"loss curve: {plot_path}")
+        note = files.previous_best_note()
+        if note is not None:
+            files.warn(note)
         if stop_reason == "interrupted":  # a status report on stderr, like char-rnn's: stdout keeps the run's lines
             tqdm.write(f"interrupted: saved {str(last_path)!r} ({plural(st.sentences, 'sentence')} done); "
                        f"continue with {resume_hint}", file=sys.stderr)
