@@ -70,3 +70,8 @@ __all__ += ["distributions"]
 # their Tensor methods (x.tan(), x.cummax(0), x & y, x.unfold(...) ...): bound here, once the class and the
 # functions both exist, so that tensor.py does not import the functions built on it
 _bind_more_methods(Tensor)
+
+# a line after a traceback from a PyTorch idiom applied to .data/.grad (numpy arrays here): see hints.py
+from . import hints as _hints  # noqa: E402
+
+_hints.install()

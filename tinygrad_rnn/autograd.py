@@ -807,7 +807,7 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     if stored_grad(leaf) is None:
         refs = sys.getrefcount(g)  # a statement of its own: an argument list being built holds g once more
         fresh = owned or type(g) is RowSparseGrad or type(g) is LowRankGrad or _unshared(g, refs)
-        leaf.grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
+        leaf._grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)  # (engine-made: no checks)
         return
     if type(g) is LowRankGrad:  # accumulating over backward() calls: the sum is a plain array
         g = g.to_dense()

@@ -18,6 +18,27 @@ from .ops.shape import _plain_index
 from .random import get_generator
 from . import low_rank
 from .low_rank import LowRankGrad
+from .sparse import RowSparseGrad
+
+
+def _assigned_grad(tensor: Tensor, value: Any) -> Any:
+    """What ``tensor.grad = value`` stores, with PyTorch's checks: a Tensor is stored as its array (``.grad``
+    is a numpy array here); a gradient of another shape or dtype is refused, as torch refuses it."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        value = value.data
+    elif type(value) is RowSparseGrad or type(value) is LowRankGrad:
+        if tuple(value.shape) != tensor.data.shape:
+            raise RuntimeError("assigned grad has data of a different size")
+        return value
+    elif not isinstance(value, np.ndarray):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+    if value.shape != tensor.data.shape:
+        raise RuntimeError("assigned grad has data of a different size")
+    if value.dtype != tensor.data.dtype:
+        raise RuntimeError("assigned grad has data of a different type")
+    return value
 
 
 class Tensor:
@@ -79,7 +100,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        self._grad = value
+        self._grad = _assigned_grad(self, value)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -46,8 +46,27 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad_(True)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # ``p.data = t`` (loading pretrained weights) as in PyTorch: the Parameter takes t's values (sharing
+        # them); ``.data`` stays a numpy array, so a Tensor gives its array. (Only Parameters pay for this
+        # check: their attributes are set rarely, a plain Tensor's on every op.)
+        if name == "data":
+            value = _parameter_data(value, getattr(self, "_requires_grad", False))  # (unset while constructing)
+        object.__setattr__(self, name, value)
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def _parameter_data(value: Any, requires_grad: bool) -> np.ndarray:
+    """The array that ``parameter.data = value`` stores, with PyTorch's errors."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif not isinstance(value, np.ndarray):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+    if requires_grad and value.dtype.kind not in "fc":
+        raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+    return value
 
 
 class IncompatibleKeys(NamedTuple):
