@@ -24,9 +24,9 @@ def hint_for(error: BaseException) -> str | None:
         found = _NO_ATTRIBUTE.search(str(error))
         if found and hasattr(Tensor, found.group(1)):
             name = found.group(1)
-            return (f"hint: in tinygrad_rnn, .data and .grad are numpy arrays, and numpy has no .{name}(): write "
-                    f"that line in numpy (p.data -= lr * p.grad), or use the Tensor itself under torch.no_grad() "
-                    f"(p.{name}(...)); see {README_SECTION}")
+            return (f"hint: in tinygrad_rnn, .data and .grad are numpy arrays, and numpy has no .{name}: write "
+                    f"that line with numpy (an update: p.data -= lr * p.grad), or call .{name} on the Tensor itself "
+                    f"(under torch.no_grad() to change a parameter); see {README_SECTION}")
     if isinstance(error, TypeError) and _VIEW_DTYPE.search(str(error)):
         return ("hint: in tinygrad_rnn, .data and .grad are numpy arrays, whose .view() takes a dtype: use "
                 f".reshape(...) on them, or .view(...) on the Tensor itself; see {README_SECTION}")
