@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import sys
 import zipfile
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 import tinygrad_rnn as torch
 from tinygrad_rnn import nn, serialization
-from tinygrad_rnn.safe_classes import class_name
+from tinygrad_rnn.safe_classes import class_name, imported_classes
 from tinygrad_rnn.serialization import STRUCTURE_KEY
 
 from torch_reference import needs_torch, torch as real_torch
@@ -228,8 +229,31 @@ def test_an_unallowed_user_class_is_refused_in_one_line_before_anything_is_built
     assert "tinygrad_rnn.serialization.add_safe_globals([Counted])" in message
     assert "tinygrad_rnn.serialization.safe_globals([Counted])" in message
     assert Counted.built == before  # refused before its constructor ran
-    with pytest.raises(pickle.UnpicklingError, match="weights_only=False does not lift this"):
-        torch.load(tmp_path / "m.pt", weights_only=False)  # never a way around the allowlist
+    assert "or pass weights_only=False" in message
+
+
+def test_weights_only_false_constructs_the_module_classes_the_program_has_imported(tmp_path):
+    # PyTorch's whole-model round trip (word_language_model: torch.save(model, f); torch.load(f, weights_only=False))
+    model = Wrapper(Encoder(3), 2)
+    torch.save(model, tmp_path / "m.pt")
+    again = torch.load(tmp_path / "m.pt", weights_only=False)
+    assert type(again) is Wrapper and type(again.encoder) is Encoder
+    assert_same_state(model, again)
+    assert serialization.get_safe_globals() == []  # trusted for that one load only
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(tmp_path / "m.pt")  # the default still refuses
+
+
+def test_weights_only_false_never_imports_a_module_or_builds_a_non_module(tmp_path, monkeypatch):
+    torch.save(Counted(2), tmp_path / "m.pt")
+    name = class_name(Counted)
+    # as if the saved class lived in a module this program never imported
+    monkeypatch.setattr(Counted, "__module__", "a_module_nobody_imported")
+    torch.save(Counted(2), tmp_path / "elsewhere.pt")
+    with pytest.raises(pickle.UnpicklingError, match="this program has not imported; define or import Counted"):
+        torch.load(tmp_path / "elsewhere.pt", weights_only=False)
+    assert "a_module_nobody_imported" not in sys.modules
+    assert imported_classes([name, "builtins.dict", "os.path.join"], nn.Module) == [(Counted, name)]
 
 
 def test_every_user_class_of_the_model_must_be_allowed_and_all_are_named(tmp_path):

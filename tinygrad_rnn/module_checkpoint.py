@@ -24,7 +24,7 @@ from .nn.module import Module, ModuleDict, ModuleList, Parameter, ParameterDict,
 from .random import get_generator
 from .safe_classes import UnsafeClassError, class_name, resolve_class
 
-__all__ = ["encode_module", "decode_module", "module_nodes", "check_classes", "ModuleMismatch"]
+__all__ = ["encode_module", "decode_module", "module_nodes", "check_classes", "class_names", "ModuleMismatch"]
 
 _CONTAINERS = (ModuleList, Sequential, ModuleDict, ParameterList, ParameterDict)  # rebuilt from their children, not their args
 _BUILTIN_TYPES = {"float": float, "int": int, "bool": bool, "complex": complex, "str": str}
@@ -217,24 +217,35 @@ def _valid_records(node: Any) -> dict[str, dict]:
     return out
 
 
-def check_classes(nodes: list[dict], source: str) -> None:
-    """Refuse, in one line naming every class and the call that allows them, a checkpoint whose modules include a
-    class ``load`` may not construct. Called before anything is built."""
-    refused: list[str] = []
+def class_names(nodes: list[dict]) -> list[str]:
+    """The distinct class names the module records of ``nodes`` name, in order."""
+    names: list[str] = []
     for node in nodes:
         for rec in _valid_records(node).values():
-            if resolve_class(rec["class"], Module) is None and rec["class"] not in refused:
-                refused.append(rec["class"])
+            if rec["class"] not in names:
+                names.append(rec["class"])
+    return names
+
+
+def check_classes(nodes: list[dict], source: str, weights_only: bool = True) -> None:
+    """Refuse, in one line naming every class and the call that allows them, a checkpoint whose modules include a
+    class ``load`` may not construct. Called before anything is built."""
+    refused = [name for name in class_names(nodes) if resolve_class(name, Module) is None]
     if refused:
         names = ", ".join(refused)
         short = ", ".join(n.rpartition(".")[2] for n in refused)
+        if not weights_only:
+            raise UnsafeClassError(
+                f"cannot load {source}: it holds {'classes' if len(refused) > 1 else 'the class'} {names}, which "
+                f"this program has not imported; define or import {short} before load (weights_only=False "
+                f"constructs only module classes already imported, as pickle would need them too)")
         raise UnsafeClassError(
             f"Weights only load failed: {source} holds {'classes' if len(refused) > 1 else 'the class'} {names}, "
             f"which load does not construct unless allowed (it is not a tinygrad_rnn class); if you trust this "
             f"file, allow {'them' if len(refused) > 1 else 'it'} with "
             f"tinygrad_rnn.serialization.add_safe_globals([{short}]) or around the call with "
-            f"`with tinygrad_rnn.serialization.safe_globals([{short}]): load(...)` (weights_only=False does not "
-            f"lift this: nothing outside the allowlist is ever constructed)")
+            f"`with tinygrad_rnn.serialization.safe_globals([{short}]): load(...)`, or pass weights_only=False to "
+            f"construct the module classes this program has imported (nothing is ever unpickled)")
 
 
 def _arg_value(node: Any, build: Callable[[str], Module]) -> Any:

@@ -5,15 +5,21 @@ itself and the classes a caller has declared trusted, by object, with ``add_safe
 of the process) or ``with safe_globals([Net]): ...`` (for the block). As in PyTorch a class is identified by
 ``f"{cls.__module__}.{cls.__qualname__}"``; an entry ``(cls, "some.module.Name")`` allows ``cls`` under another
 name (a class that moved since the file was written).
+
+``load(path, weights_only=False)`` (PyTorch's "I trust this file") also constructs the ``nn.Module`` classes
+the program has already imported (``__main__.Net`` of the running script, ``model.RNNModel`` after
+``import model``): ``imported_classes`` finds them in ``sys.modules``, importing nothing, and still nothing is
+unpickled.
 """
 from __future__ import annotations
 
 import importlib
 import pickle
+import sys
 from typing import Any, Iterable
 
 __all__ = ["UnsafeClassError", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
-           "class_name", "resolve_class"]
+           "class_name", "resolve_class", "imported_classes"]
 
 _LIBRARY = "tinygrad_rnn"
 _allowed: list[Any] = []  # what the caller added, in order, as given (a class or a (class, name) pair)
@@ -112,3 +118,23 @@ def resolve_class(name: str, base: type) -> type | None:
         if cls is not None and issubclass(cls, base):
             return cls
     return None
+
+
+def imported_classes(names: Iterable[str], base: type) -> list[tuple[type, str]]:
+    """``(cls, name)`` for each ``module.qualname`` in ``names`` that is a subclass of ``base`` in a module this
+    process has already imported (looked up in ``sys.modules``; nothing is imported): what ``load`` may construct
+    when its caller passes ``weights_only=False``."""
+    found = []
+    for name in names:
+        module_name, _, qualname = name.rpartition(".")
+        parts = module_name.split(".")
+        for cut in range(len(parts), 0, -1):  # a nested class: the longest imported module prefix
+            obj: Any = sys.modules.get(".".join(parts[:cut]))
+            if obj is None:
+                continue
+            for attr in [*parts[cut:], qualname]:
+                obj = None if attr.startswith("__") or attr == "<locals>" else getattr(obj, attr, None)
+            if isinstance(obj, type) and issubclass(obj, base):
+                found.append((obj, name))
+            break
+    return found

@@ -45,7 +45,7 @@ import numpy as np
 
 from .device import check_device, device
 from .safe_classes import (UnsafeClassError, add_safe_globals, clear_safe_globals, get_safe_globals,
-                           safe_globals)
+                           imported_classes, safe_globals)
 
 __all__ = ["save", "load", "atomic_write", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals", "UnsafeClassError"]
@@ -308,7 +308,8 @@ def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: 
 
     ``map_location`` (a device, which must be the CPU, a dict or a function) and ``weights_only`` are accepted
     for PyTorch's signature: arrays always load on the CPU, and nothing is ever unpickled, so loading is
-    always weights-only: ``weights_only=False`` does not enable pickle, nor any class outside the allowlist.
+    always weights-only: ``weights_only=False`` never enables pickle; it lets ``load`` also construct the
+    ``nn.Module`` classes this program has already imported (as unpickling would need them too).
 
     A saved ``nn.Module`` comes back rebuilt (its class called with the recorded arguments, then
     ``load_state_dict(strict=True)``, its train/eval mode and frozen parameters restored). Only tinygrad_rnn's
@@ -356,7 +357,8 @@ def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: 
     if not has_structure:
         raise ValueError(f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
                          f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")
-    from .module_checkpoint import ModuleMismatch, check_classes, module_nodes
+    from .module_checkpoint import ModuleMismatch, check_classes, class_names, module_nodes
+    from .nn.module import Module
 
     try:
         raw = arrays.pop(STRUCTURE_KEY)
@@ -370,9 +372,12 @@ def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: 
             raise _Corrupt(f"checkpoint format version {version!r} is not supported (this tinygrad_rnn reads "
                            f"versions up to {_VERSION}); a newer tinygrad_rnn may read it")
         nodes = list(module_nodes(header["root"]))
-        if nodes:
-            check_classes(nodes, f"checkpoint {path!r}")  # refuses before any constructor runs
-        return _decode(header["root"], arrays)
+        # weights_only=False (PyTorch's "I trust this file"): also the module classes already imported here
+        trusted = imported_classes(class_names(nodes), Module) if nodes and weights_only is False else []
+        with safe_globals(trusted):
+            if nodes:
+                check_classes(nodes, f"checkpoint {path!r}", weights_only is not False)  # before any constructor
+            return _decode(header["root"], arrays)
     except (_Corrupt, ModuleMismatch, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ValueError(f"cannot load checkpoint {path!r}: {e}") from e
 
