@@ -1,5 +1,5 @@
-"""One line after a traceback that comes from the one documented rewrite: ``.data`` and ``.grad`` are numpy
-arrays here. A PyTorch line such as ``p.data.add_(p.grad, alpha=-lr)`` otherwise ends in numpy's own message
+"""One line after a traceback that comes from the documented rewrite: ``.data``, ``.grad`` and the arguments
+of a custom ``Function``'s forward/backward are numpy arrays here. A PyTorch line such as ``p.data.add_(p.grad, alpha=-lr)`` otherwise ends in numpy's own message
 (``'numpy.ndarray' object has no attribute 'add_'``), which does not say why the object is an array.
 
 ``install()`` wraps ``sys.excepthook`` only when it is still Python's own (an IDE or IPython that set its own
@@ -24,11 +24,13 @@ def hint_for(error: BaseException) -> str | None:
         found = _NO_ATTRIBUTE.search(str(error))
         if found and hasattr(Tensor, found.group(1)):
             name = found.group(1)
-            return (f"hint: in tinygrad_rnn, .data and .grad are numpy arrays, and numpy has no .{name}: write "
+            return (f"hint: in tinygrad_rnn, .data, .grad and what a custom Function's forward/backward receive are "
+                    f"numpy arrays, and numpy has no .{name}: write "
                     f"that line with numpy (an update: p.data -= lr * p.grad), or call .{name} on the Tensor itself "
                     f"(under torch.no_grad() to change a parameter); see {README_SECTION}")
     if isinstance(error, TypeError) and _VIEW_DTYPE.search(str(error)):
-        return ("hint: in tinygrad_rnn, .data and .grad are numpy arrays, whose .view() takes a dtype: use "
+        return ("hint: in tinygrad_rnn, .data, .grad and what a custom Function's forward/backward receive are "
+                "numpy arrays, whose .view() takes a dtype: use "
                 f".reshape(...) on them, or .view(...) on the Tensor itself; see {README_SECTION}")
     return None
 
