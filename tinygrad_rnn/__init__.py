@@ -67,6 +67,17 @@ from . import distributions  # noqa: E402
 
 __all__ += ["distributions"]
 
+# torch.autocast and torch.amp / torch.cuda.amp / torch.cpu.amp (amp.py), torch.cpu (the module, beside the
+# device), the determinism flags; amp and cpu stay out of __all__ as in PyTorch
+from . import amp as amp  # noqa: E402
+from .amp import autocast  # noqa: E402
+from .device import cpu_module as cpu  # noqa: E402,F401
+from .determinism import (are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,  # noqa: E402
+                          use_deterministic_algorithms)
+
+__all__ += ["autocast", "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+            "is_deterministic_algorithms_warn_only_enabled"]
+
 # their Tensor methods (x.tan(), x.cummax(0), x & y, x.unfold(...) ...): bound here, once the class and the
 # functions both exist, so that tensor.py does not import the functions built on it
 _bind_more_methods(Tensor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-__all__ = ["device", "check_device", "cpu", "cuda", "accelerator", "backends"]
+__all__ = ["device", "check_device", "cpu", "cpu_module", "cuda", "accelerator", "backends"]
 
 _MESSAGE = ("tinygrad_rnn runs on the CPU only (numpy); {what} is not available. Use 'cpu', e.g. "
             "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')")
@@ -75,6 +75,14 @@ cuda.manual_seed_all = lambda seed: None
 cuda.synchronize = lambda *a, **k: None
 cuda.current_device = _unavailable
 cuda.get_device_name = _unavailable
+cuda.is_bf16_supported = lambda including_emulation=True: False  # nanoGPT picks its AMP dtype by it
+
+# torch.cpu (the module; ``cpu`` above is the device): what programs ask of it, and its ``amp`` (amp.py)
+cpu_module = types.ModuleType("tinygrad_rnn.cpu", "The CPU, the one device: is_available() is True.")
+cpu_module.is_available = lambda: True
+cpu_module.device_count = lambda: 1
+cpu_module.current_device = lambda: "cpu"
+cpu_module.synchronize = lambda *a, **k: None
 
 accelerator = types.ModuleType("tinygrad_rnn.accelerator", "No accelerator: is_available() is False.")
 accelerator.is_available = lambda: False

@@ -303,6 +303,11 @@ def _sniff(path: str, head: bytes | None = None) -> None:
     raise ValueError(f"cannot load checkpoint {path!r}: {problem}")
 
 
+def _written_by_pytorch(names: list[str]) -> bool:
+    """Whether a zip's member names are torch.save's layout: ``<archive>/data.pkl`` beside the tensors' storages."""
+    return any(name == "data.pkl" or name.endswith("/data.pkl") for name in names)
+
+
 def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: bool | None = None, **kwargs: Any) -> Any:
     """Read a checkpoint written by :func:`save` and return the original structure.
 
@@ -341,7 +346,8 @@ def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: 
         source = path
     try:
         with np.load(source, allow_pickle=False) as npz:
-            has_structure = STRUCTURE_KEY in npz.files
+            names = npz.files
+            has_structure = STRUCTURE_KEY in names
             arrays = {name: npz[name] for name in npz.files} if has_structure else {}
     except ValueError as e:
         if "allow_pickle" in str(e):
@@ -354,6 +360,11 @@ def load(path: str | os.PathLike | Any, map_location: Any = None, weights_only: 
         raise ValueError(f"cannot load checkpoint {path!r}: the file is corrupted or truncated "
                          f"({type(e).__name__}: {e})") from e
 
+    if not has_structure and _written_by_pytorch(names):
+        raise ValueError(f"cannot load checkpoint {path!r}: it was written by PyTorch's torch.save (a zip of pickled "
+                         f"objects), which tinygrad_rnn does not read (it never unpickles); convert it in PyTorch "
+                         f"with safetensors.torch.save_file(model.state_dict(), 'model.safetensors'), then here "
+                         f"model.load_state_dict(torch.load_safetensors('model.safetensors'))")
     if not has_structure:
         raise ValueError(f"cannot load checkpoint {path!r}: it is an .npz file but has no {STRUCTURE_KEY!r} entry, "
                          f"so it was not written by tinygrad_rnn.save; read its arrays with np.load instead")

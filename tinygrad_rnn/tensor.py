@@ -1462,6 +1462,35 @@ class Tensor:
         _changed(self)
         return self
 
+    def fill_diagonal_(self, fill_value: float, wrap: bool = False) -> Tensor:
+        """In place: ``fill_value`` on the main diagonal (entries [i, i, ...]) of a tensor of at least 2 dimensions,
+        all of equal length past 2-D. A tall matrix's diagonal stops at its width unless ``wrap=True``, which
+        restarts it N+1 rows down (PyTorch's rule). Recorded when self is in the graph."""
+        if self.ndim < 2:
+            raise RuntimeError("dimensions must larger than 1")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError("all dimensions of input must be of equal length")
+        mask = np.zeros(self.numel(), dtype=np.bool_)
+        if self.ndim == 2 and wrap:
+            mask[::self.shape[1] + 1] = True
+        else:
+            step = sum(int(np.prod(self.shape[d + 1:])) for d in range(self.ndim))  # the sum of row-major strides
+            mask[np.arange(min(self.shape)) * step] = True
+        mask = mask.reshape(self.shape)
+        return self._write_inplace("fill_diagonal_", lambda t: t.masked_fill(mask, fill_value))
+
+    def apply_(self, callable: Any) -> Tensor:
+        """In place: each element replaced by ``callable(element)`` (a Python number in, cast to self's dtype);
+        slow, element by element, as in PyTorch. Refuses a tensor that requires grad."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() "
+                               "instead.")
+        data = self.data
+        for index in np.ndindex(data.shape):
+            data[index] = callable(data[index].item())
+        _changed(self)
+        return self
+
     def _write_inplace(self, what: str, compute: Any, *others: Any) -> Tensor:
         """Self changed in place to ``compute(self)`` (an out-of-place op). When the graph needs it (an
         operand requires grad, or self is a recorded non-leaf) it is recorded as ``x[i] = v`` is: self

@@ -17,7 +17,7 @@ from .products import _vector_norm
 
 __all__ = [
     "cummax", "cummin", "kthvalue", "mode", "nanmean", "quantile", "nanquantile", "aminmax", "searchsorted",
-    "bucketize", "histc", "dist", "renorm", "unique_consecutive",
+    "bucketize", "histc", "dist", "renorm", "unique_consecutive", "std_mean", "var_mean",
 ]
 
 
@@ -105,6 +105,24 @@ class _NanMean(Function):
             grad = np.expand_dims(grad, ctx.axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / count * keep
+
+
+def var_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim`` (a tuple, as PyTorch), each as ``input.var(...)`` / ``input.mean(...)`` would
+    give it (correction 1 unless ``unbiased=False`` or ``correction=``); differentiable. ``var_mean(x, False)``
+    is PyTorch's old positional ``unbiased``."""
+    x = _t(input)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return x.var(dim, unbiased, keepdim, correction=correction), x.mean(dim, keepdim)
+
+
+def std_mean(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim``, as :func:`var_mean` with the square root of the variance."""
+    var, mean = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return var.sqrt(), mean
 
 
 def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import enum
 import math
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
 
 from ..autograd import bump_version
+from ..ops.special import erfinv
 from ..random import get_generator
 from ..tensor import Tensor
 
 __all__ = [
-    "SCHEMES", "uniform_", "normal_", "zeros_", "ones_", "constant_",
+    "SCHEMES", "uniform_", "normal_", "trunc_normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "eye_", "calculate_gain", "init_weight_", "init_bias_", "Role", "init_recurrent_",
 ]
 
@@ -63,6 +65,26 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: np.rand
     """Fill with samples from normal(mean, std), in place; returns ``tensor``."""
     arr = _array(tensor)
     arr[...] = get_generator(generator).normal(mean, std, size=arr.shape)
+    return _filled(tensor)
+
+
+def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: np.random.Generator | None = None) -> Any:
+    """Fill with samples from normal(mean, std) truncated to [a, b], in place; returns ``tensor``.
+
+    PyTorch's inverse-CDF method, so one uniform draw per element: u uniform in the CDF's image of [a, b]
+    (as 2 Phi - 1), then mean + std * sqrt(2) * erfinv(u), clamped to [a, b] against round-off."""
+    arr = _array(tensor)
+    if mean < a - 2 * std or mean > b + 2 * std:  # PyTorch's warning: the inverse CDF loses accuracy there
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+                      "may be incorrect.", stacklevel=2)
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+    u = get_generator(generator).uniform(2 * low - 1, 2 * high - 1, size=arr.shape)
+    arr[...] = np.clip(mean + std * math.sqrt(2.0) * erfinv(u), a, b)
     return _filled(tensor)
 
 

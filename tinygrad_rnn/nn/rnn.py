@@ -113,6 +113,20 @@ class _RNNBase(Module):
     def _suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
 
+    @property
+    def _all_weights(self) -> list[list[str]]:
+        """Each layer-direction's parameter names in PyTorch's order: weight_ih, weight_hh, [bias_ih, bias_hh],
+        [weight_hr]; layer 0, its reverse, layer 1, ..."""
+        names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
+        names += ["bias_ih_l{}{}", "bias_hh_l{}{}"] if self.bias else []
+        names += ["weight_hr_l{}{}"] if self.proj_size else []
+        return [[n.format(k, sfx) for n in names] for k in range(self.num_layers) for sfx in self._suffixes]
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """PyTorch's ``all_weights``: per layer and direction, the list of its Parameters (see ``_all_weights``)."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
     def flatten_parameters(self) -> None:
         """A no-op (PyTorch's compacts cuDNN weights; programs call it, so it exists)."""
 

@@ -7,8 +7,10 @@ from ..autograd import Context, Function
 
 
 def _shift_by_max(x: np.ndarray, axis: int) -> np.ndarray:
-    """x minus its max along axis: the largest exponent becomes exp(0) = 1."""
-    return x - np.max(x, axis=axis, keepdims=True)
+    """x minus its max along axis: the largest exponent becomes exp(0) = 1. A row that is all -inf (a fully
+    masked attention row) gives -inf - -inf = NaN, PyTorch's result, without numpy's RuntimeWarning."""
+    with np.errstate(invalid="ignore"):
+        return x - np.max(x, axis=axis, keepdims=True)
 
 
 def log_softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
