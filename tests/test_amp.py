@@ -240,3 +240,16 @@ def test_grad_scaler_state_dict_round_trip():
     disabled = tg.amp.GradScaler("cpu", enabled=False)
     disabled.load_state_dict(state)
     assert disabled.state_dict() == {} and disabled.get_scale() == 1.0
+
+
+def test_bfloat16_is_a_name_that_autocast_takes_and_tensors_refuse_in_one_line(fresh_warning):
+    # nanoGPT's table {'float32': torch.float32, 'bfloat16': torch.bfloat16, ...} must build
+    table = {"float32": tg.float32, "bfloat16": tg.bfloat16}
+    assert table["float32"] != tg.bfloat16 and repr(tg.bfloat16) == "torch.bfloat16"
+    with pytest.warns(UserWarning, match="ops run in their inputs' dtypes"):
+        with tg.autocast(device_type="cpu", dtype=tg.bfloat16):
+            pass
+    for make in (lambda: tg.zeros(2, dtype=tg.bfloat16), lambda: tg.ones(2).to(tg.bfloat16),
+                 lambda: tg.ones(2, dtype="bfloat16")):
+        with pytest.raises(TypeError, match="torch.bfloat16 is not available here.*use torch.float32"):
+            make()

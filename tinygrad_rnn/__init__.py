@@ -43,7 +43,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
     "empty_like", "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace", "eye",
     "LongTensor", "FloatTensor", "DoubleTensor", "IntTensor", "BoolTensor", "is_tensor", "numel",
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "float", "double", "long",
+    "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "half", "float", "double", "long",
     "int", "short", "bool",
     *_function_names, "logcumsumexp", "sgn",
 ]
@@ -51,7 +51,8 @@ __version__ = "0.1.0"
 
 # PyTorch's dtype names, last: `float`, `int` and `bool` would shadow the builtins in this file's code above
 from .dtypes import (bool_ as bool, float16, float16 as half, float32, float32 as float, float64, float64 as double,  # noqa: E402
-                     int8, int16, int16 as short, int32, int32 as int, int64, int64 as long, uint8)
+                     int8, int16, int16 as short, int32, int32 as int, int64, int64 as long, uint8,
+                     bfloat16)
 
 # more torch functions (functions_more/: tan, erf, lgamma, addmm, cummax, quantile, bitwise_and, normal ...)
 # and the no-op torch.compile / torch.jit with set_printoptions (compile_stubs.py)

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .device import cpu_module, cuda
-from .dtypes import float16, float32
+from .dtypes import bfloat16, float16, float32
 from .tensor import Tensor
 
 __all__ = ["autocast", "GradScaler", "is_autocast_available"]
@@ -88,7 +88,8 @@ class autocast:
         if enabled and device_type == "cuda":
             warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
             enabled = False
-        elif enabled and device_type == "cpu" and not (dtype is None or _is(dtype, float16) or _is(dtype, float32)):
+        elif enabled and device_type == "cpu" and not (dtype is None or dtype is bfloat16 or _is(dtype, float16)
+                                                       or _is(dtype, float32)):
             # PyTorch's CPU autocast takes bfloat16 and float16 only; float32 is accepted here (it is what runs)
             warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling autocast.\nCPU Autocast "
                           "only supports dtypes of torch.bfloat16, torch.float16 currently.", stacklevel=2)

@@ -40,12 +40,33 @@ _LEGACY = {"torch.FloatTensor": float32, "torch.DoubleTensor": float64, "torch.L
            "torch.ByteTensor": uint8, "torch.ShortTensor": int16, "torch.CharTensor": int8}
 
 
+class UnsupportedDtype:
+    """A PyTorch dtype numpy has no counterpart for (``torch.bfloat16``): the name exists, so a script's table of
+    dtypes (``{"bfloat16": torch.bfloat16, ...}``) still builds and comparisons give False; making a tensor of it
+    raises TypeError naming it and what to use."""
+
+    def __init__(self, name: str, instead: str):
+        self.name, self.instead = name, instead
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    def unsupported(self) -> TypeError:
+        return TypeError(f"torch.{self.name} is not available here (numpy has no {self.name} type); use "
+                         f"{self.instead}")
+
+
+bfloat16 = UnsupportedDtype("bfloat16", "torch.float32 (or torch.float16 for storage)")
+
+
 def to_dtype(dtype: Any) -> np.dtype:
     """A numpy dtype from anything naming one: ``float32`` (ours or numpy's), ``"float32"``, ``"torch.float32"``,
     a legacy type name such as ``"torch.LongTensor"``, or Python's ``float`` (the default float dtype),
     ``int`` (int64) and ``bool``."""
     if dtype is float:
         return _default_dtype
+    if isinstance(dtype, UnsupportedDtype) or dtype in ("bfloat16", "torch.bfloat16"):
+        raise (dtype if isinstance(dtype, UnsupportedDtype) else bfloat16).unsupported()
     if dtype is int or dtype is bool:  # identity: np.dtype("int64") == int is True
         return _BUILTIN[dtype]
     if isinstance(dtype, str):
