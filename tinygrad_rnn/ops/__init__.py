@@ -43,3 +43,8 @@ __all__ += [
     "LogAddExp", "LogAddExp2", "Hypot", "Copysign", "Xlogy", "Logit", "Sinc",
     "Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Cross", "IndexAccumulate",
 ]
+
+# resampling (F.interpolate)
+from .interpolate import Interpolate
+
+__all__ += ["Interpolate"]
