@@ -70,3 +70,8 @@ __all__ += ["distributions"]
 # their Tensor methods (x.tan(), x.cummax(0), x & y, x.unfold(...) ...): bound here, once the class and the
 # functions both exist, so that tensor.py does not import the functions built on it
 _bind_more_methods(Tensor)
+
+# torch.cdist (with F.pairwise_distance in nn/functional/distances.py)
+from .nn.functional.distances import cdist  # noqa: E402
+
+__all__ += ["cdist"]

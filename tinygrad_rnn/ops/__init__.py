@@ -44,7 +44,8 @@ __all__ += [
     "Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Cross", "IndexAccumulate",
 ]
 
-# resampling (F.interpolate)
+# resampling (F.interpolate) and pairwise distances (torch.cdist)
 from .interpolate import Interpolate
+from .distance import Cdist
 
-__all__ += ["Interpolate"]
+__all__ += ["Interpolate", "Cdist"]
