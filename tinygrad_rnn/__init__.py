@@ -87,3 +87,8 @@ _bind_more_methods(Tensor)
 from . import hints as _hints  # noqa: E402
 
 _hints.install()
+
+# torch.cdist (with F.pairwise_distance in nn/functional/distances.py)
+from .nn.functional.distances import cdist  # noqa: E402
+
+__all__ += ["cdist"]

@@ -43,3 +43,9 @@ __all__ += [
     "LogAddExp", "LogAddExp2", "Hypot", "Copysign", "Xlogy", "Logit", "Sinc",
     "Erf", "Erfc", "Erfinv", "Lgamma", "Digamma", "Polygamma", "Cross", "IndexAccumulate",
 ]
+
+# resampling (F.interpolate) and pairwise distances (torch.cdist)
+from .interpolate import Interpolate
+from .distance import Cdist
+
+__all__ += ["Interpolate", "Cdist"]

@@ -72,3 +72,9 @@ __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "con
 __all__ += ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 __all__ += ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
 __all__ += ["gumbel_softmax"]
+
+# resizing and sub-pixel rearrangement
+from .upsampling import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,  # noqa: E402
+                         upsample_nearest)
+
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]

@@ -27,11 +27,12 @@ from ...tensor import Tensor
 from ..flat import FlatParameter, flatten_parameters_
 from . import rnn  # PyTorch's nn.utils.rnn: pad_sequence, pack_padded_sequence, PackedSequence, ...
 from .weight_norm import remove_weight_norm, weight_norm
+from .spectral_norm import remove_spectral_norm, spectral_norm
 from . import parametrize, parametrizations  # noqa: E402  (after weight_norm: parametrizations uses it)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "flatten_parameters_", "FlatParameter", "rnn",
            "weight_norm", "remove_weight_norm", "parametrize", "parametrizations",
-           "parameters_to_vector", "vector_to_parameters"]
+           "parameters_to_vector", "vector_to_parameters", "spectral_norm", "remove_spectral_norm"]
 
 
 def _params(parameters: Tensor | Iterable[Tensor], keep_factored: bool = False) -> list[Tensor]:
