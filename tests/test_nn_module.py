@@ -87,7 +87,8 @@ def test_zero_grad_train_eval_and_repr():
     assert "(rnn): RNN(4, 5)" in text and "(head): Linear(in_features=5, out_features=3, bias=True)" in text
     assert "(0): Linear(in_features=3, out_features=3, bias=True)" in text
     assert "Embedding(10, 4)" in text and text.startswith("Net(") and text.endswith(")")
-    assert repr(nn.Parameter(np.zeros(2))).startswith("Parameter containing:\nTensor(")
+    assert repr(nn.Parameter(np.zeros(2))) == ("Parameter containing:\n"
+                                               "tensor([0., 0.], dtype=torch.float64, requires_grad=True)")
 
 
 def test_parameter_basics():

@@ -19,6 +19,7 @@ from .random import get_generator
 from . import low_rank
 from .low_rank import LowRankGrad
 from .sparse import RowSparseGrad
+from .tensor_str import tensor_repr
 
 
 def _assigned_grad(tensor: Tensor, value: Any) -> Any:
@@ -173,15 +174,8 @@ class Tensor:
         return bool(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extra = ""
-        if self.data.dtype != get_default_dtype():
-            extra += f", dtype={self.data.dtype}"
-        if self._ctx is not None:
-            extra += f", grad_fn={self._ctx.fn.__name__}"
-        elif self.requires_grad:
-            extra += ", requires_grad=True"
-        return f"Tensor({body}{extra})"
+        """As PyTorch prints it: ``tensor([1.5000, 2.0000], requires_grad=True)`` (see tensor_str.py)."""
+        return tensor_repr(self)
 
     # ---- autograd ---------------------------------------------------------------------------
     @property
