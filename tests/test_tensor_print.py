@@ -260,3 +260,20 @@ def test_random_arrays_and_options_match_torch(array, options, requires_grad):
     ours = tg.tensor(array, requires_grad=requires_grad)
     theirs = torch.tensor(array, requires_grad=requires_grad)
     assert repr(ours) == repr(theirs)
+
+
+def test_a_custom_functions_node_is_named_as_torch_names_it():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, tg):
+        class MyReLU(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.clip(0) if lib is tg else x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        y = MyReLU.apply(lib.ones(2, requires_grad=True))
+        assert y.grad_fn.name() == "MyReLUBackward"
+        assert repr(y).endswith("grad_fn=<MyReLUBackward>)")
+    assert (tg.ones(2, requires_grad=True) * 2).grad_fn.name() == "MulBackward0"  # built-in nodes keep the 0

@@ -242,7 +242,9 @@ class Context:
 
     # a Context is also the tensor's ``grad_fn``, named as PyTorch names its nodes
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward0"
+        # torch: a built-in node is "MulBackward0", a custom Function's is "MyReLUBackward"
+        builtin = getattr(self.fn, "__module__", "").startswith("tinygrad_rnn.")
+        return f"{self.fn.__name__}Backward{'0' if builtin else ''}"
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
