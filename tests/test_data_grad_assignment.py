@@ -112,3 +112,13 @@ def test_a_hook_someone_else_installed_is_left_alone(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert run.stderr.strip() == "own hook"
+
+
+def test_load_state_dicts_result_prints_as_torchs():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, tg):
+        full = lib.nn.Linear(2, 2).load_state_dict(lib.nn.Linear(2, 2).state_dict())
+        part = lib.nn.Linear(2, 2).load_state_dict({"weight": lib.zeros(2, 2), "extra": lib.zeros(1)}, strict=False)
+        assert repr(full) == str(full) == "<All keys matched successfully>"
+        assert repr(part) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])"
+        assert part.missing_keys == ["bias"] and full.missing_keys == []

@@ -82,14 +82,18 @@ def test_broadcasting_helpers_and_atleast_equal_torchs():
 def test_finfo_and_iinfo_equal_torchs():
     torch = pytest.importorskip("torch")
     for ours, theirs in ((tg.float32, torch.float32), (tg.float64, torch.float64), (tg.float16, torch.float16)):
-        for attr in ("eps", "max", "min", "tiny", "bits", "resolution"):
-            assert float(getattr(tg.finfo(ours), attr)) == pytest.approx(float(getattr(torch.finfo(theirs), attr)), rel=1e-3)
-    assert float(tg.finfo().eps) == float(torch.finfo().eps)
+        a, b = tg.finfo(ours), torch.finfo(theirs)
+        for attr in ("eps", "max", "min", "tiny", "smallest_normal", "bits", "resolution", "dtype"):
+            assert getattr(a, attr) == getattr(b, attr) and type(getattr(a, attr)) is type(getattr(b, attr)), attr
+        assert repr(a) == repr(b)
+    assert tg.finfo().eps == torch.finfo().eps
     for ours, theirs in ((tg.int64, torch.int64), (tg.int32, torch.int32), (tg.uint8, torch.uint8)):
-        assert (tg.iinfo(ours).min, tg.iinfo(ours).max) == (torch.iinfo(theirs).min, torch.iinfo(theirs).max)
-    with pytest.raises(TypeError, match="use iinfo"):
+        a, b = tg.iinfo(ours), torch.iinfo(theirs)
+        assert (a.min, a.max, a.bits, a.dtype, repr(a)) == (b.min, b.max, b.bits, b.dtype, repr(b))
+        assert type(a.max) is int
+    with pytest.raises(TypeError, match="Use torch.iinfo"):
         tg.finfo(tg.int64)
-    with pytest.raises(TypeError, match="use finfo"):
+    with pytest.raises(TypeError, match="Use torch.finfo"):
         tg.iinfo(tg.float32)
 
 

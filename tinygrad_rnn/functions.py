@@ -179,25 +179,45 @@ def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
     return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in ts)
 
 
-def finfo(type: Any = None) -> np.finfo:
-    """Machine limits of a floating dtype (the default dtype if None): ``eps``, ``max``, ``min``, ``tiny``,
-    ``resolution``, ``bits`` (numpy's ``finfo``, which has PyTorch's attribute names)."""
-    from .dtypes import get_default_dtype, to_dtype
+class finfo:
+    """``torch.finfo(dtype=None)``: machine limits of a floating dtype (the default dtype if None) as Python
+    numbers, as PyTorch gives them: ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (= ``smallest_normal``),
+    ``resolution`` and ``dtype`` (its name, e.g. ``"float32"``)."""
 
-    dt = np.dtype(get_default_dtype()) if type is None else np.dtype(to_dtype(type))
-    if dt.kind != "f":
-        raise TypeError(f"finfo: expected a floating dtype, got {dt}; use iinfo for integers")
-    return np.finfo(dt)
+    def __init__(self, type: Any = None):
+        from .dtypes import get_default_dtype, to_dtype
+
+        dt = np.dtype(get_default_dtype()) if type is None else np.dtype(to_dtype(type))
+        if dt.kind != "f":
+            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            f"'{dt}'")
+        info = np.finfo(dt)
+        self.bits, self.dtype = int(info.bits), dt.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)  # exactly 1e-06 for float32, as torch gives it
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
 
 
-def iinfo(type: Any) -> np.iinfo:
-    """Limits of an integer dtype: ``min``, ``max``, ``bits`` (numpy's ``iinfo``)."""
-    from .dtypes import to_dtype
+class iinfo:
+    """``torch.iinfo(dtype)``: the limits of an integer dtype as Python ints: ``bits``, ``min``, ``max`` and
+    ``dtype`` (its name)."""
 
-    dt = np.dtype(to_dtype(type))
-    if dt.kind not in "iu":
-        raise TypeError(f"iinfo: expected an integer dtype, got {dt}; use finfo for floats")
-    return np.iinfo(dt)
+    def __init__(self, type: Any):
+        from .dtypes import to_dtype
+
+        dt = np.dtype(to_dtype(type))
+        if dt.kind not in "iub":
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            f"'{dt}'")
+        info = np.iinfo(np.uint8 if dt.kind == "b" else dt)
+        self.bits, self.min, self.max, self.dtype = int(info.bits), int(info.min), int(info.max), dt.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
 # ---- threads ------------------------------------------------------------------------------------------

@@ -75,6 +75,13 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:  # as torch's _IncompatibleKeys (what a notebook shows after load_state_dict)
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
+    __str__ = __repr__
+
 
 def _add_hook(module: Module, attr: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool) -> RemovableHandle:
     if not callable(hook):
