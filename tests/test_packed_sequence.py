@@ -8,6 +8,8 @@ Oracles, all independent of the code under test:
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -77,7 +79,7 @@ def test_pad_sequence_bad_input():
         pad_sequence([])
     with pytest.raises(RuntimeError, match="padding_side"):
         pad_sequence([tg.ones(2)], padding_side="up")
-    with pytest.raises(ValueError, match=r"sequence 1 has shape \(2, 4\)"):
+    with pytest.raises(ValueError, match=re.escape("sequence 1 has shape torch.Size([2, 4])")):
         pad_sequence([tg.ones(2, 3), tg.ones(2, 4)])
 
 
@@ -232,7 +234,7 @@ def test_packed_layer_gradcheck(kind, bidirectional):
 def test_packed_layer_checks_its_input():
     m = nn.LSTM(3, 4)
     bad = pack_sequence([tg.ones(2, 5), tg.ones(1, 5)])
-    with pytest.raises(ValueError, match=r"input_size=3, got \(3, 5\)"):
+    with pytest.raises(ValueError, match=re.escape("input_size=3, got torch.Size([3, 5])")):
         m(bad)
     with pytest.raises(ValueError, match="h0 must have shape"):
         m(pack_sequence([tg.ones(2, 3), tg.ones(1, 3)]), (tg.zeros(1, 3, 4), tg.zeros(1, 3, 4)))

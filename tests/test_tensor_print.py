@@ -277,3 +277,16 @@ def test_a_custom_functions_node_is_named_as_torch_names_it():
         assert y.grad_fn.name() == "MyReLUBackward"
         assert repr(y).endswith("grad_fn=<MyReLUBackward>)")
     assert (tg.ones(2, requires_grad=True) * 2).grad_fn.name() == "MulBackward0"  # built-in nodes keep the 0
+
+
+def test_shape_and_size_are_torch_sizes_as_torch_gives_them():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, tg):
+        x = lib.zeros(3, 4)
+        for s in (x.shape, x.size()):
+            assert isinstance(s, lib.Size) and s == (3, 4) and s.numel() == 12
+            assert repr(s) == str(s) == "torch.Size([3, 4])" and f"{s}" == "torch.Size([3, 4])"
+        assert isinstance(x.shape[1:], lib.Size) and repr(x.shape[1:]) == "torch.Size([4])"
+        assert x.shape[0] == 3 and type(x.shape[0]) is int and x.size(1) == 4
+        assert repr(x.shape + (1,)) == "torch.Size([3, 4, 1])" and repr((1,) + x.shape) == "torch.Size([1, 3, 4])"
+        assert repr(lib.zeros(()).shape) == "torch.Size([])"

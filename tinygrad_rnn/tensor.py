@@ -104,8 +104,9 @@ class Tensor:
         self._grad = _assigned_grad(self, value)
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        """The dimension sizes as a ``torch.Size`` (a tuple: it compares, unpacks and indexes as one)."""
+        return _Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -115,9 +116,10 @@ class Tensor:
     def ndim(self) -> int:
         return self.data.ndim
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the length of dimension ``dim`` (PyTorch's ``size()``; numpy's count is ``numel()``)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape (a ``torch.Size``), or the length of dimension ``dim`` (PyTorch's ``size()``; numpy's count
+        is ``numel()``)."""
+        return _Size(self.data.shape) if dim is None else self.data.shape[dim]
 
     def numel(self) -> int:
         return self.data.size
@@ -1689,8 +1691,18 @@ autograd._bind_tensor_type(Tensor)
 
 # ---- helpers of the methods above -------------------------------------------------------------
 class Size(tuple):
-    """PyTorch's ``torch.Size``: a tuple of dimension sizes with ``numel()``. Shapes here are plain tuples,
-    which compare equal to it (``x.size() == torch.Size([3, 4])``)."""
+    """PyTorch's ``torch.Size``: the tuple of dimension sizes that ``x.shape`` and ``x.size()`` return, with
+    ``numel()``, printed ``torch.Size([3, 4])``; slicing it gives a Size again."""
+
+    def __getitem__(self, index: Any) -> Any:
+        got = tuple.__getitem__(self, index)
+        return Size(got) if type(index) is slice else got
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Size:
+        return Size(tuple.__add__(tuple(other), self))
 
     def numel(self) -> int:
         n = 1
@@ -1700,6 +1712,13 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+
+def _Size(shape: tuple[int, ...], _new: Any = tuple.__new__) -> Size:
+    """``Size(shape)`` at the least cost (``x.shape`` is read often)."""
+    return _new(Size, shape)
 
 
 return_types = SimpleNamespace(

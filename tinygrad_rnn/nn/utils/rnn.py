@@ -175,7 +175,7 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False, padding
     seqs = [_tensor(s) for s in sequences]
     if not seqs:
         raise RuntimeError("received an empty list of sequences")
-    trailing = seqs[0].shape[1:]
+    trailing = tuple(seqs[0].shape[1:])
     for i, s in enumerate(seqs):
         if s.ndim == 0 or s.shape[1:] != trailing:
             raise ValueError(f"pad_sequence: every sequence must be (length, *{trailing}); "
