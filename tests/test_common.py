@@ -16,7 +16,7 @@ from models.common.sampling import (argmax, check_temperature, inverse_cdf, soft
 from models.common.signals import StopOnSignal
 from models.common.training import (Budget, Conflict, check_out_dir, default_checkpoint, make_optimizer,
                                     progress_bar, refuse_resume_conflicts)
-from tinygrad_rnn import nn, save
+from tinygrad_rnn import load, nn, save
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
@@ -280,3 +280,61 @@ def test_a_rescued_final_save_of_a_fresh_run_says_where_it_went_and_nothing_cont
     finally:
         rescued.unlink()
         rescued.parent.rmdir()
+
+
+def _runs_best(path, what, value):
+    save({"what": what, "value": value}, path)
+
+
+def _measure(path):
+    obj = load(path)
+    return obj["what"], obj["value"]
+
+
+def _overwrite_run(tmp_path, notes, best=None, what="same text"):
+    """One --overwrite run into tmp_path: its first save is last.npz, then (if ``best``) a best.npz of that value."""
+    from models.common.training import RunFiles
+    files = RunFiles(tmp_path / "last.npz", tmp_path / "best.npz", overwrite=True, warn=notes.append, measure=_measure)
+    files.save(lambda p: save({"state": 1}, p), tmp_path / "last.npz")
+    if best is not None:
+        files.save(lambda p: _runs_best(p, what, best), tmp_path / "best.npz")
+    return files
+
+
+def test_a_second_overwrite_keeps_the_better_of_the_earlier_runs_best_models(tmp_path):
+    _runs_best(tmp_path / "best.npz", "same text", 2.94)  # run 1: the good model
+    save({"state": 0}, tmp_path / "last.npz")
+    notes = []
+    _overwrite_run(tmp_path, notes, best=3.76)  # run 2, stopped early: worse, run 1's is kept aside
+    assert _measure(tmp_path / "best.previous.npz")[1] == 2.94
+    _overwrite_run(tmp_path, notes, best=3.94)  # run 3: run 2's worse best goes, run 1's stays
+    assert _measure(tmp_path / "best.previous.npz")[1] == 2.94 and _measure(tmp_path / "best.npz")[1] == 3.94
+    assert any("the best model of the earlier runs, stays" in n for n in notes)
+    _overwrite_run(tmp_path, notes, best=2.5)  # run 4 beats them all: nothing earlier needs keeping
+    assert not (tmp_path / "best.previous.npz").exists() and _measure(tmp_path / "best.npz")[1] == 2.5
+
+
+def test_an_overwritten_best_better_than_the_kept_one_replaces_it(tmp_path):
+    _runs_best(tmp_path / "best.previous.npz", "same text", 3.5)
+    _runs_best(tmp_path / "best.npz", "same text", 3.0)  # the overwritten run's best is better
+    _overwrite_run(tmp_path, [], best=None)
+    assert _measure(tmp_path / "best.previous.npz")[1] == 3.0 and not (tmp_path / "best.npz").exists()
+
+
+def test_best_models_that_cannot_be_compared_are_both_kept(tmp_path):
+    _runs_best(tmp_path / "best.previous.npz", "another text", 1.0)
+    _runs_best(tmp_path / "best.npz", "same text", 3.0)
+    notes = []
+    _overwrite_run(tmp_path, notes, best=None)
+    assert _measure(tmp_path / "best.previous.1.npz") == ("another text", 1.0)
+    assert _measure(tmp_path / "best.previous.npz") == ("same text", 3.0)
+    assert any("best.previous.1.npz" in n for n in notes)
+
+
+def test_the_earlier_best_goes_aside_even_when_this_runs_first_save_is_its_best(tmp_path):
+    from models.common.training import RunFiles
+    _runs_best(tmp_path / "best.npz", "same text", 2.0)
+    files = RunFiles(tmp_path / "last.npz", tmp_path / "best.npz", overwrite=True, warn=lambda n: None,
+                     measure=_measure)
+    files.save(lambda p: _runs_best(p, "same text", 4.0), tmp_path / "best.npz")
+    assert _measure(tmp_path / "best.previous.npz")[1] == 2.0  # not replaced unseen by the worse new best

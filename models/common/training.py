@@ -295,6 +295,9 @@ class RunFiles:
     def save(self, write: Any, path: Path) -> bool:
         """``write(path)``; False (after one warning line) if it raised a UserError/OSError, True otherwise."""
         path = Path(path)
+        if path == self.best and self.best in self.stale:  # the earlier run's best goes aside before it is replaced
+            self.stale.remove(self.best)
+            self._move_previous_best()
         try:
             write(path)
         except (UserError, OSError) as err:
@@ -347,7 +350,10 @@ class RunFiles:
             return None
         if self._previous_measure is None:  # read once: the file does not change while this run goes on
             self._previous_measure = self._measured(self.previous_best)
-        ours, theirs = self._measured(self.best), self._previous_measure
+        return self._at_least_as_good(self._measured(self.best), self._previous_measure)
+
+    @staticmethod
+    def _at_least_as_good(ours: tuple[Hashable, float] | None, theirs: tuple[Hashable, float] | None) -> bool | None:
         if ours is None or theirs is None or ours[0] != theirs[0]:
             return None
         return ours[1] <= theirs[1]
@@ -364,14 +370,45 @@ class RunFiles:
         return self.best.with_name(self.best.stem + ".previous" + (self.best.suffix or ".npz"))
 
     def _move_previous_best(self) -> None:
+        """Move the earlier run's best.npz aside. If an earlier --overwrite already left a best.previous.npz, the
+        better of the two by the same measure is kept there (the other goes); two that cannot be compared are
+        both kept, the older under the next free ``best.previous.N.npz``."""
         aside = self._aside()
-        try:
-            os.replace(self.best, aside)
-        except OSError:
-            return  # it stays where it was: replaced (atomically) by this run's first best
+        if not self.best.exists():
+            return
+        if aside.exists():
+            verdict = self._at_least_as_good(self._measured(self.best), self._measured(aside))
+            try:
+                if verdict is False:  # the one kept already is better: the overwritten run's best goes
+                    self.best.unlink()
+                    self.previous_best = aside
+                    self.warn(f"note: {aside}, the best model of the earlier runs, stays (the overwritten run's "
+                              f"best was not as good) until this run saves a best model at least as good")
+                    return
+                if verdict is None:  # not comparable: the older one is kept too, under a name of its own
+                    older = self._free_aside()
+                    os.replace(aside, older)
+                    self.warn(f"note: {older} (an earlier run's best model, validated on other data) is kept")
+                os.replace(self.best, aside)
+            except OSError:
+                return  # they stay where they were
+            self._previous_measure = None
+        else:
+            try:
+                os.replace(self.best, aside)
+            except OSError:
+                return  # it stays where it was: replaced (atomically) by this run's first best
         self.previous_best = aside
         self.warn(f"note: the earlier run's best model is kept as {aside} until this run saves a best model at "
                   "least as good")
+
+    def _free_aside(self) -> Path:
+        n = 1
+        while True:
+            candidate = self.best.with_name(f"{self.best.stem}.previous.{n}{self.best.suffix or '.npz'}")
+            if not candidate.exists():
+                return candidate
+            n += 1
 
     def final_failure(self, write: Any) -> UserError:
         """The error to raise when even the run's final save failed: the session's state is first written to a
