@@ -122,3 +122,22 @@ def test_load_state_dicts_result_prints_as_torchs():
         assert repr(full) == str(full) == "<All keys matched successfully>"
         assert repr(part) == "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])"
         assert part.missing_keys == ["bias"] and full.missing_keys == []
+
+
+def test_clipping_the_grad_of_a_scalar_parameter_keeps_it_an_array():
+    p = nn.Parameter(tg.tensor(3.0))
+    p.grad = np.float32(5.0) * np.ones((), np.float32)[()]  # numpy's 0-d results are scalars
+    assert type(p.grad) is np.ndarray and p.grad.shape == ()
+    nn.utils.clip_grad_value_([p], clip_value=0.5)
+    assert type(p.grad) is np.ndarray and float(p.grad) == 0.5
+    nn.utils.clip_grad_norm_([p], max_norm=0.25)
+    assert type(p.grad) is np.ndarray and abs(float(p.grad) - 0.25) < 1e-6
+
+
+def test_an_exit_without_its_enter_leaves_grad_off_as_torchs():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, tg):
+        lib.no_grad().__enter__()
+        lib.no_grad().__exit__(None, None, None)  # another instance: torch sets grad mode off
+        assert not lib.is_grad_enabled()
+        lib.set_grad_enabled(True)

@@ -52,7 +52,9 @@ class _GradMode:
 
     def __exit__(self, *exc: object) -> None:
         global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        # an __exit__ without its __enter__ (``no_grad().__exit__(...)`` on a new instance) does what torch's
+        # does: it sets the mode its instance was made with no history for, grad off
+        _grad_enabled = self._previous.pop() if self._previous else False
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -127,7 +129,9 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc: object) -> None:
         global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        # an __exit__ without its __enter__ (``no_grad().__exit__(...)`` on a new instance) does what torch's
+        # does: it sets the mode its instance was made with no history for, grad off
+        _grad_enabled = self._previous.pop() if self._previous else False
 
 
 class VersionCounter:

@@ -33,6 +33,8 @@ def _assigned_grad(tensor: Tensor, value: Any) -> Any:
         if tuple(value.shape) != tensor.data.shape:
             raise RuntimeError("assigned grad has data of a different size")
         return value
+    elif isinstance(value, np.generic):  # a 0-d array's result in numpy (clipping a scalar parameter's grad)
+        value = np.asarray(value)
     elif not isinstance(value, np.ndarray):
         raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
     if value.shape != tensor.data.shape:
