@@ -14,7 +14,7 @@ from hypothesis import given, strategies as st
 import tinygrad_rnn as tg
 from tinygrad_rnn import F, gradcheck, nn
 
-from torch_reference import torch, TF, needs_torch, close, leaf, torch_leaf, backward_both
+from torch_reference import torch, TF, needs_torch, close, leaf, torch_leaf, backward_both, raised
 
 MODES = {3: ["nearest", "nearest-exact", "linear", "area"],
          4: ["nearest", "nearest-exact", "bilinear", "bicubic", "area"],
@@ -143,14 +143,6 @@ def test_deprecated_upsample_functions_match_torch():
         close(out.data, ref)
 
 
-def _error(fn):
-    try:
-        fn()
-    except Exception as err:  # noqa: BLE001  the type and message are what is compared
-        return type(err), str(err)
-    raise AssertionError("no error raised")
-
-
 @needs_torch
 @pytest.mark.parametrize("shape,kw", [
     ((1, 2, 5), dict(scale_factor=0.1)),
@@ -177,8 +169,8 @@ def _error(fn):
 ])
 def test_interpolate_errors_match_torch(shape, kw):
     x = np.zeros(shape)
-    ours = _error(lambda: F.interpolate(tg.tensor(x), **kw))
-    kind, message = _error(lambda: TF.interpolate(torch.tensor(x), **kw))
+    ours = raised(lambda: F.interpolate(tg.tensor(x), **kw))
+    kind, message = raised(lambda: TF.interpolate(torch.tensor(x), **kw))
     assert ours == (kind, message.replace("lanczos | ", ""))  # our list names the modes provided here
 
 
@@ -188,7 +180,7 @@ def test_interpolate_errors_match_torch(shape, kw):
 def test_lanczos_without_antialias_is_refused_as_by_torch(kw):
     kw = {"mode": "lanczos", **kw}
     x = np.zeros((1, 1, 4, 5))
-    assert _error(lambda: F.interpolate(tg.tensor(x), **kw)) == _error(lambda: TF.interpolate(torch.tensor(x), **kw))
+    assert raised(lambda: F.interpolate(tg.tensor(x), **kw)) == raised(lambda: TF.interpolate(torch.tensor(x), **kw))
 
 
 def test_unsupported_requests_say_what_is_supported():
@@ -265,5 +257,5 @@ def test_pixel_shuffle_layers_match_torch():
 ])
 def test_pixel_shuffle_errors_match_torch(fn, shape, factor):
     x = np.zeros(shape)
-    assert _error(lambda: getattr(F, fn)(tg.tensor(x), factor)) == _error(lambda: getattr(TF, fn)(torch.tensor(x),
+    assert raised(lambda: getattr(F, fn)(tg.tensor(x), factor)) == raised(lambda: getattr(TF, fn)(torch.tensor(x),
                                                                                                    factor))

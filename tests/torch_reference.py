@@ -62,3 +62,12 @@ def away_from(a: np.ndarray, kinks, gap=1e-2) -> np.ndarray:
         near = np.abs(a - k) < gap
         a[near] = k + 2 * gap * np.where(a[near] >= k, 1, -1)
     return a
+
+
+def raised(fn):
+    """``(type, message)`` of the error ``fn()`` raises (to compare ours with torch's); AssertionError if none."""
+    try:
+        fn()
+    except Exception as err:  # noqa: BLE001  the type and message are what is compared
+        return type(err), str(err)
+    raise AssertionError("no error raised")

@@ -265,25 +265,23 @@ class Module:
 
     def get_parameter(self, target: str) -> Parameter:
         """The Parameter at the dotted path ``target`` (``"rnn.weight_ih_l0"``); AttributeError otherwise."""
-        module_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(module_path)
-        if not hasattr(mod, name):
-            raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
-        param = getattr(mod, name)
-        if not isinstance(param, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return param
+        return self._attribute_at(target, lambda mod, name, value: isinstance(value, Parameter), "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer at the dotted path ``target`` (``"bn.running_mean"``); AttributeError otherwise."""
+        return self._attribute_at(target, lambda mod, name, value: name in mod._buffers, "a buffer")
+
+    def _attribute_at(self, target: str, is_kind: Callable[[Module, str, Any], bool], kind: str) -> Any:
+        """The attribute at the dotted path ``target``, with torch's AttributeErrors when it is missing or not
+        ``kind``."""
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
         if not hasattr(mod, name):
             raise AttributeError(f"{type(mod).__name__} has no attribute `{name}`")
-        buffer = getattr(mod, name)
-        if name not in mod._buffers:
-            raise AttributeError(f"`{name}` is not a buffer")
-        return buffer
+        value = getattr(mod, name)
+        if not is_kind(mod, name, value):
+            raise AttributeError(f"`{name}` is not {kind}")
+        return value
 
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, Parameter)`` pairs; a Parameter shared by two modules is listed once."""
