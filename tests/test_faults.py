@@ -760,3 +760,24 @@ def test_resuming_when_the_recorded_text_is_gone_says_so(kind, char_data, word_d
     code, _, err = in_process(cli, capsys, ["train", "--resume", str(out / "last.npz"), *goal])
     line = one_error_line(err)
     assert code == 2 and "the text this run was trained on" in line and "pass --data" in line, line
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_resuming_the_other_tool_s_best_npz_names_the_tool_first(kind, char_data, word_data, tmp_path, capsys):
+    """--resume DIR/best.npz beside a DIR/last.npz, both written by the other tool: the refusal is that it is the
+    other tool's checkpoint, not the resume conflict, whose suggestions (--resume DIR/last.npz, a new --out) would
+    fail the same way."""
+    import shutil
+    other = tmp_path / "other"
+    if kind == "char":  # char-rnn given word-rnn's run
+        assert word_cli.main(word_train_argv(word_data, other, "--max-sentences", "20")) == 0
+        cli, goal = char_cli, ["--max-iters", "40"]
+    else:
+        assert char_cli.main(char_train_argv(char_data, other, "--max-iters", "20")) == 0
+        cli, goal = word_cli, ["--max-sentences", "40"]
+    if not (other / "best.npz").exists():
+        shutil.copy(other / "last.npz", other / "best.npz")
+    capsys.readouterr()
+    code, _, err = in_process(cli, capsys, ["train", "--resume", str(other / "best.npz"), *goal])
+    line = one_error_line(err)
+    assert code == 2 and f"is not a {kind}-rnn checkpoint" in line and "would write over" not in line, line

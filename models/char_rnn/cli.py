@@ -259,7 +259,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     _check_run_args(args)
     refuse_with_resume(args.init_from, args.resume)
     out = out_dir(args.out, args.resume, DEFAULT_OUT)
-    check_out_dir(out, args.resume, args.overwrite)
+    check_out_dir(out, args.resume, args.overwrite, read_resume=load_checkpoint)
     say = print
     if args.plot:
         require_matplotlib()

@@ -196,8 +196,13 @@ def _probe_writable(directory: Path) -> str | None:
     return None
 
 
-def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -> None:
-    """Refuse, before any work, an ``--out`` that cannot hold checkpoints or holds another run's."""
+def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool,
+                  read_resume: Callable[[str], Any] | None = None) -> None:
+    """Refuse, before any work, an ``--out`` that cannot hold checkpoints or holds another run's.
+
+    ``read_resume(path)`` is the trainer's checkpoint reader: a ``--resume`` file that the refusals below would
+    offer alternatives to is read first, so a file of the other tool (or a corrupt one) is named as that, not
+    answered with suggestions that would fail the same way."""
     out = Path(out)
     for part in (out, *out.parents):
         if part.exists():
@@ -217,6 +222,8 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
     if resume and out.resolve() == Path(resume).resolve().parent:
         last = out / LAST
         if last.exists() and last.resolve() != Path(resume).resolve():
+            if read_resume is not None:
+                read_resume(resume)  # its own UserError first (another tool's checkpoint, a corrupt file)
             # e.g. --resume OUT/best.npz: going on from it would replace the run's further-trained last.npz
             raise UserError(f"--resume {resume} would write over {last}, the same run's latest checkpoint; to go on "
                             f"from {Path(resume).name}, pass a new --out DIR (or --resume {last} to continue the run)")
