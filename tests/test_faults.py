@@ -781,3 +781,25 @@ def test_resuming_the_other_tool_s_best_npz_names_the_tool_first(kind, char_data
     code, _, err = in_process(cli, capsys, ["train", "--resume", str(other / "best.npz"), *goal])
     line = one_error_line(err)
     assert code == 2 and f"is not a {kind}-rnn checkpoint" in line and "would write over" not in line, line
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_an_out_on_a_read_only_file_system_says_so(kind, char_data, word_data, tmp_path, capsys, monkeypatch):
+    """A read-only mount (EROFS): access() says no even to root, and the reason is the file system, not the
+    permissions; the line says which (root cannot make a directory read-only with chmod: the mount is simulated)."""
+    from models.common import training
+    mount = tmp_path / "romnt"
+    mount.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(training.os, "access", lambda path, mode, **kw: False if Path(path) == mount
+                        else real_access(path, mode, **kw))
+
+    def read_only(directory):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(directory))
+    monkeypatch.setattr(training, "_write_test_file", read_only, raising=False)  # the write probe
+    cli = char_cli if kind == "char" else word_cli
+    argv = char_train_argv(char_data, mount / "run") if kind == "char" else word_train_argv(word_data, mount / "run")
+    code, out, err = in_process(cli, capsys, argv)
+    line = one_error_line(err)
+    assert code == 2 and "is not writable" in line and "read-only file system" in line.lower(), line
+    assert "permission denied" not in line.lower() and out == ""

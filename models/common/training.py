@@ -5,6 +5,7 @@ What each loop does in one step, how it evaluates and what its checkpoints hold 
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 import shutil
@@ -17,7 +18,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from tinygrad_rnn import optim
 
-from .errors import UserError
+from .errors import UserError, os_error_reason
 
 DTYPES = ("float32", "float64")
 LAST, BEST = "last.npz", "best.npz"
@@ -187,13 +188,18 @@ def out_dir(out: str | None, resume: str | None, default: str) -> Path:
 
 def _probe_writable(directory: Path) -> str | None:
     """None if a file can really be created in ``directory`` (a read-only mount, /proc or a full disk fail
-    here, whatever the permission bits say; root passes every access() check), else the reason."""
+    here, whatever the permission bits say; root passes every access() check), else the reason, named by the
+    errno ("Read-only file system" for a read-only mount, where access() would only say no)."""
     try:
-        with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
-            pass
+        _write_test_file(directory)
     except OSError as err:
-        return err.strerror or str(err)
+        return os_error_reason(err)
     return None
+
+
+def _write_test_file(directory: Path) -> None:
+    with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
+        pass
 
 
 def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool,
@@ -212,7 +218,9 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool,
                                     "checkpoints with --out DIR")
                 raise UserError(f"--out {str(out)!r} cannot be created: {str(part)!r} is a file; pass another "
                                 "--out DIR")
-            reason = (None if os.access(part, os.W_OK | os.X_OK) else "permission denied") or _probe_writable(part)
+            # the probe first: its errno tells a read-only file system from missing permissions
+            reason = _probe_writable(part) or (None if os.access(part, os.W_OK | os.X_OK)
+                                               else os.strerror(errno.EACCES))
             if reason:
                 raise UserError(f"--out {str(out)!r} is not writable ({str(part)!r}: {reason}); pass "
                                 "another --out DIR")
@@ -308,7 +316,7 @@ class RunFiles:
         try:
             write(path)
         except (UserError, OSError) as err:
-            reason = str(err) if isinstance(err, UserError) else (err.strerror or str(err))
+            reason = str(err) if isinstance(err, UserError) else os_error_reason(err)
             if self.failing is None:
                 kept = (f"{path} keeps its previous save" if path.exists() and path not in self.stale
                         else "nothing of this run is saved yet")
