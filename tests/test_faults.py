@@ -803,3 +803,17 @@ def test_an_out_on_a_read_only_file_system_says_so(kind, char_data, word_data, t
     line = one_error_line(err)
     assert code == 2 and "is not writable" in line and "read-only file system" in line.lower(), line
     assert "permission denied" not in line.lower() and out == ""
+
+
+def test_progress_off_a_terminal_ends_with_one_line_and_a_run_with_nothing_to_do_shows_none(char_data, tmp_path,
+                                                                                           capsys):
+    """To a log (stderr not a terminal) the bar's final state is printed once, also when --max-time ended the run
+    (whose estimated total is set to the count reached); --max-iters 0 has no bar to show, and --quiet shows none."""
+    argv = [a for a in char_train_argv(char_data, tmp_path / "timed", "--max-time", "0.5") if a != "--quiet"]
+    code, _, err = in_process(char_cli, capsys, argv)
+    bars = [line for line in err.splitlines() if "it/s" in line]
+    assert code == 0 and len(bars) == 1 and "100%|" in bars[0], err
+    for extra, out in ([], "zero"), (["--quiet"], "zero-quiet"):
+        argv = [a for a in char_train_argv(char_data, tmp_path / out, "--max-iters", "0") if a != "--quiet"]
+        code, _, err = in_process(char_cli, capsys, [*argv, *extra])
+        assert code == 0 and "it/s" not in err and "0it" not in err and err == "", err

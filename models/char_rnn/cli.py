@@ -414,8 +414,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                         on_iteration(trainer)
             stop.ending()  # the closing validation, save and report complete whatever signal arrives now
             if args.max_iters is None and not interrupted:  # the estimated total was reached: end the bar at 100%
-                bar.total = bar.n
-                bar.refresh()
+                bar.total = bar.n  # (close() draws it so: a refresh() here would print the last line twice to a log)
             bar.close()
             # The run's final validation comes before its final save, so last.npz carries the best value so far
             # (a resumed run then never marks a worse model best)

@@ -157,8 +157,9 @@ class _Lines:
 
 def progress_bar(total: int | None, initial: int = 0, unit: str = "it", quiet: bool = False,
                  file: Any = None, **kwargs: Any):
-    """A tqdm bar on stderr (``quiet`` disables it). On a terminal it redraws in place twice a second; when
-    stderr is not a terminal it writes plain status lines, one every 30 seconds."""
+    """A tqdm bar on stderr (``quiet`` disables it, as does a ``total`` already reached: a run with nothing to
+    do shows no "0it [00:00, ?it/s]"). On a terminal it redraws in place twice a second; when stderr is not a
+    terminal it writes plain status lines, one every 30 seconds."""
     from tqdm import tqdm
 
     file = file if file is not None else sys.stderr
@@ -166,7 +167,9 @@ def progress_bar(total: int | None, initial: int = 0, unit: str = "it", quiet: b
     options: dict[str, Any] = {"mininterval": 0.5, "dynamic_ncols": True} if tty else {"mininterval": 30.0,
                                                                                         "ncols": 100}
     options.update(kwargs)
-    return tqdm(total=total, initial=initial, unit=unit, disable=quiet, file=file if tty else _Lines(file),
+    nothing_to_do = total is not None and total <= initial
+    return tqdm(total=total, initial=initial, unit=unit, disable=quiet or nothing_to_do,
+                file=file if tty else _Lines(file),
                 **options)
 
 
