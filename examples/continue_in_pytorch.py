@@ -4,8 +4,11 @@
     python examples/continue_in_pytorch.py exported/ --data text.txt --steps 50
     torchrun --nproc_per_node 2 examples/continue_in_pytorch.py exported/ --data text.txt --steps 50
 
-Needs only torch (``safetensors`` is used when installed; without it the files are read here): nothing of
-tinygrad_rnn is imported, so the export can go to any machine or cluster that runs PyTorch.
+Needs torch (``safetensors`` is used when installed; without it the files are read here) and, to read the
+text, the models package's own reader (``models/common/corpora.py``: pure Python, it imports neither numpy nor
+tinygrad_rnn), so that the text is exactly the one the trainer read (a byte-order mark dropped, line ends made
+``\n``). Nothing of tinygrad_rnn is imported: the export and a checkout (or ``pip install tinygrad-rnn``) can go
+to any machine or cluster that runs PyTorch.
 
 1. Loads the export into plain ``torch.nn`` modules (the classes and arguments ``config.json`` names), each
    with ``load_state_dict(strict=True)``, and freezes what the original training held fixed.
@@ -132,14 +135,42 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 _WORD = re.compile(r"\w+(?:[-']\w+)*|[^\w\s]")
 
 
-def encode_text(text: str, vocab: dict[str, Any]) -> list[int]:
-    """One id stream: the characters (char model), or the sentences as SENTENCE_START words SENTENCE_END."""
+def read_text(path: str | os.PathLike) -> str:
+    """The text of ``path`` as the trainers read it: their own ``read_text_file`` (a UTF-8/16/32 byte-order mark
+    dropped, Windows and old Mac line ends made ``\n``), so a char model finds the characters it was trained on.
+
+    It comes from the checkout this script lives in, else from the installed package; a problem with the file
+    is one ``error:`` line."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        if (root / "models" / "common" / "corpora.py").is_file():  # a checkout: its trainers' reader
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            from models.common import UserError, read_text_file
+        else:
+            from tinygrad_rnn_models.common import UserError, read_text_file
+    except ImportError:
+        raise SystemExit("error: reading the text needs the models package of tinygrad-rnn (its reader is pure "
+                         "Python); run this script from a checkout, or `pip install tinygrad-rnn`") from None
+    try:
+        return read_text_file(path)
+    except UserError as err:
+        raise SystemExit(f"error: {err}") from None
+
+
+def encode_text(text: str, vocab: dict[str, Any], source: str = "--data") -> list[int]:
+    """One id stream: the characters (char model), or the sentences as SENTENCE_START words SENTENCE_END.
+
+    ``source`` names the text in an error: ``--data``, or the run's own file when no --data was given."""
     index = {s: i for i, s in enumerate(vocab["id_to_symbol"])}
     if vocab["type"] == "char":
         missing = sorted(set(text) - index.keys())
         if missing:
-            raise SystemExit(f"error: --data holds {len(missing)} character(s) the model has no id for "
-                             f"(e.g. {missing[0]!r}); use a text in the model's characters")
+            fix = ("use a text in the model's characters" if source == "--data" else
+                   "the file has changed since the model was trained on it: pass --data FILE with a text in the "
+                   "model's characters")
+            raise SystemExit(f"error: {source} holds {len(missing)} character(s) the model has no id for "
+                             f"(e.g. {missing[0]!r}); {fix}")
         return [index[c] for c in text]
     if vocab.get("lowercase"):
         text = text.lower()
@@ -154,12 +185,12 @@ def encode_text(text: str, vocab: dict[str, Any]) -> list[int]:
     return ids
 
 
-def sequences(ids: list[int], length: int) -> torch.Tensor:
+def sequences(ids: list[int], length: int, source: str = "--data") -> torch.Tensor:
     """(N, length + 1) windows of the stream, stepping by ``length`` (each target is the next input)."""
     t = torch.tensor(ids, dtype=torch.long)
     n = (len(t) - 1) // length
     if n < 1:
-        raise SystemExit(f"error: --data has {len(t)} tokens, fewer than one sequence of --seq-length {length} + 1; "
+        raise SystemExit(f"error: {source} has {len(t)} tokens, fewer than one sequence of --seq-length {length} + 1; "
                          "use a longer text or a smaller --seq-length")
     return torch.stack([t[i * length:i * length + length + 1] for i in range(n)])
 
@@ -208,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         data = args.data or default_data(config)
         if data is None:
             raise SystemExit("error: give the text to train on with --data FILE")
-        seqs = sequences(encode_text(Path(data).read_text(encoding="utf-8"), vocab), args.seq_length)
+        source = "--data" if args.data else f"{data}, the model's own training text (no --data given),"
+        seqs = sequences(encode_text(read_text(data), vocab, source), args.seq_length, source)
         mine = seqs[rank::world]  # this process's share of the sequences
         if len(mine) == 0:
             raise SystemExit(f"error: --data gives {len(seqs)} sequences, fewer than the {world} processes")

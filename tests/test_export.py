@@ -191,6 +191,30 @@ def test_continue_in_pytorch_checks_and_trains_one_step(tmp_path, capsys):
     assert ref.keys() == mine.keys() and all(bool((ref[k] == mine[k]).all()) for k in ref)
 
 
+def test_continue_in_pytorch_reads_the_run_s_own_text_as_the_trainer_did(tmp_path, capsys):
+    """A text saved with a UTF-8 byte-order mark (as many editors do): char-rnn drops the mark, so the example, which
+    trains on the run's own file when no --data is given, must too; and a file changed since names itself, not
+    --data, which the user never passed."""
+    pytest.importorskip("torch")
+    example = _example()
+    data = tmp_path / "bom.txt"
+    data.write_bytes(b"\xef\xbb\xbf" + TEXT.replace("\n", "\r\n").encode("utf-8"))
+    run = tmp_path / "run"
+    assert char_cli.main(["train", "--data", str(data), "--out", str(run), "--hidden-size", "6", "--seq-length",
+                          "5", "--batch-size", "2", "--max-iters", "2", "--quiet"]) == 0
+    assert char_cli.main(["export", str(run / "best.npz"), str(tmp_path / "exp")]) == 0
+    capsys.readouterr()
+    argv = [str(tmp_path / "exp"), "--steps", "1", "--seq-length", "10", "--batch-size", "2"]
+    result = example.main(argv)
+    assert len(result["losses"]) == 1 and str(data) in capsys.readouterr().out
+    data.write_text(TEXT + "\u20ac", encoding="utf-8")  # a character the model never saw
+    with pytest.raises(SystemExit) as stop:
+        example.main(argv)
+    message = str(stop.value)
+    assert message.startswith(f"error: {data}, the model's own training text (no --data given), holds 1 "
+                              "character(s)") and "'\u20ac'" in message and "--data holds" not in message
+
+
 def test_continue_in_pytorch_word_model_and_a_wrong_export(tmp_path, capsys):
     torch = pytest.importorskip("torch")
     example = _example()

@@ -287,11 +287,95 @@ def test_char_a_full_disk_at_the_final_save_keeps_the_previous_checkpoint(rescue
     assert (out / "last.npz").read_bytes() == before and orphans(out) == []
     if rescue:
         rescued = Path(lines[-1].split("saved to ")[1].split(" instead")[0])
-        assert progress(rescued, "char") == 100 and f"mv {rescued} {out / 'last.npz'}" in lines[-1]
-        rescued.unlink()
-        rescued.parent.rmdir()
+        assert progress(rescued, "char") == 100
+        if _best_val(rescued) < _best_val(out / "best.npz"):  # a better best, not written either: rescued with it
+            assert f"mv {rescued} {rescued.with_name('best.npz')} {out}/`" in lines[-1]
+        else:
+            assert f"mv {rescued} {out / 'last.npz'}`" in lines[-1]
+        import shutil
+        shutil.rmtree(rescued.parent)
     else:
         assert "the training of this session is lost" in lines[-1]
+
+
+def _best_val(path):
+    return float(load_char(path)["progress"]["best_val"])
+
+
+def test_char_out_gone_read_only_mid_run_rescues_the_newer_best_with_last(char_data, tmp_path, capsys, monkeypatch):
+    """--out turns read-only after a best.npz was saved; a later validation is better still, and the final save
+    fails: the rescue directory holds last.npz AND that better best.npz, the closing validation line is printed,
+    and the one printed command puts both in place, so the resumed run's best value is best.npz's model."""
+    import shlex
+    out = tmp_path / "run"
+    read_only = {"on": False}
+    real_open = serialization._open_temp_beside
+
+    def open_temp(path):
+        if read_only["on"] and str(out) in path:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+        return real_open(path)
+    monkeypatch.setattr(serialization, "_open_temp_beside", open_temp)
+    seen = {}
+
+    def remount(trainer):
+        if trainer.iteration == 110:  # best.npz of iteration 100 is on disk
+            read_only["on"] = True
+            seen["best_on_disk"] = trainer.best_val
+    args = char_cli.build_parser().parse_args(char_train_argv(char_data, out, "--max-iters", "300"))
+    with pytest.raises(UserError) as failure:
+        char_cli.train_command(args, on_iteration=remount)
+    read_only["on"] = False
+    stdout = capsys.readouterr().out
+    assert seen["best_on_disk"] == pytest.approx(_best_val(out / "best.npz"))
+    line = str(failure.value)
+    assert line.startswith("the final checkpoint could not be written") and "Read-only file system" in line, line
+    assert "iteration 300: validation" in stdout, stdout  # the validation the rescued checkpoint records
+    rescued = Path(line.split("saved to ")[1].split(" ")[0])
+    rescued_best = rescued.with_name("best.npz")
+    session_best = _best_val(rescued)
+    assert session_best < seen["best_on_disk"], "the test needs a better validation after the remount"
+    assert rescued_best.exists() and _best_val(rescued_best) == session_best
+    assert progress(rescued, "char") == 300
+    model = params(rescued_best, "char")
+    command = line.split("`")[1]
+    subprocess.run(command, shell=True, check=True)
+    assert not rescued.exists() and not rescued_best.exists()
+    rescued.parent.rmdir()
+    assert _best_val(out / "best.npz") == _best_val(out / "last.npz") == session_best
+    assert all(np.array_equal(model[k], v) for k, v in params(out / "best.npz", "char").items())
+    assert f"--resume {shlex.quote(str(out / 'last.npz'))}" in line or f"--resume {out / 'last.npz'}" in line
+
+
+def test_char_a_best_that_could_not_be_saved_follows_the_next_saved_last(char_data, tmp_path, capsys, monkeypatch):
+    """The best of a validation whose save failed is written (as it was then) right after the next last.npz that
+    is saved, so last.npz never records a best value that best.npz's model does not have."""
+    out = tmp_path / "run"
+    real_open = serialization._open_temp_beside
+    state = {"iteration": 0}
+
+    def open_temp(path):
+        if 110 <= state["iteration"] <= 155 and str(out) in path:  # read-only for the validation at 150
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+        return real_open(path)
+    monkeypatch.setattr(serialization, "_open_temp_beside", open_temp)
+    seen = {}
+
+    def watch(trainer):
+        state["iteration"] = trainer.iteration
+        if trainer.iteration == 150:
+            seen["best"] = trainer.best_val
+            seen["model"] = {k: v.copy() for k, v in trainer.model.state_arrays().items()}
+        if trainer.iteration == 161:  # last.npz was saved at 160 (--checkpoint-every 40)
+            seen["last"] = load_char(out / "last.npz")["progress"]
+            seen["best.npz"] = load_char(out / "best.npz")
+    args = char_cli.build_parser().parse_args(char_train_argv(char_data, out, "--max-iters", "170"))
+    assert char_cli.train_command(args, on_iteration=watch) == 0
+    assert int(seen["last"]["iteration"]) == 160 and seen["last"]["best_val"] == seen["best"]
+    best = seen["best.npz"]
+    assert int(best["progress"]["iteration"]) == 150 and best["progress"]["best_val"] == seen["best"]
+    assert all(np.array_equal(np.asarray(best["model"][k]), v) for k, v in seen["model"].items())
+    assert f"saved {out / 'best.npz'} too: the run's best model" in capsys.readouterr().err
 
 
 def test_word_a_full_disk_keeps_training_and_retries(word_data, tmp_path, capsys, monkeypatch):
@@ -760,3 +844,60 @@ def test_resuming_when_the_recorded_text_is_gone_says_so(kind, char_data, word_d
     code, _, err = in_process(cli, capsys, ["train", "--resume", str(out / "last.npz"), *goal])
     line = one_error_line(err)
     assert code == 2 and "the text this run was trained on" in line and "pass --data" in line, line
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_resuming_the_other_tool_s_best_npz_names_the_tool_first(kind, char_data, word_data, tmp_path, capsys):
+    """--resume DIR/best.npz beside a DIR/last.npz, both written by the other tool: the refusal is that it is the
+    other tool's checkpoint, not the resume conflict, whose suggestions (--resume DIR/last.npz, a new --out) would
+    fail the same way."""
+    import shutil
+    other = tmp_path / "other"
+    if kind == "char":  # char-rnn given word-rnn's run
+        assert word_cli.main(word_train_argv(word_data, other, "--max-sentences", "20")) == 0
+        cli, goal = char_cli, ["--max-iters", "40"]
+    else:
+        assert char_cli.main(char_train_argv(char_data, other, "--max-iters", "20")) == 0
+        cli, goal = word_cli, ["--max-sentences", "40"]
+    if not (other / "best.npz").exists():
+        shutil.copy(other / "last.npz", other / "best.npz")
+    capsys.readouterr()
+    code, _, err = in_process(cli, capsys, ["train", "--resume", str(other / "best.npz"), *goal])
+    line = one_error_line(err)
+    assert code == 2 and f"is not a {kind}-rnn checkpoint" in line and "would write over" not in line, line
+
+
+@pytest.mark.parametrize("kind", ["char", "word"])
+def test_an_out_on_a_read_only_file_system_says_so(kind, char_data, word_data, tmp_path, capsys, monkeypatch):
+    """A read-only mount (EROFS): access() says no even to root, and the reason is the file system, not the
+    permissions; the line says which (root cannot make a directory read-only with chmod: the mount is simulated)."""
+    from models.common import training
+    mount = tmp_path / "romnt"
+    mount.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(training.os, "access", lambda path, mode, **kw: False if Path(path) == mount
+                        else real_access(path, mode, **kw))
+
+    def read_only(directory):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(directory))
+    monkeypatch.setattr(training, "_write_test_file", read_only, raising=False)  # the write probe
+    cli = char_cli if kind == "char" else word_cli
+    argv = char_train_argv(char_data, mount / "run") if kind == "char" else word_train_argv(word_data, mount / "run")
+    code, out, err = in_process(cli, capsys, argv)
+    line = one_error_line(err)
+    assert code == 2 and "is not writable" in line and "read-only file system" in line.lower(), line
+    assert "permission denied" not in line.lower() and out == ""
+
+
+def test_progress_off_a_terminal_ends_with_one_line_and_a_run_with_nothing_to_do_shows_none(char_data, tmp_path,
+                                                                                           capsys):
+    """To a log (stderr not a terminal) the bar's final state is printed once, also when --max-time ended the run
+    (whose estimated total is set to the count reached); --max-iters 0 has no bar to show, and --quiet shows none."""
+    argv = [a for a in char_train_argv(char_data, tmp_path / "timed", "--max-time", "0.5") if a != "--quiet"]
+    code, _, err = in_process(char_cli, capsys, argv)
+    bars = [line for line in err.splitlines() if "it/s" in line]
+    assert code == 0 and len(bars) == 1 and "100%|" in bars[0], err
+    for extra, out in ([], "zero"), (["--quiet"], "zero-quiet"):
+        argv = [a for a in char_train_argv(char_data, tmp_path / out, "--max-iters", "0") if a != "--quiet"]
+        code, _, err = in_process(char_cli, capsys, [*argv, *extra])
+        assert code == 0 and "it/s" not in err and "0it" not in err and err == "", err

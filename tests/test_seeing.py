@@ -298,6 +298,20 @@ def test_char_eval_reports_the_model_and_baselines(char_runs, tmp_path, capsys):
     assert out[-1].startswith("--- surprisal: [x] = more than 0 bits")
 
 
+def test_char_eval_refuses_mark_bits_without_show(char_runs, capsys):
+    """--mark-bits is the threshold of --show's bracket marks: alone it would change nothing, silently."""
+    root, data = char_runs
+    capsys.readouterr()
+    ckpt = str(root / "rnn" / "last.npz")
+    assert char_cli.main(["eval", "--checkpoint", ckpt, "--data", str(data), "--mark-bits", "3"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --mark-bits") and "--show N" in lines[0], captured.err
+    assert captured.out == ""
+    assert char_cli.main(["eval", "--checkpoint", ckpt, "--data", str(data), "--mark-bits", "3", "--show", "5"]) == 0
+    assert "more than 3 bits" in capsys.readouterr().out
+
+
 def test_char_eval_without_the_training_text_says_so(char_runs, tmp_path, capsys):
     root, data = char_runs
     ckpt = tmp_path / "moved.npz"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import sys
 import sysconfig
@@ -259,7 +260,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     _check_run_args(args)
     refuse_with_resume(args.init_from, args.resume)
     out = out_dir(args.out, args.resume, DEFAULT_OUT)
-    check_out_dir(out, args.resume, args.overwrite)
+    check_out_dir(out, args.resume, args.overwrite, read_resume=load_checkpoint)
     say = print
     if args.plot:
         require_matplotlib()
@@ -334,7 +335,6 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
     cadence = SaveCadence(args.checkpoint_every, args.checkpoint_minutes)
 
     saved_at = [-1]  # the iteration last.npz was last written at
-    best_saved = False  # best.npz written by this session
     stop = StopOnSignal()  # (entered around the training loop below; saves complete whatever signal arrives)
 
     def save_last(final: bool = False) -> bool:
@@ -351,14 +351,17 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
 
     def validate(final: bool = False) -> float | None:
         """Evaluate, record, and save best.npz (with last.npz first, so both carry the new best value)."""
-        nonlocal best_saved
         nats = trainer.evaluate()
         if nats is None:
             return None
         best = trainer.record_validation(nats, watch.better_than_uniform(nats))
         with stop.deferred():  # the pair is written whole: last.npz never records a best value best.npz lacks
-            if best and save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path), best_path):
-                best_saved = True
+            if best:
+                files.hold_best(None)  # an older best still waiting to be written is superseded by this one
+                if not (save_last() and files.save(lambda path: save_checkpoint(trainer.checkpoint(), path),
+                                                    best_path)):
+                    # not written (a failing disk, a put-off save): kept, as it is now, for the next save of last.npz
+                    files.hold_best(functools.partial(save_checkpoint, trainer.checkpoint()))
         if not final:
             write(f"iter {trainer.iteration}: smooth loss {trainer.smooth_loss:.2f} | validation {nats:.4f} "
                   f"nats/char = {nats / math.log(2):.4f} bits/char" + (" (best)" if best else ""))
@@ -414,8 +417,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
                         on_iteration(trainer)
             stop.ending()  # the closing validation, save and report complete whatever signal arrives now
             if args.max_iters is None and not interrupted:  # the estimated total was reached: end the bar at 100%
-                bar.total = bar.n
-                bar.refresh()
+                bar.total = bar.n  # (close() draws it so: a refresh() here would print the last line twice to a log)
             bar.close()
             # The run's final validation comes before its final save, so last.npz carries the best value so far
             # (a resumed run then never marks a worse model best)
@@ -429,13 +431,13 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         except DivergedError as err:
             bar.close()
             raise UserError(f"{err}; {files.kept_message()}; lower --lr or --clip and try again") from None
-        if files.failing is not None:
-            raise files.final_failure(lambda path: save_checkpoint(trainer.checkpoint(), path))
-        if nats is not None:
+        if nats is not None:  # (also before a final failure: the rescued checkpoint records this validation)
             best = ("no model better than a uniform guess yet" if trainer.best_val is None
                     else f"best {trainer.best_val / math.log(2):.4f}")
             say(f"iteration {trainer.iteration}: validation {nats:.4f} nats/char = {nats / math.log(2):.4f} "
                 f"bits/char ({best})")
+        if files.failing is not None:
+            raise files.final_failure(lambda path: save_checkpoint(trainer.checkpoint(), path))
         if args.plot:
             _plot(trainer, out / PLOT_NAME)
             say(f"loss curve: {out / PLOT_NAME}")
@@ -443,6 +445,7 @@ def train_command(args: argparse.Namespace, on_iteration: Callable[[Trainer], No
         note = files.previous_best_note()
         if note is not None:
             files.warn(note)
+        best_saved = best_path in files.written  # (by this session)
         saved = f"saved {last_path}" + (f" and {best_path}" if best_saved else
                                         f" ({best_path}, the best so far, unchanged)" if best_path.exists() else "")
         if interrupted:  # a status report, not output: keeps stdout to the run's own lines

@@ -168,8 +168,10 @@ def add_parser(sub: Any, formatter_class: Any) -> None:
     e.add_argument("--data", required=True, metavar="FILE", help="UTF-8 text file to evaluate")
     e.add_argument("--show", type=int, default=0, metavar="N", help="also print the first N characters coloured by "
                    "surprisal (bracket-marked when stdout is not a terminal)")
-    e.add_argument("--mark-bits", type=float, default=DEFAULT_MARK_BITS, metavar="BITS",
-                   help="with --show to a non-terminal: bracket the characters above BITS of surprisal")
+    # (default None: a --mark-bits given without --show is refused, not silently ignored)
+    e.add_argument("--mark-bits", type=float, default=None, metavar="BITS",
+                   help="with --show to a non-terminal: bracket the characters above BITS of surprisal "
+                        f"(default {DEFAULT_MARK_BITS:g})")
 
 
 def eval_command(args: argparse.Namespace) -> int:
@@ -180,6 +182,10 @@ def eval_command(args: argparse.Namespace) -> int:
     stop_when_stdout_closes()
     if args.show < 0:
         raise UserError(f"--show must be >= 0, got {args.show}")
+    if args.mark_bits is not None and not args.show:
+        raise UserError("--mark-bits sets which characters --show N brackets; it does nothing without it: add "
+                        "--show N (the first N characters by surprisal) or drop --mark-bits")
+    args.mark_bits = DEFAULT_MARK_BITS if args.mark_bits is None else args.mark_bits
     if not (math.isfinite(args.mark_bits) and args.mark_bits >= 0):
         raise UserError(f"--mark-bits must be a number >= 0, got {args.mark_bits}")
     path = args.checkpoint if args.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "char-rnn train")

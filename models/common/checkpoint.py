@@ -11,7 +11,7 @@ from typing import Any
 
 from tinygrad_rnn import load, save
 
-from .errors import UserError
+from .errors import UserError, os_error_reason
 
 
 def one_line(err: BaseException, limit: int = 300) -> str:
@@ -65,7 +65,7 @@ def save_envelope(payload: dict[str, Any], path: str | os.PathLike, kind: str, v
         path.parent.mkdir(parents=True, exist_ok=True)
         save({"kind": kind, "format_version": version, **payload}, path)
     except OSError as err:
-        raise UserError(f"cannot write checkpoint {str(path)!r} ({err.strerror or one_line(err)}); check that its "
+        raise UserError(f"cannot write checkpoint {str(path)!r} ({os_error_reason(err)}); check that its "
                         "directory is writable, or choose another --out") from None
 
 

@@ -22,6 +22,16 @@ class UserError(Exception):
     """A problem with the user's input: the message names it and says how to fix it."""
 
 
+def os_error_reason(err: OSError) -> str:
+    """Why a file operation failed, in the system's words for its errno ("Read-only file system", "No space left
+    on device", "Permission denied"): the one wording of every message that reports a failed write."""
+    if err.strerror:
+        return err.strerror
+    if err.errno:
+        return os.strerror(err.errno)
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 class StdoutClosed(Exception):
     """The reader of stdout went away (``| head``) and the command has nothing else to do."""
 

@@ -27,7 +27,7 @@ from tinygrad_rnn import save_safetensors
 from tinygrad_rnn.serialization import atomic_write
 
 from .card import card_lines
-from .errors import UserError
+from .errors import UserError, os_error_reason
 
 EXPORT_FORMAT = "tinygrad_rnn-export/1"
 FILES = ("model.safetensors", "config.json", "vocab.json", "check.safetensors", "README.md")
@@ -227,6 +227,6 @@ def write_export(plan: ExportPlan, outdir: str | os.PathLike, overwrite: bool = 
                          metadata={"format": EXPORT_FORMAT})
         _write_bytes(paths[4], readme_of(plan).encode("utf-8"))
     except OSError as err:
-        raise UserError(f"cannot write the export to {str(out)!r} ({err.strerror or err}); choose another "
+        raise UserError(f"cannot write the export to {str(out)!r} ({os_error_reason(err)}); choose another "
                         "OUTDIR") from None
     return paths

@@ -5,8 +5,10 @@ What each loop does in one step, how it evaluates and what its checkpoints hold 
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -17,7 +19,7 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from tinygrad_rnn import optim
 
-from .errors import UserError
+from .errors import UserError, os_error_reason
 
 DTYPES = ("float32", "float64")
 LAST, BEST = "last.npz", "best.npz"
@@ -156,8 +158,9 @@ class _Lines:
 
 def progress_bar(total: int | None, initial: int = 0, unit: str = "it", quiet: bool = False,
                  file: Any = None, **kwargs: Any):
-    """A tqdm bar on stderr (``quiet`` disables it). On a terminal it redraws in place twice a second; when
-    stderr is not a terminal it writes plain status lines, one every 30 seconds."""
+    """A tqdm bar on stderr (``quiet`` disables it, as does a ``total`` already reached: a run with nothing to
+    do shows no "0it [00:00, ?it/s]"). On a terminal it redraws in place twice a second; when stderr is not a
+    terminal it writes plain status lines, one every 30 seconds."""
     from tqdm import tqdm
 
     file = file if file is not None else sys.stderr
@@ -165,7 +168,9 @@ def progress_bar(total: int | None, initial: int = 0, unit: str = "it", quiet: b
     options: dict[str, Any] = {"mininterval": 0.5, "dynamic_ncols": True} if tty else {"mininterval": 30.0,
                                                                                         "ncols": 100}
     options.update(kwargs)
-    return tqdm(total=total, initial=initial, unit=unit, disable=quiet, file=file if tty else _Lines(file),
+    nothing_to_do = total is not None and total <= initial
+    return tqdm(total=total, initial=initial, unit=unit, disable=quiet or nothing_to_do,
+                file=file if tty else _Lines(file),
                 **options)
 
 
@@ -187,17 +192,27 @@ def out_dir(out: str | None, resume: str | None, default: str) -> Path:
 
 def _probe_writable(directory: Path) -> str | None:
     """None if a file can really be created in ``directory`` (a read-only mount, /proc or a full disk fail
-    here, whatever the permission bits say; root passes every access() check), else the reason."""
+    here, whatever the permission bits say; root passes every access() check), else the reason, named by the
+    errno ("Read-only file system" for a read-only mount, where access() would only say no)."""
     try:
-        with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
-            pass
+        _write_test_file(directory)
     except OSError as err:
-        return err.strerror or str(err)
+        return os_error_reason(err)
     return None
 
 
-def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -> None:
-    """Refuse, before any work, an ``--out`` that cannot hold checkpoints or holds another run's."""
+def _write_test_file(directory: Path) -> None:
+    with tempfile.TemporaryFile(dir=directory, prefix=".write-test-"):
+        pass
+
+
+def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool,
+                  read_resume: Callable[[str], Any] | None = None) -> None:
+    """Refuse, before any work, an ``--out`` that cannot hold checkpoints or holds another run's.
+
+    ``read_resume(path)`` is the trainer's checkpoint reader: a ``--resume`` file that the refusals below would
+    offer alternatives to is read first, so a file of the other tool (or a corrupt one) is named as that, not
+    answered with suggestions that would fail the same way."""
     out = Path(out)
     for part in (out, *out.parents):
         if part.exists():
@@ -207,7 +222,9 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
                                     "checkpoints with --out DIR")
                 raise UserError(f"--out {str(out)!r} cannot be created: {str(part)!r} is a file; pass another "
                                 "--out DIR")
-            reason = (None if os.access(part, os.W_OK | os.X_OK) else "permission denied") or _probe_writable(part)
+            # the probe first: its errno tells a read-only file system from missing permissions
+            reason = _probe_writable(part) or (None if os.access(part, os.W_OK | os.X_OK)
+                                               else os.strerror(errno.EACCES))
             if reason:
                 raise UserError(f"--out {str(out)!r} is not writable ({str(part)!r}: {reason}); pass "
                                 "another --out DIR")
@@ -217,6 +234,8 @@ def check_out_dir(out: str | os.PathLike, resume: str | None, overwrite: bool) -
     if resume and out.resolve() == Path(resume).resolve().parent:
         last = out / LAST
         if last.exists() and last.resolve() != Path(resume).resolve():
+            if read_resume is not None:
+                read_resume(resume)  # its own UserError first (another tool's checkpoint, a corrupt file)
             # e.g. --resume OUT/best.npz: going on from it would replace the run's further-trained last.npz
             raise UserError(f"--resume {resume} would write over {last}, the same run's latest checkpoint; to go on "
                             f"from {Path(resume).name}, pass a new --out DIR (or --resume {last} to continue the run)")
@@ -272,6 +291,10 @@ class RunFiles:
     * A save that fails (disk full, the directory gone read-only) does not stop training: one warning line on
       stderr, the state stays in memory, the next save point tries again, and the file it would have replaced
       is untouched (``tinygrad_rnn.save`` writes atomically). ``failing`` is the reason while it lasts.
+    * A new best model that could not be written (``hold_best``, given a writer of a snapshot taken then, since
+      training goes on changing the weights) is written to best.npz right after the next last.npz that is, so the
+      two never disagree on the best value; if even the final save fails, it goes to the rescue directory beside
+      last.npz (``final_failure``).
     * Temporary files a killed predecessor left beside the checkpoints are removed at the start.
     """
 
@@ -289,11 +312,20 @@ class RunFiles:
         aside = self._aside()
         self.previous_best: Path | None = aside if aside.exists() else None
         self.failing: str | None = None
+        self.pending_best: Callable[[Path], None] | None = None  # see hold_best
         self.warn = warn or (lambda line: print(line, file=sys.stderr))
         remove_orphaned_temps((self.last, self.best))
 
+    def hold_best(self, write: Callable[[Path], None] | None) -> None:
+        """This session's best model, not written to best.npz (its save failed, or was put off): ``write(path)``
+        writes it (from a snapshot: the weights change as training goes on); None when a newer best supersedes
+        it. It is written after the next successful save of last.npz, or rescued by ``final_failure``."""
+        self.pending_best = write
+
     def save(self, write: Any, path: Path) -> bool:
-        """``write(path)``; False (after one warning line) if it raised a UserError/OSError, True otherwise."""
+        """``write(path)``; False (after one warning line) if it raised a UserError/OSError, True otherwise.
+
+        A saved last.npz is followed by the best model ``hold_best`` holds, if any."""
         path = Path(path)
         if path == self.best and self.best in self.stale:  # the earlier run's best goes aside before it is replaced
             self.stale.remove(self.best)
@@ -301,7 +333,7 @@ class RunFiles:
         try:
             write(path)
         except (UserError, OSError) as err:
-            reason = str(err) if isinstance(err, UserError) else (err.strerror or str(err))
+            reason = str(err) if isinstance(err, UserError) else os_error_reason(err)
             if self.failing is None:
                 kept = (f"{path} keeps its previous save" if path.exists() and path not in self.stale
                         else "nothing of this run is saved yet")
@@ -309,7 +341,8 @@ class RunFiles:
                           f"at the next save point ({kept})")
             self.failing = reason
             return False
-        if self.failing is not None:
+        recovered = self.failing is not None
+        if recovered:
             self.warn(f"saved {path} again after the failed save(s)")
         self.failing = None
         self.written.add(path)
@@ -330,6 +363,14 @@ class RunFiles:
             except OSError:
                 pass
             self.previous_best = None
+        if path == self.last and self.pending_best is not None:
+            pending = self.pending_best
+            if self.save(pending, self.best):  # (a failure keeps it pending: warned, retried at the next save)
+                self.pending_best = None
+                if recovered:
+                    self.warn(f"saved {self.best} too: the run's best model, which the failed save(s) had not written")
+        elif path == self.best:
+            self.pending_best = None
         return True
 
     def _measured(self, path: Path) -> tuple[Hashable, float] | None:
@@ -412,7 +453,8 @@ class RunFiles:
 
     def final_failure(self, write: Any) -> UserError:
         """The error to raise when even the run's final save failed: the session's state is first written to a
-        fresh temporary directory (another filesystem, often with room), and the line says where it went."""
+        fresh temporary directory (another filesystem, often with room), with the session's unwritten best model
+        (``hold_best``) beside it, and the line says where they went and the one command that puts them back."""
         reason = self.failing
         rescued = None
         try:
@@ -422,13 +464,44 @@ class RunFiles:
             if rescued is not None:
                 shutil.rmtree(rescued.parent, ignore_errors=True)
             rescued = None
+        if rescued is not None and self.pending_best is not None:
+            try:  # better than the best.npz on disk, and the rescued last.npz records its value
+                self.pending_best(rescued.with_name(self.best.name))
+            except (UserError, OSError):
+                pass  # (written atomically: nothing is left of it; the training itself is still rescued)
         if rescued is not None:
             kept = "" if self.last_good() is None and not self.stale else f"; {self.kept_message()}"
             return UserError(f"the final checkpoint could not be written ({reason}); this session's training was "
-                             f"saved to {rescued} instead: once {self.last.parent} can be written again (room, "
-                             f"permissions), `mv {rescued} {self.last}` and continue with --resume {self.last}{kept}")
+                             f"saved to {rescued} instead{self._rescued_best(rescued)}: once {self.last.parent} can be "
+                             f"written again (room, permissions), `{self._restore_command(rescued)}` and continue "
+                             f"with --resume {self.last}{kept}")
         return UserError(f"the final checkpoint could not be written ({reason}); the training of this session is "
                          f"lost; {self.kept_message()}")
+
+    def _rescued_best(self, rescued: Path) -> str:
+        best = rescued.with_name(self.best.name)
+        if not best.exists():
+            return ""
+        than = f", better than {self.best}," if self.best.exists() else ""
+        return f" (and its best model{than} to {best})"
+
+    def _restore_command(self, rescued: Path) -> str:
+        """The shell command that moves the rescued files into place: last.npz alone, or last.npz and best.npz
+        together; an earlier run's best that --overwrite has not yet set aside goes aside first, as the run would
+        have done."""
+        q = shlex.quote
+        best = rescued.with_name(self.best.name)
+        if not best.exists():
+            return f"mv {q(str(rescued))} {q(str(self.last))}"
+        steps = []
+        if self.best in self.stale and self.best.exists():
+            aside = self._aside() if not self._aside().exists() else self._free_aside()
+            steps.append(f"mv {q(str(self.best))} {q(str(aside))}")
+        if self.last.parent == self.best.parent:  # (the rescued files have the names they go back to)
+            steps.append(f"mv {q(str(rescued))} {q(str(best))} {q(str(self.last.parent) + os.sep)}")
+        else:
+            steps += [f"mv {q(str(rescued))} {q(str(self.last))}", f"mv {q(str(best))} {q(str(self.best))}"]
+        return " && ".join(steps)
 
     def last_good(self) -> Path | None:
         """The checkpoint a failed run leaves to resume from: this run's last.npz, or one it did not replace

@@ -155,7 +155,7 @@ def check_outputs(cfg: TrainConfig) -> None:
     earlier run (and its best model, which ``generate`` would otherwise pick up as if it were this run's)."""
     if cfg.checkpoint is None:
         out = out_dir(cfg.out, cfg.resume, DEFAULT_OUT)
-        check_out_dir(out, cfg.resume, cfg.overwrite)
+        check_out_dir(out, cfg.resume, cfg.overwrite, read_resume=load_checkpoint)
         if cfg.overwrite:
             _check_best_is_a_file(checkpoint_paths(out)[1], "--out")
         return
