@@ -83,8 +83,8 @@ def test_word_card_and_info(tmp_path, capsys):
     card = read_card(load_word(out / "best.npz"))
     assert card["command"] == "word-rnn " + " ".join(argv) and card["seed"] == 3
     assert card["data sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
-    assert card["trained"].startswith("2.00 epochs") and "words/s" in card["throughput"]
-    assert "nats/word" in card["best validation"] and "perplexity" in card["best validation"]
+    assert card["trained"].startswith("2.00 epochs") and "tokens/s" in card["throughput"]
+    assert "nats/token" in card["best validation"] and "perplexity" in card["best validation"]
     capsys.readouterr()
     assert word_cli.main(["info", str(out / "last.npz")]) == 0
     shown = capsys.readouterr().out.splitlines()
@@ -94,4 +94,4 @@ def test_word_card_and_info(tmp_path, capsys):
     save(old, tmp_path / "old.npz")
     assert word_cli.main(["info", str(tmp_path / "old.npz")]) == 0
     text = capsys.readouterr().out
-    assert "none" in text and "epoch 2 done" in text and "nats/word" in text
+    assert "none" in text and "epoch 2 done" in text and "nats/token" in text and "sentence ends)" in text

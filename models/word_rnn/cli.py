@@ -282,8 +282,8 @@ def _cmd_score(a: argparse.Namespace) -> int:
         total_oov += len(sc.oov)
         oov = f"{len(sc.oov)}" + (f" ({', '.join(sc.oov)} -> UNKNOWN_TOKEN)" if sc.oov else "")
         # the loss and the perplexity are per predicted token: each word and the sentence's end
-        print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/token {sc.per_word_loss:.4f}  "
-              f"perplexity {sc.perplexity:.1f}  tokens {len(sc.tokens) + 1} ({plural(len(sc.tokens), 'word')} + end)  "
+        print(f"{sc.text}\n  log-prob {sc.log_prob:.3f}  loss/token {sc.per_token_loss:.4f}  "
+              f"perplexity {sc.perplexity:.1f}  tokens {len(sc.tokens) + 1} ({plural(len(sc.tokens), 'word')} + sentence end)  "
               f"out-of-vocabulary {oov}")
         if a.tokens:
             print(tokens_view(sc, vocab, a.top))
@@ -308,7 +308,8 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     if pretokenized(obj["settings"]) and a.data is not None and not Path(a.data).is_dir():
         print(PRETOKENIZED_NOTE, file=sys.stderr)  # a file read as the training directory's lines were
     r = corpus_perplexity(model, vocab, sentences)
-    print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['words'], 'predicted token')}, loss {r['loss']:.4f} per token, "
+    print(f"{name}: {plural(r['sentences'], 'sentence')}, {plural(r['tokens'], 'predicted token')} (words + sentence "
+          f"ends), loss {r['loss']:.4f} per token, "
           f"perplexity {r['perplexity']:.1f}, out-of-vocabulary {r['oov']} ({100 * r['oov_rate']:.1f}%)")
     if r["oov_rate"] > OOV_WARNING_RATE:
         # predicting UNKNOWN_TOKEN for unknown words is easy: such a perplexity flatters the model

@@ -37,8 +37,16 @@ def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any]
     if data is None:
         if split is None:
             raise UserError("give --data FILE|DIR to evaluate on, or --split to evaluate the checkpoint's own data")
+        _refuse_csv_options(column, csv_format, "without --data, eval reads the checkpoint's own training data as it "
+                                                "was read", " (or name a CSV file with --data)")
         data = settings.get("data")
         column, csv_format = settings.get("column"), settings.get("csv")
+    elif is_split_dir(data):
+        _refuse_csv_options(column, csv_format, f"--data {data!r} is a train/valid/test directory of text files, "
+                                                "read one sentence per line")
+    elif split is None and pretokenized(settings) and Path(data).is_file():
+        _refuse_csv_options(column, csv_format, "this model was trained on --data DIR, so a file is read as its "
+                                                "text files are, one sentence per line")
     if is_split_dir(data):
         split = split or "test"
         return read_split(data, split, lowercase), f"{data}/{split}.txt"
@@ -69,6 +77,14 @@ def eval_sentences(data: str | None, split: str | None, settings: dict[str, Any]
     if not len(idx):
         raise UserError("the checkpoint's run held out no validation sentences (--val-fraction 0); use --split train")
     return [corpus.sentences[i] for i in idx], f"{name} ({split} part of the checkpoint's split)"
+
+
+def _refuse_csv_options(column: str | None, csv_format: bool | None, why: str, other: str = "") -> None:
+    """--column and --csv choose how a CSV file is read; where no CSV is read they would be silently ignored."""
+    given = [flag for flag, value in (("--column", column), ("--csv", csv_format)) if value is not None]
+    if given:
+        verb, pronoun = ("applies", "it") if len(given) == 1 else ("apply", "them")
+        raise UserError(f"{' and '.join(given)} {verb} to a CSV --data file; {why}: drop {pronoun}{other}")
 
 
 def training_sentences(ckpt: dict[str, Any], vocab: Vocabulary) -> tuple[list[list[str]] | None, str]:

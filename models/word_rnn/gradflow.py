@@ -144,7 +144,7 @@ def gradflow_command(args: argparse.Namespace) -> int:
             raise UserError(f"gradflow cannot unroll {str(path)!r}: {err}") from None
         flows += [gf.GradientFlow(f"{label} (trained)", *trained), gf.GradientFlow(f"{label} (fresh)", *fresh)]
         picked = len(lengths)
-    gf.report(flows, args, f"{picked} sentence(s) of {source}, up to {args.length} words each", "word-rnn")
+    gf.report(flows, args, f"{picked} sentence(s) of {source}, up to {args.length} predicted tokens each (words and the end)", "word-rnn")
     return 0
 
 

@@ -18,6 +18,24 @@ from ..common.training import Conflict
 from .checkpoint import load_checkpoint, restore_model
 
 TRAINING_CHOICES = ("bptt_truncate",)  # in the model's config, but free to change for the new run
+MODEL_OPTIONS = ("num_layers", "dropout", "embedding_size", "tied", "softmax")  # train options the model holds
+
+
+class _ModelConflict(Conflict):
+    """A flag against the model's own value: a switch reads "trained without --lowercase" (``Conflict`` words it
+    for "the checkpoint's run (...)", which after "the model in CKPT" would read "(run (trained ...))")."""
+
+    def shown_given(self) -> str:
+        if isinstance(self.given, (list, tuple)):  # --cutoffs as it was typed
+            return f"{self.option} {','.join(map(str, self.given))}"
+        return super().shown_given()
+
+    def shown_saved(self) -> str:
+        if isinstance(self.given, bool) or isinstance(self.saved, bool):
+            return f"trained {'with' if self.saved else 'without'} {self.option}"
+        if isinstance(self.saved, (list, tuple)):
+            return ",".join(map(str, self.saved))
+        return super().shown_saved()
 
 
 class InitFrom:
@@ -30,6 +48,9 @@ class InitFrom:
         self.model, self.vocab = restore_model(obj, self.path)
         known = {f.name for f in fields(cfg)}
         saved: dict[str, Any] = {k: v for k, v in obj["config"].items() if k in known}
+        for name in MODEL_OPTIONS:  # config() leaves out the tutorial's values: a --tied is refused all the same
+            saved.setdefault(name, getattr(self.model, name))
+        saved.setdefault("cutoffs", None)  # (a model without the adaptive softmax)
         saved["dtype"] = str(obj.get("dtype", "float32"))
         saved["lowercase"] = bool(obj["settings"].get("lowercase", False))
         requested = obj["settings"].get("requested_vocab_size")
@@ -41,7 +62,7 @@ class InitFrom:
             if name == "vocab_size" and given == requested:
                 continue  # the size the original run asked for, clamped to its corpus
             if given != value:
-                conflicts.append(Conflict(f"--{name.replace('_', '-')}", given, value))
+                conflicts.append(_ModelConflict(f"--{name.replace('_', '-')}", given, value))
         refuse_model_conflicts(conflicts, self.path)
         for name, value in saved.items():
             if name not in TRAINING_CHOICES or name not in explicit:

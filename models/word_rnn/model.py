@@ -23,10 +23,11 @@ Beyond the tutorial (every default keeps the tutorial model, drawn from the same
   head holds the most frequent words). ``word_counts`` (V,) are target
   frequencies from the training data; the checkpoint stores them, the layout is rebuilt from them.
 
-Loss convention (explicit, as in the tutorial): ``loss(x, y)`` is the *sum* of the per-word
-cross-entropies of a sentence — the quantity whose gradient the tutorial's ``bptt`` returns and its
+Loss convention (explicit, as in the tutorial): ``loss(x, y)`` is the *sum* of the per-token
+cross-entropies of a sentence (its words and its end token) — the quantity whose gradient the tutorial's ``bptt`` returns and its
 ``sgd_step`` descends at lr 0.005. For a padded batch it is that sum averaged over the sentences, so a
-batch of one is the tutorial step. Reported losses are per word (``calculate_loss``'s convention).
+batch of one is the tutorial step. Reported losses are per predicted token, words and sentence ends
+(``calculate_loss``'s "per word", whose words include the end token).
 """
 from __future__ import annotations
 
@@ -227,7 +228,7 @@ class WordRNNLM(nn.Module):
         return out, rows
 
     def loss(self, x: Any, y: Any, divisor: float | None = None) -> Tensor:
-        """Σ of the per-word cross-entropies (targets ``PAD`` ignored), divided by ``divisor``.
+        """Σ of the per-token cross-entropies (targets ``PAD`` ignored), divided by ``divisor``.
 
         ``divisor`` defaults to the number of sentences (columns): 1 for a single sentence, which is
         exactly the tutorial's per-sentence loss. For the full softmax the output layer and the loss are
@@ -247,7 +248,7 @@ class WordRNNLM(nn.Module):
 
     @no_grad()
     def token_losses(self, x: Any, y: Any) -> np.ndarray:
-        """Per-word cross-entropies −log p(y_t | x_≤t) as float64, shaped like ``y`` (0 where padded)."""
+        """Per-token cross-entropies −log p(y_t | x_≤t) as float64, shaped like ``y`` (0 where padded)."""
         ids, targets = self._pair(x, y)
         hs, _ = self.hidden_states(ids)
         if self.softmax == "full":

@@ -41,9 +41,12 @@ def check_architecture(cfg: Any) -> None:
         raise UserError(f"--embedding-size must be >= 1, got {cfg.embedding_size}")
     if cfg.cutoffs is not None and cfg.softmax != "adaptive":
         raise UserError("--cutoffs applies to --softmax adaptive only")
-    if cfg.cutoffs is not None:  # (the vocabulary may come out smaller than asked: build_model checks again)
+    if cfg.cutoffs is not None:
         c = list(cfg.cutoffs)
-        if not c or c[0] < 1 or any(b <= a for a, b in zip(c, c[1:])) or c[-1] >= cfg.vocab_size:
+        if not c or c[0] < 1 or any(b <= a for a, b in zip(c, c[1:])):  # wrong whatever the vocabulary
+            raise UserError(f"--cutoffs must be increasing integers of at least 1 (e.g. 400,2000), got "
+                            f"{','.join(map(str, c))}")
+        if c[-1] >= cfg.vocab_size:  # the vocabulary can only come out smaller: build_model checks its real size
             raise UserError(_cutoffs_message(c, cfg.vocab_size))
     if cfg.tied:
         if cfg.softmax != "full":
@@ -90,8 +93,9 @@ def target_counts(train_set: Sequence[np.ndarray], vocab_size: int) -> np.ndarra
     return np.bincount(np.concatenate([np.asarray(s[1:]) for s in train_set]), minlength=vocab_size).astype(np.int64)
 
 
-def build_model(cfg: Any, vocab_size: int, counts: np.ndarray) -> WordRNNLM:
-    """The model a training configuration asks for (a ValueError becomes a one-line UserError)."""
+def build_model(cfg: Any, vocab_size: int, counts: np.ndarray, requested_vocab_size: int | None = None) -> WordRNNLM:
+    """The model a training configuration asks for (a ValueError becomes a one-line UserError);
+    ``requested_vocab_size``: the --vocab-size asked for, when the corpus clamped it to ``vocab_size``."""
     try:
         return WordRNNLM(vocab_size, cfg.hidden_size, cfg.bptt_truncate, cfg.cell, seed=cfg.seed,
                          dtype=np.dtype(cfg.dtype), num_layers=cfg.num_layers, dropout=cfg.dropout,
@@ -100,12 +104,23 @@ def build_model(cfg: Any, vocab_size: int, counts: np.ndarray) -> WordRNNLM:
                          cutoffs=list(cfg.cutoffs) if cfg.cutoffs is not None else None)
     except ValueError as err:
         if cfg.cutoffs is not None and "cutoffs" in str(err):
-            raise UserError(_cutoffs_message(cfg.cutoffs, vocab_size)) from None
+            raise UserError(_cutoffs_message(cfg.cutoffs, vocab_size, requested_vocab_size)) from None
         raise UserError(str(err)) from None
 
 
-def _cutoffs_message(cutoffs: Any, vocab_size: int) -> str:
-    return (f"--cutoffs must be increasing integers between 1 and the vocabulary size - 1 ({vocab_size - 1}), got "
+def check_cutoffs_fit(cfg: Any, vocab_size: int, requested_vocab_size: int) -> None:
+    """Once the vocabulary is built (before any warning about it, so that the error is the one line): --cutoffs
+    below its real size, which a small corpus makes smaller than --vocab-size."""
+    if cfg.softmax == "adaptive" and cfg.cutoffs is not None and list(cfg.cutoffs)[-1] >= vocab_size:
+        raise UserError(_cutoffs_message(cfg.cutoffs, vocab_size, requested_vocab_size))
+
+
+def _cutoffs_message(cutoffs: Any, vocab_size: int, requested: int | None = None) -> str:
+    """The limit is the vocabulary's real size: the corpus's distinct tokens + UNKNOWN_TOKEN when fewer than asked."""
+    size = (f"{vocab_size - 1}: this corpus has {vocab_size - 1} distinct tokens, so its vocabulary is {vocab_size} "
+            f"rather than --vocab-size {requested}" if requested is not None and requested != vocab_size
+            else f"{vocab_size - 1}")
+    return (f"--cutoffs must be increasing integers between 1 and the vocabulary size - 1 ({size}), got "
             f"{','.join(map(str, cutoffs))}")
 
 

@@ -1,5 +1,5 @@
-"""The language model as a scoring tool: per-sentence log-probability, per-word loss, perplexity and
-out-of-vocabulary count, and a whole file's perplexity."""
+"""The language model as a scoring tool: per-sentence log-probability, loss per predicted token (each word and
+the sentence's end), perplexity and out-of-vocabulary count, and a whole file's perplexity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ class SentenceScore:
     text: str
     tokens: list[str]
     log_prob: float  # natural log of p(sentence), end token included
-    per_word_loss: float  # −log_prob / number of predicted tokens (words + end)
+    per_token_loss: float  # −log_prob / number of predicted tokens (words + end)
     perplexity: float
     oov: list[str]  # words mapped to UNKNOWN_TOKEN
     token_nats: list[float]  # −log p of each token and of the sentence end (len(tokens) + 1 values)
@@ -48,14 +48,15 @@ def score_sentences(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[str
 
 
 def corpus_perplexity(model: WordRNNLM, vocab: Vocabulary, sentences: Sequence[Sequence[str]]) -> dict[str, float]:
-    """Mean per-word loss (the tutorial's calculate_loss) and perplexity of tokenized sentences."""
+    """Mean loss per predicted token (each word and each sentence's end: the tutorial's calculate_loss) and
+    perplexity of tokenized sentences; ``tokens`` counts those predicted tokens, ``oov_rate`` is per word."""
     import numpy as np
 
     from .train import evaluate  # batched by length; the same numbers as sentence by sentence
 
     encoded = [vocab.encode(s) for s in sentences]
-    loss, words = evaluate(model, encoded, np.arange(len(encoded)))
+    loss, tokens = evaluate(model, encoded, np.arange(len(encoded)))
     oov = sum(vocab.count_oov(s) for s in sentences)
-    tokens = sum(len(s) for s in sentences)
-    return {"sentences": len(sentences), "words": words, "loss": loss, "perplexity": perplexity(loss),
-            "oov": oov, "oov_rate": oov / max(tokens, 1)}
+    words = sum(len(s) for s in sentences)
+    return {"sentences": len(sentences), "tokens": tokens, "loss": loss, "perplexity": perplexity(loss),
+            "oov": oov, "oov_rate": oov / max(words, 1)}

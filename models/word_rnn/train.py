@@ -33,7 +33,7 @@ from .init_from import InitFrom
 from .model import CELLS, PAD, WordRNNLM
 from .vocab import MIN_VOCAB_SIZE, Vocabulary, VocabSizeWarning, encode_sentences
 from .wording import perplexity, plural
-from .options import ARCHITECTURE, build_model, check_architecture, check_split_dir_options, check_tutorial, eval_mode, in_order_plan, target_counts
+from .options import ARCHITECTURE, build_model, check_architecture, check_cutoffs_fit, check_split_dir_options, check_tutorial, eval_mode, in_order_plan, target_counts
 
 OPTIMIZERS = ("sgd", "adagrad", "adam")
 SPARSE_OPTIMIZERS = ("sgd", "adagrad")  # apply the embedding's row-sparse gradient to the used rows only
@@ -41,7 +41,7 @@ DEFAULT_LR = {"sgd": 0.005, "adagrad": 0.01, "adam": 0.001}
 EVAL_BATCH = 64
 EVAL_TOKENS = 1024
 LOSS_CURVE_STEPS = 50
-DIVERGENCE_WINDOW = 50  # steps in a row above twice the uniform loss per word: a diverged run
+DIVERGENCE_WINDOW = 50  # steps in a row above twice the uniform loss per token: a diverged run
 
 
 @dataclass
@@ -177,12 +177,15 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
     if path.is_dir():
         raise UserError(f"--checkpoint {cfg.checkpoint!r} is a directory; give a file name such as "
                         f"{str(path / 'word_rnn.npz')!r}")
+    # a missing directory is created at the first save, as --out DIR's is: what must hold is its nearest existing
+    # ancestor, a writable directory
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(parent)!r}) does not exist; "
-                        "create it or choose another --checkpoint")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(parent)!r}) is not writable; "
+    existing = next(part for part in (parent, *parent.parents, Path(".")) if part.exists())
+    if not existing.is_dir():
+        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(parent)!r}) cannot be created: "
+                        f"{str(existing)!r} is a file; choose another --checkpoint")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"the directory of --checkpoint {cfg.checkpoint!r} ({str(existing)!r}) is not writable; "
                         "choose another --checkpoint")
     if cfg.resume:
         if cfg.overwrite:
@@ -201,14 +204,15 @@ def _check_legacy_checkpoint_path(cfg: TrainConfig) -> None:
 
 
 def evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
-    """Mean per-word cross-entropy (the tutorial's ``calculate_loss``) over sentences ``idx``, and word count
-    (dropout off)."""
+    """Mean cross-entropy per predicted token over sentences ``idx`` (each word and each sentence's end: the
+    tutorial's ``calculate_loss``, whose "words" include the end token), and the number of those tokens (dropout
+    off)."""
     with eval_mode(model):
         return _evaluate(model, encoded, idx)
 
 
 def _evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) -> tuple[float, int]:
-    total, words = 0.0, 0
+    total, tokens = 0.0, 0
     order = idx[np.argsort([len(encoded[i]) for i in idx], kind="stable")]
     start = 0
     while start < len(order):
@@ -220,8 +224,8 @@ def _evaluate(model: WordRNNLM, encoded: Sequence[np.ndarray], idx: np.ndarray) 
         x, y = wdata.make_batch(encoded, batch)
         losses = model.token_losses(x, y)
         total += float(losses.sum())
-        words += int((np.asarray(y) != PAD).sum())
-    return total / max(words, 1), words
+        tokens += int((np.asarray(y) != PAD).sum())
+    return total / max(tokens, 1), tokens
 
 
 class TrainStep:
@@ -261,10 +265,10 @@ class _State:
     plan: list[np.ndarray] | None = None
     steps: int = 0
     sentences: int = 0
-    words: int = 0
+    tokens: int = 0  # predicted: the words and one end per sentence (saved as "words" in checkpoints)
     best_val: float | None = None
     history: list[dict[str, float]] = field(default_factory=list)
-    # the training loss per word every LOSS_CURVE_STEPS steps, as (sentences, loss) pairs: --plot's curve
+    # the training loss per token every LOSS_CURVE_STEPS steps, as (sentences, loss) pairs: --plot's curve
     curve: list[tuple[float, float]] = field(default_factory=list)
 
 
@@ -299,17 +303,67 @@ def _refuse_conflicts(cfg: TrainConfig, stored: dict[str, Any], explicit: frozen
     refuse_resume_conflicts(conflicts)
 
 
-def _nothing_to_train(cfg: TrainConfig, training: dict[str, Any], explicit: frozenset[str]) -> None:
-    """UserError when the resumed run has already reached its goal (exit 0 with no training would look like success)."""
+@dataclass
+class _Limits:
+    """How far this session trains: to ``epochs`` (None: no limit) and a total of ``max_sentences``. They are the
+    run's goal, except that ``--resume --max-time S`` alone on a run that has reached its goal trains past it for
+    S seconds (as char-rnn's --max-iters): ``past_goal`` names the goals passed, which the checkpoints keep."""
+
+    epochs: int | None
+    max_sentences: int | None
+    past_goal: tuple[str, ...] = ()
+
+
+def _goal_reached(cfg: TrainConfig, epoch: int, sentences: int) -> list[str]:
+    """The run's goals (``--epochs N``, ``--max-sentences N``) already reached at ``epoch``, ``sentences``."""
+    reached = [f"--epochs {cfg.epochs}"] if epoch >= cfg.epochs else []
+    if cfg.max_sentences is not None and sentences >= cfg.max_sentences:
+        reached.append(f"--max-sentences {cfg.max_sentences}")
+    return reached
+
+
+def _session_limits(cfg: TrainConfig, training: dict[str, Any] | None, explicit: frozenset[str]) -> _Limits:
+    """The limits of this session; UserError when a resumed run has already reached its goal (exit 0 with no
+    training would look like success)."""
+    if training is None:
+        return _Limits(cfg.epochs, cfg.max_sentences)
     epoch, sentences = int(training["epoch"]), int(training["sentences"])
+    reached = _goal_reached(cfg, epoch, sentences)
+    if reached and cfg.max_time is not None and not explicit & {"epochs", "max_sentences"}:
+        # --max-time alone: this session trains that long past the goal; the run's own goal stays its goal, so a
+        # later plain --resume still has nothing to do
+        return _Limits(None if epoch >= cfg.epochs else cfg.epochs,
+                       None if any(r.startswith("--max-sentences") for r in reached) else cfg.max_sentences,
+                       tuple(reached))
     if epoch >= cfg.epochs:
         origin = "" if "epochs" in explicit else " (the goal saved in the checkpoint)"
         raise UserError(f"nothing to train: the checkpoint is already at epoch {epoch} and --epochs is "
-                        f"{cfg.epochs}{origin}; pass a larger --epochs")
+                        f"{cfg.epochs}{origin}; pass a larger --epochs (or --max-time alone)")
     if cfg.max_sentences is not None and sentences >= cfg.max_sentences:
         origin = "" if "max_sentences" in explicit else " (the goal saved in the checkpoint)"
         raise UserError(f"nothing to train: the checkpoint has already trained {plural(sentences, 'sentence')} and "
-                        f"--max-sentences is {cfg.max_sentences}{origin}; pass a larger --max-sentences")
+                        f"--max-sentences is {cfg.max_sentences}{origin}; pass a larger --max-sentences (or "
+                        "--max-time alone)")
+    return _Limits(cfg.epochs, cfg.max_sentences)
+
+
+def _continue_hint(resume: str, cfg: TrainConfig, limits: _Limits, epoch: int, sentences: int, session: int,
+                   n_train: int) -> str:
+    """A command that continues the run from where it stopped: ``resume`` (``--resume OUT/last.npz``) alone while
+    the run's goal is not reached; past it, with this session's --max-time again (a session that trained past
+    the goal) or a goal further on (as many sentences again as this session trained, the epochs they need)."""
+    if not _goal_reached(cfg, epoch, sentences):
+        return resume
+    if limits.past_goal and cfg.max_time is not None:
+        return f"{resume} --max-time {cfg.max_time:g}"
+    options, epochs = [], epoch + 1 if epoch >= cfg.epochs else 0
+    if cfg.max_sentences is not None and sentences >= cfg.max_sentences:
+        target = sentences + max(session, 1)
+        options.append(f"--max-sentences {target}")
+        epochs = max(epochs, math.ceil(target / max(n_train, 1)))  # an epoch is n_train sentences
+    if epochs > cfg.epochs:
+        options.append(f"--epochs {epochs}")
+    return " ".join([resume, *options])
 
 
 def _other_data(cfg: TrainConfig) -> UserError:
@@ -321,7 +375,7 @@ def _other_data(cfg: TrainConfig) -> UserError:
 
 
 def _best_measure(path: Path) -> tuple[Hashable, float | None]:
-    """What a checkpoint's best value measures (the loss per word of the validation sentences of one corpus, split
+    """What a checkpoint's best value measures (the loss per token of the validation sentences of one corpus, split
     and vocabulary), and the value: RunFiles keeps an earlier run's best.previous.npz until this run's best is at
     least as good by it."""
     obj = load_checkpoint(path)
@@ -374,7 +428,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     validate(cfg)
     if ckpt is not None:
         restore_model(ckpt, cfg.resume)  # a corrupt model is named before any goal or data problem
-        _nothing_to_train(cfg, ckpt["training"], explicit)
+    limits = _session_limits(cfg, ckpt["training"] if ckpt is not None else None, explicit_options(cfg))
     lr = cfg.lr if cfg.lr is not None else DEFAULT_LR[cfg.optimizer]
 
     if cfg.data is None:
@@ -395,6 +449,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             warnings.simplefilter("always", VocabSizeWarning)
             vocab = Vocabulary.build(corpus.sentences, cfg.vocab_size)
         vocab_warnings = [str(w.message) for w in caught]
+        check_cutoffs_fit(cfg, len(vocab), requested_vocab)
         cfg.vocab_size = len(vocab)
         check_memory(len(vocab), cfg.hidden_size, 1, cfg.cell, np.dtype(cfg.dtype).itemsize,
                      min(cfg.batch_size, len(corpus.sentences)) * max(len(s) for s in corpus.sentences),
@@ -425,7 +480,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             raise _other_data(cfg)
         say(vocab.summary())
     if ckpt is None and init is None:  # (an --init-from model keeps its weights and its softmax layout)
-        model = build_model(cfg, len(vocab), target_counts(train_set, len(vocab)))
+        model = build_model(cfg, len(vocab), target_counts(train_set, len(vocab)), requested_vocab)
     lengths = np.asarray([len(s) - 1 for s in train_set])
     print_val = f"{len(val_idx)} validation" if len(val_idx) else "no validation (loss reported on training sentences)"
     say(f"{plural(len(train_set), 'training sentence')}, {print_val}; model {model.config()}")
@@ -452,30 +507,34 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             get_generator().bit_generator.state = json.loads(tr["dropout_rng"])
         st = _State(epoch=int(tr["epoch"]), position=int(tr["position"]),
                     plan=wdata.unpack_plan(tr["plan"]) if tr["plan"] is not None else None,
-                    steps=int(tr["steps"]), sentences=int(tr["sentences"]), words=int(tr["words"]),
+                    steps=int(tr["steps"]), sentences=int(tr["sentences"]), tokens=int(tr["words"]),
                     best_val=tr["best_val"], history=list(tr["history"]),
                     curve=[(float(n), float(v)) for n, v in zip(*_curve_arrays(tr.get("curve")))])
         # epochs counted as the progress lines count them: complete ones (3.42 is 42% into the fourth)
         say(f"resuming from {cfg.resume!r}: {plural(st.epoch, 'epoch')} complete, {plural(st.sentences, 'sentence')} "
             "trained on")
+        if limits.past_goal:
+            say(f"the run has reached its goal ({', '.join(limits.past_goal)}): training on past it for --max-time "
+                f"{cfg.max_time:g} s (the checkpoints keep that goal)")
 
         def best_of(path: Path) -> float | None:
             recorded = load_checkpoint(path).get("training") or {}
             return recorded.get("best_val") if recorded.get("fingerprint") == digest else None
         st.best_val = better_best(st.best_val, best, best_of)
+    first_sentences = st.sentences  # where this session starts
 
     def snapshot() -> dict[str, Any]:
         return {
             "epoch": st.epoch, "position": st.position,
             "plan": wdata.pack_plan(st.plan) if st.plan is not None else None,
-            "steps": st.steps, "sentences": st.sentences, "words": st.words, "best_val": st.best_val,
+            "steps": st.steps, "sentences": st.sentences, "words": st.tokens, "best_val": st.best_val,
             "history": st.history, "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict() if sched is not None else None,
             "rng": json.dumps(rng.bit_generator.state), "dropout_rng": json.dumps(get_generator().bit_generator.state),
             "fingerprint": digest,
             "curve": {"sentences": np.asarray([c[0] for c in st.curve], dtype=np.float64),
                       "loss": np.asarray([c[1] for c in st.curve], dtype=np.float64)},
-            "card": render_card(card, st.epoch, st.position, len(st.plan or ()), st.sentences, st.words, st.steps,
+            "card": render_card(card, st.epoch, st.position, len(st.plan or ()), st.sentences, st.tokens, st.steps,
                                 cfg.batch_size, st.best_val),
         }
 
@@ -501,7 +560,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
 
     def run_eval(schedule: bool = True) -> float:
         """Evaluate, report, save best.npz when better; ``schedule``: also let the lr schedule see the loss."""
-        loss, words = evaluate(model, encoded, eval_idx)
+        loss, tokens = evaluate(model, encoded, eval_idx)
         which = "validation" if len(val_idx) else "training"
         if not math.isfinite(loss):
             raise UserError(f"the {which} loss became {loss} after {st.steps} steps: training diverged; "
@@ -514,8 +573,8 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
             st.history.append({"sentences": float(st.sentences), "loss": loss, "lr": prev_lr})
         note = f"; loss rose, lr halved to {now_lr:g}" if now_lr < prev_lr else ""
         progress = st.epoch + (st.position / len(st.plan) if st.plan else 0.0)
-        say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per word, "
-            f"perplexity {perplexity(loss):.2f} over {plural(words, 'word')}{note}")
+        say(f"epoch {progress:.2f} ({plural(st.sentences, 'sentence')}): {which} loss {loss:.4f} per token, "
+            f"perplexity {perplexity(loss):.2f} over {plural(tokens, 'token')} (words + sentence ends){note}")
         # a model that predicts worse than a uniform guess over the vocabulary is never a run's best
         if len(val_idx) and watch.better_than_uniform(loss) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
@@ -523,15 +582,16 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                 save() and save(best)
         return loss
 
-    total_planned = cfg.epochs * len(train_set)
-    if cfg.max_sentences is not None:
-        total_planned = min(total_planned, cfg.max_sentences)
-    bar = progress_bar(total_planned, min(st.sentences, total_planned), "sent", quiet=cfg.quiet, smoothing=0.05)
-    budget = Budget(max_time=cfg.max_time, max_count=cfg.max_sentences, count_name="max-sentences")
+    total_planned = None if limits.epochs is None else limits.epochs * len(train_set)
+    if limits.max_sentences is not None:
+        total_planned = min(total_planned or limits.max_sentences, limits.max_sentences)
+    bar = progress_bar(total_planned, st.sentences if total_planned is None else min(st.sentences, total_planned),
+                       "sent", quiet=cfg.quiet, smoothing=0.05)
+    budget = Budget(max_time=cfg.max_time, max_count=limits.max_sentences, count_name="max-sentences")
     card = results_card(cfg, len(train_set), len(val_idx), read_card(ckpt) if ckpt is not None else None,
                         resumed=ckpt is not None)
     budget.start()  # the corpus is ready: --max-time counts training from here
-    recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
+    recent_loss, recent_tokens, tok_t0, tok_count = 0.0, 0, time.perf_counter(), 0
     stop_reason = "done"
     model.set_sparse_gradients(cfg.optimizer in SPARSE_OPTIMIZERS)
     model.train()
@@ -540,7 +600,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
     with interrupt, np.errstate(over="ignore", invalid="ignore"):
         interrupted_line(lambda: f"interrupted again, before the run could save; {files.kept_message()}")
         try:
-            while st.epoch < cfg.epochs:
+            while limits.epochs is None or st.epoch < limits.epochs:
                 if st.plan is None:
                     if cfg.tutorial and st.epoch % cfg.evaluate_loss_after == 0:
                         run_eval()  # train_with_sgd: the loss on the training set before the epoch's steps
@@ -557,28 +617,30 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                     batch = st.plan[st.position]
                     x, y = wdata.make_batch(train_set, batch)
                     value = step(x, y)
-                    n_words = int(np.count_nonzero(np.asarray(y) != PAD))
-                    per_word = value * len(batch) / max(n_words, 1)
-                    if watch.update(per_word):
-                        raise UserError(f"{watch.message(per_word, f'at step {st.steps + 1}')}; {files.kept_message()}; "
+                    n_tokens = int(np.count_nonzero(np.asarray(y) != PAD))
+                    per_token = value * len(batch) / max(n_tokens, 1)
+                    if watch.update(per_token):
+                        raise UserError(f"{watch.message(per_token, f'at step {st.steps + 1}')}; {files.kept_message()}; "
                                         f"lower --lr (now {opt.param_groups[0]['lr']:g}) or use --clip")
                     st.position += 1
                     st.steps += 1
                     st.sentences += len(batch)
-                    st.words += n_words
+                    st.tokens += n_tokens
                     recent_loss += value * len(batch)
-                    recent_words += n_words
-                    tok_count += n_words
+                    recent_tokens += n_tokens
+                    tok_count += n_tokens
                     bar.update(len(batch))
                     if st.steps % LOSS_CURVE_STEPS == 0:
                         now = time.perf_counter()
-                        st.curve.append((float(st.sentences), recent_loss / max(recent_words, 1)))
+                        st.curve.append((float(st.sentences), recent_loss / max(recent_tokens, 1)))
                         if not cfg.quiet:
-                            bar.set_postfix(loss=f"{st.curve[-1][1]:.3f}",
-                                            tok_s=f"{tok_count / max(now - tok_t0, 1e-9):.0f}", refresh=False)
-                        recent_loss, recent_words, tok_t0, tok_count = 0.0, 0, now, 0
+                            bar.set_postfix({"loss": f"{st.curve[-1][1]:.3f}",
+                                             "tokens/s": f"{tok_count / max(now - tok_t0, 1e-9):.0f}"}, refresh=False)
+                        recent_loss, recent_tokens, tok_t0, tok_count = 0.0, 0, now, 0
                     if on_step is not None:
                         on_step(st.steps)
+                    if st.position == len(st.plan) and not cfg.tutorial:
+                        continue  # the epoch's end (below) validates and saves this very model: once, not twice
                     if cfg.eval_every is not None and st.sentences // cfg.eval_every != (st.sentences - len(batch)) // cfg.eval_every:
                         run_eval()
                         if saved_at[0] != st.steps:
@@ -613,12 +675,14 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         note = files.previous_best_note()
         if note is not None:
             files.warn(note)
+        hint = _continue_hint(resume_hint, cfg, limits, st.epoch, st.sentences, st.sentences - first_sentences,
+                              len(train_set))
         if stop_reason == "interrupted":  # a status report on stderr, like char-rnn's: stdout keeps the run's lines
             tqdm.write(f"interrupted: saved {str(last_path)!r} ({plural(st.sentences, 'sentence')} done); "
-                       f"continue with {resume_hint}", file=sys.stderr)
+                       f"continue with {hint}", file=sys.stderr)
         elif stop_reason != "done":
             say(f"stopped ({stop_reason}) after {plural(st.sentences, 'sentence')}; saved {str(last_path)!r} "
-                f"(continue with {resume_hint})")
+                f"(continue with {hint})")
         else:
             best_note = ""
             if len(val_idx):
@@ -626,7 +690,7 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
                              else "; no model better than a uniform guess yet, so no best model")
             say(f"finished {cfg.epochs} epoch(s); saved {str(last_path)!r}" + best_note)
     elapsed = budget.elapsed()
-    return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "words": st.words,
+    return {"stop": stop_reason, "steps": st.steps, "sentences": st.sentences, "tokens": st.tokens,
             "history": st.history, "elapsed": elapsed, "model": model, "vocab": vocab}
 
 
@@ -643,5 +707,5 @@ def _plot(st: _State, path: Path, model: WordRNNLM, which: str) -> None:
     cfg = model.config()
     plot_curves(path, [(curve[:, 0], curve[:, 1], f"training (mean of {LOSS_CURVE_STEPS} steps)", "-"),
                        ([e[0] for e in evals], [e[1] for e in evals], which, "o-")],
-                xlabel="training sentences", ylabel="loss per word (nats)",
+                xlabel="training sentences", ylabel="loss per token (nats; words and sentence ends)",
                 title=f"word-rnn: {cfg['cell']}, vocabulary {cfg['vocab_size']}, hidden {cfg['hidden_size']}")
