@@ -86,6 +86,8 @@ def test_the_same_assignments_agree_with_torch():
     ("p.data.add_(p.grad, alpha=-0.1)", ".add_"),
     ("p.grad.zero_()", ".zero_"),
     ("p.data.view(-1)", ".reshape(...)"),
+    ("p.data.max(1, keepdim=True)", "axis= and keepdims="),
+    ("p.data.mean(dim=0)", "axis= and keepdims="),
 ])
 def test_an_uncaught_error_from_a_tensor_method_on_data_ends_with_one_hint(tmp_path, line, shown):
     script = tmp_path / "port.py"

@@ -12,9 +12,11 @@ from . import autograd as _autograd
 
 _autograd.gradcheck = gradcheck  # PyTorch's torch.autograd.gradcheck (autograd.py sits below gradcheck.py)
 from .tensor import Size, Tensor, return_types
-from .autograd_grad import grad as _grad
+from .autograd_grad import backward as _backward, grad as _grad
 
 _autograd.grad = _grad  # torch.autograd.grad (it needs Tensor, which autograd.py sits below)
+_autograd.backward = _backward  # torch.autograd.backward
+from .autograd import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402  (torch.is_anomaly_enabled)
 from .sparse import RowSparseGrad
 from .serialization import load, save
 from .safetensors_format import load_safetensors, safetensors_metadata, save_safetensors
@@ -37,7 +39,7 @@ from .random import Generator, manual_seed, seed, initial_seed
 
 __all__ = [
     "Tensor", "RowSparseGrad", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
-    "inference_mode", "set_grad_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
+    "inference_mode", "set_grad_enabled", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_default_dtype", "get_default_dtype", "gradcheck", "GradcheckError",
     "F", "nn", "onnx", "optim", "utils", "save", "load", "save_safetensors", "load_safetensors", "safetensors_metadata", "manual_seed", "seed", "initial_seed", "Generator", "return_types",
     "device", "cuda", "accelerator", "backends", "Size",
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",

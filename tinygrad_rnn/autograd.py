@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import sys
+import warnings
 import weakref
 from heapq import heappop, heappush
 from typing import Any, Callable
@@ -63,6 +64,71 @@ class _GradMode:
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+_anomaly = False  # anomaly mode: a backward that returns NaN raises, naming its node
+_anomaly_check_nan = True
+
+
+def is_anomaly_enabled() -> bool:
+    """``torch.is_anomaly_enabled()``."""
+    return _anomaly
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """``torch.is_anomaly_check_nan_enabled()``."""
+    return _anomaly_check_nan
+
+
+class set_detect_anomaly:
+    """``torch.autograd.set_detect_anomaly(mode, check_nan=True)``: anomaly mode on or off, at once (a call)
+    or for a block (``with``); back to what it was when the block ends. With it on, a backward function that
+    returns NaN raises ``RuntimeError("Function 'MulBackward0' returned nan values in its 0th output.")``."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        global _anomaly, _anomaly_check_nan
+        self._previous = (_anomaly, _anomaly_check_nan)
+        _anomaly, _anomaly_check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        global _anomaly, _anomaly_check_nan
+        _anomaly, _anomaly_check_nan = self._previous
+
+
+class detect_anomaly:
+    """``with torch.autograd.detect_anomaly(check_nan=True):`` (or as a decorator): anomaly mode for the block
+    (see ``set_detect_anomaly``). As in PyTorch it warns once that it slows things down."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only "
+                      "be enabled for debugging.", stacklevel=2)
+
+    def __enter__(self) -> None:
+        self._mode = set_detect_anomaly(True, self.check_nan)
+
+    def __exit__(self, *exc: object) -> None:
+        self._mode.__exit__()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def _check_nan_grads(ctx: Any, input_grads: tuple[Any, ...]) -> None:
+    for i, g in enumerate(input_grads):
+        if g is None:
+            continue
+        # a row-sparse gradient's rows; a factored one's factors (a NaN there is a NaN in the product)
+        parts = (g.values,) if type(g) is RowSparseGrad else (g.left, g.right) if type(g) is LowRankGrad else (g,)
+        if any(np.isnan(np.asarray(p)).any() for p in parts if np.asarray(p).dtype.kind in "fc"):
+            raise RuntimeError(f"Function '{ctx.name()}' returned nan values in its {i}th output.")
 
 
 class no_grad(_GradMode):
@@ -563,6 +629,8 @@ def _walk(heap: list[tuple[int, Tensor]], leaves: list[Tensor], pending: dict[in
         input_grads = ctx.fn.backward(ctx, g)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if _anomaly and _anomaly_check_nan:
+            _check_nan_grads(ctx, input_grads)
         n = len(input_grads)
         if n > len(inputs) and all(pg is None for pg in input_grads[len(inputs):]):
             # as torch: trailing Nones for optional forward arguments the call did not pass are dropped

@@ -9,7 +9,7 @@ import numpy as np
 from .autograd import run_backward
 from .tensor import Tensor
 
-__all__ = ["grad"]
+__all__ = ["grad", "backward"]
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -72,3 +72,30 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                    "allow_unused=True to get None for it")
         result.append(None if value is None else Tensor(value))
     return tuple(result)
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
+    """``torch.autograd.backward``: accumulate into ``.grad`` the gradient of the sum of each tensor times its
+    ``grad_tensors`` entry (omitted for one-element tensors), as ``tensors[i].backward(grad_tensors[i])`` for all
+    of them at once."""
+    outs = _as_list(tensors)
+    if grad_variables is not None:  # torch's old name
+        grad_tensors = grad_variables
+    ups = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
+    if len(ups) != len(outs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs: got {len(outs)} tensors and "
+                           f"{len(ups)} gradients")
+    if len(outs) == 1:
+        outs[0].backward(ups[0], retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        return
+    total = None  # one root over every output: a graph they share is walked once
+    for out, up in zip(outs, ups):
+        if up is None:
+            if out.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            term = out.sum()
+        else:
+            term = (out * (up if isinstance(up, Tensor) else Tensor(np.asarray(up, dtype=out.data.dtype)))).sum()
+        total = term if total is None else total + term
+    total.backward(retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)

@@ -49,12 +49,37 @@ def _as_tensor(x: Any) -> Tensor:
 def _module_level(name: str) -> Callable[..., Any]:
     method = getattr(Tensor, name)
 
-    def fn(input: Any, *args: Any, **kwargs: Any) -> Any:
-        return getattr(_as_tensor(input), name)(*args, **kwargs)
+    def fn(input: Any, *args: Any, out: Any = None, **kwargs: Any) -> Any:
+        result = getattr(_as_tensor(input), name)(*args, **kwargs)
+        return result if out is None else write_out(name, result, out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``torch.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{method.__doc__ or ''}"
     return fn
+
+
+def write_out(name: str, result: Any, out: Any) -> Any:
+    """``torch.<name>(..., out=out)``: ``result`` written into ``out`` (a Tensor, or a tuple of them for a
+    tuple result), resized if its shape differs, as PyTorch does; ``out`` is returned. Not differentiable, as
+    in PyTorch (an error while grad mode records a graph through it)."""
+    from .autograd import is_grad_enabled, no_grad
+
+    results, outs = (tuple(result), tuple(out)) if isinstance(result, tuple) else ((result,), (out,))
+    if len(outs) != len(results) or not builtins.all(isinstance(o, Tensor) for o in outs):
+        wanted = f"a tuple of {len(results)} Tensors" if len(results) > 1 else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {wanted}, not {type(out).__name__}")
+    if is_grad_enabled() and builtins.any(t.requires_grad for t in (*outs, *results)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    with no_grad():
+        for o, r in zip(outs, results):
+            r = r if isinstance(r, Tensor) else Tensor(np.asarray(r))
+            if not np.can_cast(r.dtype, o.dtype, "same_kind"):
+                raise RuntimeError(f"result type {r.dtype} can't be cast to the desired output type {o.dtype}")
+            if o.shape != r.shape:
+                o.data = np.empty(r.shape, dtype=o.dtype)  # torch resizes out to the result's shape
+            o.copy_(r)
+    return out
 
 
 for _name in _METHODS:

@@ -13,6 +13,7 @@ from types import TracebackType
 
 _NO_ATTRIBUTE = re.compile(r"'numpy\.ndarray' object has no attribute '(\w+)'")
 _VIEW_DTYPE = re.compile(r"Cannot interpret '[^']*' as a data type")
+_NUMPY_KEYWORD = re.compile(r"^_\w+\(\) got an unexpected keyword argument '(dim|keepdim)'")  # numpy's _amax, _mean
 README_SECTION = "'Coming from PyTorch' in the README"
 
 
@@ -28,6 +29,10 @@ def hint_for(error: BaseException) -> str | None:
                     f"numpy arrays, and numpy has no .{name}: write "
                     f"that line with numpy (an update: p.data -= lr * p.grad), or call .{name} on the Tensor itself "
                     f"(under torch.no_grad() to change a parameter); see {README_SECTION}")
+    if isinstance(error, TypeError) and _NUMPY_KEYWORD.search(str(error)):
+        return ("hint: in tinygrad_rnn, .data, .grad and what a custom Function's forward/backward receive are "
+                "numpy arrays, whose reductions take axis= and keepdims= (and .max(1) gives the values only: "
+                f"use .argmax(1) for the indices); or call it on the Tensor itself; see {README_SECTION}")
     if isinstance(error, TypeError) and _VIEW_DTYPE.search(str(error)):
         return ("hint: in tinygrad_rnn, .data, .grad and what a custom Function's forward/backward receive are "
                 "numpy arrays, whose .view() takes a dtype: use "

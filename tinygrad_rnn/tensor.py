@@ -22,6 +22,24 @@ from .sparse import RowSparseGrad
 from .tensor_str import tensor_repr
 
 
+def _backward_into(root: Tensor, grad: np.ndarray, inputs: Any, retain_graph: bool) -> None:
+    """``root.backward(grad, inputs=inputs)``: only the given tensors' ``.grad`` is accumulated."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    capture: dict[int, Any] = {id(t): None for t in inputs}
+    run_backward(root, grad, retain_graph, capture=capture)
+    for t in inputs:
+        g = capture[id(t)]
+        if g is None:  # the root does not depend on it: its .grad stays as it was
+            continue
+        g = np.asarray(g, dtype=t.data.dtype)
+        t._grad = g if t._grad is None else t.grad + g
+
+
 def _assigned_grad(tensor: Tensor, value: Any) -> Any:
     """What ``tensor.grad = value`` stores, with PyTorch's checks: a Tensor is stored as its array (``.grad``
     is a numpy array here); a gradient of another shape or dtype is refused, as torch refuses it."""
@@ -210,31 +228,41 @@ class Tensor:
         autograd.share_version(self, out)
         return out
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (PyTorch's signature).
 
-        ``grad`` is the upstream gradient (same shape as self); it may be omitted for a one-element tensor.
-        The graph is freed afterwards unless ``retain_graph=True``.
+        ``gradient`` is the upstream gradient (same shape as self); it may be omitted for a one-element tensor.
+        The graph is freed afterwards unless ``retain_graph=True``. ``inputs`` (a Tensor or a sequence of them):
+        only their ``.grad`` is accumulated (they may be non-leaf tensors), as in PyTorch. ``create_graph=True``
+        (differentiating the gradient again) is not provided: backward runs on numpy arrays.
         """
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True) is not provided here: backward runs on numpy "
+                                      "arrays, so gradients cannot be differentiated again")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the computation had "
                 "requires_grad=True (or it ran under no_grad())"
             )
-        if grad is None:
+        if gradient is None:
             if self.data.size != 1:
                 raise ValueError(
                     f"backward() without a gradient needs a scalar output, this one has shape {self.shape}; "
-                    "reduce it first (e.g. .sum()) or pass backward(grad) of that shape"
+                    "reduce it first (e.g. .sum()) or pass backward(gradient) of that shape"
                 )
             grad_array = np.ones_like(self.data)
         else:
-            grad_array = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype, copy=True)
+            grad_array = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype,
+                                  copy=True)
             if grad_array.shape != self.data.shape:
                 raise ValueError(
-                    f"backward(grad): grad has shape {grad_array.shape} but the tensor has shape {self.shape}"
+                    f"backward(gradient): gradient has shape {grad_array.shape} but the tensor has shape {self.shape}"
                 )
-        run_backward(self, grad_array, retain_graph)
+        if inputs is not None:
+            _backward_into(self, grad_array, inputs, bool(retain_graph))
+            return
+        run_backward(self, grad_array, bool(retain_graph))
 
     # ---- arithmetic -------------------------------------------------------------------------
     # the arithmetic operators and the elementwise functions of recurrent steps call their op in one frame
