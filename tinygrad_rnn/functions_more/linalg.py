@@ -1,5 +1,6 @@
-"""``torch.linalg``: this module is the namespace (the attribute ``tinygrad_rnn.linalg``), with PyTorch's names, signatures,
-defaults, named-tuple results and errors. Real float tensors; every function batches over leading dimensions.
+"""``torch.linalg``: this module is the namespace (the attribute ``tinygrad_rnn.linalg``), with PyTorch's names,
+signatures, defaults, named-tuple results and errors. Real float tensors; every function batches over leading
+dimensions.
 
 The differentiable ops are in ops/linalg.py (numpy.linalg underneath); norms and matrix powers are
 compositions of them and of Tensor methods. An unknown name raises AttributeError naming what is provided.
@@ -35,7 +36,8 @@ return_types.linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals",
 
 
 class LinAlgError(RuntimeError):
-    """``torch.linalg.LinAlgError``: the input has no such decomposition or inverse (singular, not positive-definite)."""
+    """``torch.linalg.LinAlgError``: the input has no such decomposition or inverse (singular, not
+    positive-definite)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -114,7 +116,8 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Sequence[int] = (-2, -1), keepdim
     if t.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if isinstance(dim, (int, np.integer)) or len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim if isinstance(dim, (int, np.integer)) else ' '.join(map(str, dim))}")
+        got = dim if isinstance(dim, (int, np.integer)) else " ".join(map(str, dim))
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {got}")
     d0, d1 = (_check_dim(d, t.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
