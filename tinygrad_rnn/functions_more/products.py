@@ -1,9 +1,9 @@
-"""Matrix and vector products: mv, addmm ... baddbmm, tensordot, kron, trace, cross, and torch.linalg's few."""
+"""Matrix and vector products: mv, addmm ... baddbmm, tensordot, kron, trace, cross, and the functions behind
+torch.linalg's cross, multi_dot, vecdot and vector_norm (the namespace is linalg.py)."""
 from __future__ import annotations
 
 import builtins
 import math
-from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
@@ -15,7 +15,7 @@ from ._common import _axes, _t
 
 __all__ = [
     "mv", "addmm", "addmv", "addr", "addbmm", "baddbmm", "vdot", "tensordot", "kron", "trace", "cross",
-    "chain_matmul", "linalg",
+    "chain_matmul",
 ]
 
 
@@ -190,8 +190,3 @@ def _masked_pow(t: Tensor, e: float) -> Tensor:
     with np.errstate(divide="ignore"):
         at_zero = np.power(np.zeros((), dtype=t.dtype), e)  # 0 for e > 0, inf for e < 0
     return (t.masked_fill(zero, 1) ** e).masked_fill(zero, at_zero)
-
-
-linalg = SimpleNamespace(cross=_linalg_cross, multi_dot=multi_dot, vecdot=_vecdot, vector_norm=_vector_norm,
-                         matmul=lambda input, other: _t(input).matmul(other))
-"""A few of ``torch.linalg``'s functions: cross, multi_dot, vecdot, vector_norm, matmul."""
