@@ -78,3 +78,8 @@ from .upsampling import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, 
                          upsample_nearest)
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
+
+# padding modes live in tensor_ops.pad; instance norm, unfold / fold and more
+from .normalization import instance_norm  # noqa: E402
+
+__all__ += ["instance_norm"]
