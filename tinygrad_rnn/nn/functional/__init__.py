@@ -81,5 +81,6 @@ __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", 
 
 # padding modes live in tensor_ops.pad; instance norm, unfold / fold and more
 from .normalization import instance_norm  # noqa: E402
+from .folding import fold, unfold  # noqa: E402
 
-__all__ += ["instance_norm"]
+__all__ += ["instance_norm", "unfold", "fold"]
