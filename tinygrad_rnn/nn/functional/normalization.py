@@ -1,4 +1,4 @@
-"""Normalization: layer_norm, rms_norm, group_norm, batch_norm and instance_norm."""
+"""Normalization: layer_norm, rms_norm, group_norm, batch_norm, instance_norm and local_response_norm."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -167,3 +167,20 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """``x / (k + alpha * mean of x^2 over size neighbouring channels) ** beta`` for ``(N, C, *)``: the window
+    spans channels ``c - size // 2 .. c + (size - 1) // 2``, zero beyond the edges (PyTorch's average pooling)."""
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.data.size == 0:
+        return x
+    C = x.shape[1]
+    widths = [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2)
+    squares = ops.Pad.apply(x * x, widths=widths, value=0.0)
+    window = squares[:, 0:C]
+    for i in range(1, size):
+        window = window + squares[:, i:i + C]
+    return x / (window * (alpha / size) + k) ** beta
