@@ -80,3 +80,13 @@ def test_padding_layers_match_torch(kind, dims, padding):
 def test_circular_pad_layer_checks_input_dims():
     with pytest.raises(ValueError, match="expected 3D or 4D input"):
         tg.nn.CircularPad2d(1)(tg.zeros(2, 3))
+
+
+@pytest.mark.parametrize("path", ["padding", "instancenorm", "fold", "pooling", "normalization"])
+def test_new_layers_are_at_pytorchs_module_paths(path):
+    import importlib
+
+    theirs = importlib.import_module(f"torch.nn.modules.{path}")
+    ours = importlib.import_module(f"tinygrad_rnn.nn.modules.{path}")
+    names = [n for n in theirs.__all__ if isinstance(getattr(tg.nn, n, None), type)]
+    assert names and all(getattr(ours, n) is getattr(tg.nn, n) for n in names)
