@@ -94,3 +94,11 @@ _hints.install()
 from .nn.functional.distances import cdist  # noqa: E402
 
 __all__ += ["cdist"]
+
+# torch.autograd.functional (jacobian, vjp, jvp; hessian/hvp/vhp raise), also importable by that dotted path
+import sys as _sys  # noqa: E402
+
+from . import autograd_functional as _autograd_functional  # noqa: E402
+
+_autograd.functional = _autograd_functional
+_sys.modules[f"{__name__}.autograd.functional"] = _autograd_functional

@@ -5,7 +5,8 @@
 # or compositions of differentiable Tensor methods.
 from __future__ import annotations
 
-from . import aliases, creation_random, elementwise, indexing, linalg, logical, matrix_functions, products, reductions
+from . import (aliases, arrangement, creation_random, elementwise, indexing, linalg, logical, matrix_functions,
+               products, reductions)
 from .aliases import *  # noqa: F403
 from .aliases import _nelement
 from .creation_random import *  # noqa: F403
@@ -20,10 +21,11 @@ from .logical import _lshift, _rand, _ror, _rshift, _rxor, _xor
 from .products import *  # noqa: F403
 from .products import multi_dot  # noqa: F401 (linalg.multi_dot's function, reachable here as before)
 from .reductions import *  # noqa: F403
+from .arrangement import *  # noqa: F403
 
 # the names this package adds to torch, in the order of its sections
 __all__ = [*elementwise.__all__, *aliases.__all__, *products.__all__, *reductions.__all__, *logical.__all__,
-           *creation_random.__all__, *indexing.__all__, *matrix_functions.__all__, "linalg"]
+           *creation_random.__all__, *indexing.__all__, *matrix_functions.__all__, "linalg", *arrangement.__all__]
 
 METHODS = {  # method name -> function (self first)
     **{n: globals()[n] for n in _FLOAT_UNARY},
@@ -36,6 +38,7 @@ METHODS = {  # method name -> function (self first)
         "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "bernoulli", "diag_embed",
         "diagflat", "unfold", "masked_scatter", "index_copy", "index_put", "put", "inverse", "det", "logdet",
         "slogdet", "matrix_power", "pinverse", "cholesky_solve")},
+    **{n: globals()[n] for n in arrangement.__all__},
     "polygamma": _polygamma_method, "nelement": _nelement, "index_put_": _index_put_, "index_copy_": _index_copy_,
     "masked_scatter_": _masked_scatter_, "put_": _put_, "bernoulli_": _bernoulli_,
     "__xor__": _xor, "__rxor__": _rxor, "__rand__": _rand, "__ror__": _ror, "__lshift__": _lshift,

@@ -78,3 +78,12 @@ from .upsampling import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, 
                          upsample_nearest)
 
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
+
+# padding modes live in tensor_ops.pad; instance norm, unfold / fold and more
+from .normalization import instance_norm, local_response_norm  # noqa: E402
+from .folding import fold, unfold  # noqa: E402
+from .unpooling import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402
+from .sampling import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["instance_norm", "local_response_norm", "unfold", "fold", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+            "affine_grid", "grid_sample"]

@@ -1,4 +1,4 @@
-"""Normalization: layer_norm, rms_norm, group_norm and batch_norm."""
+"""Normalization: layer_norm, rms_norm, group_norm, batch_norm, instance_norm and local_response_norm."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -119,3 +119,68 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each (sample, channel) of ``(N, C, *spatial)`` over its spatial values, then ``* weight + bias``
+    (each ``(C,)``).
+
+    ``use_input_stats``: by each instance's own mean and biased variance; the running statistics (``(C,)``,
+    when given) move in place by ``momentum`` towards the batch mean of the instances' means and *unbiased*
+    variances, as PyTorch. Otherwise by ``running_mean`` / ``running_var``, which must then be given.
+    """
+    from ...autograd import bump_version
+
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected an input of at least 3 dimensions (N, C, ...), got shape {x.shape}")
+    N, C = x.shape[:2]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"instance_norm: {name} must have shape ({C},) for input {x.shape}, got {tuple(t.shape)}")
+    shape = (1, C) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        n = int(np.prod(x.shape[2:]))
+        if n == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(x.shape)}")
+        stats: list = []
+        # each instance as one channel of a batch of one: the batch norm statistics are then per instance
+        out = ops.BatchNorm.apply(x.reshape(1, N * C, -1), eps=float(eps), stats=stats).reshape(x.shape)
+        if N * C and n and (running_mean is not None or running_var is not None):
+            mean = stats[0].reshape(N, C).mean(axis=0)
+            var_unbiased = stats[1].reshape(N, C).mean(axis=0) * (n / (n - 1))
+            for running, value in ((running_mean, mean), (running_var, var_unbiased)):
+                if running is not None:
+                    running.data[...] = (1 - momentum) * running.data + momentum * value
+                    bump_version(running)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("Expected running_mean and running_var to be defined when use_input_stats is false")
+        scale = 1 / np.sqrt(np.asarray(running_var.data, dtype=np.float64) + eps)
+        shift = -np.asarray(running_mean.data, dtype=np.float64) * scale
+        out = x * scale.astype(x.dtype).reshape(shape) + shift.astype(x.dtype).reshape(shape)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """``x / (k + alpha * mean of x^2 over size neighbouring channels) ** beta`` for ``(N, C, *)``: the window
+    spans channels ``c - size // 2 .. c + (size - 1) // 2``, zero beyond the edges (PyTorch's average pooling)."""
+    x = _tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {x.ndim} dimensions)")
+    if x.data.size == 0:
+        return x
+    C = x.shape[1]
+    widths = [(0, 0), (size // 2, (size - 1) // 2)] + [(0, 0)] * (x.ndim - 2)
+    squares = ops.Pad.apply(x * x, widths=widths, value=0.0)
+    window = squares[:, 0:C]
+    for i in range(1, size):
+        window = window + squares[:, i:i + C]
+    return x / (window * (alpha / size) + k) ** beta
