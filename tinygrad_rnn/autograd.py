@@ -870,6 +870,9 @@ def _accumulate(pending: dict[int, np.ndarray], owned: set[int], parent: Tensor,
         owned.add(key)
 
 
+_set = object.__setattr__
+
+
 def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     """Add a leaf's finished gradient ``g`` to its ``.grad``, which accumulates across backward() calls.
 
@@ -881,7 +884,12 @@ def _store_leaf_grad(leaf: Tensor, g: np.ndarray, owned: bool) -> None:
     if stored_grad(leaf) is None:
         refs = sys.getrefcount(g)  # a statement of its own: an argument list being built holds g once more
         fresh = owned or type(g) is RowSparseGrad or type(g) is LowRankGrad or _unshared(g, refs)
-        leaf._grad = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)  # (engine-made: no checks)
+        # engine-made, so no checks; object.__setattr__ also skips a Parameter's own __setattr__ (it watches .data)
+        g = g if fresh else np.array(g, dtype=leaf.data.dtype, copy=True)
+        if type(leaf).grad is Tensor.grad:  # (a subclass may define a .grad of its own)
+            _set(leaf, "_grad", g)
+        else:  # a class with a .grad of its own
+            leaf.grad = g
         return
     if type(g) is LowRankGrad:  # accumulating over backward() calls: the sum is a plain array
         g = g.to_dense()

@@ -121,7 +121,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        self._grad = _assigned_grad(self, value)
+        object.__setattr__(self, "_grad", _assigned_grad(self, value))  # (past a Parameter's __setattr__)
 
     @property
     def shape(self) -> Size:
@@ -251,7 +251,7 @@ class Tensor:
                     f"backward() without a gradient needs a scalar output, this one has shape {self.shape}; "
                     "reduce it first (e.g. .sum()) or pass backward(gradient) of that shape"
                 )
-            grad_array = np.ones_like(self.data)
+            grad_array = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
             grad_array = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.data.dtype,
                                   copy=True)

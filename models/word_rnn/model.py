@@ -218,13 +218,18 @@ class WordRNNLM(nn.Module):
         lp = self.output.log_prob(flat)
         return lp[:, self._rank] if self.softmax == "adaptive" else lp
 
-    def _target_log_probs(self, flat: Tensor, targets: np.ndarray) -> tuple[Tensor, np.ndarray]:
-        """log p(target) of the non-padded rows of ``flat`` (N, H) (factorised softmaxes), and those rows."""
-        rows = (targets != PAD).nonzero()[0]
-        t = targets[rows]
+    def _target_log_probs(self, flat: Tensor, targets: np.ndarray) -> tuple[Tensor, np.ndarray | slice]:
+        """log p(target) of the non-padded rows of ``flat`` (N, H) (factorised softmaxes), and those rows
+        (``slice(None)`` when none is padded)."""
+        valid = targets != PAD
+        if np.logical_and.reduce(valid):  # no padding (a single sentence, a full bucket): no gathers
+            rows, t, picked = slice(None), targets, flat
+        else:
+            rows = valid.nonzero()[0]
+            t, picked = targets[rows], flat[rows]
         if self.softmax == "adaptive":
             t = self._rank[t]
-        out, _ = self.output(flat if len(rows) == len(targets) else flat[rows], t)  # no padding: no gather
+        out, _ = self.output(picked, t)
         return out, rows
 
     def loss(self, x: Any, y: Any, divisor: float | None = None) -> Tensor:

@@ -49,7 +49,7 @@ def tanh_rnn_backward(
     deriv = np.multiply(h, h)  # tanh' = 1 - h^2 at every step, computed once
     np.subtract(1.0, deriv, out=deriv)
     grad_e = np.empty_like(grad_h)
-    grad_w = np.zeros_like(w_hh)
+    grad_w = np.zeros(w_hh.shape, dtype=w_hh.dtype)  # (np.zeros_like's Python wrapper costs ~1 µs)
     if T == 0:
         return grad_e, grad_w
     if truncate is None or truncate >= T - 1:

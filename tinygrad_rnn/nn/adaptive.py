@@ -48,7 +48,7 @@ def class_targets(target: Any, n: int, n_classes: int, name: str) -> np.ndarray:
         raise TypeError(f"{name}: target must hold integer classes, got {target.dtype}")
     if len(target) != n:
         raise RuntimeError("Input and target should have the same size in the batch dimension.")
-    if target.size and (target.min() < 0 or target.max() >= n_classes):
+    if target.size and (np.minimum.reduce(target, axis=None) < 0 or np.maximum.reduce(target, axis=None) >= n_classes):
         raise RuntimeError(f"Target values should be in [0, {n_classes - 1}], but values in range "
                            f"[{target.min()}, {target.max()}] were found. ")
     return target

@@ -196,7 +196,8 @@ class _ClassLogProb(Function):
         # start among the sorted rows; the layouts' costs and their word factors follow from it
         order = target_class.argsort(kind="stable")
         sorted_class = target_class.take(order)
-        first = np.ones(n, dtype=bool)
+        first = np.empty(n, dtype=bool)
+        first[0] = True
         np.not_equal(sorted_class[1:], sorted_class[:-1], out=first[1:])
         firsts = first.nonzero()[0]
         classes = sorted_class.take(firsts)

@@ -46,7 +46,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, x, axis=None, keepdims=False):
         x = _remember_reduction(ctx, x, axis, keepdims)
-        return np.sum(x, axis=ctx.axes, keepdims=keepdims)
+        return np.add.reduce(x, axis=ctx.axes, keepdims=keepdims)  # np.sum's own Python wrapper costs ~1.5 µs
 
     @staticmethod
     def backward(ctx: Context, grad):

@@ -19,6 +19,9 @@ from ..low_rank import LowRankGrad, stored_grad
 from ..sparse import RowSparseGrad, zeroed_grad
 from ..tensor import Tensor
 
+_TENSOR_GRAD = Tensor.grad  # the plain .grad property (a subclass may define its own)
+_set = object.__setattr__
+
 __all__ = ["Optimizer"]
 
 
@@ -119,7 +122,10 @@ class Optimizer:
                 grad = stored_grad(p)
                 zeroed = zeroed_grad(grad, p.data, set_to_none)
                 if zeroed is not grad:  # zeroed in place: nothing to rebind
-                    p.grad = zeroed
+                    if type(p).grad is _TENSOR_GRAD:  # None or zeros of p's shape: what .grad's setter checks
+                        _set(p, "_grad", zeroed)  # (past Parameter.__setattr__, on every step)
+                    else:  # a class with a .grad of its own (FlatParameter rebinds its members' views)
+                        p.grad = zeroed
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (parameters whose ``.grad`` is None are skipped).
