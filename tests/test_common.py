@@ -338,3 +338,20 @@ def test_the_earlier_best_goes_aside_even_when_this_runs_first_save_is_its_best(
                      measure=_measure)
     files.save(lambda p: _runs_best(p, "same text", 4.0), tmp_path / "best.npz")
     assert _measure(tmp_path / "best.previous.npz")[1] == 2.0  # not replaced unseen by the worse new best
+
+
+def test_an_earlier_best_that_cannot_be_moved_aside_is_never_replaced(tmp_path, monkeypatch):
+    import models.common.training as training
+    _runs_best(tmp_path / "best.npz", "same text", 2.0)
+    notes = []
+    files = training.RunFiles(tmp_path / "last.npz", tmp_path / "best.npz", overwrite=True, warn=notes.append,
+                              measure=_measure)
+
+    # os.replace refused (say, permissions) inside the move: the earlier best stays where it is
+    monkeypatch.setattr(training.RunFiles, "_move_previous_best", lambda self: None)
+    assert files.save(lambda p: save({"state": 1}, p), tmp_path / "last.npz")  # the first save: last.npz
+    assert not files.save(lambda p: _runs_best(p, "same text", 4.0), tmp_path / "best.npz")
+    assert _measure(tmp_path / "best.npz")[1] == 2.0 and any("could not keep" in n for n in notes)
+    monkeypatch.undo()  # the move works again: this run's best goes in, the earlier one aside
+    assert files.save(lambda p: _runs_best(p, "same text", 4.0), tmp_path / "best.npz")
+    assert _measure(tmp_path / "best.previous.npz")[1] == 2.0 and _measure(tmp_path / "best.npz")[1] == 4.0

@@ -143,3 +143,27 @@ def test_an_exit_without_its_enter_leaves_grad_off_as_torchs():
         lib.no_grad().__exit__(None, None, None)  # another instance: torch sets grad mode off
         assert not lib.is_grad_enabled()
         lib.set_grad_enabled(True)
+        mode = lib.set_grad_enabled(False)
+        mode.__exit__(None, None, None)  # back to the mode before it was made
+        assert lib.is_grad_enabled()
+        with pytest.raises(AttributeError):
+            lib.enable_grad().__exit__(None, None, None)
+
+
+def test_a_numpy_grad_of_the_same_kind_is_cast_a_tensors_of_another_dtype_refused():
+    p = nn.Parameter(tg.ones(3))  # float32
+    p.grad = np.ones(3) * 0.5  # numpy arithmetic gave float64
+    assert p.grad.dtype == np.float32 and float(p.grad[0]) == 0.5
+    with pytest.raises(RuntimeError, match=r"different type \(float64, the tensor's is float32\)"):
+        p.grad = tg.ones(3, dtype=tg.float64)
+    with pytest.raises(RuntimeError, match="different type"):
+        p.grad = np.ones(3, dtype=complex)
+
+
+def test_size_arithmetic_and_iinfo_of_bool_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, tg):
+        s = lib.zeros(2, 3).shape
+        assert repr(s * 2) == repr(2 * s) == "torch.Size([2, 3, 2, 3])"
+        with pytest.raises(TypeError, match="torch.bool is not supported by torch.iinfo"):
+            lib.iinfo(lib.bool)

@@ -247,13 +247,34 @@ def test_weights_only_false_constructs_the_module_classes_the_program_has_import
 def test_weights_only_false_never_imports_a_module_or_builds_a_non_module(tmp_path, monkeypatch):
     torch.save(Counted(2), tmp_path / "m.pt")
     name = class_name(Counted)
+    assert imported_classes([name, "builtins.dict", "os.path.join"], nn.Module) == [(Counted, name)]
     # as if the saved class lived in a module this program never imported
     monkeypatch.setattr(Counted, "__module__", "a_module_nobody_imported")
     torch.save(Counted(2), tmp_path / "elsewhere.pt")
     with pytest.raises(pickle.UnpicklingError, match="this program has not imported; define or import Counted"):
         torch.load(tmp_path / "elsewhere.pt", weights_only=False)
     assert "a_module_nobody_imported" not in sys.modules
-    assert imported_classes([name, "builtins.dict", "os.path.join"], nn.Module) == [(Counted, name)]
+
+
+class _Trap:
+    """An object whose attribute access runs code: a class name in a file must not reach it."""
+    ran = False
+
+    @property
+    def inner(self):
+        _Trap.ran = True
+        return Counted
+
+
+TRAP = _Trap()
+ALIAS = Counted
+
+
+def test_weights_only_false_follows_a_name_through_modules_and_classes_only(tmp_path):
+    here = __name__
+    assert imported_classes([f"{here}.TRAP.inner.Counted"], nn.Module) == [] and not _Trap.ran  # no code ran
+    assert imported_classes([f"{here}.ALIAS"], nn.Module) == []  # an alias is not the class's own name
+    assert imported_classes([f"{here}._Trap"], nn.Module) == []
 
 
 def test_every_user_class_of_the_model_must_be_allowed_and_all_are_named(tmp_path):

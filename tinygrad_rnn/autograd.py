@@ -53,9 +53,13 @@ class _GradMode:
 
     def __exit__(self, *exc: object) -> None:
         global _grad_enabled
-        # an __exit__ without its __enter__ (``no_grad().__exit__(...)`` on a new instance) does what torch's
-        # does: it sets the mode its instance was made with no history for, grad off
-        _grad_enabled = self._previous.pop() if self._previous else False
+        _grad_enabled = self._previous.pop() if self._previous else self._mode_without_enter()
+
+    def _mode_without_enter(self) -> bool:
+        """The mode an ``__exit__`` without its ``__enter__`` restores (``no_grad().__exit__(...)`` on a new
+        instance): torch's no_grad restores grad off, its set_grad_enabled the mode before it was made, and its
+        enable_grad has none to restore."""
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute 'prev'")
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -144,6 +148,9 @@ class no_grad(_GradMode):
     def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(False)
 
+    def _mode_without_enter(self) -> bool:
+        return False
+
 
 class enable_grad(_GradMode):
     """``with enable_grad():`` (or as a decorator) switches graph recording back on inside ``no_grad``."""
@@ -195,9 +202,7 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc: object) -> None:
         global _grad_enabled
-        # an __exit__ without its __enter__ (``no_grad().__exit__(...)`` on a new instance) does what torch's
-        # does: it sets the mode its instance was made with no history for, grad off
-        _grad_enabled = self._previous.pop() if self._previous else False
+        _grad_enabled = self._previous.pop() if self._previous else self._before
 
 
 class VersionCounter:

@@ -235,10 +235,12 @@ class iinfo:
         from .dtypes import to_dtype
 
         dt = np.dtype(to_dtype(type))
-        if dt.kind not in "iub":
+        if dt.kind == "b":
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if dt.kind not in "iu":
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
                             f"'{dt}'")
-        info = np.iinfo(np.uint8 if dt.kind == "b" else dt)
+        info = np.iinfo(dt)
         self.bits, self.min, self.max, self.dtype = int(info.bits), int(info.min), int(info.max), dt.name
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import pickle
 import sys
+import types
 from typing import Any, Iterable
 
 __all__ = ["UnsafeClassError", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
@@ -121,9 +122,11 @@ def resolve_class(name: str, base: type) -> type | None:
 
 
 def imported_classes(names: Iterable[str], base: type) -> list[tuple[type, str]]:
-    """``(cls, name)`` for each ``module.qualname`` in ``names`` that is a subclass of ``base`` in a module this
-    process has already imported (looked up in ``sys.modules``; nothing is imported): what ``load`` may construct
-    when its caller passes ``weights_only=False``."""
+    """``(cls, name)`` for each ``module.qualname`` in ``names`` that is a subclass of ``base`` defined under that
+    very name in a module this process has already imported: what ``load`` may construct when its caller passes
+    ``weights_only=False``. Nothing is imported and no code runs: the name is followed through module and class
+    namespaces only (``vars``, no ``getattr``: no property, ``__getattr__`` or lazy import), never through a
+    private name, and a class met under another name (an alias) is not taken."""
     found = []
     for name in names:
         module_name, _, qualname = name.rpartition(".")
@@ -133,8 +136,11 @@ def imported_classes(names: Iterable[str], base: type) -> list[tuple[type, str]]
             if obj is None:
                 continue
             for attr in [*parts[cut:], qualname]:
-                obj = None if attr.startswith("__") or attr == "<locals>" else getattr(obj, attr, None)
-            if isinstance(obj, type) and issubclass(obj, base):
+                if obj is None or attr.startswith("_") or not isinstance(obj, (type, types.ModuleType)):
+                    obj = None
+                    break
+                obj = vars(obj).get(attr)
+            if isinstance(obj, type) and issubclass(obj, base) and class_name(obj) == name:
                 found.append((obj, name))
             break
     return found

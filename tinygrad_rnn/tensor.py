@@ -45,7 +45,8 @@ def _assigned_grad(tensor: Tensor, value: Any) -> Any:
     is a numpy array here); a gradient of another shape or dtype is refused, as torch refuses it."""
     if value is None:
         return None
-    if isinstance(value, Tensor):
+    from_tensor = isinstance(value, Tensor)
+    if from_tensor:
         value = value.data
     elif type(value) is RowSparseGrad or type(value) is LowRankGrad:
         if tuple(value.shape) != tensor.data.shape:
@@ -58,7 +59,11 @@ def _assigned_grad(tensor: Tensor, value: Any) -> Any:
     if value.shape != tensor.data.shape:
         raise RuntimeError("assigned grad has data of a different size")
     if value.dtype != tensor.data.dtype:
-        raise RuntimeError("assigned grad has data of a different type")
+        # a numpy array of the same kind is cast: numpy arithmetic on a float32 .grad easily gives float64
+        if from_tensor or not np.can_cast(value.dtype, tensor.data.dtype, "same_kind"):
+            raise RuntimeError(f"assigned grad has data of a different type ({value.dtype}, the tensor's is "
+                               f"{tensor.data.dtype})")
+        value = value.astype(tensor.data.dtype)
     return value
 
 
@@ -1730,6 +1735,11 @@ class Size(tuple):
 
     def __add__(self, other: Any) -> Size:
         return Size(tuple.__add__(self, other))
+
+    def __mul__(self, n: Any) -> Size:
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def __radd__(self, other: Any) -> Size:
         return Size(tuple.__add__(tuple(other), self))

@@ -328,8 +328,12 @@ class RunFiles:
         A saved last.npz is followed by the best model ``hold_best`` holds, if any."""
         path = Path(path)
         if path == self.best and self.best in self.stale:  # the earlier run's best goes aside before it is replaced
-            self.stale.remove(self.best)
             self._move_previous_best()
+            if self.best.exists():  # it could not be moved: this run's best waits rather than replace it
+                self.warn(f"warning: could not keep the earlier run's best model aside ({self.best} stays); this "
+                          "run's best model is saved once it can be")
+                return False
+            self.stale.remove(self.best)
         try:
             write(path)
         except (UserError, OSError) as err:
@@ -356,7 +360,8 @@ class RunFiles:
                 old.unlink(missing_ok=True)
             except OSError:
                 pass
-        self.stale = []
+        # an earlier best that could not be moved aside stays stale: this run's best may not replace it
+        self.stale = [self.best] if self.best in self.stale and self.best.exists() else []
         if path == self.best and self.previous_best is not None and self._as_good_as_previous() is True:
             try:  # replaced by a best of this run's own that is at least as good
                 self.previous_best.unlink(missing_ok=True)
@@ -432,13 +437,13 @@ class RunFiles:
                     self.warn(f"note: {older} (an earlier run's best model, validated on other data) is kept")
                 os.replace(self.best, aside)
             except OSError:
-                return  # they stay where they were
+                return  # they stay where they were (save() then keeps this run's best back)
             self._previous_measure = None
         else:
             try:
                 os.replace(self.best, aside)
             except OSError:
-                return  # it stays where it was: replaced (atomically) by this run's first best
+                return  # it stays where it was (save() then keeps this run's best back)
         self.previous_best = aside
         self.warn(f"note: the earlier run's best model is kept as {aside} until this run saves a best model at "
                   "least as good")
