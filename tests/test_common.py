@@ -355,3 +355,17 @@ def test_an_earlier_best_that_cannot_be_moved_aside_is_never_replaced(tmp_path, 
     monkeypatch.undo()  # the move works again: this run's best goes in, the earlier one aside
     assert files.save(lambda p: _runs_best(p, "same text", 4.0), tmp_path / "best.npz")
     assert _measure(tmp_path / "best.previous.npz")[1] == 2.0 and _measure(tmp_path / "best.npz")[1] == 4.0
+
+
+def test_a_reading_command_given_a_runs_directory_loads_its_best_else_its_last(tmp_path):
+    from models.common.training import checkpoint_to_read
+    run = tmp_path / "c1"
+    run.mkdir()
+    save({"x": 1}, run / "last.npz")
+    assert checkpoint_to_read(str(run), "unused", "char-rnn train") == str(run / "last.npz")
+    save({"x": 2}, run / "best.npz")
+    assert checkpoint_to_read(str(run), "unused", "char-rnn train") == str(run / "best.npz")
+    assert checkpoint_to_read(str(run / "last.npz"), "unused", "char-rnn train") == str(run / "last.npz")
+    empty = tmp_path / "empty"
+    empty.mkdir()  # no checkpoint inside: given as it is, so the loader's one line names it
+    assert checkpoint_to_read(str(empty), "unused", "char-rnn train") == str(empty)

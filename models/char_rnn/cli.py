@@ -25,7 +25,7 @@ from ..common.sampling import check_temperature
 from ..common.signals import StopOnSignal
 from ..common.threads import chosen_blas_threads_line
 from ..common.training import (MAX_TIME_HELP, NOT_RECORDED, Budget, Conflict, DivergenceWatch, RunFiles,
-                               SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, default_checkpoint, out_dir,
+                               SaveCadence, better_best, check_max_time, check_out_dir, checkpoint_paths, checkpoint_to_read, out_dir,
                                progress_bar, refuse_resume_conflicts)
 
 from ..common.card import read_card
@@ -155,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate text, streaming it to stdout.",
                        formatter_class=_HelpFormatter)
     s.add_argument("--checkpoint", metavar="CKPT", help=f"a .npz written by `char-rnn train` (default "
-                   f"{DEFAULT_OUT}/best.npz, else {DEFAULT_OUT}/last.npz)")
+                   f"{DEFAULT_OUT}/best.npz, else {DEFAULT_OUT}/last.npz); a run's --out directory loads its "
+                   "best.npz, else its last.npz")
     s.add_argument("--prime", default="", help="text to start from (the hidden state is warmed on it); "
                    "default: a newline")
     s.add_argument("--length", type=int, default=500, help="characters to generate")
@@ -470,7 +471,7 @@ def sample_command(args: argparse.Namespace, out=None) -> int:
         raise UserError(f"--top-k must be a positive integer, got {args.top_k}")
     if args.argmax and args.top_k is not None:  # (as word-rnn generate)
         raise UserError("--argmax takes the likeliest character, --top-k samples among the K likeliest; give one")
-    path = args.checkpoint if args.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "char-rnn train")
+    path = checkpoint_to_read(args.checkpoint, DEFAULT_OUT, "char-rnn train")
     ckpt = load_checkpoint(path)
     model, vocab = model_from_checkpoint(ckpt, path)
     missing = vocab.missing(args.prime)

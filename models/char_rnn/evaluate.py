@@ -164,7 +164,8 @@ def add_parser(sub: Any, formatter_class: Any) -> None:
                                    "it is still there) and lzma's compressed size.",
                        formatter_class=formatter_class)
     e.add_argument("--checkpoint", metavar="CKPT", help="a .npz written by `char-rnn train` (default "
-                   "checkpoints/char_rnn/best.npz, else last.npz)")
+                   "checkpoints/char_rnn/best.npz, else last.npz); a run's --out directory loads its best.npz, "
+                   "else its last.npz")
     e.add_argument("--data", required=True, metavar="FILE", help="UTF-8 text file to evaluate")
     e.add_argument("--show", type=int, default=0, metavar="N", help="also print the first N characters coloured by "
                    "surprisal (bracket-marked when stdout is not a terminal)")
@@ -176,7 +177,7 @@ def add_parser(sub: Any, formatter_class: Any) -> None:
 
 def eval_command(args: argparse.Namespace) -> int:
     from ..common.errors import stop_when_stdout_closes
-    from ..common.training import default_checkpoint
+    from ..common.training import checkpoint_to_read
     from .checkpoint import DEFAULT_OUT, load_checkpoint, model_from_checkpoint
 
     stop_when_stdout_closes()
@@ -188,7 +189,7 @@ def eval_command(args: argparse.Namespace) -> int:
     args.mark_bits = DEFAULT_MARK_BITS if args.mark_bits is None else args.mark_bits
     if not (math.isfinite(args.mark_bits) and args.mark_bits >= 0):
         raise UserError(f"--mark-bits must be a number >= 0, got {args.mark_bits}")
-    path = args.checkpoint if args.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "char-rnn train")
+    path = checkpoint_to_read(args.checkpoint, DEFAULT_OUT, "char-rnn train")
     ckpt = load_checkpoint(path)
     model, vocab = model_from_checkpoint(ckpt, path)
     print_eval(ckpt, model, vocab, args.data, args.show, mark_bits=args.mark_bits)

@@ -590,6 +590,17 @@ class DivergenceWatch:
                 f"{where}: training diverged")
 
 
+def checkpoint_to_read(given: str | None, default_dir: str, program: str) -> str:
+    """The checkpoint a reading command (sample, generate, eval, score...) loads: ``given``, or when it names a
+    run's directory (``--checkpoint c1`` after ``--out c1``) that run's best, else its last; with no
+    ``--checkpoint``, the same in ``default_dir``."""
+    if given is None:
+        return default_checkpoint(default_dir, program)
+    if Path(given).is_dir() and any((Path(given) / name).exists() for name in (BEST, LAST)):
+        return default_checkpoint(given, program)
+    return given
+
+
 def default_checkpoint(directory: str, program: str) -> str:
     """The model a reading command loads when given no ``--checkpoint``: the run's best, else its last."""
     best, last = Path(directory) / BEST, Path(directory) / LAST

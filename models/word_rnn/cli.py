@@ -14,7 +14,7 @@ from ..common.cli import OneLineParser, add_version_argument, deprecation_notice
 from ..common.errors import EXIT_CHECK_FAILED, stop_when_stdout_closes
 from ..common.plotting import PLOT_NAME
 from ..common.sampling import check_temperature
-from ..common.training import DTYPES, MAX_TIME_HELP, default_checkpoint
+from ..common.training import DTYPES, MAX_TIME_HELP, checkpoint_to_read
 
 from . import gradflow
 from .checkpoint import DEFAULT_OUT, load_checkpoint, restore_model
@@ -44,7 +44,8 @@ def _truncate(value: str) -> int | None | str:
 
 
 _LOAD_HELP = (f"trained model to load (default {DEFAULT_OUT}/best.npz, the best model by validation loss of "
-              f"`word-rnn train`, else {DEFAULT_OUT}/last.npz)")
+              f"`word-rnn train`, else {DEFAULT_OUT}/last.npz); a run's --out directory loads its best.npz, else "
+              f"its last.npz")
 
 
 def _read_sentence_file(path: str) -> str:
@@ -224,7 +225,7 @@ def _load(path: str | None):
 
 def _load_for_text(path: str | None):
     """``_load`` plus whether the model's text is split on whitespace (trained on a --data DIR)."""
-    path = path if path is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
+    path = checkpoint_to_read(path, DEFAULT_OUT, "word-rnn train")
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
     return model, vocab, bool(obj["settings"].get("lowercase", False)), pretokenized(obj["settings"])
@@ -300,7 +301,7 @@ def _cmd_eval(a: argparse.Namespace) -> int:
     from .evaluation import print_baselines
     from .score import corpus_perplexity
 
-    path = a.checkpoint if a.checkpoint is not None else default_checkpoint(DEFAULT_OUT, "word-rnn train")
+    path = checkpoint_to_read(a.checkpoint, DEFAULT_OUT, "word-rnn train")
     obj = load_checkpoint(path)
     model, vocab = restore_model(obj, path)
     sentences, name = eval_sentences(a.data, a.split, obj["settings"], a.column, a.csv, vocab,
