@@ -84,8 +84,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     in place by ``momentum``: ``r = (1 - momentum) r + momentum s``, with the *unbiased* variance, as
     PyTorch. Otherwise by ``running_mean`` / ``running_var``, which must then be given.
     """
-    from ...autograd import bump_version
-
     x = _tensor(input)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got shape {x.shape}")
@@ -103,17 +101,32 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             if momentum is None:
                 raise TypeError("batch_norm: momentum must be a number (a module's momentum=None is its own average)")
             mean, var = stats
-            with_unbiased = ((running_mean, mean), (running_var, var * (n / (n - 1))))
-            for running, value in with_unbiased:
-                if running is not None:
-                    running.data[...] = (1 - momentum) * running.data + momentum * value
-                    bump_version(running)
+            _move_running(((running_mean, mean), (running_var, var * (n / (n - 1)))), momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode")
-        scale = 1 / np.sqrt(np.asarray(running_var.data, dtype=np.float64) + eps)
-        shift = -np.asarray(running_mean.data, dtype=np.float64) * scale
-        out = x * scale.astype(x.dtype).reshape(shape) + shift.astype(x.dtype).reshape(shape)
+        out = _by_running_stats(x, running_mean, running_var, eps, shape)
+    return _affine(out, weight, bias, shape)
+
+
+def _move_running(pairs: Any, momentum: float) -> None:
+    """Each given running statistic moves in place by ``momentum`` towards its new value (PyTorch's rule)."""
+    from ...autograd import bump_version
+
+    for running, value in pairs:
+        if running is not None:
+            running.data[...] = (1 - momentum) * running.data + momentum * value
+            bump_version(running)
+
+
+def _by_running_stats(x: Tensor, running_mean: Tensor, running_var: Tensor, eps: float, shape: tuple) -> Tensor:
+    """``(x - running_mean) / sqrt(running_var + eps)``, the statistics broadcast by ``shape`` (evaluation)."""
+    scale = 1 / np.sqrt(np.asarray(running_var.data, dtype=np.float64) + eps)
+    shift = -np.asarray(running_mean.data, dtype=np.float64) * scale
+    return x * scale.astype(x.dtype).reshape(shape) + shift.astype(x.dtype).reshape(shape)
+
+
+def _affine(out: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple) -> Tensor:
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
@@ -131,8 +144,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     when given) move in place by ``momentum`` towards the batch mean of the instances' means and *unbiased*
     variances, as PyTorch. Otherwise by ``running_mean`` / ``running_var``, which must then be given.
     """
-    from ...autograd import bump_version
-
     x = _tensor(input)
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input of at least 3 dimensions (N, C, ...), got shape {x.shape}")
@@ -152,21 +163,12 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         if N * C and n and (running_mean is not None or running_var is not None):
             mean = stats[0].reshape(N, C).mean(axis=0)
             var_unbiased = stats[1].reshape(N, C).mean(axis=0) * (n / (n - 1))
-            for running, value in ((running_mean, mean), (running_var, var_unbiased)):
-                if running is not None:
-                    running.data[...] = (1 - momentum) * running.data + momentum * value
-                    bump_version(running)
+            _move_running(((running_mean, mean), (running_var, var_unbiased)), momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("Expected running_mean and running_var to be defined when use_input_stats is false")
-        scale = 1 / np.sqrt(np.asarray(running_var.data, dtype=np.float64) + eps)
-        shift = -np.asarray(running_mean.data, dtype=np.float64) * scale
-        out = x * scale.astype(x.dtype).reshape(shape) + shift.astype(x.dtype).reshape(shape)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+        out = _by_running_stats(x, running_mean, running_var, eps, shape)
+    return _affine(out, weight, bias, shape)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
