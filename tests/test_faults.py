@@ -901,3 +901,18 @@ def test_progress_off_a_terminal_ends_with_one_line_and_a_run_with_nothing_to_do
         argv = [a for a in char_train_argv(char_data, tmp_path / out, "--max-iters", "0") if a != "--quiet"]
         code, _, err = in_process(char_cli, capsys, [*argv, *extra])
         assert code == 0 and "it/s" not in err and "0it" not in err and err == "", err
+
+
+def test_word_a_best_that_could_not_be_saved_follows_the_next_saved_last(word_data, tmp_path, capsys, monkeypatch):
+    """As char-rnn's: the best of a validation whose save failed is written (as it was then) after the next last.npz
+    that is saved, so last.npz never records a best value that best.npz's model does not have."""
+    out = tmp_path / "run"
+    # saves at steps 10, 20, 30, then the validation at 40 (last.npz, the 4th write, fails: its best is held)
+    _full_disk(monkeypatch, fail_calls={4})
+    code, _, err = in_process(word_cli, capsys, word_train_argv(word_data, out, "--checkpoint-every", "10",
+                                                                "--max-sentences", "50"))
+    assert code == 0, err
+    assert f"saved {out / 'best.npz'} too: the run's best model" in err, err
+    last, best = load_word(out / "last.npz"), load_word(out / "best.npz")
+    assert best["training"]["best_val"] == last["training"]["best_val"]
+    assert int(best["training"]["sentences"]) == 40  # the model as it was at that validation

@@ -30,10 +30,10 @@ def best_path(path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + ".best" + (p.suffix or ".npz"))
 
 
-def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary, settings: dict[str, Any],
-                    training: dict[str, Any] | None = None) -> None:
-    """Atomically write model + vocabulary + text settings (+ optimizer/schedule/data order/RNG state)."""
-    save_envelope({
+def checkpoint_payload(model: WordRNNLM, vocab: Vocabulary, settings: dict[str, Any],
+                       training: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a checkpoint holds: model + vocabulary + text settings (+ optimizer/schedule/data order/RNG state)."""
+    return {
         "config": model.config(),
         "dtype": str(model.dtype),
         "model": dict(model.state_arrays()),
@@ -42,7 +42,18 @@ def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary
         "vocab": vocab.to_dict(),
         "settings": settings,
         "training": training,
-    }, path, KIND, FORMAT_VERSION)
+    }
+
+
+def save_payload(path: str | os.PathLike, payload: dict[str, Any]) -> None:
+    """Atomically write a ``checkpoint_payload``."""
+    save_envelope(payload, path, KIND, FORMAT_VERSION)
+
+
+def save_checkpoint(path: str | os.PathLike, model: WordRNNLM, vocab: Vocabulary, settings: dict[str, Any],
+                    training: dict[str, Any] | None = None) -> None:
+    """Atomically write model + vocabulary + text settings (+ optimizer/schedule/data order/RNG state)."""
+    save_payload(path, checkpoint_payload(model, vocab, settings, training))
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:

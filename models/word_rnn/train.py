@@ -2,6 +2,8 @@
 halve-on-increase schedule, checkpoints that resume exactly, Ctrl-C (or SIGTERM, SIGHUP) that saves first."""
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 import os
@@ -27,7 +29,8 @@ from ..common.training import (DTYPES, Budget, better_best, check_max_time, chec
 
 from . import data as wdata
 from ..common.card import read_card
-from .checkpoint import DEFAULT_OUT, best_path, load_checkpoint, restore_model, save_checkpoint
+from .checkpoint import (DEFAULT_OUT, best_path, checkpoint_payload, load_checkpoint, restore_model,
+                         save_checkpoint, save_payload)
 from .info import render_card, results_card
 from .init_from import InitFrom
 from .model import CELLS, PAD, WordRNNLM
@@ -579,7 +582,13 @@ def train(cfg: TrainConfig, out: Any = None, on_step: Callable[[int], None] | No
         if len(val_idx) and watch.better_than_uniform(loss) and (st.best_val is None or loss < st.best_val):
             st.best_val = loss
             with interrupt.deferred():  # last.npz first: both then carry the best value so far
-                save() and save(best)
+                files.hold_best(None)  # an older best still waiting to be written is superseded by this one
+                if not (save() and save(best)):
+                    # not written (a failing disk, a put-off save): kept, as it is now, for the next save of
+                    # last.npz or the rescue of a failed final save (a copy: training goes on changing the weights)
+                    held = copy.deepcopy(checkpoint_payload(model, vocab, _settings(cfg, requested_vocab,
+                                                                                    corpus.pretokenized), snapshot()))
+                    files.hold_best(functools.partial(save_payload, payload=held))
         return loss
 
     total_planned = None if limits.epochs is None else limits.epochs * len(train_set)
