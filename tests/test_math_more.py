@@ -287,11 +287,6 @@ def test_set_printoptions_changes_the_repr():
     try:
         tg.set_printoptions(precision=2)
         assert "3.14" in repr(tg.tensor([3.14159])) and "3.142" not in repr(tg.tensor([3.14159]))
-        tg.set_printoptions(profile="full")
-        assert "..." not in repr(tg.zeros(2000))
-        tg.set_printoptions(profile="default")
-        assert "..." in repr(tg.zeros(2000))
-        with pytest.raises(ValueError, match="profile"):
-            tg.set_printoptions(profile="tiny")
+        # (the profiles: tests/test_tensor_print.py)
     finally:
         tg.set_printoptions(profile="default")

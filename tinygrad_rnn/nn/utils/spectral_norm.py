@@ -18,6 +18,7 @@ from ...autograd import no_grad
 from ...random import get_generator
 from ...tensor import Tensor
 from ..module import Module, Parameter
+from .weight_norm import remove_reparametrization_hook
 
 __all__ = ["SpectralNorm", "spectral_norm", "remove_spectral_norm", "normalized", "weight_matrix"]
 
@@ -116,10 +117,4 @@ def spectral_norm(module: T_module, name: str = "weight", n_power_iterations: in
 def remove_spectral_norm(module: T_module, name: str = "weight") -> T_module:
     """Undo ``spectral_norm``: ``module.<name>`` is a Parameter again, holding the current normalized weight (from the
     stored u and v, no further iteration)."""
-    hooks = module.__dict__.get("_forward_pre_hooks", {})
-    for key, (hook, _) in list(hooks.items()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del hooks[key]
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_reparametrization_hook(module, name, SpectralNorm, "spectral_norm")

@@ -79,10 +79,16 @@ def weight_norm(module: T_module, name: str = "weight", dim: int | None = 0) -> 
 
 def remove_weight_norm(module: T_module, name: str = "weight") -> T_module:
     """Undo ``weight_norm``: ``module.<name>`` is a Parameter again, holding the current normalized weight."""
+    return remove_reparametrization_hook(module, name, WeightNorm, "weight_norm")
+
+
+def remove_reparametrization_hook(module: T_module, name: str, hook_type: type, what: str) -> T_module:
+    """Remove the forward pre-hook of type ``hook_type`` that computes ``module.<name>`` (weight_norm's,
+    spectral_norm's); ValueError naming ``what`` if there is none."""
     hooks = module.__dict__.get("_forward_pre_hooks", {})
     for key, (hook, _) in list(hooks.items()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_type) and hook.name == name:
             hook.remove(module)
             del hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
